@@ -1,0 +1,25 @@
+"""Typed keys of what the app factory puts on the application."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+import aiohttp
+from aiohttp import web
+from redis.asyncio import Redis
+
+from bot.settings import Settings
+from lookup.catalog import Catalog
+from lookup.dossiers import DossierService
+from lookup.payments import PaymentService
+from lookup.province import Province
+
+SETTINGS = web.AppKey("settings", Settings)
+CLOCK = web.AppKey("clock", Callable[[], datetime])
+REDIS = web.AppKey("redis", Redis)
+CATALOG = web.AppKey("catalog", Catalog)
+PROVINCE = web.AppKey("province", Province)
+DOSSIERS = web.AppKey("dossiers", DossierService)
+PAYMENTS = web.AppKey("payments", PaymentService)
+HTTP = web.AppKey("http", aiohttp.ClientSession)
