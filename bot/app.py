@@ -17,7 +17,7 @@ from bot.settings import Settings
 from bot.web import health, pages
 from bot.web.errors import api_errors
 from lookup.calendar import VN_TZ, WorkingCalendar
-from lookup.catalog import load_catalog
+from lookup.catalog import Catalog, load_catalog
 from lookup.dossiers import DossierService
 from lookup.keys import Keys
 from lookup.payments import PaymentService
@@ -37,8 +37,9 @@ async def _redis_ctx(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _catalog_ctx(app: web.Application) -> AsyncIterator[None]:
-    # Parsing ~3,000 procedures takes a few hundred ms: off the loop so probes keep answering.
-    app[CATALOG] = await asyncio.to_thread(load_catalog, app[SETTINGS].catalog_path)
+    if CATALOG not in app:
+        # Parsing ~3,000 procedures takes a few hundred ms: off the loop so probes keep answering.
+        app[CATALOG] = await asyncio.to_thread(load_catalog, app[SETTINGS].catalog_path)
     log.info("catalog loaded: %d procedures, %d life-event groups", len(app[CATALOG]), len(app[CATALOG].groups))
     yield
 
@@ -58,12 +59,21 @@ async def _services_ctx(app: web.Application) -> AsyncIterator[None]:
     yield
 
 
-def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime] = vietnam_now) -> web.Application:
+def create_app(
+    settings: Settings | None = None,
+    *,
+    clock: Callable[[], datetime] = vietnam_now,
+    catalog: Catalog | None = None,
+) -> web.Application:
+    """Everything the service needs, from one Settings object. `catalog` lets tests and tools that
+    build many apps share one already-loaded catalog."""
     settings = settings or Settings()
     app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[api_errors])
     app[SETTINGS] = settings
     app[CLOCK] = clock
     app[PROVINCE] = load_province(settings.province)
+    if catalog is not None:
+        app[CATALOG] = catalog
     app.cleanup_ctx.extend([_redis_ctx, _catalog_ctx, _http_ctx, _services_ctx])
     for table in (health.routes, dossiers.routes, procedures.routes, payments.routes, openapi.routes, pages.routes):
         app.router.add_routes(table)

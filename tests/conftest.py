@@ -1,0 +1,168 @@
+"""Shared fixtures. Every store test runs twice: on the embedded store (fakeredis) and on the real
+Redis server. The real one is shared with CI and other sessions, so tests use their own database
+number and a unique key prefix, and delete exactly what they wrote."""
+
+from __future__ import annotations
+
+import os
+import uuid
+import warnings
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import fakeredis
+import pytest
+from redis.asyncio import Redis
+
+from bot.app import create_app
+from bot.settings import Settings
+from lookup.calendar import VN_TZ, WorkingCalendar
+from lookup.catalog import Catalog, load_catalog
+from lookup.dossiers import DossierService
+from lookup.keys import Keys
+from lookup.payments import PaymentService
+from lookup.province import Province, load_province
+
+REAL_REDIS_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/13")
+STAFF_TOKEN = "test-staff-token"
+GATEWAY_SECRET = "test-gateway-secret"
+
+
+def _real_redis_answers() -> bool:
+    import redis
+
+    try:
+        client = redis.Redis.from_url(REAL_REDIS_URL, socket_connect_timeout=1)
+        try:
+            return bool(client.ping())
+        finally:
+            client.close()
+    except redis.RedisError:
+        return False
+
+
+REAL_REDIS_UP = _real_redis_answers()
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    if REAL_REDIS_UP:
+        return f"real Redis: {REAL_REDIS_URL}"
+    return f"real Redis: NOT REACHABLE at {REAL_REDIS_URL}: real-Redis tests are SKIPPED (run ./dev test)"
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if not REAL_REDIS_UP:
+        terminalreporter.write_sep("!", f"real Redis at {REAL_REDIS_URL} was unreachable: real-Redis tests SKIPPED")
+
+
+class FakeClock:
+    """A clock the test moves by hand; starts on a Monday morning in Kon Tum."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.now = start or datetime(2026, 11, 16, 9, 30, tzinfo=VN_TZ)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kwargs: float) -> None:
+        self.now += timedelta(**kwargs)
+
+
+@dataclass
+class Backend:
+    name: str
+    redis_url: str | None
+    prefix: str
+
+    def client(self) -> Redis:
+        if self.redis_url is None:
+            return fakeredis.FakeAsyncRedis(decode_responses=True)
+        return Redis.from_url(self.redis_url, decode_responses=True)
+
+
+@pytest.fixture(params=["embedded", "real"])
+def backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
+    prefix = f"test-{uuid.uuid4().hex[:12]}"
+    if request.param == "embedded":
+        yield Backend("embedded", None, prefix)
+        return
+    if not REAL_REDIS_UP:
+        warnings.warn(f"real Redis unreachable at {REAL_REDIS_URL}", pytest.PytestWarning, stacklevel=1)
+        pytest.skip(f"REAL REDIS UNREACHABLE at {REAL_REDIS_URL}")
+    yield Backend("real", REAL_REDIS_URL, prefix)
+    import redis
+
+    client = redis.Redis.from_url(REAL_REDIS_URL)
+    try:
+        keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
+        if keys:
+            client.delete(*keys)
+    finally:
+        client.close()
+
+
+@pytest.fixture(scope="session")
+def catalog() -> Catalog:
+    return load_catalog()
+
+
+@pytest.fixture(scope="session")
+def province() -> Province:
+    return load_province("kontum")
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+async def redis_client(backend: Backend) -> AsyncIterator[Redis]:
+    client = backend.client()
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture
+def service(
+    redis_client: Redis, backend: Backend, catalog: Catalog, province: Province, clock: FakeClock
+) -> DossierService:
+    return DossierService(redis_client, Keys(backend.prefix), catalog, province, WorkingCalendar.load(), clock)
+
+
+@pytest.fixture
+def payments(service: DossierService) -> PaymentService:
+    return PaymentService(service, GATEWAY_SECRET)
+
+
+@pytest.fixture
+def make_settings(backend: Backend) -> Callable[..., Settings]:
+    def make(**overrides: object) -> Settings:
+        values: dict[str, object] = {
+            "redis_url": backend.redis_url,
+            "redis_key_prefix": backend.prefix,
+            "staff_api_token": STAFF_TOKEN,
+            "payment_gateway_secret": GATEWAY_SECRET,
+            "public_base_url": "https://tracuu.example.vn",
+        }
+        values.update(overrides)
+        return Settings(**values)
+
+    return make
+
+
+@pytest.fixture
+async def api(aiohttp_client, make_settings, clock: FakeClock, catalog: Catalog):
+    """The real app on a real loopback socket, talking to the backend under test."""
+    return await aiohttp_client(create_app(make_settings(), clock=clock, catalog=catalog))
+
+
+STAFF = {"Authorization": f"Bearer {STAFF_TOKEN}"}
+APPLICANT = {
+    "full_name": "Nguyễn Văn An",
+    "birth_date": "1990-04-12",
+    "id_number": "062090001234",
+    "phone": "0905123456",
+    "address": "Tổ 3, phường Kon Tum",
+}

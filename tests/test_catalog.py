@@ -1,0 +1,72 @@
+"""The catalog built from the real procedure records."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from lookup.catalog import load_catalog
+from lookup.catalog_build import build_catalog, local_id, read_records
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "procedures.jsonl"
+needs_shared = pytest.mark.skipif(not SHARED.exists(), reason="../shared/data is not beside the project")
+
+
+def test_a_procedure_card_has_what_a_citizen_needs(catalog):
+    p = catalog.get("1.001193")
+    assert p.name == "Thủ tục đăng ký khai sinh"
+    assert p.field == "Hộ tịch" and p.level == "Cấp xã"
+    assert p.online_submission is True and p.fee_vnd == 0
+    assert p.documents and all(d.name for d in p.documents)
+    assert "làm giấy khai sinh" in p.aliases
+    assert p.life_events == ["co-con-nho"]
+
+
+def test_fee_caveats_are_kept(catalog):
+    p = catalog.get("1.013424")
+    assert p.fee_vnd == 0 and p.fee_warning and p.fee_amounts_mentioned_vnd == [50000, 100000, 150000]
+
+
+def test_life_event_groups_are_the_national_ones_and_none_is_empty(catalog):
+    audiences = [g.audience for g in catalog.groups.values()]
+    assert audiences.count("citizen") == 11 and audiences.count("business") == 11
+    names = {g.name for g in catalog.groups.values()}
+    assert {"Học tập", "Có con nhỏ", "Khởi sự kinh doanh", "Tạm dừng, chấm dứt hoạt động"} <= names
+    for group in catalog.groups.values():
+        assert catalog.group_procedures(group.id), f"group {group.name} lists no procedure"
+    assert "1.004194" in catalog.groups["cu-tru-giay-to"].procedure_codes  # Đăng ký tạm trú
+
+
+def test_a_record_without_code_gets_a_stable_local_id():
+    record = {"name": "Chuyển trường đối với học sinh trung học phổ thông", "field": "Giáo dục trung học"}
+    assert local_id(record) == local_id(dict(record)) and local_id(record).startswith("LOCAL-")
+    assert local_id(record) != local_id({**record, "name": "Khác"})
+
+
+def test_unknown_code_gives_none(catalog):
+    assert catalog.get("9.999999") is None
+
+
+@needs_shared
+def test_every_shared_record_is_in_the_built_catalog(catalog):
+    records = list(read_records(SHARED))
+    assert len(catalog) == len(records)
+    assert all(catalog.get(r["code"]) for r in records if r.get("code"))
+
+
+@needs_shared
+def test_committed_catalog_is_up_to_date_with_builder_and_records(catalog):
+    # Fails when the builder or the life-event rules changed without `python -m bot build-catalog`.
+    rebuilt = build_catalog(read_records(SHARED))
+    assert rebuilt.to_document() == catalog.to_document()
+
+
+def test_an_operator_catalog_in_the_records_schema_loads_directly(tmp_path):
+    own = tmp_path / "own.jsonl"
+    rows = [
+        {"code": "1.000001", "name": "Thủ tục thử", "field": "Hộ tịch", "life_event": "Có con nhỏ", "fee_vnd": 0},
+        {"name": "Thủ tục không mã", "field": "Khác"},
+    ]
+    own.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    catalog = load_catalog(own)
+    assert len(catalog) == 2 and catalog.get("1.000001").life_events == ["co-con-nho"]
