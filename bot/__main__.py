@@ -38,10 +38,14 @@ def serve(args: argparse.Namespace) -> None:
     settings = Settings()
     if args.port:
         settings.port = args.port
+    if args.emulator:
+        settings.zalo_emulator = True
     app = create_app(settings)
     if args.demo:
         app.cleanup_ctx.append(_demo_ctx(args.count))
     log.info("serving on http://%s:%d (public base %s)", settings.host, settings.port, settings.base_url)
+    if settings.zalo_emulator:
+        log.info("Zalo emulator on: chat page at %s/emulator/", settings.loopback_url)
     web.run_app(app, host=settings.host, port=settings.port, print=None, access_log=None)
 
 
@@ -82,6 +86,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--port", type=int, help="overrides PORT")
     p.add_argument("--demo", action="store_true", help="load the fixed demo dossiers and generate more at start")
     p.add_argument("--count", type=int, default=500, help="generated demo dossiers with --demo (default 500)")
+    p.add_argument("--emulator", action="store_true", help="run the Zalo emulator in-process (or ZALO_EMULATOR=true)")
     p.set_defaults(run=serve)
     p = commands.add_parser("seed", help="store demo dossiers in the Redis of REDIS_URL")
     p.add_argument("--count", type=int, default=500)

@@ -11,17 +11,41 @@ import aiohttp
 from aiohttp import web
 
 from bot.api import dossiers, openapi, payments, procedures
-from bot.appkeys import CATALOG, CLOCK, DOSSIERS, HTTP, PAYMENTS, PROVINCE, REDIS, SETTINGS
+from bot.appkeys import (
+    BACKGROUND,
+    CATALOG,
+    CLOCK,
+    CONVERSATION,
+    DOSSIERS,
+    HTTP,
+    INBOX,
+    PAYMENTS,
+    PROVINCE,
+    REDIS,
+    SETTINGS,
+    TRANSCRIPT,
+)
+from bot.conv_keys import ConversationKeys
+from bot.conversation import Conversation, Deps
+from bot.inbox import Inbox
 from bot.redis_conn import connect
+from bot.routing import build_dispatcher
 from bot.settings import Settings
+from bot.state import ConversationState
+from bot.throttle import Throttle
+from bot.transcript import Transcript
 from bot.web import health, pages
 from bot.web.errors import api_errors
+from bot.zalo import webhook
+from bot.zalo.oa_client import OAClient, TokenManager
+from handlers.content import Content
 from lookup.calendar import VN_TZ, WorkingCalendar
 from lookup.catalog import Catalog, load_catalog
 from lookup.dossiers import DossierService
 from lookup.keys import Keys
 from lookup.payments import PaymentService
 from lookup.province import load_province
+from lookup.search import ProcedureIndex
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +83,33 @@ async def _services_ctx(app: web.Application) -> AsyncIterator[None]:
     yield
 
 
+async def _chatbot_ctx(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    redis = app[REDIS]
+    keys = ConversationKeys(settings.redis_key_prefix)
+    tokens = TokenManager(
+        redis, keys, app[HTTP], oa_id=settings.zalo_oa_id, app_id=settings.zalo_app_id,
+        app_secret=settings.zalo_app_secret.get_secret_value(), oauth_base=settings.oa_oauth_base,
+        seed_refresh_token=settings.zalo_refresh_token, seed_access_token=settings.zalo_access_token,
+    )  # fmt: skip
+    index = ProcedureIndex(app[CATALOG])
+    deps = Deps(
+        dossiers=app[DOSSIERS], catalog=app[CATALOG], province=app[PROVINCE], throttle=Throttle(redis, keys),
+        content=Content.load(app[PROVINCE]), search=index.search, public_base_url=settings.base_url,
+    )  # fmt: skip
+    app[TRANSCRIPT] = Transcript(redis, keys, settings.transcript_retention_days * 24 * 3600)
+    app[INBOX] = Inbox(redis, keys)
+    app[CONVERSATION] = Conversation(
+        build_dispatcher(), deps, ConversationState(redis, keys, settings.conversation_ttl_seconds),
+        app[TRANSCRIPT], OAClient(app[HTTP], tokens, settings.oa_api_base), app[CLOCK],
+    )  # fmt: skip
+    app[BACKGROUND] = set()
+    yield
+    # Let turns in flight finish their sends; what is still queued stays in Redis for the next drain.
+    if app[BACKGROUND]:
+        await asyncio.wait(app[BACKGROUND], timeout=5)
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -74,7 +125,13 @@ def create_app(
     app[PROVINCE] = load_province(settings.province)
     if catalog is not None:
         app[CATALOG] = catalog
-    app.cleanup_ctx.extend([_redis_ctx, _catalog_ctx, _http_ctx, _services_ctx])
-    for table in (health.routes, dossiers.routes, procedures.routes, payments.routes, openapi.routes, pages.routes):
+    app.cleanup_ctx.extend([_redis_ctx, _catalog_ctx, _http_ctx, _services_ctx, _chatbot_ctx])
+    tables = [health.routes, dossiers.routes, procedures.routes, payments.routes, openapi.routes, pages.routes,
+              webhook.routes]  # fmt: skip
+    for table in tables:
         app.router.add_routes(table)
+    if settings.zalo_emulator:
+        from bot.emulator import setup_emulator
+
+        setup_emulator(app, settings)
     return app

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import datetime
 
@@ -9,7 +10,10 @@ import aiohttp
 from aiohttp import web
 from redis.asyncio import Redis
 
+from bot.conversation import Conversation
+from bot.inbox import Inbox
 from bot.settings import Settings
+from bot.transcript import Transcript
 from lookup.catalog import Catalog
 from lookup.dossiers import DossierService
 from lookup.payments import PaymentService
@@ -23,3 +27,7 @@ PROVINCE = web.AppKey("province", Province)
 DOSSIERS = web.AppKey("dossiers", DossierService)
 PAYMENTS = web.AppKey("payments", PaymentService)
 HTTP = web.AppKey("http", aiohttp.ClientSession)
+INBOX = web.AppKey("inbox", Inbox)
+CONVERSATION = web.AppKey("conversation", Conversation)
+TRANSCRIPT = web.AppKey("transcript", Transcript)
+BACKGROUND = web.AppKey("background", set[asyncio.Task])

@@ -24,6 +24,38 @@ class Settings(BaseSettings):
     )
     max_body_bytes: int = 256 * 1024
 
+    # Zalo OA. Defaults are demo values that only the emulator accepts.
+    zalo_app_id: str = "1234567890123456789"
+    zalo_oa_id: str = "3886132808798806450"
+    zalo_oa_secret_key: SecretStr = Field(
+        SecretStr("TEST_OA_SECRET_KEY"), description="Signs webhooks (not the app secret)."
+    )
+    zalo_app_secret: SecretStr = Field(
+        SecretStr("demo-app-secret"), description="Sent as secret_key to refresh tokens."
+    )
+    zalo_api_base: str = "https://openapi.zalo.me"
+    zalo_oauth_base: str = "https://oauth.zaloapp.com"
+    zalo_refresh_token: str | None = Field("demo-refresh-token-0", description="Seed; the live pair rotates in Redis.")
+    zalo_access_token: str | None = None
+    zalo_emulator: bool = Field(False, description="Run the Zalo emulator in-process and talk to it over loopback.")
+    emulator_retry_schedule: str = Field("1,5,30", description="Seconds between webhook redeliveries.")
+    emulator_quiet_seconds: float = Field(0.3, description="Silence that ends a burst of OA replies to one user.")
+    conversation_ttl_seconds: int = 24 * 3600
+    transcript_retention_days: int = 90
+
+    @property
+    def loopback_url(self) -> str:
+        """This process's own server, for in-process peers (emulator, emulated bank)."""
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def oa_api_base(self) -> str:
+        return self.loopback_url if self.zalo_emulator else self.zalo_api_base.rstrip("/")
+
+    @property
+    def oa_oauth_base(self) -> str:
+        return self.loopback_url if self.zalo_emulator else self.zalo_oauth_base.rstrip("/")
+
     @property
     def base_url(self) -> str:
         if self.public_base_url:

@@ -1,0 +1,59 @@
+"""Redis keys of one conversation. All share the hash tag `{zalo:<oa>:<user>}`: a user's state,
+lock, inbox, dedupe marks and transcript sit in one Redis Cluster slot, so intake (dedupe + enqueue)
+is one transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class UserKey:
+    oa_id: str
+    user_id: str
+
+    @property
+    def tag(self) -> str:
+        return f"{{zalo:{self.oa_id}:{self.user_id}}}"
+
+
+@dataclass(frozen=True)
+class ConversationKeys:
+    prefix: str = "tracuu"
+
+    def _k(self, user: UserKey, name: str) -> str:
+        return f"{self.prefix}:{user.tag}:{name}"
+
+    def state(self, user: UserKey) -> str:
+        return self._k(user, "state")
+
+    def data(self, user: UserKey) -> str:
+        return self._k(user, "data")
+
+    def lock(self, user: UserKey) -> str:
+        return self._k(user, "lock")
+
+    def inbox(self, user: UserKey) -> str:
+        return self._k(user, "inbox")
+
+    def processing(self, user: UserKey) -> str:
+        return self._k(user, "processing")
+
+    def seen(self, user: UserKey, dedupe_id: str) -> str:
+        return self._k(user, f"seen:{dedupe_id}")
+
+    def transcript(self, user: UserKey) -> str:
+        return self._k(user, "transcript")
+
+    def throttle(self, user: UserKey, name: str, window: int) -> str:
+        return self._k(user, f"throttle:{name}:{window}")
+
+    def conversations(self) -> str:
+        """Sorted set of every conversation by last activity (for the staff console)."""
+        return f"{self.prefix}:{{conversations}}:by-activity"
+
+    def oa_token(self, oa_id: str) -> str:
+        return f"{self.prefix}:{{zalo-token:{oa_id}}}:pair"
+
+    def oa_token_lock(self, oa_id: str) -> str:
+        return f"{self.prefix}:{{zalo-token:{oa_id}}}:refresh-lock"

@@ -1,0 +1,111 @@
+"""The emulated OA Open API and OAuth endpoints, with Zalo's answers and error codes."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import secrets
+import time
+from typing import Any
+
+from aiohttp import web
+
+from bot.emulator.keys import EMU_SETTINGS, EMU_STATE, EMU_WEBHOOK
+
+routes = web.RouteTableDef()
+MAX_IMAGE_BYTES = 1024 * 1024
+_echo_rng = random.Random(7)  # noqa: S311 - only decides echo timing
+
+
+def _error(code: int, message: str) -> web.Response:
+    return web.json_response({"error": code, "message": message})
+
+
+@routes.post("/v4/oa/access_token")
+async def access_token(request: web.Request) -> web.Response:
+    state, settings = request.app[EMU_STATE], request.app[EMU_SETTINGS]
+    form = await request.post()
+    if request.headers.get("secret_key") != settings.zalo_app_secret.get_secret_value():
+        return web.json_response({"error": -14003, "error_name": "Invalid secret key"})
+    if form.get("app_id") != settings.zalo_app_id or form.get("grant_type") != "refresh_token":
+        return web.json_response({"error": -14002, "error_name": "Invalid app_id or grant_type"})
+    if not state.refresh_token or form.get("refresh_token") != state.refresh_token:
+        # Single use: an old refresh token (another worker already used it) is refused.
+        return web.json_response({"error": -14014, "error_name": "Invalid refresh token"})
+    access, refresh = state.issue_tokens()
+    return web.json_response({"access_token": access, "refresh_token": refresh, "expires_in": "90000"})
+
+
+def _fault(request: web.Request) -> web.Response | None:
+    faults = request.app[EMU_STATE].faults
+    if faults.server_error_next > 0:
+        faults.server_error_next -= 1
+        return web.Response(status=502, text="Bad Gateway")
+    if faults.rate_limit_next > 0:
+        faults.rate_limit_next -= 1
+        return _error(-32, "Request exceeds the rate limit")
+    return None
+
+
+@routes.post("/v3.0/oa/message/cs")
+async def send_message(request: web.Request) -> web.Response:
+    state = request.app[EMU_STATE]
+    if not state.token_valid(request.headers.get("access_token")):
+        return _error(-216, "Access token is invalid")
+    if fault := _fault(request):
+        return fault
+    try:
+        body = await request.json()
+        user_id = str(body["recipient"]["user_id"])
+        message: dict[str, Any] = body["message"]
+    except (ValueError, KeyError, TypeError):
+        return _error(-201, "Parameters are invalid")
+    if user_id not in state.users:
+        return _error(-213, "User has not interacted with the OA")
+    user = state.users[user_id]
+    if not user.in_window(time.time()):
+        return _error(-230, "User has not interacted with the OA in the last 7 days")
+    if len(message.get("text") or "") > 2000:
+        return _error(-201, "Text exceeds 2000 characters")
+    message_id = secrets.token_hex(16)
+    await state.record_oa_message(user, {"direction": "oa", "at_ms": int(time.time() * 1000),
+                                         "message_id": message_id, "message": message})  # fmt: skip
+    echo = _echo_event(request.app[EMU_SETTINGS], user_id, message, message_id)
+    sender = request.app[EMU_WEBHOOK]
+    if _echo_rng.random() < 0.5:
+        await sender.deliver(echo)  # the echo reaches the bot before this call returns, as it can on Zalo
+    else:
+        task = asyncio.create_task(sender.deliver(echo))
+        request.app[EMU_STATE].tasks.add(task)
+        task.add_done_callback(request.app[EMU_STATE].tasks.discard)
+    return web.json_response({"error": 0, "message": "Success", "data": {"message_id": message_id, "user_id": user_id}})
+
+
+def _echo_event(settings: Any, user_id: str, message: dict[str, Any], message_id: str) -> dict[str, Any]:
+    kind = "oa_send_text"
+    if "attachment" in message:
+        template = message["attachment"].get("payload", {}).get("template_type")
+        kind = "oa_send_image" if template == "media" else "oa_send_template"
+    return {
+        "app_id": settings.zalo_app_id, "sender": {"id": settings.zalo_oa_id}, "recipient": {"id": user_id},
+        "event_name": kind, "message": {"text": message.get("text", ""), "msg_id": message_id},
+        "timestamp": str(int(time.time() * 1000)),
+    }  # fmt: skip
+
+
+@routes.post("/v2.0/oa/upload/image")
+async def upload_image(request: web.Request) -> web.Response:
+    state = request.app[EMU_STATE]
+    if not state.token_valid(request.headers.get("access_token")):
+        return _error(-216, "Access token is invalid")
+    form = await request.post()
+    upload = form.get("file")
+    if not isinstance(upload, web.FileField):
+        return _error(-201, "Parameters are invalid: file is required")
+    data = upload.file.read(MAX_IMAGE_BYTES + 1)
+    if upload.content_type not in ("image/png", "image/jpeg", "image/jpg"):
+        return _error(-210, "Only jpg and png images are accepted")
+    if len(data) > MAX_IMAGE_BYTES:
+        return _error(-211, "Image exceeds 1 MB")
+    attachment_id = state.host(data, upload.content_type)
+    return web.json_response({"error": 0, "message": "Success", "data": {"attachment_id": attachment_id}})

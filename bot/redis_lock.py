@@ -1,0 +1,49 @@
+"""A Redis lock shared by every process: SET NX PX with a random token, released only by its holder
+through WATCH/MULTI (no Lua, so the embedded store and a real Redis behave the same). The TTL frees
+the lock when a holder dies."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import time
+
+from redis.asyncio import Redis
+from redis.exceptions import WatchError
+
+
+class RedisLock:
+    def __init__(self, redis: Redis, key: str, ttl_ms: int = 30_000) -> None:
+        self.redis = redis
+        self.key = key
+        self.ttl_ms = ttl_ms
+        self.token: str | None = None
+
+    async def acquire(self, wait: float = 0.0, poll: float = 0.02) -> bool:
+        """Try to take the lock, waiting up to `wait` seconds; False if someone else holds it."""
+        token = secrets.token_hex(16)
+        deadline = time.monotonic() + wait
+        while True:
+            if await self.redis.set(self.key, token, nx=True, px=self.ttl_ms):
+                self.token = token
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            await asyncio.sleep(poll)
+
+    async def release(self) -> bool:
+        """Delete the lock if it is still ours (it may have expired and been taken meanwhile)."""
+        if self.token is None:
+            return False
+        token, self.token = self.token, None
+        async with self.redis.pipeline(transaction=True) as pipe:
+            try:
+                await pipe.watch(self.key)
+                if await pipe.get(self.key) != token:
+                    return False
+                pipe.multi()
+                pipe.delete(self.key)
+                await pipe.execute()
+                return True
+            except WatchError:
+                return False

@@ -1,0 +1,20 @@
+"""The root dispatcher: flows in priority order. Ways back to the menu come first so that "huỷ"
+always works; generic catches (media, fallback) come last."""
+
+from __future__ import annotations
+
+from bot.dispatcher import Dispatcher
+from handlers import fallback, guidance, lookup_code, media, payment, procedures, start, support
+
+
+def build_dispatcher() -> Dispatcher:
+    return Dispatcher([
+        start.router,        # follow, chat-now, unfollow, huỷ / menu / 0
+        lookup_code.router,  # #tracuuhoso, #tiendo, any text holding a dossier code
+        procedures.router,   # #tracuuthutuc, life events, procedure cards, keyword search
+        guidance.router,     # #huongdan and its steps
+        payment.router,      # #thanhtoan
+        support.router,      # #hotro
+        media.router,        # photos and other media
+        fallback.router,     # anything else
+    ])  # fmt: skip

@@ -1,0 +1,179 @@
+"""Outbound calls to the Zalo OA Open API: send customer-service messages, upload images, and keep
+the access token fresh.
+
+Access tokens last 25 h; the refresh token is single-use and rotates, so only one worker may
+refresh at a time (a Redis lock) and the new pair is stored in Redis for every worker. Errors:
+-216 (invalid token) refreshes and retries once; -32 (rate limit) backs off and retries; the
+interaction-window errors are final for that message and are returned, not retried.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+from redis.asyncio import Redis
+
+from bot.conv_keys import ConversationKeys
+from bot.redis_lock import RedisLock
+
+log = logging.getLogger(__name__)
+
+INVALID_TOKEN = -216
+RATE_LIMITED = -32
+# Outside the interaction window, user blocked the OA, quota of the window used up, and so on:
+# resending cannot help, the message is recorded as undelivered.
+WINDOW_ERRORS = frozenset({-213, -217, -227, -230, -232, -244})
+REFRESH_MARGIN_SECONDS = 300
+
+
+class OAError(RuntimeError):
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(f"Zalo OA API error {code}: {message}")
+        self.code = code
+
+
+class TokenRefreshFailed(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class SendResult:
+    ok: bool
+    message_id: str | None = None
+    error: int | None = None
+    message: str = ""
+
+
+class TokenManager:
+    def __init__(self, redis: Redis, keys: ConversationKeys, http: aiohttp.ClientSession, *, oa_id: str,
+                 app_id: str, app_secret: str, oauth_base: str, seed_refresh_token: str | None,
+                 seed_access_token: str | None = None) -> None:  # fmt: skip
+        self.redis = redis
+        self.key = keys.oa_token(oa_id)
+        self.lock_key = keys.oa_token_lock(oa_id)
+        self.http = http
+        self.app_id = app_id
+        self.app_secret = app_secret
+        self.oauth_url = f"{oauth_base.rstrip('/')}/v4/oa/access_token"
+        self.seed_refresh_token = seed_refresh_token
+        self.seed_access_token = seed_access_token
+
+    async def _pair(self) -> dict[str, str]:
+        pair = await self.redis.hgetall(self.key)
+        if not pair and self.seed_refresh_token:
+            # First start: seed from settings, without overwriting a pair another worker stored.
+            await self.redis.hsetnx(self.key, "refresh_token", self.seed_refresh_token)
+            if self.seed_access_token:
+                await self.redis.hsetnx(self.key, "access_token", self.seed_access_token)
+                await self.redis.hsetnx(self.key, "expires_at", str(time.time() + 3600))
+            pair = await self.redis.hgetall(self.key)
+        return pair
+
+    async def access_token(self) -> str:
+        pair = await self._pair()
+        if pair.get("access_token") and float(pair.get("expires_at", 0)) - REFRESH_MARGIN_SECONDS > time.time():
+            return pair["access_token"]
+        return await self.refresh(stale=pair.get("access_token"))
+
+    async def refresh(self, stale: str | None) -> str:
+        """Get a new token, unless another worker already replaced `stale` while we waited."""
+        lock = RedisLock(self.redis, self.lock_key, ttl_ms=15_000)
+        if not await lock.acquire(wait=15):
+            raise TokenRefreshFailed("another worker holds the refresh lock for too long")
+        try:
+            pair = await self._pair()
+            current = pair.get("access_token")
+            if current and current != stale and float(pair.get("expires_at", 0)) > time.time():
+                return current  # someone refreshed while we waited for the lock
+            refresh_token = pair.get("refresh_token")
+            if not refresh_token:
+                raise TokenRefreshFailed("no refresh token: set ZALO_REFRESH_TOKEN")
+            async with self.http.post(
+                self.oauth_url,
+                headers={"secret_key": self.app_secret},
+                data={"refresh_token": refresh_token, "app_id": self.app_id, "grant_type": "refresh_token"},
+                timeout=aiohttp.ClientTimeout(total=10),
+            ) as response:
+                body = await response.json(content_type=None)
+            if not isinstance(body, dict) or "access_token" not in body:
+                error = body.get("error") if isinstance(body, dict) else None
+                raise TokenRefreshFailed(f"Zalo refused the refresh token (error {error})")
+            expires_at = time.time() + int(body.get("expires_in", "90000"))
+            await self.redis.hset(self.key, mapping={
+                "access_token": body["access_token"], "refresh_token": body["refresh_token"],
+                "expires_at": str(expires_at),
+            })  # fmt: skip
+            log.info("Zalo access token refreshed; valid for %s s", body.get("expires_in"))
+            return body["access_token"]
+        finally:
+            await lock.release()
+
+
+class OAClient:
+    def __init__(self, http: aiohttp.ClientSession, tokens: TokenManager, api_base: str,
+                 rate_limit_retries: int = 3, backoff_seconds: float = 1.0) -> None:  # fmt: skip
+        self.http = http
+        self.tokens = tokens
+        self.api_base = api_base.rstrip("/")
+        self.rate_limit_retries = rate_limit_retries
+        self.backoff = backoff_seconds
+
+    async def _call(
+        self, path: str, *, json_body: dict | None = None, form: Callable[[], aiohttp.FormData] | None = None
+    ) -> dict:
+        """POST with retries; `form` builds the multipart body anew for each attempt (one can be sent once)."""
+        token = await self.tokens.access_token()
+        refreshed = False
+        attempt = 0
+        while True:
+            body = await self._post(path, token, json_body, form() if form else None)
+            error = int(body.get("error", -1))
+            if error == 0:
+                return body
+            if error == INVALID_TOKEN and not refreshed:
+                token = await self.tokens.refresh(stale=token)
+                refreshed = True
+                continue
+            if error == RATE_LIMITED and attempt < self.rate_limit_retries:
+                await asyncio.sleep(self.backoff * (2**attempt))
+                attempt += 1
+                continue
+            raise OAError(error, str(body.get("message", "")))
+
+    async def _post(self, path: str, token: str, json_body: dict | None, form: aiohttp.FormData | None) -> dict:
+        async with self.http.post(
+            f"{self.api_base}{path}", headers={"access_token": token}, json=json_body, data=form,
+            timeout=aiohttp.ClientTimeout(total=10),
+        ) as response:  # fmt: skip
+            if response.status >= 500:
+                return {"error": -500, "message": f"HTTP {response.status}"}
+            return await response.json(content_type=None)
+
+    async def send(self, user_id: str, message: dict[str, Any]) -> SendResult:
+        try:
+            body = await self._call(
+                "/v3.0/oa/message/cs", json_body={"recipient": {"user_id": user_id}, "message": message}
+            )
+        except OAError as exc:
+            if exc.code in WINDOW_ERRORS:
+                return SendResult(False, error=exc.code, message=str(exc))
+            raise
+        data = body.get("data") or {}
+        return SendResult(True, message_id=data.get("message_id"))
+
+    async def upload_image(self, data: bytes, content_type: str) -> str:
+        extension = "png" if content_type == "image/png" else "jpg"
+
+        def form() -> aiohttp.FormData:
+            built = aiohttp.FormData()
+            built.add_field("file", data, filename=f"image.{extension}", content_type=content_type)
+            return built
+
+        body = await self._call("/v2.0/oa/upload/image", form=form)
+        return body["data"]["attachment_id"]

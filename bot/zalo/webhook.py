@@ -1,0 +1,69 @@
+"""POST /webhook/zalo: verify, dedupe, queue durably, answer 200 fast; the turn runs in the
+background under the user's lock."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+
+from aiohttp import web
+from redis.exceptions import RedisError
+
+from bot.appkeys import BACKGROUND, CONVERSATION, INBOX, SETTINGS
+from bot.conv_keys import UserKey
+from bot.web.errors import error_response
+from bot.web.jsonresp import json_response
+from bot.zalo.events import MalformedEvent, parse_event
+from bot.zalo.signature import HEADER, verify_webhook
+
+log = logging.getLogger(__name__)
+routes = web.RouteTableDef()
+MAX_WEBHOOK_BYTES = 64 * 1024  # Zalo events are a few hundred bytes; anything larger is not Zalo
+
+
+@routes.post("/webhook/zalo")
+async def zalo_webhook(request: web.Request) -> web.Response:
+    settings = request.app[SETTINGS]
+    if (request.content_length or 0) > MAX_WEBHOOK_BYTES:
+        return error_response(413, "too_large", f"webhook bodies are limited to {MAX_WEBHOOK_BYTES} bytes")
+    raw = await request.content.read(MAX_WEBHOOK_BYTES + 1)
+    if len(raw) > MAX_WEBHOOK_BYTES:
+        return error_response(413, "too_large", f"webhook bodies are limited to {MAX_WEBHOOK_BYTES} bytes")
+    try:
+        body = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return error_response(400, "malformed_json", "the body is not valid JSON")
+    timestamp = body.get("timestamp") if isinstance(body, dict) else None
+    if not isinstance(timestamp, (str, int)) or not verify_webhook(
+        request.headers.get(HEADER), settings.zalo_app_id, raw, str(timestamp),
+        settings.zalo_oa_secret_key.get_secret_value(),
+    ):  # fmt: skip
+        log.warning("webhook refused: bad or missing signature")
+        return error_response(401, "bad_signature", "X-ZEvent-Signature does not match")
+    try:
+        event = parse_event(body)
+    except MalformedEvent as exc:
+        return error_response(400, "malformed_event", str(exc))
+    if event.is_echo or event.is_receipt:
+        return json_response({"status": "ignored", "reason": event.event_name})
+    if event.oa_id != settings.zalo_oa_id:
+        log.warning("webhook for another OA ignored")
+        return json_response({"status": "ignored", "reason": "other OA"})
+    user = UserKey(event.oa_id, event.user_id)
+    try:
+        accepted = await request.app[INBOX].accept(user, event.dedupe_id, body)
+    except (RedisError, OSError):
+        # Not stored, so not acknowledged: Zalo will deliver it again.
+        log.exception("webhook could not queue the event")
+        return error_response(503, "store_unavailable", "try again", {"Retry-After": "1"})
+    if accepted:
+        _start_drain(request.app, user)
+    return json_response({"status": "accepted" if accepted else "duplicate"})
+
+
+def _start_drain(app: web.Application, user: UserKey) -> None:
+    task = asyncio.create_task(app[INBOX].drain(user, app[CONVERSATION].handle))
+    # Keep a reference until done: the loop holds tasks only weakly.
+    app[BACKGROUND].add(task)
+    task.add_done_callback(app[BACKGROUND].discard)

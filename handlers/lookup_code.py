@@ -1,0 +1,151 @@
+"""Dossier lookup by receipt code: after the menu tap, or any message that contains a code.
+
+```mermaid
+stateDiagram-v2
+    [*] --> awaiting_code: #tracuuhoso
+    awaiting_code --> [*]: text with a code / card shown
+    awaiting_code --> awaiting_code: text without a code / format help
+    [*] --> [*]: any text with a code / card shown
+    note right of awaiting_code: more than 3 misses a minute -> polite slow-down
+```
+"""
+
+from __future__ import annotations
+
+from bot.dispatcher import Context, Router, command_is, is_free_text, state_is
+from bot.replies import Button, Reply, Text
+from handlers.content import MENU_BUTTON, vnd, when
+from lookup.codes import EXAMPLE_CODE, find_codes
+from lookup.dossier import NO_FEES, Dossier, PaymentState
+from lookup.dossier_store import DossierNotFound
+
+router = Router("lookup")
+AWAITING_CODE = "lookup:awaiting_code"
+MISS_LIMIT = 3
+MISS_WINDOW_SECONDS = 60
+
+
+def _has_code(ctx: Context) -> bool:
+    # Commands ("#tiendo <code>") belong to their own handlers, even though they contain a code.
+    return is_free_text(ctx) and bool(find_codes(ctx.text))
+
+
+def dossier_card(dossier: Dossier, ctx: Context) -> Text:
+    view = dossier.public_view(ctx.now)
+    step = dossier.current_step
+    fees = "Không phải nộp phí" if view["fees"]["payment_state"] == NO_FEES else (
+        f"{vnd(dossier.total_fee_vnd)} – {view['fees']['payment_state']}")  # fmt: skip
+    lines = [
+        f"📄 Hồ sơ {dossier.code}",
+        f"Thủ tục: {dossier.procedure_name}",
+        f"Cơ quan giải quyết: {dossier.agency_name}",
+        f"Người nộp: {view['applicant']['full_name']}",
+        f"Ngày tiếp nhận: {when(dossier.received_at)}",
+        f"Ngày hẹn trả: {when(dossier.due_at)}",
+        f"Trạng thái: {dossier.status.label}",
+        f"Bước hiện tại: {step.step}" + (f" – {step.unit}" if step.unit else ""),
+        f"Tiến độ: {view['timeliness']}" + (" ⚠️" if view["overdue"] else ""),
+        f"Phí, lệ phí: {fees}",
+    ]
+    if step.note:
+        lines.append(f"Ghi chú: {step.note}")
+    buttons = [Button("Xem tiến độ", f"#tiendo {dossier.code}")]
+    unpaid = dossier.total_fee_vnd and view["fees"]["payment_state"] not in (
+        PaymentState.DA_THANH_TOAN.value, PaymentState.DA_HOAN_PHI.value)  # fmt: skip
+    if unpaid:
+        buttons.append(Button("Thanh toán", f"#thanhtoan {dossier.code}"))
+    buttons.append(MENU_BUTTON)
+    return Text("\n".join(lines), tuple(buttons))
+
+
+def format_help(typed: str | None = None) -> Text:
+    prefix = f'Mình chưa thấy mã hồ sơ trong "{typed[:60]}". ' if typed else ""
+    return Text(
+        f"{prefix}Mã hồ sơ in trên Phiếu tiếp nhận và hẹn trả kết quả, có dạng:\n{EXAMPLE_CODE}\n"
+        "(mã cơ quan – ngày nhận yyMMdd – số thứ tự). Bạn có thể gõ chữ thường, thiếu dấu chấm hay gạch nối, "
+        "hoặc gửi ảnh chụp mã QR trên phiếu.",
+        (MENU_BUTTON,),
+    )
+
+
+async def _too_many_misses(ctx: Context) -> bool:
+    return await ctx.deps.throttle.count(ctx.user, "code-miss", MISS_WINDOW_SECONDS) >= MISS_LIMIT
+
+
+def slow_down() -> Text:
+    return Text(
+        "Bạn đã nhập mã chưa đúng nhiều lần. Vui lòng đợi khoảng 1 phút rồi thử lại, và kiểm tra kỹ mã "
+        f'trên Phiếu tiếp nhận (dạng {EXAMPLE_CODE}). Cần hỗ trợ, bấm "Hỗ trợ".',
+        (Button("Hỗ trợ", "#hotro"), MENU_BUTTON),
+    )
+
+
+async def show_dossier(ctx: Context, codes: list[str]) -> list[Reply]:
+    """The card of the first code that is a known dossier; counts a miss otherwise."""
+    ctx.meta["flow"] = "lookup"
+    if await _too_many_misses(ctx):
+        ctx.meta["outcome"] = "throttled"
+        return [slow_down()]
+    for code in codes:
+        try:
+            dossier = await ctx.deps.dossiers.get(code)
+        except DossierNotFound:
+            continue
+        ctx.set_state(None)
+        ctx.meta["dossier_code"] = dossier.code
+        return [dossier_card(dossier, ctx)]
+    await ctx.deps.throttle.hit(ctx.user, "code-miss", MISS_WINDOW_SECONDS)
+    ctx.meta["outcome"] = "not_found"
+    shown = ", ".join(codes)
+    return [Text(
+        f"Không tìm thấy hồ sơ có mã {shown}. Vui lòng kiểm tra lại mã trên Phiếu tiếp nhận "
+        f"(ví dụ {EXAMPLE_CODE}), hoặc gửi ảnh chụp mã QR trên phiếu.",
+        (Button("Hỗ trợ", "#hotro"), MENU_BUTTON),
+    )]  # fmt: skip
+
+
+@router.on(command_is("#tracuuhoso"))
+async def ask_for_code(ctx: Context) -> list[Reply]:
+    ctx.set_state(AWAITING_CODE)
+    ctx.meta["flow"] = "lookup"
+    return [Text(
+        "Vui lòng gửi mã hồ sơ in trên Phiếu tiếp nhận và hẹn trả kết quả (ví dụ "
+        f"{EXAMPLE_CODE}), hoặc gửi ảnh chụp mã QR trên phiếu.",
+        (MENU_BUTTON,),
+    )]  # fmt: skip
+
+
+@router.on(command_is("#tiendo"))
+async def progress(ctx: Context) -> list[Reply]:
+    ctx.meta["flow"] = "lookup"
+    codes = find_codes(ctx.command()[1])
+    if not codes:
+        return [format_help()]
+    try:
+        dossier = await ctx.deps.dossiers.get(codes[0])
+    except DossierNotFound:
+        return await show_dossier(ctx, codes)
+    ctx.meta["dossier_code"] = dossier.code
+    lines = [f"🕒 Tiến độ hồ sơ {dossier.code}:"]
+    for index, step in enumerate(dossier.timeline, start=1):
+        unit = f" – {step.unit}" if step.unit else ""
+        lines.append(f"{index}. {when(step.started_at)}: {step.step}{unit}")
+        if step.note:
+            lines.append(f"   Ghi chú: {step.note}")
+    lines.append(f"Hẹn trả kết quả: {when(dossier.due_at)}")
+    return [Text("\n".join(lines), (Button("Xem hồ sơ", dossier.code), MENU_BUTTON))]
+
+
+@router.on(_has_code)
+async def lookup_by_code(ctx: Context) -> list[Reply]:
+    return await show_dossier(ctx, find_codes(ctx.text))
+
+
+@router.on(state_is(AWAITING_CODE), is_free_text)
+async def not_a_code(ctx: Context) -> list[Reply]:
+    ctx.meta["flow"] = "lookup"
+    ctx.meta["outcome"] = "not_understood"
+    if await _too_many_misses(ctx):
+        return [slow_down()]
+    await ctx.deps.throttle.hit(ctx.user, "code-miss", MISS_WINDOW_SECONDS)
+    return [format_help(ctx.text)]

@@ -1,0 +1,153 @@
+"""Procedures: search by keyword, browse by life event, and the procedure card.
+
+```mermaid
+stateDiagram-v2
+    [*] --> awaiting_query: #tracuuthutuc
+    awaiting_query --> results: text
+    [*] --> groups: #sukien
+    groups --> group: #nhom <id>
+    group --> card: #thutuc <code>
+    results --> card: #thutuc <code>
+```
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.dispatcher import Context, Router, command_is, is_free_text, is_text, state_is
+from bot.replies import Button, ListItem, ListReply, Reply, Text
+from handlers.content import MENU_BUTTON, vnd
+from lookup.catalog import Procedure
+
+router = Router("procedures")
+AWAITING_QUERY = "procedures:awaiting_query"
+GROUPS_PER_PAGE = 4
+ITEMS_PER_PAGE = 5
+_NATIONAL_CODE = re.compile(r"^\s*(\d\.\d{6})\s*$")
+
+
+def _fee_line(p: Procedure) -> str:
+    if p.fee_vnd is None:
+        text = p.fee_text or "chưa có thông tin"
+    elif p.fee_vnd == 0:
+        text = "Miễn phí"
+    else:
+        text = f"tối đa {vnd(p.fee_vnd)}" + (f" ({p.fee_text[:200]})" if p.fee_text else "")
+    if p.fee_warning and p.fee_amounts_mentioned_vnd:
+        mentioned = ", ".join(vnd(a) for a in p.fee_amounts_mentioned_vnd)
+        text += f". Lưu ý: mô tả thủ tục có nhắc các mức {mentioned}; vui lòng hỏi lại cơ quan giải quyết"
+    return text
+
+
+def procedure_card(p: Procedure) -> Text:
+    online = "có" if p.online_submission else "không" if p.online_submission is False else "chưa rõ"
+    if p.online_level:
+        online += f" ({p.online_level})"
+    lines = [f"📋 {p.name}", f"Mã thủ tục: {p.code}"]
+    if p.agency:
+        lines.append(f"Cơ quan thực hiện: {p.agency}" + (f" – {p.level}" if p.level else ""))
+    lines.append(f"Nộp trực tuyến: {online}")
+    if p.processing_time_text or p.processing_days:
+        lines.append(f"Thời hạn giải quyết: {p.processing_time_text or f'{p.processing_days:g} ngày làm việc'}")
+    lines.append(f"Phí, lệ phí: {_fee_line(p)}")
+    if p.documents:
+        lines.append("Thành phần hồ sơ:")
+        for d in p.documents[:8]:
+            counts = f" (bản chính: {d.originals}, bản sao: {d.copies})" if d.originals or d.copies else ""
+            lines.append(f"• {d.name.lstrip('-•* ').strip()[:180]}{counts}")
+        if len(p.documents) > 8:
+            lines.append(f"… và {len(p.documents) - 8} thành phần khác (xem trên Cổng dịch vụ công)")
+    if p.steps:
+        lines.append("Trình tự: " + " ".join(s.split("\n")[0][:120] for s in p.steps[:3]))
+    buttons = []
+    if p.national_url:
+        buttons.append(Button("Xem, nộp trên Cổng DVC", p.national_url, "url"))
+    buttons += [Button("Hướng dẫn nộp trực tuyến", "#hd nophoso 1"), Button("Tìm thủ tục khác", "#tracuuthutuc"),
+                MENU_BUTTON]  # fmt: skip
+    return Text("\n".join(lines), tuple(buttons))
+
+
+def procedure_list(procedures: list[Procedure], more: str | None) -> ListReply:
+    items = tuple(
+        ListItem(p.name[:100], f"{p.code} · {p.level or ''}", action=Button(p.name[:40], f"#thutuc {p.code}"))
+        for p in procedures
+    )  # fmt: skip
+    buttons = ([Button("Xem thêm", more)] if more else []) + [MENU_BUTTON]
+    return ListReply(items, tuple(buttons))
+
+
+@router.on(command_is("#tracuuthutuc"))
+async def ask_for_query(ctx: Context) -> list[Reply]:
+    ctx.set_state(AWAITING_QUERY)
+    ctx.meta["flow"] = "search"
+    return [Text(
+        "Bạn cần làm thủ tục gì? Gõ tên thủ tục, ví dụ \"đăng ký khai sinh\", \"đổi giấy phép lái xe\", "
+        "hoặc gõ mã thủ tục (ví dụ 1.004194). Bạn cũng có thể tìm theo nhóm sự kiện.",
+        (Button("Thủ tục theo sự kiện", "#sukien"), MENU_BUTTON),
+    )]  # fmt: skip
+
+
+@router.on(command_is("#sukien"))
+async def groups(ctx: Context) -> list[Reply]:
+    ctx.meta["flow"] = "search"
+    arg = ctx.command()[1]
+    page = int(arg) if arg.isdigit() else 1
+    all_groups = list(ctx.deps.catalog.groups.values())
+    start = (page - 1) * GROUPS_PER_PAGE
+    shown = all_groups[start : start + GROUPS_PER_PAGE]
+    if not shown:
+        page, shown = 1, all_groups[:GROUPS_PER_PAGE]
+    audience = "công dân" if shown[0].audience == "citizen" else "doanh nghiệp"
+    buttons = [Button(g.name, f"#nhom {g.id}") for g in shown]
+    if start + GROUPS_PER_PAGE < len(all_groups):
+        buttons.append(Button("Xem thêm nhóm", f"#sukien {page + 1}"))
+    return [Text(f"Chọn nhóm sự kiện ({audience}):", tuple(buttons))]
+
+
+@router.on(command_is("#nhom"))
+async def group(ctx: Context) -> list[Reply]:
+    ctx.meta["flow"] = "search"
+    group_id, _, page_text = ctx.command()[1].partition(" ")
+    group = ctx.deps.catalog.group(group_id)
+    if group is None:
+        return await groups(ctx)
+    page = int(page_text) if page_text.isdigit() else 1
+    procedures = ctx.deps.catalog.group_procedures(group.id)
+    start = (page - 1) * ITEMS_PER_PAGE
+    more = f"#nhom {group.id} {page + 1}" if start + ITEMS_PER_PAGE < len(procedures) else None
+    pages = -(-len(procedures) // ITEMS_PER_PAGE)
+    return [Text(f"Nhóm \"{group.name}\": {len(procedures)} thủ tục (trang {page}/{pages})."),
+            procedure_list(procedures[start:start + ITEMS_PER_PAGE], more)]  # fmt: skip
+
+
+@router.on(command_is("#thutuc"))
+async def card(ctx: Context) -> list[Reply]:
+    ctx.meta["flow"] = "search"
+    procedure = ctx.deps.catalog.get(ctx.command()[1])
+    if procedure is None:
+        return [Text("Không tìm thấy thủ tục này.", (Button("Tìm thủ tục khác", "#tracuuthutuc"), MENU_BUTTON))]
+    ctx.meta["procedure_code"] = procedure.code
+    return [procedure_card(procedure)]
+
+
+@router.on(lambda ctx: is_text(ctx) and bool(_NATIONAL_CODE.match(ctx.text)))
+async def card_by_typed_code(ctx: Context) -> list[Reply]:
+    ctx.event = ctx.event.model_copy(update={"text": f"#thutuc {ctx.text.strip()}"})
+    return await card(ctx)
+
+
+@router.on(state_is(AWAITING_QUERY), is_free_text)
+async def search(ctx: Context) -> list[Reply]:
+    ctx.meta["flow"] = "search"
+    codes = ctx.deps.search(ctx.text, 5)
+    if not codes:
+        ctx.meta["outcome"] = "not_found"
+        return [Text(
+            f"Không tìm thấy thủ tục phù hợp với \"{ctx.text[:60]}\". Bạn thử gõ ngắn gọn hơn (ví dụ \"khai sinh\", "
+            "\"tạm trú\"), tìm theo nhóm sự kiện, hoặc gọi tổng đài hỗ trợ.",
+            (Button("Thủ tục theo sự kiện", "#sukien"), Button("Hỗ trợ", "#hotro"), MENU_BUTTON),
+        )]  # fmt: skip
+    ctx.meta["search_results"] = codes
+    procedures = [p for c in codes if (p := ctx.deps.catalog.get(c))]
+    return [Text(f'Các thủ tục phù hợp với "{ctx.text[:60]}":'), procedure_list(procedures, None)]

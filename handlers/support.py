@@ -1,0 +1,26 @@
+"""Whom to call: the province's hotlines with their hours, as call buttons."""
+
+from __future__ import annotations
+
+from bot.dispatcher import Context, Router, command_is, text_folded_in
+from bot.replies import Button, Reply, Text
+from handlers.content import MENU_BUTTON
+
+router = Router("support")
+
+
+@router.on(command_is("#hotro"))
+@router.on(text_folded_in("ho tro", "hotline", "so dien thoai", "goi dien"))
+async def hotlines(ctx: Context) -> list[Reply]:
+    ctx.set_state(None)
+    ctx.meta["flow"] = "support"
+    province = ctx.deps.province
+    lines = [f"☎️ Hỗ trợ của {province.oa_name}:"]
+    for line in province.hotlines:
+        lines.append(f"• {line.label}: {line.phone} ({line.hours})")
+    lines.append(
+        "Hỏi về thành phần hồ sơ, phí, thời hạn: gọi tổng đài thủ tục. Lỗi đăng nhập, tải tệp, thanh toán: "
+        "gọi tổng đài kỹ thuật."
+    )
+    buttons = [Button(f"Gọi {line.phone}", line.phone, "phone") for line in province.hotlines[:3]]
+    return [Text("\n".join(lines), (*buttons, MENU_BUTTON))]
