@@ -10,6 +10,7 @@ import warnings
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import fakeredis
 import pytest
@@ -166,3 +167,56 @@ APPLICANT = {
     "phone": "0905123456",
     "address": "Tổ 3, phường Kon Tum",
 }
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Live:
+    """The whole service with the Zalo emulator, on a real loopback port."""
+
+    base: str
+    http: Any
+    app: Any
+
+    async def act(self, user: str, action: str, text: str | None = None, **query: str) -> list[dict]:
+        url = f"{self.base}/emulator/users/{user}/{action}"
+        async with self.http.post(url, json={"text": text} if text is not None else None, params=query) as r:
+            assert r.status == 200, await r.text()
+            return (await r.json())["replies"]
+
+    async def say(self, user: str, text: str, **query: str) -> list[dict]:
+        return await self.act(user, "text", text, **query)
+
+    async def control(self, **body: Any) -> dict:
+        async with self.http.post(f"{self.base}/emulator/control", json=body) as r:
+            return await r.json()
+
+    async def emulator_state(self) -> dict:
+        async with self.http.get(f"{self.base}/emulator/state") as r:
+            return await r.json()
+
+
+@pytest.fixture
+async def live(make_settings, clock: FakeClock, catalog: Catalog) -> AsyncIterator[Live]:
+    import aiohttp
+    from aiohttp import web
+
+    port = free_port()
+    settings = make_settings(
+        port=port, zalo_emulator=True, emulator_retry_schedule="0.05,0.1,0.2", emulator_quiet_seconds=0.15
+    )
+    app = create_app(settings, clock=clock, catalog=catalog)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", port)
+    await site.start()
+    async with aiohttp.ClientSession() as http:
+        yield Live(f"http://127.0.0.1:{port}", http, app)
+    await runner.cleanup()

@@ -61,8 +61,11 @@ async def test_public_view_masks_the_applicant_and_hides_personal_data(api):
     for secret in ("062090001234", "0905123456", "Tổ 3", "1990-04-12", created["security_code"]):
         assert secret not in text
     assert view["status"]["name"] == "Được tiếp nhận"
-    assert view["current_step"] == {"step": "Tiếp nhận hồ sơ", "unit": "Ủy ban nhân dân phường Kon Tum",
-                                    "since": created["received_at"]}  # fmt: skip
+    assert view["current_step"] == {
+        "step": "Tiếp nhận hồ sơ",
+        "unit": "Ủy ban nhân dân phường Kon Tum",
+        "since": created["received_at"],
+    }
     assert view["overdue"] is False and view["timeliness"] == "trong hạn"
     assert view["fees"]["payment_state"] == "Chưa thanh toán"
 

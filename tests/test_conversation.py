@@ -1,0 +1,147 @@
+"""Every menu branch and guidance step, played as a citizen through the emulator's API."""
+
+import pytest
+
+from handlers.content import Content
+from lookup.demo import load_fixed_demo
+from lookup.province import load_province
+
+
+def texts(replies):
+    return [r.get("text", "") for r in replies]
+
+
+def buttons(reply):
+    return [(b["title"], b["payload"]) for b in reply.get("attachment", {}).get("payload", {}).get("buttons", [])]
+
+
+@pytest.fixture
+async def demo(live):
+    from bot.appkeys import DOSSIERS
+
+    return {e.code: e for e in await load_fixed_demo(live.app[DOSSIERS])}
+
+
+async def test_follow_welcomes_with_the_oa_name_and_the_menu(live):
+    replies = await live.act("c1", "follow")
+    assert "Cổng hành chính công tỉnh Kon Tum" in replies[0]["text"]
+    assert buttons(replies[-1]) == [
+        ("Tra cứu hồ sơ", "#tracuuhoso"),
+        ("Tra cứu thủ tục", "#tracuuthutuc"),
+        ("Hướng dẫn", "#huongdan"),
+        ("Thanh toán", "#thanhtoan"),
+        ("Hỗ trợ", "#hotro"),
+    ]
+    chat = await live.act("c1b", "chatnow")
+    assert "Chào mừng" in chat[0]["text"]
+
+
+async def test_lookup_by_typed_code_after_the_menu_tap(live, demo):
+    await live.act("c2", "follow")
+    prompt = await live.say("c2", "#tracuuhoso")
+    assert "000.09.23.H34-241015-0012" in prompt[0]["text"]
+    card = (await live.say("c2", "000.25.23.h34 261102 0001"))[0]
+    text = card["text"]
+    for expected in (
+        "Hồ sơ 000.25.23.H34-261102-0001",
+        "Cấp Phiếu Lý lịch tư pháp",
+        "Công an tỉnh Kon Tum",
+        "Nguyễn V*** A*",
+        "Ngày hẹn trả: 17:00 ngày 13/11/2026",
+        "Yêu cầu thực hiện nghĩa vụ tài chính",
+        "200.000 đồng – Chưa thanh toán",
+    ):
+        assert expected in text
+    assert "062090001234" not in text and "0905123456" not in text
+    assert ("Xem tiến độ", "#tiendo 000.25.23.H34-261102-0001") in buttons(card)
+    assert ("Thanh toán", "#thanhtoan 000.25.23.H34-261102-0001") in buttons(card)
+    progress = (await live.say("c2", "#tiendo 000.25.23.H34-261102-0001"))[0]["text"]
+    assert progress.count("\n") >= 4 and "Phòng Hồ sơ nghiệp vụ" in progress
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "cho em hỏi hồ sơ 000.09.23.H34-261015-0012 đến đâu rồi ạ",
+        "https://dichvucong.kontum.gov.vn/tra-cuu?code=000.09.23.H34-261015-0012",
+        "0000923h342610150012",
+    ],
+)
+async def test_any_message_holding_a_code_shows_the_dossier(live, demo, message):
+    card = (await live.say("c3", message))[0]["text"]
+    assert "Hồ sơ 000.09.23.H34-261015-0012" in card and "quá hạn" in card
+
+
+async def test_unknown_code_explains_the_format_and_guessing_is_slowed(live, demo):
+    await live.say("c4", "#tracuuhoso")
+    reply = (await live.say("c4", "mình không nhớ mã"))[0]["text"]
+    assert "000.09.23.H34-241015-0012" in reply
+    missing = (await live.say("c4", "000.25.23.H34-261102-0099"))[0]["text"]
+    assert "Không tìm thấy hồ sơ có mã 000.25.23.H34-261102-0099" in missing
+    await live.say("c4", "000.25.23.H34-261102-0098")
+    slowed = (await live.say("c4", "000.25.23.H34-261102-0001"))[0]["text"]  # a real code, but too many misses
+    assert "đợi khoảng 1 phút" in slowed
+
+
+async def test_procedure_branch_browses_life_events_and_shows_a_card(live):
+    ask = await live.say("c5", "#tracuuthutuc")
+    assert "Gõ tên thủ tục" in ask[0]["text"]
+    groups = await live.say("c5", "#sukien")
+    assert ("Có con nhỏ", "#nhom co-con-nho") in buttons(groups[0])
+    listing = await live.say("c5", "#nhom co-con-nho")
+    elements = listing[1]["attachment"]["payload"]["elements"]
+    assert len(elements) == 5 and elements[0]["default_action"]["payload"].startswith("#thutuc ")
+    card = (await live.say("c5", "#thutuc 1.001193"))[0]
+    assert "Thủ tục đăng ký khai sinh" in card["text"] and "Miễn phí" in card["text"]
+    assert ("Hướng dẫn nộp trực tuyến", "#hd nophoso 1") in buttons(card)
+    typed = (await live.say("c5", "1.004194"))[0]["text"]
+    assert "Đăng ký tạm trú" in typed
+    await live.say("c5", "#tracuuthutuc")
+    found = await live.say("c5", "dang ky tam tru")
+    assert any("Đăng ký tạm trú" in e["title"] for e in found[1]["attachment"]["payload"]["elements"])
+    await live.say("c5", "#tracuuthutuc")
+    none = (await live.say("c5", "giá vàng hôm nay"))[0]["text"]
+    assert "Không tìm thấy thủ tục" in none
+
+
+async def test_every_guidance_step_is_reachable_with_next_and_back(live):
+    content = Content.load(load_province("kontum"))
+    topics = await live.say("c6", "#huongdan")
+    offered = [p for reply in topics for _, p in buttons(reply)]
+    for topic in content.guides.values():
+        assert f"#hd {topic.id} 1" in offered
+        for number in range(1, len(topic.steps) + 1):
+            reply = (await live.say("c6", f"#hd {topic.id} {number}"))[0]
+            assert reply["text"].startswith(f"📘 {topic.title} ({number}/{len(topic.steps)})")
+            nav = dict((p, t) for t, p in buttons(reply))
+            assert (f"#hd {topic.id} {number + 1}" in nav) == (number < len(topic.steps))
+            assert (f"#hd {topic.id} {number - 1}" in nav) == (number > 1)
+    login = (await live.say("c6", "#hd dangky 2"))[0]["text"]
+    assert "VNeID" in login and "15/6/2024" in login
+
+
+async def test_payment_support_media_fallback_and_cancel(live, demo):
+    pay = await live.say("c7", "#thanhtoan 000.25.23.H34-261102-0001")
+    assert "200.000 đồng" in pay[0]["text"] and "Cách 2" in pay[1]["text"] and "mã bảo mật" in pay[1]["text"]
+    support = (await live.say("c7", "#hotro"))[0]
+    assert "0260.3797799" in support["text"] and "24/7" in support["text"]
+    assert ("Gọi 0260.3797799", {"phone_code": "02603797799"}) in [
+        (b["title"], b["payload"]) for b in support["attachment"]["payload"]["buttons"]
+    ]
+    async with live.http.post(
+        f"{live.base}/emulator/users/c7/image", data=b"\x89PNG...", headers={"Content-Type": "image/png"}
+    ) as r:
+        photo = (await r.json())["replies"]
+    assert "gõ mã hồ sơ" in photo[0]["text"]
+    nonsense = (await live.say("c7", "alo alo"))[0]
+    assert "chưa hiểu" in nonsense["text"] and buttons(nonsense)[0] == ("Tra cứu hồ sơ", "#tracuuhoso")
+    await live.say("c7", "#tracuuhoso")
+    for word in ("huỷ", "Huy", "MENU", "0"):
+        back = (await live.say("c7", word))[0]
+        assert buttons(back)[0] == ("Tra cứu hồ sơ", "#tracuuhoso")
+
+
+async def test_menu_taps_leave_a_waiting_state(live):
+    await live.say("c8", "#tracuuhoso")
+    guide = await live.say("c8", "#huongdan")
+    assert "hướng dẫn" in guide[0]["text"]
