@@ -14,8 +14,8 @@ from pathlib import Path
 from lookup.calendar import VN_TZ
 from lookup.catalog import FIXTURES_DIR, Procedure
 from lookup.codes import format_code
-from lookup.dossier import Applicant, Dossier, FeeLine, Payment, PaymentState, TimelineStep
-from lookup.dossiers import SECURITY_ALPHABET, DossierService, advance, initial_status
+from lookup.dossier import Applicant, Dossier, FeeLine, Payment, PaymentState
+from lookup.dossiers import SECURITY_ALPHABET, DossierService, advance, initial_status, new_dossier
 from lookup.status import DossierStatus as S
 
 DEMO_PATH = FIXTURES_DIR / "demo_dossiers.json"
@@ -122,22 +122,17 @@ async def load_fixed_demo(service: DossierService, path: Path = DEMO_PATH) -> li
             raise ValueError(f"demo dossier names unknown procedure {item['procedure_code']}")
         received = datetime.fromisoformat(item["received"])
         local_day = received.astimezone(VN_TZ).date()
-        status = initial_status(item["channel"])
-        dossier = Dossier(
-            code=format_code(agency.id, local_day, item["sequence"]),
-            security_code=item["security_code"],
-            procedure_code=procedure.code,
-            procedure_name=procedure.name,
-            agency_id=agency.id,
-            agency_name=agency.name,
-            channel=item["channel"],
-            applicant=Applicant(**item["applicant"]),
-            documents=[d.name for d in procedure.documents],
-            received_at=received,
-            due_at=service.calendar.due_at(received, item["processing_days"]),
-            status=status,
-            fee_lines=[FeeLine(**f) for f in item["fee_lines"]],
-            timeline=[TimelineStep(status=status, step="Tiếp nhận hồ sơ", unit=agency.name, started_at=received)],
+        dossier = new_dossier(
+            format_code(agency.id, local_day, item["sequence"]),
+            item["security_code"],
+            procedure,
+            agency,
+            item["channel"],
+            Applicant(**item["applicant"]),
+            [d.name for d in procedure.documents],
+            received,
+            service.calendar.due_at(received, item["processing_days"]),
+            [FeeLine(**f) for f in item["fee_lines"]],
         )
         for t in item["transitions"]:
             dossier = advance(
@@ -201,21 +196,17 @@ def _random_dossier(
     span = max(timedelta(minutes=30), min(now, due + timedelta(days=rng.uniform(-5, 3))) - received)
 
     def build(code: str) -> Dossier:
-        dossier = Dossier(
-            code=code,
-            security_code=security_code,
-            procedure_code=procedure.code,
-            procedure_name=procedure.name,
-            agency_id=agency.id,
-            agency_name=agency.name,
-            channel=channel,
-            applicant=applicant,
-            documents=[d.name for d in procedure.documents[:8]],
-            received_at=received,
-            due_at=due,
-            status=status,
-            fee_lines=fee_lines,
-            timeline=[TimelineStep(status=status, step="Tiếp nhận hồ sơ", unit=agency.name, started_at=received)],
+        dossier = new_dossier(
+            code,
+            security_code,
+            procedure,
+            agency,
+            channel,
+            applicant,
+            [d.name for d in procedure.documents[:8]],
+            received,
+            due,
+            fee_lines,
         )
         for index, step in enumerate(path, start=1):
             at = min(now, received + span * index / (len(path) + 1))

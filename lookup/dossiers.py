@@ -11,12 +11,12 @@ from pydantic import BaseModel, Field
 from redis.asyncio import Redis
 
 from lookup.calendar import VN_TZ, WorkingCalendar
-from lookup.catalog import Catalog
+from lookup.catalog import Catalog, Procedure
 from lookup.codes import normalize_code
 from lookup.dossier import Applicant, Channel, Dossier, FeeLine, TimelineStep
 from lookup.dossier_store import DossierNotFound, DossierStore
 from lookup.keys import Keys
-from lookup.province import Province
+from lookup.province import Agency, Province
 from lookup.status import DossierStatus, check_transition, parse_status
 
 Clock = Callable[[], datetime]
@@ -69,6 +69,38 @@ def initial_status(channel: Channel) -> DossierStatus:
     # Online submissions wait for an officer to accept them; at the counter or by post the
     # receipt itself is the acceptance.
     return DossierStatus.MOI_DANG_KY if channel == "trực tuyến" else DossierStatus.DUOC_TIEP_NHAN
+
+
+def new_dossier(
+    code: str,
+    security_code: str,
+    procedure: Procedure,
+    agency: Agency,
+    channel: Channel,
+    applicant: Applicant,
+    documents: list[str],
+    received_at: datetime,
+    due_at: datetime,
+    fee_lines: list[FeeLine],
+) -> Dossier:
+    """A dossier as it stands at receipt: initial status by channel, one open intake step."""
+    status = initial_status(channel)
+    return Dossier(
+        code=code,
+        security_code=security_code,
+        procedure_code=procedure.code,
+        procedure_name=procedure.name,
+        agency_id=agency.id,
+        agency_name=agency.name,
+        channel=channel,
+        applicant=applicant,
+        documents=documents,
+        received_at=received_at,
+        due_at=due_at,
+        status=status,
+        fee_lines=fee_lines,
+        timeline=[TimelineStep(status=status, step="Tiếp nhận hồ sơ", unit=agency.name, started_at=received_at)],
+    )
 
 
 def advance(
@@ -139,27 +171,20 @@ class DossierService:
         else:
             fee_lines = []
         documents = request.documents if request.documents is not None else [d.name for d in procedure.documents]
-        status = initial_status(request.channel)
         due_at = self.calendar.due_at(received_at, days)
 
         def build(code: str) -> Dossier:
-            return Dossier(
-                code=code,
-                security_code=new_security_code(),
-                procedure_code=procedure.code,
-                procedure_name=procedure.name,
-                agency_id=agency.id,
-                agency_name=agency.name,
-                channel=request.channel,
-                applicant=request.applicant,
-                documents=documents,
-                received_at=received_at,
-                due_at=due_at,
-                status=status,
-                fee_lines=fee_lines,
-                timeline=[
-                    TimelineStep(status=status, step="Tiếp nhận hồ sơ", unit=agency.name, started_at=received_at)
-                ],
+            return new_dossier(
+                code,
+                new_security_code(),
+                procedure,
+                agency,
+                request.channel,
+                request.applicant,
+                documents,
+                received_at,
+                due_at,
+                fee_lines,
             )
 
         return await self.store.create(build, agency.id, received_at.astimezone(VN_TZ).date())
