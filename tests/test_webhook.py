@@ -36,6 +36,17 @@ async def transcript(live, user: str) -> list[dict]:
     return await live.app[TRANSCRIPT].entries(UserKey(OA, user))
 
 
+async def settled_transcript(live, user: str, expected_entries: int, limit: float = 10.0) -> list[dict]:
+    """The transcript once it holds `expected_entries` (polling: a loaded machine may be slow),
+    then a short extra wait so that an unexpected further entry would be seen too."""
+    deadline = time.monotonic() + limit
+    # Polling: the transcript lives in Redis, which offers the test no event to wait on.
+    while len(await transcript(live, user)) < expected_entries and time.monotonic() < deadline:  # noqa: ASYNC110
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(0.3)
+    return await transcript(live, user)
+
+
 async def post(live, raw: bytes, headers: dict):
     async with live.http.post(f"{live.base}/webhook/zalo", data=raw, headers=headers) as r:
         return r.status, await r.json()
@@ -84,8 +95,7 @@ async def test_redelivered_event_is_answered_once(live):
     assert sorted([first[1]["status"], second[1]["status"]]) == ["accepted", "duplicate"]
     third = await post(live, raw, headers)
     assert third[1]["status"] == "duplicate"
-    await asyncio.sleep(0.5)
-    outbound = [e for e in await transcript(live, "u-dup") if e["direction"] == "out"]
+    outbound = [e for e in await settled_transcript(live, "u-dup", 2) if e["direction"] == "out"]
     assert len(outbound) == 1 and "Hỗ trợ" in outbound[0]["text"]
 
 
@@ -104,8 +114,7 @@ async def test_messages_of_one_user_sent_concurrently_are_handled_in_order(live)
     ]
     for event in events:  # arrival order is fixed by the sequential POSTs; handling is concurrent
         assert (await post(live, *signed(event)))[0] == 200
-    await asyncio.sleep(1.0)
-    inbound = [e for e in await transcript(live, "u-order") if e["direction"] == "in"]
+    inbound = [e for e in await settled_transcript(live, "u-order", 12) if e["direction"] == "in"]
     assert [e["text"] for e in inbound] == [e["message"]["text"] for e in events]
     handlers = [e["handler"] for e in inbound]
     assert handlers == [
