@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from urllib.parse import unquote_plus
 
 # Digits grouped as on the receipt, with any run of separators (or none) between the groups.
 # The lookarounds stop a longer run of digits (a phone number, say) from being read as a code.
@@ -57,3 +58,13 @@ def normalize_code(text: str) -> str:
 
 def agency_of(code: str) -> str:
     return code.split("-", 1)[0]
+
+
+def extract_dossier_code(text: str) -> str | None:
+    """The dossier code in any text a receipt QR or a citizen may hold: a bare code, a lookup URL
+    (`?code=`, `MHS=`, percent-encoded or not), or a JSON/text block with the code inside."""
+    for candidate in (text, unquote_plus(text)):
+        codes = find_codes(candidate)
+        if codes:
+            return codes[0]
+    return None

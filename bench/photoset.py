@@ -1,0 +1,242 @@
+"""A seeded set of phone-photo-like images of receipts, made from this project's own receipt
+renderer, for the QR tests and bench/qr.py. Nothing is stored: the same seed gives the same set.
+
+Buckets, easy to hard: clean, screenshot (incl. dark mode), rotated, blur, dim, uneven light,
+glare, perspective, small (a receipt far away in a 12 MP frame), moire (a photo of a screen),
+crumpled, multi (two QR codes, one not a receipt), plus negatives (no QR at all)."""
+
+from __future__ import annotations
+
+import io
+import math
+import random
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageEnhance, ImageFilter, ImageOps
+
+from lookup.calendar import VN_TZ
+from lookup.catalog import Catalog
+from lookup.codes import format_code
+from lookup.dossier import Applicant
+from lookup.dossiers import new_dossier
+from lookup.province import Province
+from lookup.receipts import qr_image, render_receipt
+
+BASE_URL = "https://dichvucong.kontum.gov.vn"
+PHONE_FRAME = (3000, 4000)  # a 12 MP phone photo, portrait
+HARD_BUCKETS = ("dim", "uneven", "glare", "perspective", "small", "moire", "crumpled", "blur")
+
+
+@dataclass(frozen=True)
+class Photo:
+    bucket: str
+    code: str | None  # the dossier code the QR holds; None for negatives
+    data: bytes
+
+
+def _receipt(rng: random.Random, catalog: Catalog, province: Province) -> tuple[str, Image.Image]:
+    procedure = catalog.get(rng.choice(["1.004194", "1.001193", "3.000333", "2.002854", "1.013978"]))
+    agency = rng.choice(province.agencies)
+    received = datetime(2026, rng.randint(1, 11), rng.randint(1, 28), rng.randint(7, 16), tzinfo=VN_TZ)
+    code = format_code(agency.id, received.date(), rng.randint(1, 9999))
+    dossier = new_dossier(
+        code, "ABCDEFGH", procedure, agency, "trực tiếp", Applicant(full_name="Nguyễn Văn An"),
+        [d.name for d in procedure.documents[:6]], received, received + timedelta(days=5), [],
+    )  # fmt: skip
+    png = render_receipt(dossier, BASE_URL, province.full_name, full=False)
+    return code, Image.open(io.BytesIO(png)).convert("RGB")
+
+
+def _jpeg(image: Image.Image, quality: int) -> bytes:
+    out = io.BytesIO()
+    image.convert("RGB").save(out, format="JPEG", quality=quality)
+    return out.getvalue()
+
+
+def _desk(rng: random.Random, size: tuple[int, int]) -> Image.Image:
+    base = np.array([rng.randint(90, 170), rng.randint(70, 140), rng.randint(50, 110)], dtype=np.float32)
+    noise = np.random.default_rng(rng.randint(0, 2**31)).normal(0, 12, (size[1] // 8, size[0] // 8, 1))
+    texture = np.clip(base + noise, 0, 255).astype(np.uint8)
+    return Image.fromarray(texture).resize(size, Image.Resampling.BILINEAR)
+
+
+def _on_desk(rng: random.Random, receipt: Image.Image, frame: tuple[int, int], fill: float) -> Image.Image:
+    """The receipt on a desk, filling `fill` of the frame's height, at a random place."""
+    desk = _desk(rng, frame)
+    # Fit both ways: a photo whose QR is cut off by the frame is unreadable for people too.
+    scale = min(frame[1] * fill / receipt.height, frame[0] * 0.97 / receipt.width)
+    paper = receipt.resize((int(receipt.width * scale), int(receipt.height * scale)), Image.Resampling.LANCZOS)
+    x = rng.randint(0, max(0, frame[0] - paper.width))
+    y = rng.randint(0, max(0, frame[1] - paper.height))
+    desk.paste(paper, (x, y))
+    return desk
+
+
+def _noise(rng: random.Random, image: Image.Image, sigma: float) -> Image.Image:
+    pixels = np.asarray(image, dtype=np.float32)
+    noisy = pixels + np.random.default_rng(rng.randint(0, 2**31)).normal(0, sigma, pixels.shape)
+    return Image.fromarray(np.clip(noisy, 0, 255).astype(np.uint8))
+
+
+def _light_gradient(rng: random.Random, image: Image.Image, low: float, high: float) -> Image.Image:
+    w, h = image.size
+    angle = rng.uniform(0, 2 * math.pi)
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    ramp = xx * math.cos(angle) + yy * math.sin(angle)
+    ramp = (ramp - ramp.min()) / max(float(np.ptp(ramp)), 1.0)
+    factor = low + (high - low) * ramp
+    pixels = np.asarray(image, dtype=np.float32) * factor[..., None]
+    return Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
+
+
+def _perspective(rng: random.Random, image: Image.Image, strength: float) -> Image.Image:
+    w, h = image.size
+    d = [rng.uniform(0, strength) for _ in range(8)]
+    quad = (d[0] * w, d[1] * h, d[2] * w, h - d[3] * h, w - d[4] * w, h - d[5] * h, w - d[6] * w, d[7] * h)
+    return image.transform((w, h), Image.Transform.QUAD, quad, Image.Resampling.BICUBIC, fillcolor=(120, 100, 80))
+
+
+def _crumple(rng: random.Random, image: Image.Image, amplitude: float) -> Image.Image:
+    w, h = image.size
+    cells, mesh = 6, []
+    jitter = {(i, j): (rng.uniform(-amplitude, amplitude), rng.uniform(-amplitude, amplitude))
+              for i in range(cells + 1) for j in range(cells + 1)}  # fmt: skip
+    for i in range(cells):
+        for j in range(cells):
+            box = (i * w // cells, j * h // cells, (i + 1) * w // cells, (j + 1) * h // cells)
+
+            def corner(a: int, b: int) -> tuple[float, float]:
+                dx, dy = (0, 0) if a in (0, cells) or b in (0, cells) else jitter[(a, b)]
+                return a * w / cells + dx, b * h / cells + dy
+
+            quad = (*corner(i, j), *corner(i, j + 1), *corner(i + 1, j + 1), *corner(i + 1, j))
+            mesh.append((box, quad))
+    creased = image.transform((w, h), Image.Transform.MESH, mesh, Image.Resampling.BILINEAR)
+    return _light_gradient(rng, creased, 0.7, 1.05)
+
+
+def _glare(rng: random.Random, image: Image.Image, qr_box: tuple[int, int, int, int]) -> Image.Image:
+    overlay = Image.new("L", image.size, 0)
+    draw = ImageDraw.Draw(overlay)
+    x0, y0, x1, y1 = qr_box
+    cx, cy = rng.uniform(x0, x1), rng.uniform(y0, y1)
+    r = (x1 - x0) * rng.uniform(0.12, 0.22)
+    draw.ellipse((cx - r * 1.6, cy - r, cx + r * 1.6, cy + r), fill=235)
+    overlay = overlay.filter(ImageFilter.GaussianBlur(r / 3))
+    white = Image.new("RGB", image.size, (255, 255, 250))
+    return Image.composite(white, image, overlay)
+
+
+def _moire(rng: random.Random, image: Image.Image) -> Image.Image:
+    w, h = image.size
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    period = rng.uniform(3.0, 5.0)
+    angle = rng.uniform(0.1, 0.6)
+    wave = 0.85 + 0.15 * np.sin((xx * math.cos(angle) + yy * math.sin(angle)) * 2 * math.pi / period)
+    tint = np.array([0.92, 1.0, 1.08], dtype=np.float32)
+    pixels = np.asarray(image, dtype=np.float32) * wave[..., None] * tint
+    return Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8)).filter(ImageFilter.GaussianBlur(0.8))
+
+
+def _qr_box(receipt: Image.Image) -> tuple[int, int, int, int]:
+    # The renderer puts the QR at the bottom left, below the text: find its dark bounding box there.
+    gray = np.asarray(receipt.convert("L"))
+    bottom = gray[int(gray.shape[0] * 0.6) :, : gray.shape[1] // 2]
+    ys, xs = np.nonzero(bottom < 100)
+    offset = int(gray.shape[0] * 0.6)
+    return int(xs.min()), int(ys.min()) + offset, int(xs.max()), int(ys.max()) + offset
+
+
+Maker = Callable[[random.Random, Image.Image], Image.Image | bytes]
+
+
+def _makers(frame: tuple[int, int]) -> dict[str, Maker]:
+    FRAME = frame
+    MOIRE_FRAME = (frame[0] * 4 // 5, frame[1] * 4 // 5)
+
+    def clean(rng, r):
+        return _jpeg(r, 92)
+
+    def screenshot(rng, r):
+        shot = r.resize((720, int(r.height * 720 / r.width)), Image.Resampling.LANCZOS)
+        if rng.random() < 0.5:
+            shot = ImageOps.invert(shot)  # dark mode: light modules on a dark background
+        out = io.BytesIO()
+        shot.save(out, format="PNG")
+        return out.getvalue()
+
+    def rotated(rng, r):
+        paper = r.rotate(rng.uniform(-25, 25), expand=True, fillcolor=(110, 90, 70))
+        return _jpeg(_on_desk(rng, paper, FRAME, rng.uniform(0.8, 0.95)), 85)
+
+    def blur(rng, r):
+        photo = _on_desk(rng, r, FRAME, rng.uniform(0.85, 0.95))
+        return _jpeg(photo.filter(ImageFilter.GaussianBlur(rng.uniform(3.0, 5.5))), 80)
+
+    def dim(rng, r):
+        photo = _on_desk(rng, r, FRAME, rng.uniform(0.8, 0.95))
+        photo = ImageEnhance.Brightness(photo).enhance(rng.uniform(0.18, 0.32))
+        return _jpeg(_noise(rng, photo, rng.uniform(4, 8)), 70)
+
+    def uneven(rng, r):
+        photo = _on_desk(rng, r, FRAME, rng.uniform(0.8, 0.95))
+        return _jpeg(_noise(rng, _light_gradient(rng, photo, 0.12, 1.0), 4), 75)
+
+    def glare(rng, r):
+        box = _qr_box(r)
+        return _jpeg(_on_desk(rng, _glare(rng, r, box), FRAME, rng.uniform(0.85, 0.95)), 85)
+
+    def perspective(rng, r):
+        photo = _on_desk(rng, r, FRAME, rng.uniform(0.8, 0.92))
+        return _jpeg(_perspective(rng, photo, 0.22), 85)
+
+    def small(rng, r):
+        return _jpeg(_on_desk(rng, r, FRAME, rng.uniform(0.22, 0.3)), 88)
+
+    def moire(rng, r):
+        screen = _on_desk(rng, r, MOIRE_FRAME, 0.9)
+        return _jpeg(_moire(rng, screen), 80)
+
+    def crumpled(rng, r):
+        photo = _on_desk(rng, r, FRAME, rng.uniform(0.85, 0.95))
+        return _jpeg(_crumple(rng, photo, rng.uniform(25, 45)), 85)
+
+    def multi(rng, r):
+        other = qr_image("https://zalo.me/s/cong-hanh-chinh-cong-kontum", box_size=6)
+        canvas = r.copy()
+        canvas.paste(other, (canvas.width - other.width - 80, canvas.height - other.height - 80))
+        return _jpeg(_on_desk(rng, canvas, FRAME, 0.9), 88)
+
+    return {"clean": clean, "screenshot": screenshot, "rotated": rotated, "blur": blur, "dim": dim,
+            "uneven": uneven, "glare": glare, "perspective": perspective, "small": small, "moire": moire,
+            "crumpled": crumpled, "multi": multi}  # fmt: skip
+
+
+def _negative(rng: random.Random, catalog: Catalog, province: Province, frame: tuple[int, int]) -> bytes:
+    """A receipt-like photo with the QR cut away, or just a desk."""
+    _, receipt = _receipt(rng, catalog, province)
+    top = receipt.crop((0, 0, receipt.width, int(receipt.height * 0.55)))
+    photo = _on_desk(rng, top, frame, 0.6) if rng.random() < 0.7 else _desk(rng, frame)
+    return _jpeg(_noise(rng, photo, 5), 85)
+
+
+def photos(catalog: Catalog, province: Province, per_bucket: int, seed: int = 1,
+           buckets: tuple[str, ...] | None = None, negatives: int | None = None,
+           frame: tuple[int, int] = PHONE_FRAME) -> Iterator[Photo]:  # fmt: skip
+    """`per_bucket` photos of each bucket, then the negatives. `frame` is the camera's pixel size:
+    12 MP by default (the bench); tests pass a small one to stay fast."""
+    rng = random.Random(seed)
+    makers = _makers(frame)
+    for bucket in buckets or tuple(makers):
+        for _ in range(per_bucket):
+            code, receipt = _receipt(rng, catalog, province)
+            made = makers[bucket](rng, receipt)
+            yield Photo(bucket, code, made if isinstance(made, bytes) else _jpeg(made, 85))
+    for _ in range(per_bucket if negatives is None else negatives):
+        yield Photo("negative", None, _negative(rng, catalog, province, frame))
+
+
+__all__ = ["HARD_BUCKETS", "Photo", "photos"]

@@ -1,0 +1,181 @@
+"""Reading QR codes from phone photos of receipts.
+
+`decode(data)` returns every QR payload found in an image file's bytes. Real photos (dim offices,
+slanted, blurred, screenshots of screens) defeat a single zbar pass, so a ladder of attempts runs
+from cheap to expensive and stops at the first that reads anything. Bad input raises a typed error;
+the pixel limit is checked from the header, before any pixel is decoded (decompression bombs).
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from collections.abc import Callable, Iterator
+from functools import cached_property
+
+import numpy as np
+from PIL import Image, ImageFilter, ImageOps, UnidentifiedImageError
+from pyzbar.pyzbar import ZBarSymbol
+from pyzbar.pyzbar import decode as zbar_decode
+
+MAX_PIXELS = 50_000_000  # a 48 MP phone photo passes; a bomb does not
+WORKING_SIDE = 1600  # long side that keeps a receipt QR's modules several pixels wide
+SMALL_SIDE = 700  # below this, upscaling helps zbar find the finder patterns
+DEFAULT_BUDGET_SECONDS = 0.3  # no new ladder step starts after this; p95 target is 0.4 s a photo
+
+
+class QRDecodeError(ValueError):
+    """The bytes cannot be read as a picture to look for QR codes in."""
+
+
+class NotAnImage(QRDecodeError):
+    pass
+
+
+class TruncatedImage(QRDecodeError):
+    pass
+
+
+class ImageTooLarge(QRDecodeError):
+    pass
+
+
+def _repair_text(raw: bytes) -> str:
+    """zbar guesses the text encoding of a QR without an ECI header and often takes UTF-8 bytes
+    for Shift-JIS or Latin-1, handing back mojibake re-encoded as UTF-8. Undo that when doing so
+    gives valid UTF-8 (Vietnamese payloads are UTF-8)."""
+    text = raw.decode("utf-8", errors="replace")
+    if text.isascii():
+        return text
+    for wrong in ("shift_jis", "cp932", "latin-1", "cp1252"):
+        try:
+            repaired = text.encode(wrong).decode("utf-8")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            continue
+        if repaired != text:
+            return repaired
+    return text
+
+
+def _zbar(image: Image.Image) -> list[str]:
+    return [_repair_text(symbol.data) for symbol in zbar_decode(image, symbols=[ZBarSymbol.QRCODE])]
+
+
+def _open(data: bytes) -> Image.Image:
+    if not data:
+        raise NotAnImage("empty file")
+    try:
+        image = Image.open(io.BytesIO(data))
+    except UnidentifiedImageError as exc:
+        raise NotAnImage("the file is not an image Pillow can read") from exc
+    except Image.DecompressionBombError as exc:
+        raise ImageTooLarge(str(exc)) from exc
+    width, height = image.size
+    if width * height > MAX_PIXELS:
+        raise ImageTooLarge(f"{width}x{height} pixels is over the {MAX_PIXELS:,} pixel limit")
+    try:
+        image.load()
+    except (OSError, SyntaxError) as exc:
+        raise TruncatedImage(f"the image data is incomplete or corrupt: {exc}") from exc
+    return image
+
+
+def _gray(image: Image.Image) -> Image.Image:
+    image = ImageOps.exif_transpose(image)
+    if image.mode in ("RGBA", "LA", "P"):
+        # Transparent screenshots: flatten on white, as a viewer shows them.
+        background = Image.new("RGB", image.size, "white")
+        background.paste(image.convert("RGBA"), mask=image.convert("RGBA").getchannel("A"))
+        image = background
+    return image.convert("L")
+
+
+def _fit(image: Image.Image, side: int) -> Image.Image:
+    if max(image.size) <= side:
+        return image
+    scaled = image.copy()
+    scaled.thumbnail((side, side), Image.Resampling.LANCZOS)
+    return scaled
+
+
+def _flatten_light(image: Image.Image) -> Image.Image:
+    """Divide by a heavily blurred copy: removes uneven light, shadows and soft glare, then
+    stretches contrast. The single most useful step for dim, slanted office photos."""
+    radius = max(8, max(image.size) // 40)
+    background = np.asarray(image.filter(ImageFilter.BoxBlur(radius)), dtype=np.float32) + 1.0
+    ratio = np.asarray(image, dtype=np.float32) / background
+    low, high = np.percentile(ratio, (1, 99))
+    stretched = np.clip((ratio - low) / max(high - low, 1e-3) * 255.0, 0, 255).astype(np.uint8)
+    return Image.fromarray(stretched)
+
+
+def _threshold(image: Image.Image, level: float) -> Image.Image:
+    pixels = np.asarray(image)
+    return Image.fromarray(np.where(pixels > np.percentile(pixels, level), 255, 0).astype(np.uint8))
+
+
+def _tiles(image: Image.Image, grid: int) -> Iterator[Image.Image]:
+    """Overlapping crops, for a small QR in a big frame that downscaling would blur away."""
+    width, height = image.size
+    step_x, step_y = width / (grid + 1), height / (grid + 1)
+    for row in range(grid):
+        for col in range(grid):
+            box = (int(col * step_x), int(row * step_y), int((col + 2) * step_x), int((row + 2) * step_y))
+            yield _fit(image.crop(box), WORKING_SIDE)
+
+
+class _Views:
+    """The images the ladder scans, each computed once and only when a step asks for it."""
+
+    def __init__(self, full: Image.Image) -> None:
+        self.full = full
+
+    @cached_property
+    def work(self) -> Image.Image:
+        return _fit(self.full, WORKING_SIDE)
+
+    @cached_property
+    def flat(self) -> Image.Image:
+        return _flatten_light(self.work)
+
+    @property
+    def small(self) -> bool:
+        return max(self.work.size) < SMALL_SIDE
+
+
+def _ladder(v: _Views) -> Iterator[tuple[str, Callable[[], list[Image.Image]]]]:
+    """Attempts, cheapest first; each gives the images to scan. Order and budget set by bench/qr.py."""
+    yield "plain", lambda: [v.work]
+    yield "flatten_light", lambda: [v.flat]
+    yield "invert", lambda: [ImageOps.invert(v.flat)]
+    if v.small:
+        yield "upscale", lambda: [_flatten_light(v.work.resize((v.work.width * 2, v.work.height * 2)))]
+    yield "sharpen", lambda: [v.flat.filter(ImageFilter.UnsharpMask(radius=2, percent=180, threshold=2))]
+    yield "threshold", lambda: [_threshold(v.flat, level) for level in (40, 60)]
+    yield "denoise", lambda: [_flatten_light(v.work.filter(ImageFilter.MedianFilter(5)))]
+    yield "rotate", lambda: [v.flat.rotate(angle, expand=True, fillcolor=255) for angle in (30, -30)]
+    if max(v.full.size) > WORKING_SIDE * 1.3:
+        yield "tiles", lambda: [_flatten_light(tile) for tile in _tiles(v.full, 2)]
+
+
+def decode_with_trace(data: bytes, budget_seconds: float = DEFAULT_BUDGET_SECONDS) -> tuple[list[str], str | None]:
+    """Payloads and the name of the ladder step that read them (None when nothing was read).
+    Steps start only while the budget lasts: a photo with no QR must not hold a worker for seconds."""
+    started = time.perf_counter()
+    views = _Views(_gray(_open(data)))
+    for name, images in _ladder(views):
+        found: dict[str, None] = {}
+        for image in images():
+            for payload in _zbar(image):
+                found.setdefault(payload, None)
+        if found:
+            return list(found), name
+        if time.perf_counter() - started > budget_seconds:
+            break
+    return [], None
+
+
+def decode(data: bytes) -> list[str]:
+    """Every QR payload found in the image file's bytes, as text; [] when none is readable.
+    Raises NotAnImage, TruncatedImage or ImageTooLarge (all QRDecodeError)."""
+    return decode_with_trace(data)[0]

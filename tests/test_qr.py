@@ -1,0 +1,98 @@
+"""Reading receipt QR codes from images: clean and degraded photos, UTF-8, several codes,
+negatives, and every kind of bad input."""
+
+import io
+import json
+
+import pytest
+from PIL import Image
+
+from bench.photoset import photos
+from lookup.codes import extract_dossier_code
+from lookup.qr import ImageTooLarge, NotAnImage, TruncatedImage, decode
+from lookup.receipts import qr_image
+
+SMALL_FRAME = (1200, 1600)
+
+
+def png(image: Image.Image) -> bytes:
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def sample(catalog, province):
+    buckets = ("clean", "screenshot", "glare", "moire", "dim", "rotated", "multi")
+    return list(photos(catalog, province, 2, seed=11, buckets=buckets, negatives=2, frame=SMALL_FRAME))
+
+
+def test_photos_of_receipts_give_back_their_dossier_code(sample):
+    for photo in [p for p in sample if p.code]:
+        codes = [extract_dossier_code(payload) for payload in decode(photo.data)]
+        assert photo.code in codes, f"{photo.bucket} photo not read"
+
+
+def test_photos_without_a_qr_give_nothing(sample):
+    for photo in [p for p in sample if p.code is None]:
+        assert decode(photo.data) == []
+
+
+def test_vietnamese_utf8_payloads_come_back_intact():
+    # zbar takes UTF-8 bytes without an ECI header for Shift-JIS or Latin-1; decode() repairs that.
+    for payload in ("Hồ sơ 000.09.23.H34-241015-0012 – Nguyễn Văn Ánh", "Mã hồ sơ: 000.31.01.H34-261110-0001",
+                    "Phiếu tiếp nhận – Ủy ban nhân dân phường Đăk Bla"):  # fmt: skip
+        assert decode(png(qr_image(payload))) == [payload]
+
+
+def test_every_code_in_a_photo_is_returned_and_the_receipt_one_is_found():
+    canvas = Image.new("RGB", (900, 450), "white")
+    canvas.paste(qr_image("https://zalo.me/s/oa-kontum", box_size=6), (20, 20))
+    canvas.paste(
+        qr_image("https://dichvucong.kontum.gov.vn/tra-cuu?code=000.31.01.H34-261110-0001", box_size=6), (460, 20)
+    )
+    payloads = decode(png(canvas))
+    assert len(payloads) == 2
+    assert [c for c in map(extract_dossier_code, payloads) if c] == ["000.31.01.H34-261110-0001"]
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("000.09.23.H34-241015-0012", "000.09.23.H34-241015-0012"),
+        ("https://dichvucong.kontum.gov.vn/tra-cuu?code=000.09.23.H34-241015-0012", "000.09.23.H34-241015-0012"),
+        ("https://dvc.example.vn/TraCuu?MHS=000.09.23.H34-241015-0012&x=1", "000.09.23.H34-241015-0012"),
+        ("https://x.vn/tra-cuu?code=000%2E09%2E23%2EH34%2D241015%2D0012", "000.09.23.H34-241015-0012"),
+        (
+            json.dumps({"maHoSo": "000.09.23.h34-241015-0012", "maTTHC": "1.004194", "hanTra": "2024-10-20"}),
+            "000.09.23.H34-241015-0012",
+        ),
+        ("MaHS:000.09.23.H34-241015-0012|CCCD:062090001234|Han:20/10/2024", "000.09.23.H34-241015-0012"),
+        ("https://zalo.me/s/oa-kontum", None),
+        ("1.004194", None),
+    ],
+)
+def test_the_dossier_code_is_found_in_any_payload_shape(text, code):
+    assert extract_dossier_code(text) == code
+
+
+def test_bytes_that_are_not_an_image_are_refused():
+    with pytest.raises(NotAnImage):
+        decode(b"")
+    with pytest.raises(NotAnImage):
+        decode(b"%PDF-1.7 this is a document, not a photo")
+
+
+def test_a_truncated_image_is_refused():
+    data = png(qr_image("000.09.23.H34-241015-0012"))
+    with pytest.raises(TruncatedImage):
+        decode(data[: len(data) // 2])
+
+
+def test_an_image_over_the_pixel_limit_is_refused_before_decoding():
+    # 8000 x 7000 one-bit pixels: a few kilobytes on disk, 56 million pixels once decoded.
+    bomb = io.BytesIO()
+    Image.new("1", (8000, 7000), 1).save(bomb, format="PNG")
+    assert len(bomb.getvalue()) < 100_000
+    with pytest.raises(ImageTooLarge, match="pixel limit"):
+        decode(bomb.getvalue())
