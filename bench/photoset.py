@@ -93,8 +93,10 @@ def _light_gradient(rng: random.Random, image: Image.Image, low: float, high: fl
 
 
 def _perspective(rng: random.Random, image: Image.Image, strength: float) -> Image.Image:
+    """A tilted camera: each corner of the sampled quad moves mostly outward, so the sheet shrinks
+    unevenly and stays in frame (moving corners inward would crop the QR away)."""
     w, h = image.size
-    d = [rng.uniform(0, strength) for _ in range(8)]
+    d = [rng.uniform(-strength, strength / 4) for _ in range(8)]
     quad = (d[0] * w, d[1] * h, d[2] * w, h - d[3] * h, w - d[4] * w, h - d[5] * h, w - d[6] * w, d[7] * h)
     return image.transform((w, h), Image.Transform.QUAD, quad, Image.Resampling.BICUBIC, fillcolor=(120, 100, 80))
 
@@ -190,8 +192,8 @@ def _makers(frame: tuple[int, int]) -> dict[str, Maker]:
         return _jpeg(_on_desk(rng, _glare(rng, r, box), FRAME, rng.uniform(0.85, 0.95)), 85)
 
     def perspective(rng, r):
-        photo = _on_desk(rng, r, FRAME, rng.uniform(0.8, 0.92))
-        return _jpeg(_perspective(rng, photo, 0.22), 85)
+        photo = _on_desk(rng, r, FRAME, rng.uniform(0.85, 0.95))
+        return _jpeg(_perspective(rng, photo, 0.3), 85)
 
     def small(rng, r):
         return _jpeg(_on_desk(rng, r, FRAME, rng.uniform(0.22, 0.3)), 88)

@@ -27,7 +27,9 @@ from bot.appkeys import (
 )
 from bot.conv_keys import ConversationKeys
 from bot.conversation import Conversation, Deps
+from bot.image_fetch import FetchPolicy, ImageFetcher
 from bot.inbox import Inbox
+from bot.photos import PhotoReader
 from bot.redis_conn import connect
 from bot.routing import build_dispatcher
 from bot.settings import Settings
@@ -93,9 +95,14 @@ async def _chatbot_ctx(app: web.Application) -> AsyncIterator[None]:
         seed_refresh_token=settings.zalo_refresh_token, seed_access_token=settings.zalo_access_token,
     )  # fmt: skip
     index = ProcedureIndex(app[CATALOG])
+    allowed, local = settings.image_policy_hosts
+    fetcher = ImageFetcher(FetchPolicy(allowed, local, settings.image_max_bytes, settings.image_fetch_timeout_seconds))
+    await fetcher.__aenter__()
+    photos = PhotoReader(fetcher)
     deps = Deps(
         dossiers=app[DOSSIERS], catalog=app[CATALOG], province=app[PROVINCE], throttle=Throttle(redis, keys),
-        content=Content.load(app[PROVINCE]), search=index.search, public_base_url=settings.base_url,
+        content=Content.load(app[PROVINCE]), search=index.search, read_photo=photos.read,
+        public_base_url=settings.base_url,
     )  # fmt: skip
     app[TRANSCRIPT] = Transcript(redis, keys, settings.transcript_retention_days * 24 * 3600)
     app[INBOX] = Inbox(redis, keys)
@@ -108,6 +115,8 @@ async def _chatbot_ctx(app: web.Application) -> AsyncIterator[None]:
     # Let turns in flight finish their sends; what is still queued stays in Redis for the next drain.
     if app[BACKGROUND]:
         await asyncio.wait(app[BACKGROUND], timeout=5)
+    photos.close()
+    await fetcher.__aexit__(None, None, None)
 
 
 def create_app(

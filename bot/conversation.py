@@ -5,7 +5,7 @@ user's lock (see `bot.inbox`)."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -43,6 +43,7 @@ class Deps:
     throttle: Throttle
     content: Content
     search: Callable[[str, int], list[str]]
+    read_photo: Callable[[str], Awaitable[list[str]]]
     public_base_url: str
 
 

@@ -4,7 +4,7 @@ always works; generic catches (media, fallback) come last."""
 from __future__ import annotations
 
 from bot.dispatcher import Dispatcher
-from handlers import fallback, guidance, lookup_code, media, payment, procedures, start, support
+from handlers import fallback, guidance, lookup_code, media, payment, procedures, qr_photo, start, support
 
 
 def build_dispatcher() -> Dispatcher:
@@ -15,6 +15,7 @@ def build_dispatcher() -> Dispatcher:
         guidance.router,     # #huongdan and its steps
         payment.router,      # #thanhtoan
         support.router,      # #hotro
-        media.router,        # photos and other media
+        qr_photo.router,     # photos of a receipt's QR code
+        media.router,        # other media
         fallback.router,     # anything else
     ])  # fmt: skip

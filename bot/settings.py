@@ -40,6 +40,11 @@ class Settings(BaseSettings):
     zalo_emulator: bool = Field(False, description="Run the Zalo emulator in-process and talk to it over loopback.")
     emulator_retry_schedule: str = Field("1,5,30", description="Seconds between webhook redeliveries.")
     emulator_quiet_seconds: float = Field(0.3, description="Silence that ends a burst of OA replies to one user.")
+    zalo_image_hosts: str = Field(
+        ".zadn.vn,.zdn.vn,.zalo.me", description="Hosts photos may be fetched from; `.domain` includes subdomains."
+    )
+    image_max_bytes: int = 15 * 1024 * 1024
+    image_fetch_timeout_seconds: float = 10.0
     conversation_ttl_seconds: int = 24 * 3600
     transcript_retention_days: int = 90
 
@@ -55,6 +60,15 @@ class Settings(BaseSettings):
     @property
     def oa_oauth_base(self) -> str:
         return self.loopback_url if self.zalo_emulator else self.zalo_oauth_base.rstrip("/")
+
+    @property
+    def image_policy_hosts(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """(allowed hosts, hosts allowed to be local). In emulation the emulator's loopback host
+        is the image host; nothing else local ever is."""
+        hosts = tuple(h.strip() for h in self.zalo_image_hosts.split(",") if h.strip())
+        if self.zalo_emulator:
+            return (*hosts, "127.0.0.1"), ("127.0.0.1",)
+        return hosts, ()
 
     @property
     def base_url(self) -> str:

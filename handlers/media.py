@@ -1,25 +1,14 @@
-"""Photos and other media. Photos of a receipt's QR code will be read by the QR issue; until then
-the citizen is told plainly and offered typing the code."""
+"""Media other than photos (files, stickers, voice, video, links, locations): a polite redirect.
+Photos are read as receipt QR codes by `handlers.qr_photo`."""
 
 from __future__ import annotations
 
 from bot.dispatcher import Context, Router, event_is
-from bot.replies import Button, Reply, Text
+from bot.replies import Reply, Text
 from bot.zalo.events import USER_MEDIA_EVENTS
 from handlers.content import MENU_BUTTON
 
 router = Router("media")
-
-
-@router.on(event_is("user_send_image"))
-async def photo(ctx: Context) -> list[Reply]:
-    ctx.meta["flow"] = "qr"
-    ctx.meta["outcome"] = "not_supported_yet"
-    return [Text(
-        "Cảm ơn bạn đã gửi ảnh. Tính năng đọc mã QR trên Phiếu tiếp nhận đang được hoàn thiện. "
-        "Trong lúc chờ, bạn vui lòng gõ mã hồ sơ in trên phiếu (ví dụ 000.09.23.H34-241015-0012).",
-        (Button("Tra cứu hồ sơ", "#tracuuhoso"), MENU_BUTTON),
-    )]  # fmt: skip
 
 
 @router.on(event_is(*USER_MEDIA_EVENTS))

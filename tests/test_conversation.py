@@ -145,3 +145,51 @@ async def test_menu_taps_leave_a_waiting_state(live):
     await live.say("c8", "#tracuuhoso")
     guide = await live.say("c8", "#huongdan")
     assert "hướng dẫn" in guide[0]["text"]
+
+
+async def send_photo(live, user: str, data: bytes, content_type: str = "image/jpeg") -> list[dict]:
+    url = f"{live.base}/emulator/users/{user}/image"
+    async with live.http.post(url, data=data, headers={"Content-Type": content_type}) as response:
+        assert response.status == 200
+        return (await response.json())["replies"]
+
+
+async def test_a_slanted_dim_photo_of_a_receipt_gets_the_dossier_card(live, catalog, province):
+    from bench.photoset import photos
+    from bot.appkeys import DOSSIERS
+    from lookup.dossiers import ReceiveRequest
+
+    service = live.app[DOSSIERS]
+    for photo in photos(catalog, province, 1, seed=5, buckets=("perspective", "dim"), negatives=0, frame=(1200, 1600)):
+        # Store a dossier under the code the photographed receipt carries, then send the photo.
+        agency_id = photo.code.split("-")[0]
+        request = ReceiveRequest(procedure_code="1.004194", agency_id=agency_id, applicant={"full_name": "Lê Văn Hùng"})
+        created = await service.receive(request)
+        assert await service.store.insert(created.model_copy(update={"code": photo.code}))
+        card = (await send_photo(live, f"photo-{photo.bucket}", photo.data))[0]["text"]
+        assert photo.code in card and "Đăng ký tạm trú" in card, photo.bucket
+
+
+async def test_a_qr_that_is_not_a_receipt_is_explained(live):
+    import io
+
+    from lookup.receipts import qr_image
+
+    out = io.BytesIO()
+    qr_image("https://zalo.me/s/cong-hanh-chinh-cong").save(out, format="PNG")
+    reply = (await send_photo(live, "photo-other", out.getvalue(), "image/png"))[0]["text"]
+    assert "https://zalo.me/s/cong-hanh-chinh-cong" in reply and "không phải mã QR của Phiếu tiếp nhận" in reply
+
+
+async def test_a_photo_without_a_qr_gets_tips_and_the_typing_option(live, catalog, province):
+    from bench.photoset import photos
+
+    negative = next(p for p in photos(catalog, province, 0, seed=3, negatives=1, frame=(1200, 1600)))
+    reply = (await send_photo(live, "photo-none", negative.data))[0]
+    assert "chưa đọc được mã QR" in reply["text"] and "song song" in reply["text"]
+    assert ("Gõ mã hồ sơ", "#tracuuhoso") in buttons(reply)
+
+
+async def test_a_file_that_is_not_an_image_is_answered_clearly(live):
+    reply = (await send_photo(live, "photo-bad", b"%PDF-1.7 not a photo", "image/jpeg"))[0]["text"]
+    assert "không phải là ảnh" in reply

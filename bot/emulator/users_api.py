@@ -108,7 +108,12 @@ async def send_image(request: web.Request) -> web.Response:
         data, content_type = upload.file.read(MAX_UPLOAD_BYTES + 1), upload.content_type
         caption = str(form.get("caption") or "")
     else:
-        data, content_type = await request.content.read(MAX_UPLOAD_BYTES + 1), request.content_type
+        content_type, chunks = request.content_type, []
+        async for chunk in request.content.iter_chunked(64 * 1024):
+            chunks.append(chunk)
+            if sum(map(len, chunks)) > MAX_UPLOAD_BYTES:
+                break
+        data = b"".join(chunks)
     if len(data) > MAX_UPLOAD_BYTES:
         raise web.HTTPRequestEntityTooLarge(max_size=MAX_UPLOAD_BYTES, actual_size=len(data))
     if not content_type.startswith("image/"):

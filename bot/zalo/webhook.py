@@ -27,8 +27,8 @@ async def zalo_webhook(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
     if (request.content_length or 0) > MAX_WEBHOOK_BYTES:
         return error_response(413, "too_large", f"webhook bodies are limited to {MAX_WEBHOOK_BYTES} bytes")
-    raw = await request.content.read(MAX_WEBHOOK_BYTES + 1)
-    if len(raw) > MAX_WEBHOOK_BYTES:
+    raw = await _read_capped(request, MAX_WEBHOOK_BYTES)
+    if raw is None:
         return error_response(413, "too_large", f"webhook bodies are limited to {MAX_WEBHOOK_BYTES} bytes")
     try:
         body = json.loads(raw)
@@ -60,6 +60,18 @@ async def zalo_webhook(request: web.Request) -> web.Response:
     if accepted:
         _start_drain(request.app, user)
     return json_response({"status": "accepted" if accepted else "duplicate"})
+
+
+async def _read_capped(request: web.Request, limit: int) -> bytes | None:
+    """The whole body, or None once it passes `limit` (a chunked body has no length to check first).
+    `content.read(n)` would return only what has arrived so far, truncating larger bodies."""
+    chunks, size = [], 0
+    async for chunk in request.content.iter_chunked(16 * 1024):
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _start_drain(app: web.Application, user: UserKey) -> None:
