@@ -96,27 +96,25 @@ async def _chatbot_ctx(app: web.Application) -> AsyncIterator[None]:
     )  # fmt: skip
     index = ProcedureIndex(app[CATALOG])
     allowed, local = settings.image_policy_hosts
-    fetcher = ImageFetcher(FetchPolicy(allowed, local, settings.image_max_bytes, settings.image_fetch_timeout_seconds))
-    await fetcher.__aenter__()
-    photos = PhotoReader(fetcher)
-    deps = Deps(
-        dossiers=app[DOSSIERS], catalog=app[CATALOG], province=app[PROVINCE], throttle=Throttle(redis, keys),
-        content=Content.load(app[PROVINCE]), search=index.search, read_photo=photos.read,
-        public_base_url=settings.base_url,
-    )  # fmt: skip
-    app[TRANSCRIPT] = Transcript(redis, keys, settings.transcript_retention_days * 24 * 3600)
-    app[INBOX] = Inbox(redis, keys)
-    app[CONVERSATION] = Conversation(
-        build_dispatcher(), deps, ConversationState(redis, keys, settings.conversation_ttl_seconds),
-        app[TRANSCRIPT], OAClient(app[HTTP], tokens, settings.oa_api_base), app[CLOCK],
-    )  # fmt: skip
-    app[BACKGROUND] = set()
-    yield
-    # Let turns in flight finish their sends; what is still queued stays in Redis for the next drain.
-    if app[BACKGROUND]:
-        await asyncio.wait(app[BACKGROUND], timeout=5)
-    photos.close()
-    await fetcher.__aexit__(None, None, None)
+    policy = FetchPolicy(allowed, local, settings.image_max_bytes, settings.image_fetch_timeout_seconds)
+    async with ImageFetcher(policy) as fetcher:
+        photos = PhotoReader(fetcher)
+        deps = Deps(
+            dossiers=app[DOSSIERS], catalog=app[CATALOG], province=app[PROVINCE], throttle=Throttle(redis, keys),
+            content=Content.load(app[PROVINCE]), search=index.search, read_photo=photos.read,
+        )  # fmt: skip
+        app[TRANSCRIPT] = Transcript(redis, keys, settings.transcript_retention_days * 24 * 3600)
+        app[INBOX] = Inbox(redis, keys)
+        app[CONVERSATION] = Conversation(
+            build_dispatcher(), deps, ConversationState(redis, keys, settings.conversation_ttl_seconds),
+            app[TRANSCRIPT], OAClient(app[HTTP], tokens, settings.oa_api_base), app[CLOCK],
+        )  # fmt: skip
+        app[BACKGROUND] = set()
+        yield
+        # Let turns in flight finish their sends; what is still queued stays in Redis for the next drain.
+        if app[BACKGROUND]:
+            await asyncio.wait(app[BACKGROUND], timeout=5)
+        photos.close()
 
 
 def create_app(

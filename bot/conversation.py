@@ -44,7 +44,6 @@ class Deps:
     content: Content
     search: Callable[[str, int], list[str]]
     read_photo: Callable[[str], Awaitable[list[str]]]
-    public_base_url: str
 
 
 class Conversation:

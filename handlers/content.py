@@ -47,7 +47,3 @@ def menu_reply(content: Content, intro: str = "Bạn cần hỗ trợ gì? Chọ
 
 def when(moment: datetime) -> str:
     return moment.astimezone(VN_TZ).strftime("%H:%M ngày %d/%m/%Y")
-
-
-def vnd(amount: int) -> str:
-    return f"{amount:,}".replace(",", ".") + " đồng"

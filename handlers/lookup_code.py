@@ -14,10 +14,11 @@ from __future__ import annotations
 
 from bot.dispatcher import Context, Router, command_is, is_free_text, state_is
 from bot.replies import Button, Reply, Text
-from handlers.content import MENU_BUTTON, vnd, when
+from handlers.content import MENU_BUTTON, when
 from lookup.codes import EXAMPLE_CODE, find_codes
 from lookup.dossier import NO_FEES, Dossier, PaymentState
 from lookup.dossier_store import DossierNotFound
+from lookup.text import format_vnd
 
 router = Router("lookup")
 AWAITING_CODE = "lookup:awaiting_code"
@@ -34,7 +35,7 @@ def dossier_card(dossier: Dossier, ctx: Context) -> Text:
     view = dossier.public_view(ctx.now)
     step = dossier.current_step
     fees = "Không phải nộp phí" if view["fees"]["payment_state"] == NO_FEES else (
-        f"{vnd(dossier.total_fee_vnd)} – {view['fees']['payment_state']}")  # fmt: skip
+        f"{format_vnd(dossier.total_fee_vnd)} – {view['fees']['payment_state']}")  # fmt: skip
     lines = [
         f"📄 Hồ sơ {dossier.code}",
         f"Thủ tục: {dossier.procedure_name}",

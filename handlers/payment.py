@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from bot.dispatcher import Context, Router, command_is
 from bot.replies import Button, Reply, Text
-from handlers.content import MENU_BUTTON, vnd
+from handlers.content import MENU_BUTTON
 from lookup.codes import find_codes
 from lookup.dossier_store import DossierNotFound
+from lookup.text import format_vnd
 
 router = Router("payment")
 
@@ -26,7 +27,7 @@ async def how_to_pay(ctx: Context) -> list[Reply]:
         if dossier is not None:
             ctx.meta["dossier_code"] = dossier.code
             replies.append(Text(
-                f"Hồ sơ {dossier.code}: phí, lệ phí {vnd(dossier.total_fee_vnd)}, "
+                f"Hồ sơ {dossier.code}: phí, lệ phí {format_vnd(dossier.total_fee_vnd)}, "
                 f"tình trạng: {dossier.payment_state()}. Khi thanh toán, bạn cần mã hồ sơ và mã bảo mật "
                 "in trên Phiếu tiếp nhận."
             ))  # fmt: skip

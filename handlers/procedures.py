@@ -17,8 +17,9 @@ import re
 
 from bot.dispatcher import Context, Router, command_is, is_free_text, is_text, state_is
 from bot.replies import Button, ListItem, ListReply, Reply, Text
-from handlers.content import MENU_BUTTON, vnd
+from handlers.content import MENU_BUTTON
 from lookup.catalog import Procedure
+from lookup.text import format_vnd
 
 router = Router("procedures")
 AWAITING_QUERY = "procedures:awaiting_query"
@@ -33,9 +34,9 @@ def _fee_line(p: Procedure) -> str:
     elif p.fee_vnd == 0:
         text = "Miễn phí"
     else:
-        text = f"tối đa {vnd(p.fee_vnd)}" + (f" ({p.fee_text[:200]})" if p.fee_text else "")
+        text = f"tối đa {format_vnd(p.fee_vnd)}" + (f" ({p.fee_text[:200]})" if p.fee_text else "")
     if p.fee_warning and p.fee_amounts_mentioned_vnd:
-        mentioned = ", ".join(vnd(a) for a in p.fee_amounts_mentioned_vnd)
+        mentioned = ", ".join(format_vnd(a) for a in p.fee_amounts_mentioned_vnd)
         text += f". Lưu ý: mô tả thủ tục có nhắc các mức {mentioned}; vui lòng hỏi lại cơ quan giải quyết"
     return text
 

@@ -18,6 +18,7 @@ from PIL import Image, ImageDraw, ImageFont
 from lookup.calendar import VN_TZ
 from lookup.dossier import Dossier
 from lookup.masking import mask_name
+from lookup.text import format_vnd
 
 FONT_DIR = Path(__file__).resolve().parent / "fonts"
 WIDTH = 1240
@@ -36,11 +37,6 @@ def qr_image(payload: str, box_size: int = 8) -> Image.Image:
     qr.add_data(payload.encode("utf-8"))
     qr.make(fit=True)
     return qr.make_image(fill_color="black", back_color="white").get_image().convert("RGB")
-
-
-def format_vnd(amount: int) -> str:
-    """`200000` -> `200.000 đồng`: Vietnamese groups thousands with dots."""
-    return f"{amount:,}".replace(",", ".") + " đồng"
 
 
 def _font(size: int, bold: bool = False) -> ImageFont.FreeTypeFont:

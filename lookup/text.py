@@ -15,3 +15,8 @@ def fold(text: str) -> str:
 
 def words(text: str) -> list[str]:
     return re.findall(r"[a-z0-9]+", fold(text))
+
+
+def format_vnd(amount: int) -> str:
+    """`200000` -> `200.000 đồng`: Vietnamese groups thousands with dots."""
+    return f"{amount:,}".replace(",", ".") + " đồng"

@@ -78,7 +78,6 @@ class EmulatorState:
         until `quiet` s pass without another (Zalo itself cannot know when a bot is done)."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + wait
-        count = seen
         while True:
             timeout = quiet if user.oa_messages > seen else deadline - loop.time()
             if timeout <= 0:

@@ -13,7 +13,7 @@ from lookup.codes import EXAMPLE_CODE, InvalidDossierCode
 from lookup.dossier import PaymentState
 from lookup.dossier_store import DossierNotFound
 from lookup.payments import BANKS, CUSTOMER_CANCELLED, SUCCESS, PaymentNotFound, find_payment
-from lookup.receipts import format_vnd
+from lookup.text import format_vnd
 
 routes = web.RouteTableDef()
 
