@@ -111,10 +111,15 @@ async def _chatbot_ctx(app: web.Application) -> AsyncIterator[None]:
         )  # fmt: skip
         app[BACKGROUND] = set()
         yield
-        # Let turns in flight finish their sends; what is still queued stays in Redis for the next drain.
-        if app[BACKGROUND]:
-            await asyncio.wait(app[BACKGROUND], timeout=5)
         photos.close()
+
+
+async def _finish_turns(app: web.Application) -> None:
+    """On shutdown, before open connections are closed: let turns in flight finish their sends (the
+    emulator's OA API may be served by this very server); what is still queued stays in Redis for
+    the next drain."""
+    if app.get(BACKGROUND):
+        await asyncio.wait(app[BACKGROUND], timeout=5)
 
 
 def create_app(
@@ -133,6 +138,7 @@ def create_app(
     if catalog is not None:
         app[CATALOG] = catalog
     app.cleanup_ctx.extend([_redis_ctx, _catalog_ctx, _http_ctx, _services_ctx, _chatbot_ctx])
+    app.on_shutdown.append(_finish_turns)
     tables = [health.routes, dossiers.routes, procedures.routes, payments.routes, openapi.routes, pages.routes,
               webhook.routes]  # fmt: skip
     for table in tables:
