@@ -92,6 +92,28 @@ def _light_gradient(rng: random.Random, image: Image.Image, low: float, high: fl
     return Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
 
 
+def _motion_blur(rng: random.Random, image: Image.Image, length: float) -> Image.Image:
+    """The mean of shifted copies along one direction: a hand moving while the shutter is open."""
+    pixels = np.asarray(image, dtype=np.float32)
+    angle = rng.uniform(0, math.pi)
+    total = np.zeros_like(pixels)
+    offsets = np.linspace(-length / 2, length / 2, 15)
+    for t in offsets:
+        total += np.roll(pixels, (round(t * math.sin(angle)), round(t * math.cos(angle))), axis=(0, 1))
+    return Image.fromarray((total / len(offsets)).astype(np.uint8))
+
+
+def _shadow(rng: random.Random, image: Image.Image) -> Image.Image:
+    """A hard-edged dark polygon over the lower left part of the page, where the QR is."""
+    w, h = image.size
+    mask = Image.new("L", image.size, 0)
+    x = rng.uniform(0.2, 0.5) * w
+    corners = [(0, h * rng.uniform(0.5, 0.7)), (x, h * rng.uniform(0.6, 0.8)), (x * 1.3, h), (0, h)]
+    ImageDraw.Draw(mask).polygon(corners, fill=255)
+    dark = ImageEnhance.Brightness(image).enhance(rng.uniform(0.2, 0.3))
+    return Image.composite(dark, image, mask.filter(ImageFilter.GaussianBlur(6)))
+
+
 def _perspective(rng: random.Random, image: Image.Image, strength: float) -> Image.Image:
     """A tilted camera: each corner of the sampled quad moves mostly outward, so the sheet shrinks
     unevenly and stays in frame (moving corners inward would crop the QR away)."""
@@ -121,13 +143,17 @@ def _crumple(rng: random.Random, image: Image.Image, amplitude: float) -> Image.
 
 
 def _glare(rng: random.Random, image: Image.Image, qr_box: tuple[int, int, int, int]) -> Image.Image:
+    """A lamp's reflection on glossy paper, over one corner of the QR where a finder pattern is:
+    the modules under it fade to a faint grey on white but stay visible."""
     overlay = Image.new("L", image.size, 0)
     draw = ImageDraw.Draw(overlay)
     x0, y0, x1, y1 = qr_box
-    cx, cy = rng.uniform(x0, x1), rng.uniform(y0, y1)
-    r = (x1 - x0) * rng.uniform(0.12, 0.22)
-    draw.ellipse((cx - r * 1.6, cy - r, cx + r * 1.6, cy + r), fill=235)
-    overlay = overlay.filter(ImageFilter.GaussianBlur(r / 3))
+    side = x1 - x0
+    cx = rng.choice((x0, x1)) + rng.uniform(-0.1, 0.1) * side
+    cy = rng.choice((y0, y1)) + rng.uniform(-0.1, 0.1) * side
+    r = side * rng.uniform(0.22, 0.32)
+    draw.ellipse((cx - r * 1.5, cy - r, cx + r * 1.5, cy + r), fill=round(255 * rng.uniform(0.86, 0.94)))
+    overlay = overlay.filter(ImageFilter.GaussianBlur(r / 4))
     white = Image.new("RGB", image.size, (255, 255, 250))
     return Image.composite(white, image, overlay)
 
@@ -152,12 +178,22 @@ def _qr_box(receipt: Image.Image) -> tuple[int, int, int, int]:
     return int(xs.min()), int(ys.min()) + offset, int(xs.max()), int(ys.max()) + offset
 
 
+def _qr_side_in_photo(receipt: Image.Image, frame: tuple[int, int], fill: float) -> float:
+    """The QR's side in pixels once `_on_desk` has scaled the receipt into the frame."""
+    scale = min(frame[1] * fill / receipt.height, frame[0] * 0.97 / receipt.width)
+    x0, _, x1, _ = _qr_box(receipt)
+    return (x1 - x0) * scale
+
+
 Maker = Callable[[random.Random, Image.Image], Image.Image | bytes]
 
 
 def _makers(frame: tuple[int, int]) -> dict[str, Maker]:
     FRAME = frame
     MOIRE_FRAME = (frame[0] * 4 // 5, frame[1] * 4 // 5)
+    # Sensor grain is per pixel of a 12 MP sensor; a smaller frame is that photo scaled down, which
+    # averages the grain away in proportion.
+    GRAIN = frame[0] / PHONE_FRAME[0]
 
     def clean(rng, r):
         return _jpeg(r, 92)
@@ -175,28 +211,41 @@ def _makers(frame: tuple[int, int]) -> dict[str, Maker]:
         return _jpeg(_on_desk(rng, paper, FRAME, rng.uniform(0.8, 0.95)), 85)
 
     def blur(rng, r):
-        photo = _on_desk(rng, r, FRAME, rng.uniform(0.85, 0.95))
-        return _jpeg(photo.filter(ImageFilter.GaussianBlur(rng.uniform(3.0, 5.5))), 80)
+        # Out of focus or a shaking hand, measured in QR modules (a few pixels of blur are nothing
+        # to a 12 MP photo): about half a module, where the modules still show to a person.
+        fill = rng.uniform(0.85, 0.95)
+        photo = _on_desk(rng, r, FRAME, fill)
+        qr_side = _qr_side_in_photo(r, FRAME, fill)
+        if rng.random() < 0.5:
+            return _jpeg(photo.filter(ImageFilter.GaussianBlur(qr_side * rng.uniform(0.005, 0.007))), 80)
+        return _jpeg(_motion_blur(rng, photo, qr_side * rng.uniform(0.02, 0.028)), 80)
 
     def dim(rng, r):
+        # A dim office: little light, so the phone's sensor gain shows as heavy grain.
         photo = _on_desk(rng, r, FRAME, rng.uniform(0.8, 0.95))
-        photo = ImageEnhance.Brightness(photo).enhance(rng.uniform(0.18, 0.32))
-        return _jpeg(_noise(rng, photo, rng.uniform(4, 8)), 70)
+        photo = ImageEnhance.Brightness(photo).enhance(rng.uniform(0.08, 0.14))
+        return _jpeg(_noise(rng, photo, rng.uniform(14, 20) * GRAIN), 65)
 
     def uneven(rng, r):
-        photo = _on_desk(rng, r, FRAME, rng.uniform(0.8, 0.95))
-        return _jpeg(_noise(rng, _light_gradient(rng, photo, 0.12, 1.0), 4), 75)
+        # Light from one side and the hard-edged shadow of the phone or hand over part of the sheet.
+        photo = _light_gradient(rng, _on_desk(rng, r, FRAME, rng.uniform(0.8, 0.95)), 0.1, 1.0)
+        return _jpeg(_noise(rng, _shadow(rng, photo), 8 * GRAIN), 75)
 
     def glare(rng, r):
         box = _qr_box(r)
         return _jpeg(_on_desk(rng, _glare(rng, r, box), FRAME, rng.uniform(0.85, 0.95)), 85)
 
     def perspective(rng, r):
-        photo = _on_desk(rng, r, FRAME, rng.uniform(0.85, 0.95))
-        return _jpeg(_perspective(rng, photo, 0.3), 85)
+        # A steep angle, and the depth of field that goes with it: the far edge is a little soft.
+        fill = rng.uniform(0.85, 0.95)
+        photo = _perspective(rng, _on_desk(rng, r, FRAME, fill), 0.45)
+        soft = _qr_side_in_photo(r, FRAME, fill) * rng.uniform(0.003, 0.005)
+        return _jpeg(photo.filter(ImageFilter.GaussianBlur(soft)), 85)
 
     def small(rng, r):
-        return _jpeg(_on_desk(rng, r, FRAME, rng.uniform(0.22, 0.3)), 88)
+        # The whole desk in frame: the receipt is a small part of it and the camera focused elsewhere.
+        photo = _on_desk(rng, r, FRAME, rng.uniform(0.12, 0.17)).filter(ImageFilter.GaussianBlur(1.2))
+        return _jpeg(_noise(rng, photo, 4), 80)
 
     def moire(rng, r):
         screen = _on_desk(rng, r, MOIRE_FRAME, 0.9)

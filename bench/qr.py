@@ -58,11 +58,12 @@ class Tally:
                 f"{1000 * statistics.median(ordered):6.0f} {1000 * p95:6.0f}")  # fmt: skip
 
 
-def run(per_bucket: int, seed: int, frame: tuple[int, int], out=sys.stdout) -> dict[str, dict[str, Tally]]:
+def run(per_bucket: int, seed: int, frame: tuple[int, int], out=sys.stdout,
+        buckets: tuple[str, ...] | None = None) -> dict[str, dict[str, Tally]]:  # fmt: skip
     catalog, province = load_catalog(), load_province("kontum")
     results: dict[str, dict[str, Tally]] = {"pyzbar": defaultdict(Tally), "ladder": defaultdict(Tally)}
     started = time.perf_counter()
-    photo_set = list(photos(catalog, province, per_bucket, seed=seed, frame=frame))
+    photo_set = list(photos(catalog, province, per_bucket, seed=seed, frame=frame, buckets=buckets))
     print(
         f"{len(photo_set)} photos ({frame[0]}x{frame[1]}) generated in {time.perf_counter() - started:.0f} s", file=out
     )
@@ -93,8 +94,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--per-bucket", type=int, default=8)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--quick", action="store_true", help="small frames (1200x1600) for a fast run")
+    parser.add_argument("--buckets", help="comma-separated bucket names (default: all, and the negatives)")
     args = parser.parse_args(argv)
-    run(args.per_bucket, args.seed, (1200, 1600) if args.quick else PHONE_FRAME)
+    buckets = tuple(args.buckets.split(",")) if args.buckets else None
+    run(args.per_bucket, args.seed, (1200, 1600) if args.quick else PHONE_FRAME, buckets=buckets)
 
 
 if __name__ == "__main__":
