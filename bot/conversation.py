@@ -42,7 +42,7 @@ class Deps:
     province: Province
     throttle: Throttle
     content: Content
-    search: Callable[[str, int], list[str]]
+    search: Callable[[str, int, int], list[str]]  # (query, limit, offset) -> procedure codes
     read_photo: Callable[[str], Awaitable[list[str]]]
 
 

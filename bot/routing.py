@@ -17,5 +17,6 @@ def build_dispatcher() -> Dispatcher:
         support.router,      # #hotro
         qr_photo.router,     # photos of a receipt's QR code
         media.router,        # other media
+        procedures.question_router,  # free text that reads like a procedure question
         fallback.router,     # anything else
     ])  # fmt: skip

@@ -140,15 +140,50 @@ async def card_by_typed_code(ctx: Context) -> list[Reply]:
 
 @router.on(state_is(AWAITING_QUERY), is_free_text)
 async def search(ctx: Context) -> list[Reply]:
+    return _results(ctx, ctx.text, 1)
+
+
+@router.on(command_is("#timthem"))
+async def more_results(ctx: Context) -> list[Reply]:
+    page_text, _, query = ctx.command()[1].partition(" ")
+    return _results(ctx, query, int(page_text) if page_text.isdigit() else 1)
+
+
+def _results(ctx: Context, query: str, page: int) -> list[Reply]:
     ctx.meta["flow"] = "search"
-    codes = ctx.deps.search(ctx.text, 5)
+    ctx.meta["search_query"] = query[:100]
+    codes = ctx.deps.search(query, ITEMS_PER_PAGE + 1, (page - 1) * ITEMS_PER_PAGE)
     if not codes:
         ctx.meta["outcome"] = "not_found"
+        if page > 1:
+            return [Text("Không còn kết quả nào khác.", (Button("Tìm thủ tục khác", "#tracuuthutuc"), MENU_BUTTON))]
         return [Text(
-            f"Không tìm thấy thủ tục phù hợp với \"{ctx.text[:60]}\". Bạn thử gõ ngắn gọn hơn (ví dụ \"khai sinh\", "
+            f"Không tìm thấy thủ tục phù hợp với \"{query[:60]}\". Bạn thử gõ ngắn gọn hơn (ví dụ \"khai sinh\", "
             "\"tạm trú\"), tìm theo nhóm sự kiện, hoặc gọi tổng đài hỗ trợ.",
             (Button("Thủ tục theo sự kiện", "#sukien"), Button("Hỗ trợ", "#hotro"), MENU_BUTTON),
         )]  # fmt: skip
-    ctx.meta["search_results"] = codes
-    procedures = [p for c in codes if (p := ctx.deps.catalog.get(c))]
-    return [Text(f'Các thủ tục phù hợp với "{ctx.text[:60]}":'), procedure_list(procedures, None)]
+    shown = codes[:ITEMS_PER_PAGE]
+    ctx.meta["search_results"] = shown
+    procedures = [p for c in shown if (p := ctx.deps.catalog.get(c))]
+    # One more than a page was asked for: its presence is what says there is a next page.
+    more = f"#timthem {page + 1} {query[:80]}" if len(codes) > ITEMS_PER_PAGE else None
+    heading = f'Các thủ tục phù hợp với "{query[:60]}"' + (f" (trang {page}):" if page > 1 else ":")
+    return [Text(heading), procedure_list(procedures, more)]
+
+
+# Typed text no flow claimed: when it reads like a procedure question ("cho em hỏi làm sổ đỏ cần
+# gì"), answer with search results instead of "not understood". Registered just before the
+# fallback (bot/routing.py) so that it never takes text another flow understands.
+question_router = Router("procedure_questions")
+
+
+def _finds_procedures(ctx: Context) -> bool:
+    if not is_free_text(ctx) or len(ctx.folded) < 3:
+        return False
+    codes = ctx.deps.search(ctx.text, ITEMS_PER_PAGE + 1, 0)
+    return bool(codes)
+
+
+@question_router.on(_finds_procedures)
+async def procedure_question(ctx: Context) -> list[Reply]:
+    return _results(ctx, ctx.text, 1)

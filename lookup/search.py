@@ -1,50 +1,238 @@
-"""Procedure search. This first version matches whole words of the folded query against folded
-names and aliases (accent-free, case-free); the fuzzy, abbreviation-aware ranking is its own issue
-and replaces `ProcedureIndex.search` behind the same `search_codes` signature."""
+"""Procedure search as citizens type it.
+
+The index is built once per catalog: every procedure's name, colloquial aliases, results, field
+and life-event groups are folded into words, and each word (and each pair of adjacent words of the
+name and aliases) gets a posting array of (procedure, field weight). A query is parsed into
+concepts (lookup.query_text); a procedure's score is the idf-weighted share of concepts it covers,
+each concept by its best alternative, with adjacent-word pairs rewarding the right phrase. The best
+few hundred are re-ranked by how much of the procedure's own name the query explains (so "đăng ký
+khai sinh" prefers the plain procedure to its foreign-element variants), then by what a citizen of
+the province can do (commune, province, online) before ministry-level ones.
+
+"Nothing credible" is a threshold on coverage: a query whose meaningful words the best procedure
+does not mostly cover gets [] and the conversation offers help instead of a confident wrong answer.
+"""
 
 from __future__ import annotations
 
+import itertools
+import math
+import os
+import re
+import weakref
+from collections import defaultdict
+from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
+import numpy as np
+
 from lookup.catalog import Catalog, Procedure, load_catalog
-from lookup.text import words
+from lookup.query_text import Alternative, Concept, QueryParser, tokens
 
-# Words of questions that carry no meaning for matching ("cho em hỏi thủ tục ... ạ").
-_NOISE = {"cho", "em", "hoi", "thu", "tuc", "lam", "sao", "a", "voi", "nhu", "the", "nao", "can", "gi", "giay", "to",
-          "o", "dau", "minh", "toi", "muon", "xin", "ve", "la", "va", "de", "duoc", "khong", "nhe"}  # fmt: skip
+# Field weights: a word in the name or a colloquial alias is worth more than one in the results,
+# the field (lĩnh vực) or a life-event group name.
+NAME, ALIAS, RESULT, FIELD, EVENT = 1.0, 1.0, 0.6, 0.45, 0.4
+MIN_COVERAGE = 0.6  # below this, the best match explains too little of the query to be offered
+PAIR_SHARE = 0.4  # weight of the query's adjacent word pairs in the coverage
+RERANK = 300
 
 
-def _level_rank(p: Procedure) -> int:
-    # Ties go to what a citizen of the province can do locally: commune, then province, then ministry.
+@dataclass(frozen=True)
+class Hit:
+    code: str
+    score: float
+    coverage: float  # share of the query's meaning the procedure covers, 0..1
+    matched: tuple[str, ...]  # how each concept matched, e.g. "sổ đỏ → giấy chứng nhận quyền sử dụng đất"
+
+
+def _prior(p: Procedure) -> float:
+    """Small preferences that break near-ties: procedures citizens ask for by colloquial names (the
+    records give aliases to the common ones), then what a citizen of the province can do locally
+    (commune, province) and online, before ministry-level ones."""
     keys = set(p.level_keys)
-    return 0 if "xa" in keys else 1 if "tinh" in keys else 2
+    local = 0.02 if keys & {"xa", "tinh"} else 0.0
+    return (0.04 if p.aliases else 0.0) + local + (0.01 if p.online_submission else 0.0)
 
 
 class ProcedureIndex:
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
 
+    @classmethod
+    def for_catalog(cls, catalog: Catalog) -> ProcedureIndex:
+        """One index per loaded catalog, shared by every app built on it (tests build many)."""
+        index = _INDEXES.get(catalog)
+        if index is None:
+            index = _INDEXES[catalog] = cls(catalog)
+        return index
+
     @cached_property
-    def entries(self) -> list[tuple[str, set[str], int, int]]:
+    def _built(self) -> _Built:
         """Built on first use: processes that never search (API-only, tests) do not pay for it."""
+        return _Built(self.catalog)
+
+    def warm(self) -> None:
+        """Build now (at start-up) rather than on the first citizen's query."""
+        _ = self._built
+
+    def search(self, query: str, limit: int = 5, offset: int = 0) -> list[str]:
+        return [hit.code for hit in self.hits(query, limit, offset)]
+
+    def hits(self, query: str, limit: int = 5, offset: int = 0) -> list[Hit]:
+        return self._built.hits(query, limit, offset)
+
+
+class _Built:
+    def __init__(self, catalog: Catalog) -> None:
+        procedures = list(catalog.procedures.values())
+        self.codes = [p.code for p in procedures]
+        self.size = len(procedures)
+        group_names = {g.id: g.name for g in catalog.groups.values()}
+        words: dict[str, dict[int, float]] = defaultdict(dict)
+        pairs: dict[str, dict[int, float]] = defaultdict(dict)
+        self.name_words: list[frozenset[str]] = []
+        for doc, p in enumerate(procedures):
+            fields = [(NAME, p.name), *((ALIAS, a) for a in p.aliases), *((RESULT, r.name) for r in p.results[:3]),
+                      (FIELD, p.field or ""), *((EVENT, group_names.get(g, "")) for g in p.life_events)]  # fmt: skip
+            for weight, text in fields:
+                seq = tokens(text)
+                for w in seq:
+                    words[w][doc] = max(words[w].get(doc, 0.0), weight)
+                if weight >= RESULT:
+                    for a, b in itertools.pairwise(seq):
+                        key = f"{a} {b}"
+                        pairs[key][doc] = max(pairs[key].get(doc, 0.0), weight)
+            self.name_words.append(frozenset(tokens(_PARENTHESES.sub(" ", p.name))) - _NAME_FILLER)
+        self.words = {w: _posting(d) for w, d in words.items()}
+        self.pairs = {k: _posting(d) for k, d in pairs.items()}
+        # idf from how many procedures name the word anywhere: "dang", "ky", "cap" weigh little.
+        self.idf = {w: math.log(1 + self.size / len(ids)) for w, (ids, _) in self.words.items()}
+        self.bonus = np.array([_prior(p) for p in procedures], dtype=np.float32)
+        self.parser = QueryParser(set(self.words))
+
+    def _idf(self, token: str) -> float:
+        return self.idf.get(token, math.log(1 + self.size))  # unknown words are rare, so they weigh a lot
+
+    def _alternative_scores(self, alt: Alternative) -> np.ndarray:
+        """0..1 per procedure: the idf share of the alternative's words it contains (field-weighted),
+        blended with the share of its adjacent pairs (phrase order) when there are any."""
+        total = np.zeros(self.size, dtype=np.float32)
+        idf_sum = 0.0
+        for t in alt.tokens:
+            idf = self._idf(t)
+            idf_sum += idf
+            if t in self.words:
+                ids, weights = self.words[t]
+                total[ids] += weights * idf
+        score = total / max(idf_sum, 1e-6)
+        if len(alt.tokens) > 1:
+            pair_total = np.zeros(self.size, dtype=np.float32)
+            keys = [f"{a} {b}" for a, b in zip(alt.tokens, alt.tokens[1:], strict=False)]
+            for key in keys:
+                if key in self.pairs:
+                    ids, weights = self.pairs[key]
+                    pair_total[ids] += weights
+            # A phrase ("sổ đỏ", "đăng ký khai tử") counts whole and in order: its words scattered
+            # over a name ("số", "độ"; "đăng ký khai thác tuyến") are worth little.
+            pair_share = pair_total / len(keys)
+            score = score * score * (0.15 + 0.85 * pair_share * pair_share)
+        return score * alt.confidence
+
+    def _concept_weight(self, concept: Concept) -> float:
+        first = concept.alternatives[0]
+        return max(self._idf(t) for t in first.tokens) if first.why != "synonym" else 3.0
+
+    def _pair_coverage(self, concepts: list[Concept]) -> np.ndarray | None:
+        """Share of the query's adjacent word pairs found adjacent in a procedure's name or aliases.
+        Vietnamese words are mostly two syllables: "giá xăng" must not be found in "gia công xăng
+        dầu", where both syllables occur but not as the word the citizen meant."""
+        keys = []
+        for left, right in itertools.pairwise(concepts):
+            a, b = left.alternatives[0], right.alternatives[0]
+            if not a.phrase and not b.phrase:
+                keys.append(f"{a.tokens[0]} {b.tokens[0]}")
+        if not keys:
+            return None
+        found = np.zeros(self.size, dtype=np.float32)
+        for key in keys:
+            if key in self.pairs:
+                ids, weights = self.pairs[key]
+                found[ids] += weights
+        return found / len(keys)
+
+    def hits(self, query: str, limit: int, offset: int = 0) -> list[Hit]:
+        concepts = [c for c in self.parser.parse(query) if c.alternatives]
+        if not concepts:
+            return []
+        weights = np.array([self._concept_weight(c) for c in concepts], dtype=np.float32)
+        coverage = np.zeros(self.size, dtype=np.float32)
+        per_concept: list[tuple[np.ndarray, np.ndarray]] = []
+        for concept, weight in zip(concepts, weights, strict=True):
+            alt_scores = np.stack([self._alternative_scores(a) for a in concept.alternatives])
+            best = alt_scores.max(axis=0)
+            coverage += weight * best
+            per_concept.append((best, alt_scores.argmax(axis=0)))
+        coverage /= weights.sum()
+        pairs = self._pair_coverage(concepts)
+        if pairs is not None:
+            coverage = (1 - PAIR_SHARE) * coverage + PAIR_SHARE * pairs
+        candidates = np.flatnonzero(coverage >= MIN_COVERAGE)
+        if candidates.size == 0:
+            return []
+        if candidates.size > RERANK:
+            candidates = candidates[np.argpartition(-coverage[candidates], RERANK)[:RERANK]]
+        query_words = {t for c in concepts for a in c.alternatives for t in a.tokens}
+        ranked = []
+        for doc in candidates:
+            name = self.name_words[doc]
+            explained = len(name & query_words) / max(len(name), 1)
+            score = float(coverage[doc]) + 0.25 * explained + float(self.bonus[doc])
+            ranked.append((score, float(coverage[doc]), int(doc)))
+        ranked.sort(key=lambda r: (-r[0], self.codes[r[2]]))
         return [
-            (p.code, set(words(" ".join([p.name, *p.aliases]))), _level_rank(p), len(p.name))
-            for p in self.catalog.procedures.values()
+            Hit(self.codes[doc], round(score, 4), round(cov, 4), self._why(concepts, per_concept, doc))
+            for score, cov, doc in ranked[offset : offset + limit]
         ]
 
-    def search(self, query: str, limit: int = 5) -> list[str]:
-        terms = [w for w in words(query) if w not in _NOISE] or words(query)
-        if not terms:
-            return []
-        hits = [(rank, length, code) for code, vocab, rank, length in self.entries if all(t in vocab for t in terms)]
-        return [code for _, _, code in sorted(hits)[:limit]]
+    @staticmethod
+    def _why(concepts: list[Concept], per_concept: list[tuple[np.ndarray, np.ndarray]], doc: int) -> tuple[str, ...]:
+        out = []
+        for concept, (best, which) in zip(concepts, per_concept, strict=True):
+            if best[doc] <= 0:
+                out.append(f"{concept.typed}: không khớp")
+                continue
+            alt = concept.alternatives[int(which[doc])]
+            shown = " ".join(alt.tokens)
+            out.append(concept.typed if alt.why == "typed" else f"{concept.typed} → {shown} ({alt.why})")
+        return tuple(out)
+
+
+# Words of procedure names that say nothing about which procedure it is ("Thủ tục ...", the default
+# actions "đăng ký" and "cấp"), and the "(thực hiện tại cấp tỉnh)" notes.
+_NAME_FILLER = frozenset({"thu", "tuc", "dang", "ky", "cap", "va", "cho", "cua", "cac", "theo", "voi", "o", "trong"})
+_PARENTHESES = re.compile(r"\([^)]*\)")
+
+
+def _posting(docs: dict[int, float]) -> tuple[np.ndarray, np.ndarray]:
+    ids = np.fromiter(docs.keys(), dtype=np.int32, count=len(docs))
+    return ids, np.fromiter(docs.values(), dtype=np.float32, count=len(docs))
+
+
+_INDEXES: weakref.WeakKeyDictionary[Catalog, ProcedureIndex] = weakref.WeakKeyDictionary()
 
 
 @lru_cache(maxsize=1)
 def _default_index() -> ProcedureIndex:
-    return ProcedureIndex(load_catalog())
+    # The same catalog the service loads: CATALOG_PATH (an operator's own JSONL or built file) or fixtures.
+    return ProcedureIndex(load_catalog(os.environ.get("CATALOG_PATH") or None))
 
 
 def search_codes(query: str, limit: int = 5) -> list[str]:
-    """Procedure codes best first over the default catalog; [] when nothing matches."""
+    """Procedure codes (or local ids) best first over the configured catalog; [] when nothing is a
+    credible match."""
     return _default_index().search(query, limit)
+
+
+def search_hits(query: str, limit: int = 5) -> list[Hit]:
+    """Like search_codes, with the score, coverage and how each part of the query matched."""
+    return _default_index().hits(query, limit)

@@ -1,0 +1,169 @@
+"""Turning what citizens type into catalog words: folding, question fillers, Telex and VNI leftovers,
+typos, and the synonyms/abbreviations lexicon (fixtures/search_lexicon.json).
+
+A query becomes a list of `Concept`s, one per meaning-bearing unit: a word, or a phrase from the
+lexicon ("sổ đỏ", "cccd"). Each concept lists alternative token sequences that count as the same
+thing (the typed word, its repaired spelling, its synonyms), each with a confidence in (0, 1]. The
+ranker then asks, per concept, how well a procedure covers its best alternative.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from rapidfuzz import fuzz, process
+
+from lookup.catalog import FIXTURES_DIR
+from lookup.text import fold
+
+LEXICON_PATH = FIXTURES_DIR / "search_lexicon.json"
+MAX_PHRASE_WORDS = 4
+_TELEX_TONES = "sfrxj"
+_TELEX_VOWELS = (("aa", "a"), ("aw", "a"), ("ee", "e"), ("oo", "o"), ("ow", "o"), ("uw", "u"), ("dd", "d"))
+_VOWELS = set("aeiouy")
+
+
+@dataclass(frozen=True)
+class Alternative:
+    tokens: tuple[str, ...]
+    confidence: float  # 1.0 as typed; less for a repaired spelling or a guessed typo
+    why: str  # "typed", "telex", "typo", "synonym": shown by search explanations
+    phrase: bool = False  # a lexicon phrase: its words count only together, in order
+
+
+@dataclass
+class Concept:
+    typed: str
+    alternatives: list[Alternative] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    synonyms: dict[tuple[str, ...], tuple[tuple[str, ...], ...]]
+    noise: frozenset[str]
+    noise_phrases: tuple[tuple[str, ...], ...]  # longest first
+
+    @classmethod
+    def load(cls, path: Path = LEXICON_PATH) -> Lexicon:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        synonyms = {
+            tuple(tokens(key)): tuple(tuple(tokens(v)) for v in values) for key, values in raw["synonyms"].items()
+        }
+        phrases = sorted({tuple(tokens(p)) for p in raw["phrases_noise"]}, key=len, reverse=True)
+        return cls(synonyms, frozenset(fold(w) for w in raw["noise"]), tuple(p for p in phrases if p))
+
+
+@lru_cache(maxsize=1)
+def default_lexicon() -> Lexicon:
+    return Lexicon.load()
+
+
+def tokens(text: str) -> list[str]:
+    """Folded words: accent-free, lower case, punctuation dropped (also between letters and digits
+    typed together, as in "cap2" -> "cap", "2")."""
+    return re.findall(r"[a-z]+|[0-9]+", fold(text))
+
+
+def _drop_noise_phrases(words: list[str], lexicon: Lexicon) -> list[str]:
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        for phrase in lexicon.noise_phrases:
+            if tuple(words[i : i + len(phrase)]) == phrase:
+                i += len(phrase)
+                break
+        else:
+            out.append(words[i])
+            i += 1
+    return out
+
+
+def telex_repairs(word: str) -> list[str]:
+    """Spellings the word may have had before Telex/VNI marks leaked into it: "kys" -> "ky",
+    "tamj" -> "tam", "dduwowngf" -> "duong", "ky1" -> "ky". Telex tone keys (s f r x j) are never
+    a Vietnamese final consonant, so after the first vowel they can only be marks; before it they
+    are letters ("sinh", "xin")."""
+    candidates: list[str] = []
+    base = re.sub(r"(?<=[a-z])[1-9]$", "", word)  # VNI: a tone digit typed after the letters
+    if base != word:
+        candidates.append(base)
+    for double, single in _TELEX_VOWELS:
+        base = base.replace(double, single)
+    first_vowel = next((i for i, ch in enumerate(base) if ch in _VOWELS), None)
+    if first_vowel is not None:
+        base = base[: first_vowel + 1] + "".join(ch for ch in base[first_vowel + 1 :] if ch not in _TELEX_TONES)
+    if base != word and base not in candidates:
+        candidates.append(base)
+    return candidates
+
+
+class QueryParser:
+    """Parses queries against one vocabulary (the words of the catalog and of the lexicon)."""
+
+    def __init__(self, vocabulary: set[str], lexicon: Lexicon | None = None) -> None:
+        self.lexicon = lexicon or default_lexicon()
+        self.vocabulary = vocabulary | {t for key in self.lexicon.synonyms for t in key}
+        # Fuzzy correction compares against words of 3+ letters: shorter ones are too ambiguous.
+        self._fuzzy_pool = sorted(w for w in self.vocabulary if len(w) >= 3 and w.isalpha())
+
+    def parse(self, query: str) -> list[Concept]:
+        words = _drop_noise_phrases(tokens(query), self.lexicon) or tokens(query)
+        concepts = self._group(words, [self._spell(w) for w in words])
+        # Filler words go only after phrases are found: "con" is noise in "chuyển trường cho con" but
+        # part of "nhận con".
+        meaningful = [c for c in concepts if not self._is_noise(c)]
+        return meaningful or concepts
+
+    def _is_noise(self, concept: Concept) -> bool:
+        first = concept.alternatives[0]
+        return not first.phrase and (concept.typed in self.lexicon.noise or first.tokens[0] in self.lexicon.noise)
+
+    def _spell(self, word: str) -> list[Alternative]:
+        """The word as typed if known, else its Telex/VNI repair, else the closest catalog word."""
+        if word in self.vocabulary or word.isdigit():
+            return [Alternative((word,), 1.0, "typed")]
+        for candidate in telex_repairs(word):
+            if candidate in self.vocabulary:
+                return [Alternative((candidate,), 0.95, "telex")]
+        return self._typo(word)
+
+    @lru_cache(maxsize=4096)  # noqa: B019 - one parser lives as long as its index; queries repeat
+    def _typo(self, word: str) -> list[Alternative]:
+        # A slip in a short syllable makes another real syllable ("giat" is not a typo of "gia"):
+        # only longer words are corrected, and a correction is never as sure as a typed word.
+        if len(word) < 5:
+            return [Alternative((word,), 1.0, "typed")]
+        matches = process.extract(word, self._fuzzy_pool, scorer=fuzz.ratio, score_cutoff=80, limit=3)
+        if not matches:
+            return [Alternative((word,), 1.0, "typed")]
+        best = matches[0][1]
+        return [Alternative((m,), 0.8 * score / 100, "typo") for m, score, _ in matches if score >= best - 5]
+
+    def _group(self, words: list[str], spelled: list[list[Alternative]]) -> list[Concept]:
+        """Join runs of words that form a lexicon phrase ("so do", "bang lai xe") into one concept
+        with the phrase's synonyms as alternatives; other words stay concepts of their own."""
+        concepts: list[Concept] = []
+        best = [alts[0].tokens[0] for alts in spelled]
+        i = 0
+        while i < len(words):
+            for n in range(min(MAX_PHRASE_WORDS, len(words) - i), 0, -1):
+                key = tuple(best[i : i + n])
+                if key in self.lexicon.synonyms:
+                    confidence = min(a.confidence for alts in spelled[i : i + n] for a in alts[:1])
+                    concept = Concept(" ".join(words[i : i + n]), [Alternative(key, confidence, "typed", True)])
+                    concept.alternatives += [
+                        Alternative(expansion, confidence * 0.95, "synonym", True)
+                        for expansion in self.lexicon.synonyms[key]
+                        if expansion != key
+                    ]
+                    concepts.append(concept)
+                    i += n
+                    break
+            else:
+                concepts.append(Concept(words[i], spelled[i]))
+                i += 1
+        return concepts
