@@ -136,7 +136,11 @@ class QueryParser:
         # A slip in a short syllable makes another real syllable ("giat" is not a typo of "gia"):
         # only longer words are corrected, and a correction is never as sure as a typed word.
         if len(word) < 5:
-            return [Alternative((word,), 1.0, "typed")]
+            # Short words: only two neighbouring letters swapped ("khia" -> "khai"), the one slip
+            # that cannot turn a word into another common syllable by accident of the edit distance.
+            swaps = {word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(len(word) - 1)}
+            known = sorted(swaps & self.vocabulary)
+            return [Alternative((w,), 0.8, "typo") for w in known] or [Alternative((word,), 1.0, "typed")]
         matches = process.extract(word, self._fuzzy_pool, scorer=fuzz.ratio, score_cutoff=80, limit=3)
         if not matches:
             return [Alternative((word,), 1.0, "typed")]

@@ -33,7 +33,7 @@ from lookup.query_text import Alternative, Concept, QueryParser, tokens
 # the field (lĩnh vực) or a life-event group name.
 NAME, ALIAS, RESULT, FIELD, EVENT = 1.0, 1.0, 0.6, 0.45, 0.4
 MIN_COVERAGE = 0.6  # below this, the best match explains too little of the query to be offered
-PAIR_SHARE = 0.4  # weight of the query's adjacent word pairs in the coverage
+PAIR_SHARE = 0.45  # weight of the query's adjacent word pairs in the coverage
 RERANK = 300
 
 

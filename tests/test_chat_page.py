@@ -56,3 +56,53 @@ async def test_citizen_follows_taps_lookup_and_sees_the_dossier_status(live, bro
     await card.locator("button", has_text="Xem tiến độ").click()
     await page.get_by_text("Tiến độ hồ sơ 000.25.23.H34-261102-0001").wait_for()
     await page.screenshot(path=str(tmp_path / "chat.png"), full_page=True)
+
+
+async def test_citizen_sends_a_slanted_dim_photo_of_the_receipt_and_gets_the_card(
+    live, browser, backend, tmp_path, catalog, province
+):
+    if backend.name != "real":
+        pytest.skip("the journey is the same on both stores; the browser run once is enough")
+    from bench.photoset import photos
+    from bot.appkeys import DOSSIERS
+    from lookup.dossiers import ReceiveRequest
+
+    # A phone photo from the seeded set: the receipt at a steep angle, soft at the far edge.
+    # (The rates over many photos are bench/qr.py's job; this seed is one the ladder reads early.)
+    photo = next(photos(catalog, province, 1, seed=8, buckets=("perspective",), negatives=0, frame=(1200, 1600)))
+    service = live.app[DOSSIERS]
+    request = ReceiveRequest(
+        procedure_code="1.004194", agency_id=photo.code.split("-")[0], applicant={"full_name": "Lê Văn Hùng"}
+    )
+    created = await service.receive(request)
+    assert await service.store.insert(created.model_copy(update={"code": photo.code}))
+    picture = tmp_path / "receipt.jpg"
+    picture.write_bytes(photo.data)
+
+    page = await browser.new_page()
+    await page.goto(f"{live.base}/emulator/")
+    await page.fill("#uid", "browser-photo")
+    await page.set_input_files("#photo", str(picture))
+    card = page.locator(".msg.oa", has_text=f"Hồ sơ {photo.code}")
+    try:
+        await card.wait_for(timeout=15_000)
+    except Exception:
+        pytest.fail("no dossier card; the chat shows: " + " | ".join(await page.locator(".msg").all_inner_texts()))
+    assert "Đăng ký tạm trú" in await card.inner_text()
+    await page.screenshot(path=str(tmp_path / "photo.png"), full_page=True)
+
+
+async def test_citizen_types_a_procedure_without_accents_and_opens_its_card(live, browser, backend):
+    if backend.name != "real":
+        pytest.skip("the journey is the same on both stores; the browser run once is enough")
+    page = await browser.new_page()
+    await page.goto(f"{live.base}/emulator/")
+    await page.fill("#uid", "browser-search")
+    await page.fill("#text", "lam so do lan dau")
+    await page.press("#text", "Enter")
+    results = page.locator(".msg.oa", has_text="Các thủ tục phù hợp")
+    await results.wait_for()
+    await page.locator(".msg.oa .item", has_text="Đăng ký đất đai").first.click()
+    card = page.locator(".msg.oa", has_text="Mã thủ tục: 1.013978")
+    await card.wait_for()
+    assert "Thành phần hồ sơ" in await card.inner_text()

@@ -1,0 +1,136 @@
+"""Procedure search as citizens type it: normalisation, Telex leftovers, synonyms, "nothing
+credible", paging, a custom catalog, and the conversation flow."""
+
+import json
+
+import pytest
+
+from lookup.catalog import load_catalog
+from lookup.query_text import QueryParser, telex_repairs, tokens
+from lookup.search import ProcedureIndex, search_codes
+
+
+@pytest.fixture(scope="module")
+def index(catalog) -> ProcedureIndex:
+    return ProcedureIndex.for_catalog(catalog)
+
+
+def test_folding_handles_nfc_nfd_d_stroke_case_and_punctuation():
+    nfc = "Đăng ký khai sinh"
+    nfd = "D\u0306ang ky\u0301 khai sinh".replace("D\u0306", "Đ")  # decomposed accents, precomposed Đ
+    assert tokens(nfc) == tokens(nfd) == ["dang", "ky", "khai", "sinh"]
+    assert tokens("ĐỔI GPLX!!! (hết hạn)") == ["doi", "gplx", "het", "han"]
+    assert tokens("cap2") == ["cap", "2"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [("kys", "ky"), ("tamj", "tam"), ("tajm", "tam"), ("dduwowngf", "duong"), ("ky1", "ky"), ("chuyeenr", "chuyen")],
+)
+def test_telex_and_vni_leftovers_are_repaired(typed, meant):
+    assert meant in telex_repairs(typed)
+
+
+def test_letters_before_the_first_vowel_are_never_taken_for_tone_marks():
+    assert telex_repairs("sinh") == [] and telex_repairs("xin") == []
+
+
+def test_question_fillers_are_dropped_but_words_that_fold_onto_them_are_kept(index):
+    parser: QueryParser = index._built.parser
+    typed = [c.typed for c in parser.parse("cho em hỏi đăng ký kết hôn cần giấy tờ gì ạ")]
+    assert typed == ["dang", "ky", "ket", "hon"]
+    # "nhà" folds to "nha" (a filler like "nhé"), "căn" to "can" ("cần"): they must survive.
+    assert "xay nha" in [c.typed for c in parser.parse("xin phép xây nhà")]
+    assert any("can" in c.typed for c in parser.parse("làm căn cước"))
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("đăng ký khai sinh", "1.001193"),
+        ("dang kys tamj tru", "1.004194"),
+        ("chuyen truong thcs", "2.002481"),
+        ("xin lltp", "3.000333"),
+        ("đổi bằng lái", "3.000347"),
+        ("xác nhận độc thân", "1.004873"),
+        ("nhập hộ khẩu", "1.004222"),
+        ("lam so do lan dau", "1.013978"),
+        ("cho em hỏi đăng ký kết hôn cần giấy tờ gì ạ", "1.000894"),
+        ("dang ky ho kinh doanh", "1.001612"),
+        ("sao y bản chính", "2.000815"),
+        ("đăng ký khia sinh", "1.001193"),  # a typo
+    ],
+)
+def test_representative_queries_find_the_procedure_first(index, query, expected):
+    assert index.search(query, 5)[0] == expected
+
+
+@pytest.mark.parametrize("query", ["giá vàng hôm nay", "thời tiết kon tum", "giá xăng", "tuyển người yêu", "ok"])
+def test_things_the_catalog_does_not_have_find_nothing(index, query):
+    assert index.search(query, 5) == []
+
+
+def test_synonyms_say_how_they_matched(index):
+    hit = index.hits("làm cccd", 1)[0]
+    assert any("cccd" in why for why in hit.matched)
+    assert index.catalog.get(hit.code).name.startswith("Cấp thẻ căn cước")
+
+
+def test_paging_continues_where_the_first_page_stopped(index):
+    first = index.search("khai sinh", 5)
+    second = index.search("khai sinh", 5, offset=5)
+    assert len(first) == 5 and second and not set(first) & set(second)
+    assert index.search("khai sinh", 10)[5:] == second[: len(index.search("khai sinh", 10)[5:])]
+
+
+def test_local_procedures_win_ties_over_ministry_level(index):
+    codes = index.search("gia hạn tạm trú", 10)
+    levels = [set(index.catalog.get(c).level_keys) for c in codes]
+    first_ministry_only = next((i for i, keys in enumerate(levels) if keys == {"bo"}), len(levels))
+    assert codes[0] == "1.002755" and first_ministry_only > 0
+
+
+def test_search_codes_uses_the_catalog_that_catalog_path_names(tmp_path, monkeypatch):
+    from lookup import search
+
+    record = {"code": "9.999999", "name": "Cấp giấy phép nuôi chim yến", "level_keys": ["tinh"], "field": "Nông nghiệp"}
+    path = tmp_path / "own.jsonl"
+    path.write_text(json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
+    monkeypatch.setenv("CATALOG_PATH", str(path))
+    search._default_index.cache_clear()
+    try:
+        assert search_codes("nuoi chim yen") == ["9.999999"]
+        assert search_codes("đăng ký khai sinh") == []
+    finally:
+        monkeypatch.delenv("CATALOG_PATH")
+        search._default_index.cache_clear()
+    assert search_codes("đăng ký khai sinh")[0] == "1.001193"
+    assert len(load_catalog()) > 3000
+
+
+def listing(reply: dict) -> tuple[list[str], dict[str, str]]:
+    payload = reply["attachment"]["payload"]
+    return [e["title"] for e in payload["elements"]], {b["title"]: b["payload"] for b in payload.get("buttons", [])}
+
+
+async def test_a_free_text_question_gets_results_and_more_pages(live):
+    replies = await live.say("u-search", "cho em hỏi làm giấy khai sinh")
+    assert replies[0]["text"].startswith("Các thủ tục phù hợp")
+    titles, buttons = listing(replies[1])
+    assert titles[0] == "Thủ tục đăng ký khai sinh" and "Xem thêm" in buttons
+    page_two = await live.say("u-search", buttons["Xem thêm"])
+    assert "(trang 2)" in page_two[0]["text"]
+    assert not set(titles) & set(listing(page_two[1])[0])
+
+
+async def test_nothing_credible_gets_help_not_a_wrong_procedure(live):
+    await live.say("u-none", "#tracuuthutuc")
+    replies = await live.say("u-none", "giá vàng hôm nay")
+    assert "Không tìm thấy thủ tục phù hợp" in replies[0]["text"]
+    buttons = {b["title"] for b in replies[0]["attachment"]["payload"]["buttons"]}
+    assert {"Thủ tục theo sự kiện", "Hỗ trợ"} <= buttons
+
+
+async def test_small_talk_outside_search_still_gets_the_not_understood_help(live):
+    replies = await live.say("u-chat", "alo alo")
+    assert "chưa hiểu" in replies[0]["text"]
