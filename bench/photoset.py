@@ -63,11 +63,16 @@ def _desk(rng: random.Random, size: tuple[int, int]) -> Image.Image:
     return Image.fromarray(texture).resize(size, Image.Resampling.BILINEAR)
 
 
+def _desk_scale(receipt: Image.Image, frame: tuple[int, int], fill: float) -> float:
+    """How much `_on_desk` scales the receipt: to `fill` of the frame's height, but never wider than
+    the frame (a photo whose QR is cut off by the frame is unreadable for people too)."""
+    return min(frame[1] * fill / receipt.height, frame[0] * 0.97 / receipt.width)
+
+
 def _on_desk(rng: random.Random, receipt: Image.Image, frame: tuple[int, int], fill: float) -> Image.Image:
     """The receipt on a desk, filling `fill` of the frame's height, at a random place."""
     desk = _desk(rng, frame)
-    # Fit both ways: a photo whose QR is cut off by the frame is unreadable for people too.
-    scale = min(frame[1] * fill / receipt.height, frame[0] * 0.97 / receipt.width)
+    scale = _desk_scale(receipt, frame, fill)
     paper = receipt.resize((int(receipt.width * scale), int(receipt.height * scale)), Image.Resampling.LANCZOS)
     x = rng.randint(0, max(0, frame[0] - paper.width))
     y = rng.randint(0, max(0, frame[1] - paper.height))
@@ -180,9 +185,8 @@ def _qr_box(receipt: Image.Image) -> tuple[int, int, int, int]:
 
 def _qr_side_in_photo(receipt: Image.Image, frame: tuple[int, int], fill: float) -> float:
     """The QR's side in pixels once `_on_desk` has scaled the receipt into the frame."""
-    scale = min(frame[1] * fill / receipt.height, frame[0] * 0.97 / receipt.width)
     x0, _, x1, _ = _qr_box(receipt)
-    return (x1 - x0) * scale
+    return (x1 - x0) * _desk_scale(receipt, frame, fill)
 
 
 Maker = Callable[[random.Random, Image.Image], Image.Image | bytes]

@@ -22,6 +22,7 @@ from pyzbar.pyzbar import ZBarSymbol
 from pyzbar.pyzbar import decode as zbar_decode
 
 from bench.photoset import HARD_BUCKETS, PHONE_FRAME, Photo, photos
+from bench.stats import percentile
 from lookup.catalog import load_catalog
 from lookup.codes import extract_dossier_code
 from lookup.province import load_province
@@ -52,10 +53,8 @@ class Tally:
             self.false += any(c != photo.code for c in codes)
 
     def row(self) -> str:
-        ordered = sorted(self.seconds)
-        p95 = ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
-        return (f"{100 * self.read / self.photos:5.0f}% {self.false:3d} "
-                f"{1000 * statistics.median(ordered):6.0f} {1000 * p95:6.0f}")  # fmt: skip
+        median, p95 = statistics.median(self.seconds), percentile(self.seconds, 0.95)
+        return f"{100 * self.read / self.photos:5.0f}% {self.false:3d} {1000 * median:6.0f} {1000 * p95:6.0f}"
 
 
 def run(per_bucket: int, seed: int, frame: tuple[int, int], out=sys.stdout,

@@ -111,7 +111,8 @@ class QueryParser:
         self._fuzzy_pool = sorted(w for w in self.vocabulary if len(w) >= 3 and w.isalpha())
 
     def parse(self, query: str) -> list[Concept]:
-        words = _drop_noise_phrases(tokens(query), self.lexicon) or tokens(query)
+        typed = tokens(query)
+        words = _drop_noise_phrases(typed, self.lexicon) or typed
         concepts = self._group(words, [self._spell(w) for w in words])
         # Filler words go only after phrases are found: "con" is noise in "chuyển trường cho con" but
         # part of "nhận con".
@@ -168,6 +169,6 @@ class QueryParser:
                     i += n
                     break
             else:
-                concepts.append(Concept(words[i], spelled[i]))
+                concepts.append(Concept(words[i], list(spelled[i])))  # _typo's lists are cached: copy
                 i += 1
         return concepts

@@ -2,7 +2,7 @@
 
 The index is built once per catalog: every procedure's name, colloquial aliases, results, field
 and life-event groups are folded into words, and each word (and each pair of adjacent words of the
-name and aliases) gets a posting array of (procedure, field weight). A query is parsed into
+name, aliases and results) gets a posting array of (procedure, field weight). A query is parsed into
 concepts (lookup.query_text); a procedure's score is the idf-weighted share of concepts it covers,
 each concept by its best alternative, with adjacent-word pairs rewarding the right phrase. The best
 few hundred are re-ranked by how much of the procedure's own name the query explains (so "đăng ký
@@ -57,6 +57,9 @@ def _prior(p: Procedure) -> float:
 class ProcedureIndex:
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
+        # Recent answers: the conversation asks "does this text find procedures?" and then shows
+        # them, and "Xem thêm" repeats a query with another offset; each costs one search, not two.
+        self._codes = lru_cache(maxsize=1024)(self._search_codes)
 
     @classmethod
     def for_catalog(cls, catalog: Catalog) -> ProcedureIndex:
@@ -68,7 +71,7 @@ class ProcedureIndex:
 
     @cached_property
     def _built(self) -> _Built:
-        """Built on first use: processes that never search (API-only, tests) do not pay for it."""
+        """Built by warm() (the app does so at start-up, off the loop) or on first use."""
         return _Built(self.catalog)
 
     def warm(self) -> None:
@@ -76,7 +79,10 @@ class ProcedureIndex:
         _ = self._built
 
     def search(self, query: str, limit: int = 5, offset: int = 0) -> list[str]:
-        return [hit.code for hit in self.hits(query, limit, offset)]
+        return list(self._codes(query, limit, offset))
+
+    def _search_codes(self, query: str, limit: int, offset: int) -> tuple[str, ...]:
+        return tuple(hit.code for hit in self.hits(query, limit, offset))
 
     def hits(self, query: str, limit: int = 5, offset: int = 0) -> list[Hit]:
         return self._built.hits(query, limit, offset)
@@ -126,15 +132,9 @@ class _Built:
                 total[ids] += weights * idf
         score = total / max(idf_sum, 1e-6)
         if len(alt.tokens) > 1:
-            pair_total = np.zeros(self.size, dtype=np.float32)
-            keys = [f"{a} {b}" for a, b in zip(alt.tokens, alt.tokens[1:], strict=False)]
-            for key in keys:
-                if key in self.pairs:
-                    ids, weights = self.pairs[key]
-                    pair_total[ids] += weights
             # A phrase ("sổ đỏ", "đăng ký khai tử") counts whole and in order: its words scattered
             # over a name ("số", "độ"; "đăng ký khai thác tuyến") are worth little.
-            pair_share = pair_total / len(keys)
+            pair_share = self._pair_share([f"{a} {b}" for a, b in itertools.pairwise(alt.tokens)])
             score = score * score * (0.15 + 0.85 * pair_share * pair_share)
         return score * alt.confidence
 
@@ -142,23 +142,25 @@ class _Built:
         first = concept.alternatives[0]
         return max(self._idf(t) for t in first.tokens) if first.why != "synonym" else 3.0
 
-    def _pair_coverage(self, concepts: list[Concept]) -> np.ndarray | None:
-        """Share of the query's adjacent word pairs found adjacent in a procedure's name or aliases.
-        Vietnamese words are mostly two syllables: "giá xăng" must not be found in "gia công xăng
-        dầu", where both syllables occur but not as the word the citizen meant."""
-        keys = []
-        for left, right in itertools.pairwise(concepts):
-            a, b = left.alternatives[0], right.alternatives[0]
-            if not a.phrase and not b.phrase:
-                keys.append(f"{a.tokens[0]} {b.tokens[0]}")
-        if not keys:
-            return None
+    def _pair_share(self, keys: list[str]) -> np.ndarray:
+        """Per procedure, the field-weighted share of these adjacent word pairs it contains."""
         found = np.zeros(self.size, dtype=np.float32)
         for key in keys:
             if key in self.pairs:
                 ids, weights = self.pairs[key]
                 found[ids] += weights
         return found / len(keys)
+
+    def _pair_coverage(self, concepts: list[Concept]) -> np.ndarray | None:
+        """Share of the query's adjacent word pairs found adjacent in a procedure's name, aliases or
+        results. Vietnamese words are mostly two syllables: "giá xăng" must not be found in "gia công xăng
+        dầu", where both syllables occur but not as the word the citizen meant."""
+        keys = []
+        for left, right in itertools.pairwise(concepts):
+            a, b = left.alternatives[0], right.alternatives[0]
+            if not a.phrase and not b.phrase:
+                keys.append(f"{a.tokens[0]} {b.tokens[0]}")
+        return self._pair_share(keys) if keys else None
 
     def hits(self, query: str, limit: int, offset: int = 0) -> list[Hit]:
         concepts = [c for c in self.parser.parse(query) if c.alternatives]
