@@ -20,9 +20,12 @@ from PIL import Image, ImageFilter, ImageOps, UnidentifiedImageError
 from pyzbar.pyzbar import ZBarSymbol
 from pyzbar.pyzbar import decode as zbar_decode
 
+from lookup.qr_grid import regridded
+
 MAX_PIXELS = 50_000_000  # a 48 MP phone photo passes; a bomb does not
 WORKING_SIDE = 1600  # long side that keeps a receipt QR's modules several pixels wide
 SMALL_SIDE = 700  # below this, upscaling helps zbar find the finder patterns
+MAX_REGRIDS = 2  # symbols per image to re-sample (~25 ms each): a receipt has one QR, a photo rarely 3
 DEFAULT_BUDGET_SECONDS = 0.25  # CPU s; no new ladder step starts after this; p95 target is 0.4 s a photo
 
 
@@ -66,8 +69,33 @@ def _zbar(image: Image.Image) -> list[str]:
 def _zxing(image: Image.Image) -> list[str]:
     """zxing-cpp's local binariser and sampling grid read blurred, grainy and slanted codes that zbar's
     line scanner misses, in a few milliseconds at working size (figures in README). It honours ECI
-    and decodes UTF-8 itself."""
-    return [r.text for r in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode) if r.valid]
+    and decodes UTF-8 itself.
+
+    When it finds a symbol (finder patterns, version and format read) but the data fails error
+    correction, the grid was bent (crumpled paper, steep angle): sample the modules ourselves
+    along the bend (lookup.qr_grid) and decode the clean rendering."""
+    results = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode, return_errors=True)
+    texts = [r.text for r in results if r.valid]
+    if texts:
+        return texts
+    tried: list[tuple[float, float]] = []
+    for result in results:
+        version = result.extra.get("Version", "")
+        if not version.isdigit():
+            continue  # Micro QR guesses from a lone finder pattern: receipts carry full QR codes
+        at = result.position
+        corners = [(p.x, p.y) for p in (at.top_left, at.top_right, at.bottom_right, at.bottom_left)]
+        centre = (sum(x for x, _ in corners) / 4, sum(y for _, y in corners) / 4)
+        if len(tried) == MAX_REGRIDS or any(math.dist(centre, seen) < 16 for seen in tried):
+            continue  # the same symbol found again (zxing may report it once per finder-pattern triple)
+        tried.append(centre)
+        for clean in regridded(image, corners, 17 + 4 * int(version)):
+            # Both decoders: a rendering with a few wrong modules in a finder pattern is found by
+            # one and not the other, and the one that decodes has checked it with error correction.
+            found = [r.text for r in zxingcpp.read_barcodes(clean, formats=zxingcpp.BarcodeFormat.QRCode) if r.valid]
+            if found := found or _zbar(clean):
+                return found
+    return []
 
 
 def _open(data: bytes, draft_side: int | None = None) -> Image.Image:
@@ -171,13 +199,15 @@ Reader = Callable[[Image.Image], list[str]]
 def _ladder(v: _Views) -> Iterator[tuple[str, Reader, Callable[[], list[Image.Image]]]]:
     """Attempts, each a reader and the images it scans, ordered by what they read per CPU ms on
     bench/qr.py's photos: zbar reads the easy ones; zxing-cpp on the same working image reads most
-    hard ones for ~10 ms; its pass at full resolution (~200 ms with the 12 MP decode) is the only
-    one that reads a small QR in a big frame; the zbar variants after it rarely earn their cost."""
+    hard ones for ~10 ms (and re-samples a bent symbol it found but could not decode); on the
+    light-flattened image it reads hard shadows; its pass at full resolution (~200 ms with the
+    12 MP decode) is the only one that reads a small QR in a big frame; the zbar variants after it
+    rarely earn their cost."""
     yield "plain", _zbar, lambda: [v.work]
     yield "zxing", _zxing, lambda: [v.work]
+    yield "zxing_flat", _zxing, lambda: [v.flat]
     if v.big:
         yield "zxing_full", _zxing, lambda: [v.full]
-    yield "zxing_flat", _zxing, lambda: [v.flat]
     yield "flatten_light", _zbar, lambda: [v.flat]
     yield "sharpen", _zbar, lambda: [v.flat.filter(ImageFilter.UnsharpMask(radius=2, percent=180, threshold=2))]
     yield "invert", _zbar, lambda: [ImageOps.invert(v.flat)]
