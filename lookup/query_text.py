@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -25,6 +26,7 @@ MAX_PHRASE_WORDS = 4
 _TELEX_TONES = "sfrxj"
 _TELEX_VOWELS = (("aa", "a"), ("aw", "a"), ("ee", "e"), ("oo", "o"), ("ow", "o"), ("uw", "u"), ("dd", "d"))
 _VOWELS = set("aeiouy")
+_LETTERS = "abcdeghiklmnopqrstuvxy"  # the Vietnamese alphabet folded (no f, j, w, z)
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,7 @@ class Alternative:
 class Concept:
     typed: str
     alternatives: list[Alternative] = field(default_factory=list)
+    context: bool = False  # who or when ("cho mẹ", "em bé", "hết hạn"): weighs little in coverage
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,8 @@ class Lexicon:
     synonyms: dict[tuple[str, ...], tuple[tuple[str, ...], ...]]
     noise: frozenset[str]
     noise_phrases: tuple[tuple[str, ...], ...]  # longest first
+    noise_accented: frozenset[str]  # fillers only as typed with their marks: "thì" (not "thi", exam)
+    context: frozenset[tuple[str, ...]]
 
     @classmethod
     def load(cls, path: Path = LEXICON_PATH) -> Lexicon:
@@ -54,7 +59,13 @@ class Lexicon:
             tuple(tokens(key)): tuple(tuple(tokens(v)) for v in values) for key, values in raw["synonyms"].items()
         }
         phrases = sorted({tuple(tokens(p)) for p in raw["phrases_noise"]}, key=len, reverse=True)
-        return cls(synonyms, frozenset(fold(w) for w in raw["noise"]), tuple(p for p in phrases if p))
+        return cls(
+            synonyms,
+            frozenset(fold(w) for w in raw["noise"]),
+            tuple(p for p in phrases if p),
+            frozenset(_marked(w) for w in raw.get("noise_accented", ())),
+            frozenset(tuple(tokens(w)) for w in raw.get("context", ())),
+        )
 
 
 @lru_cache(maxsize=1)
@@ -68,12 +79,28 @@ def tokens(text: str) -> list[str]:
     return re.findall(r"[a-z]+|[0-9]+", fold(text))
 
 
-def _drop_noise_phrases(words: list[str], lexicon: Lexicon) -> list[str]:
-    out: list[str] = []
+def _marked(text: str) -> str:
+    """Lower case NFC, diacritics kept: how a word was typed, for fillers that fold onto real words."""
+    return unicodedata.normalize("NFC", text).lower().strip()
+
+
+def marked_tokens(text: str) -> list[tuple[str, str]]:
+    """(folded, as typed) per token of `tokens(text)`; as typed is the whole marked word, or the
+    folded piece where a word splits ("cap2")."""
+    out: list[tuple[str, str]] = []
+    for word in re.findall(r"\w+", _marked(text)):
+        pieces = tokens(word)
+        out += [(piece, word if len(pieces) == 1 else piece) for piece in pieces]
+    return out
+
+
+def _drop_noise_phrases(words: list[tuple[str, str]], lexicon: Lexicon) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    folded = [w for w, _ in words]
     i = 0
     while i < len(words):
         for phrase in lexicon.noise_phrases:
-            if tuple(words[i : i + len(phrase)]) == phrase:
+            if tuple(folded[i : i + len(phrase)]) == phrase:
                 i += len(phrase)
                 break
         else:
@@ -111,17 +138,23 @@ class QueryParser:
         self._fuzzy_pool = sorted(w for w in self.vocabulary if len(w) >= 3 and w.isalpha())
 
     def parse(self, query: str) -> list[Concept]:
-        typed = tokens(query)
-        words = _drop_noise_phrases(typed, self.lexicon) or typed
-        concepts = self._group(words, [self._spell(w) for w in words])
+        typed = marked_tokens(query)
+        pairs = _drop_noise_phrases(typed, self.lexicon) or typed
+        words = [w for w, _ in pairs]
+        concepts = self._group(words, [self._spell(w) for w in words], [m for _, m in pairs])
         # Filler words go only after phrases are found: "con" is noise in "chuyển trường cho con" but
         # part of "nhận con".
         meaningful = [c for c in concepts if not self._is_noise(c)]
+        for concept in meaningful:
+            spellings = {tuple(concept.typed.split()), concept.alternatives[0].tokens}  # "bes" is "be"
+            concept.context = bool(spellings & self.lexicon.context)
         return meaningful or concepts
 
     def _is_noise(self, concept: Concept) -> bool:
         first = concept.alternatives[0]
-        return not first.phrase and (concept.typed in self.lexicon.noise or first.tokens[0] in self.lexicon.noise)
+        if first.phrase:
+            return False
+        return concept.typed in self.lexicon.noise or first.tokens[0] in self.lexicon.noise
 
     def _spell(self, word: str) -> list[Alternative]:
         """The word as typed if known, else its Telex/VNI repair, else the closest catalog word."""
@@ -140,15 +173,20 @@ class QueryParser:
             # Short words: only two neighbouring letters swapped ("khia" -> "khai"), the one slip
             # that cannot turn a word into another common syllable by accident of the edit distance.
             swaps = {word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(len(word) - 1)}
-            known = sorted(swaps & self.vocabulary)
-            return [Alternative((w,), 0.8, "typo") for w in known] or [Alternative((word,), 1.0, "typed")]
+            known = [Alternative((w,), 0.8, "typo") for w in sorted(swaps & self.vocabulary)]
+            if not known and len(word) >= 3:
+                # Or one letter left out ("giy", "php", "dag"): an unknown word is otherwise a heavy
+                # unmatched concept; each word it can be is an alternative, the ranker picks by context.
+                inserted = {word[:i] + ch + word[i:] for i in range(len(word) + 1) for ch in _LETTERS}
+                known = [Alternative((w,), 0.7, "typo") for w in sorted(inserted & self.vocabulary)]
+            return known or [Alternative((word,), 1.0, "typed")]
         matches = process.extract(word, self._fuzzy_pool, scorer=fuzz.ratio, score_cutoff=80, limit=3)
         if not matches:
             return [Alternative((word,), 1.0, "typed")]
         best = matches[0][1]
         return [Alternative((m,), 0.8 * score / 100, "typo") for m, score, _ in matches if score >= best - 5]
 
-    def _group(self, words: list[str], spelled: list[list[Alternative]]) -> list[Concept]:
+    def _group(self, words: list[str], spelled: list[list[Alternative]], marked: list[str]) -> list[Concept]:
         """Join runs of words that form a lexicon phrase ("so do", "bang lai xe") into one concept
         with the phrase's synonyms as alternatives; other words stay concepts of their own."""
         concepts: list[Concept] = []
@@ -157,18 +195,19 @@ class QueryParser:
         while i < len(words):
             for n in range(min(MAX_PHRASE_WORDS, len(words) - i), 0, -1):
                 key = tuple(best[i : i + n])
-                if key in self.lexicon.synonyms:
+                if key in self.lexicon.synonyms or (n > 1 and key in self.lexicon.context):
                     confidence = min(a.confidence for alts in spelled[i : i + n] for a in alts[:1])
                     concept = Concept(" ".join(words[i : i + n]), [Alternative(key, confidence, "typed", True)])
                     concept.alternatives += [
                         Alternative(expansion, confidence * 0.95, "synonym", True)
-                        for expansion in self.lexicon.synonyms[key]
+                        for expansion in self.lexicon.synonyms.get(key, ())
                         if expansion != key
                     ]
                     concepts.append(concept)
                     i += n
                     break
             else:
-                concepts.append(Concept(words[i], list(spelled[i])))  # _typo's lists are cached: copy
+                if marked[i] not in self.lexicon.noise_accented:
+                    concepts.append(Concept(words[i], list(spelled[i])))  # _typo's lists are cached: copy
                 i += 1
         return concepts

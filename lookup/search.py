@@ -34,6 +34,7 @@ from lookup.query_text import Alternative, Concept, QueryParser, tokens
 NAME, ALIAS, RESULT, FIELD, EVENT = 1.0, 1.0, 0.6, 0.45, 0.4
 MIN_COVERAGE = 0.6  # below this, the best match explains too little of the query to be offered
 PAIR_SHARE = 0.45  # weight of the query's adjacent word pairs in the coverage
+CONTEXT_WEIGHT = 0.25  # share of a context word's idf weight (lexicon "context")
 RERANK = 300
 
 
@@ -140,7 +141,10 @@ class _Built:
 
     def _concept_weight(self, concept: Concept) -> float:
         first = concept.alternatives[0]
-        return max(self._idf(t) for t in first.tokens) if first.why != "synonym" else 3.0
+        weight = max(self._idf(t) for t in first.tokens) if first.why != "synonym" else 3.0
+        # Who it is for and when ("cho mẹ", "em bé", "hết hạn") are rare words, so idf would make
+        # them the heaviest part of the query; procedure names rarely say them.
+        return weight * CONTEXT_WEIGHT if concept.context else weight
 
     def _pair_share(self, keys: list[str]) -> np.ndarray:
         """Per procedure, the field-weighted share of these adjacent word pairs it contains."""
@@ -154,18 +158,21 @@ class _Built:
     def _pair_coverage(self, concepts: list[Concept]) -> np.ndarray | None:
         """Share of the query's adjacent word pairs found adjacent in a procedure's name, aliases or
         results. Vietnamese words are mostly two syllables: "giá xăng" must not be found in "gia công xăng
-        dầu", where both syllables occur but not as the word the citizen meant."""
-        keys = []
+        dầu", where both syllables occur but not as the word the citizen meant. A repaired word's
+        pair counts in whichever of its spellings the procedure has ("pho thng": "phổ thông")."""
+        found, count = np.zeros(self.size, dtype=np.float32), 0
         for left, right in itertools.pairwise(concepts):
-            a, b = left.alternatives[0], right.alternatives[0]
-            if not a.phrase and not b.phrase:
-                keys.append(f"{a.tokens[0]} {b.tokens[0]}")
-        return self._pair_share(keys) if keys else None
+            if left.context or right.context or left.alternatives[0].phrase or right.alternatives[0].phrase:
+                continue
+            count += 1
+            spellings = [f"{a.tokens[0]} {b.tokens[0]}" for a in left.alternatives for b in right.alternatives]
+            found += np.max([self._pair_share([key]) for key in spellings], axis=0)
+        return found / count if count else None
 
     def hits(self, query: str, limit: int, offset: int = 0) -> list[Hit]:
         concepts = [c for c in self.parser.parse(query) if c.alternatives]
-        if not concepts:
-            return []
+        if all(c.alternatives[0].why == "typo" for c in concepts):
+            return []  # nothing typed is a catalog word: an answer made only of guesses is not credible
         weights = np.array([self._concept_weight(c) for c in concepts], dtype=np.float32)
         coverage = np.zeros(self.size, dtype=np.float32)
         per_concept: list[tuple[np.ndarray, np.ndarray]] = []

@@ -44,6 +44,31 @@ def test_question_fillers_are_dropped_but_words_that_fold_onto_them_are_kept(ind
     assert any("can" in c.typed for c in parser.parse("làm căn cước"))
 
 
+def test_fillers_that_fold_onto_words_go_only_as_typed_with_their_marks(index):
+    parser: QueryParser = index._built.parser
+    # "thì" and "vậy" are fillers; "thi" (exam) and "vay" (loan) are not.
+    assert [c.typed for c in parser.parse("tách hộ thì cần giấy tờ gì")] == ["tach", "ho"]
+    assert "thi" in [c.typed for c in parser.parse("phúc khảo bài thi")]
+    assert "vay" in [c.typed for c in parser.parse("vay vốn hộ nghèo")]
+
+
+def test_who_and_when_words_do_not_outweigh_what_is_asked(index):
+    # Rare words like "mẹ", "bé", "hết hạn" would otherwise sink the procedure the citizen named.
+    assert index.search("khai tử cho mẹ", 1) == ["1.000656"]
+    assert index.search("làm giấy khai sinh cho bé", 1) == ["1.001193"]
+    assert index.search("đổi gplx hết hạn", 1) == ["3.000347"]
+
+
+def test_a_letter_left_out_of_a_short_word_is_repaired(index):
+    assert index.search("cap giy phep lai xe", 1) == ["3.000346"]
+    assert "1.001456" in index.search("cap ho chieu pho thng", 5)
+
+
+def test_a_query_made_only_of_guessed_spellings_finds_nothing(index):
+    # "giau" (giàu, rich) is not a catalog word; its nearest spelling "giua" is a guess, not a match.
+    assert index.search("lam sao de giau") == []
+
+
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
