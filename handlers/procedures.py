@@ -6,7 +6,9 @@ stateDiagram-v2
     awaiting_query --> results: text
     [*] --> groups: #sukien
     groups --> group: #nhom <id>
-    group --> card: #thutuc <code>
+    group --> sub_group: #nhomcon <id> <field>
+    group --> card: #thutuc <code> (one field, or few procedures)
+    sub_group --> card: #thutuc <code>
     results --> card: #thutuc <code>
 ```
 """
@@ -108,17 +110,56 @@ async def groups(ctx: Context) -> list[Reply]:
 
 @router.on(command_is("#nhom"))
 async def group(ctx: Context) -> list[Reply]:
+    """A group's sub-groups (its fields), a page of buttons at a time; a small group or one with a
+    single field lists its procedures straight away."""
     ctx.meta["flow"] = "search"
     group_id, _, page_text = ctx.command()[1].partition(" ")
     group = ctx.deps.catalog.group(group_id)
     if group is None:
         return await groups(ctx)
+    fields = ctx.deps.catalog.group_fields(group.id)
+    total = sum(len(procedures) for _, procedures in fields)
+    if total <= ITEMS_PER_PAGE or len(fields) == 1:
+        return _sub_group_page(group.id, group.name, 0, fields, 1)
     page = int(page_text) if page_text.isdigit() else 1
-    procedures = ctx.deps.catalog.group_procedures(group.id)
+    start = (page - 1) * GROUPS_PER_PAGE
+    if start >= len(fields):
+        page, start = 1, 0
+    buttons = [Button(f"{_short(name)} ({len(procedures)})", f"#nhomcon {group.id} {start + i}")
+               for i, (name, procedures) in enumerate(fields[start : start + GROUPS_PER_PAGE])]  # fmt: skip
+    if start + GROUPS_PER_PAGE < len(fields):
+        buttons.append(Button("Xem thêm lĩnh vực", f"#nhom {group.id} {page + 1}"))
+    intro = f'Nhóm "{group.name}": {total} thủ tục trong {len(fields)} lĩnh vực. Chọn lĩnh vực:'
+    return [Text(intro, tuple(buttons))]
+
+
+@router.on(command_is("#nhomcon"))
+async def sub_group(ctx: Context) -> list[Reply]:
+    ctx.meta["flow"] = "search"
+    group_id, index_text, page_text = [*ctx.command()[1].split(" "), "", ""][:3]
+    group = ctx.deps.catalog.group(group_id)
+    fields = ctx.deps.catalog.group_fields(group_id) if group else []
+    if group is None or not index_text.isdigit() or int(index_text) >= len(fields):
+        return await groups(ctx)
+    return _sub_group_page(group.id, group.name, int(index_text), fields, int(page_text) if page_text.isdigit() else 1)
+
+
+def _short(field: str, limit: int = 50) -> str:
+    return field if len(field) <= limit else field[: limit - 1].rstrip(" ,") + "…"
+
+
+def _sub_group_page(group_id: str, group_name: str, index: int, fields: list[tuple[str, list[Procedure]]],
+                    page: int) -> list[Reply]:  # fmt: skip
+    if len(fields) == 1 or sum(len(p) for _, p in fields) <= ITEMS_PER_PAGE:
+        title, procedures, next_command = group_name, [p for _, ps in fields for p in ps], f"#nhomcon {group_id} 0"
+    else:
+        field, procedures = fields[index]
+        title, next_command = f"{group_name} › {field}", f"#nhomcon {group_id} {index}"
+    pages = max(1, -(-len(procedures) // ITEMS_PER_PAGE))
+    page = min(max(page, 1), pages)
     start = (page - 1) * ITEMS_PER_PAGE
-    more = f"#nhom {group.id} {page + 1}" if start + ITEMS_PER_PAGE < len(procedures) else None
-    pages = -(-len(procedures) // ITEMS_PER_PAGE)
-    return [Text(f"Nhóm \"{group.name}\": {len(procedures)} thủ tục (trang {page}/{pages})."),
+    more = f"{next_command} {page + 1}" if page < pages else None
+    return [Text(f"{title}: {len(procedures)} thủ tục (trang {page}/{pages})."),
             procedure_list(procedures[start:start + ITEMS_PER_PAGE], more)]  # fmt: skip
 
 

@@ -107,6 +107,14 @@ class Catalog:
             return []
         return [self.procedures[c] for c in group.procedure_codes if c in self.procedures]
 
+    def group_fields(self, group_id: str) -> list[tuple[str, list[Procedure]]]:
+        """A life-event group's sub-groups: its procedures by field (lĩnh vực), biggest first, as the
+        national portal lists a group's procedures under their fields."""
+        by_field: dict[str, list[Procedure]] = {}
+        for procedure in self.group_procedures(group_id):
+            by_field.setdefault(procedure.field or "Khác", []).append(procedure)
+        return sorted(by_field.items(), key=lambda item: (-len(item[1]), item[0]))
+
     def to_document(self) -> dict:
         return {
             "procedures": [p.model_dump(exclude_defaults=True) for p in self.procedures.values()],

@@ -88,9 +88,17 @@ async def test_procedure_branch_browses_life_events_and_shows_a_card(live):
     assert "Gõ tên thủ tục" in ask[0]["text"]
     groups = await live.say("c5", "#sukien")
     assert ("Có con nhỏ", "#nhom co-con-nho") in buttons(groups[0])
-    listing = await live.say("c5", "#nhom co-con-nho")
+    sub_groups = (await live.say("c5", "#nhom co-con-nho"))[0]
+    assert "lĩnh vực" in sub_groups["text"]
+    assert ("Nuôi con nuôi (14)", "#nhomcon co-con-nho 0") in buttons(sub_groups)
+    listing = await live.say("c5", "#nhomcon co-con-nho 0")
+    assert "Có con nhỏ › Nuôi con nuôi: 14 thủ tục (trang 1/3)" in listing[0]["text"]
     elements = listing[1]["attachment"]["payload"]["elements"]
     assert len(elements) == 5 and elements[0]["default_action"]["payload"].startswith("#thutuc ")
+    assert ("Xem thêm", "#nhomcon co-con-nho 0 2") in buttons(listing[1])
+    # A group whose procedures share one field lists them straight away.
+    marriage = await live.say("c5", "#nhom hon-nhan-gia-dinh")
+    assert "Hôn nhân và gia đình: 20 thủ tục" in marriage[0]["text"]
     card = (await live.say("c5", "#thutuc 1.001193"))[0]
     assert "Thủ tục đăng ký khai sinh" in card["text"] and "Miễn phí" in card["text"]
     assert ("Hướng dẫn nộp trực tuyến", "#hd nophoso 1") in buttons(card)
