@@ -42,6 +42,7 @@ class Concept:
     typed: str
     alternatives: list[Alternative] = field(default_factory=list)
     context: bool = False  # who or when ("cho mẹ", "em bé", "hết hạn"): weighs little in coverage
+    marked: str = ""  # as typed, diacritics kept
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ class Lexicon:
     noise_phrases: tuple[tuple[str, ...], ...]  # longest first
     noise_accented: frozenset[str]  # fillers only as typed with their marks: "thì" (not "thi", exam)
     context: frozenset[tuple[str, ...]]
+    context_marked: frozenset[str]
 
     @classmethod
     def load(cls, path: Path = LEXICON_PATH) -> Lexicon:
@@ -65,6 +67,7 @@ class Lexicon:
             tuple(p for p in phrases if p),
             frozenset(_marked(w) for w in raw.get("noise_accented", ())),
             frozenset(tuple(tokens(w)) for w in raw.get("context", ())),
+            frozenset(_marked(w) for w in raw.get("context", ())),
         )
 
 
@@ -146,9 +149,15 @@ class QueryParser:
         # part of "nhận con".
         meaningful = [c for c in concepts if not self._is_noise(c)]
         for concept in meaningful:
-            spellings = {tuple(concept.typed.split()), concept.alternatives[0].tokens}  # "bes" is "be"
-            concept.context = bool(spellings & self.lexicon.context)
+            concept.context = self._is_context(concept)
         return meaningful or concepts
+
+    def _is_context(self, concept: Concept) -> bool:
+        """Typed with marks, compared with marks ("má" is context, "mã" is not); typed without,
+        compared folded, also after a Telex repair ("bes" is "bé")."""
+        if fold(concept.marked) != concept.marked:
+            return concept.marked in self.lexicon.context_marked
+        return bool({tuple(concept.typed.split()), concept.alternatives[0].tokens} & self.lexicon.context)
 
     def _is_noise(self, concept: Concept) -> bool:
         first = concept.alternatives[0]
@@ -197,7 +206,8 @@ class QueryParser:
                 key = tuple(best[i : i + n])
                 if key in self.lexicon.synonyms or (n > 1 and key in self.lexicon.context):
                     confidence = min(a.confidence for alts in spelled[i : i + n] for a in alts[:1])
-                    concept = Concept(" ".join(words[i : i + n]), [Alternative(key, confidence, "typed", True)])
+                    concept = Concept(" ".join(words[i : i + n]), [Alternative(key, confidence, "typed", True)],
+                                      marked=" ".join(marked[i : i + n]))  # fmt: skip
                     concept.alternatives += [
                         Alternative(expansion, confidence * 0.95, "synonym", True)
                         for expansion in self.lexicon.synonyms.get(key, ())
@@ -208,6 +218,6 @@ class QueryParser:
                     break
             else:
                 if marked[i] not in self.lexicon.noise_accented:
-                    concepts.append(Concept(words[i], list(spelled[i])))  # _typo's lists are cached: copy
+                    concepts.append(Concept(words[i], list(spelled[i]), marked=marked[i]))  # copy: _typo caches
                 i += 1
         return concepts
