@@ -95,7 +95,7 @@ async def ask_for_query(ctx: Context) -> list[Reply]:
 async def groups(ctx: Context) -> list[Reply]:
     ctx.meta["flow"] = "search"
     arg = ctx.command()[1]
-    page = int(arg) if arg.isdigit() else 1
+    page = _page_number(arg)
     all_groups = list(ctx.deps.catalog.groups.values())
     start = (page - 1) * GROUPS_PER_PAGE
     shown = all_groups[start : start + GROUPS_PER_PAGE]
@@ -118,10 +118,10 @@ async def group(ctx: Context) -> list[Reply]:
     if group is None:
         return await groups(ctx)
     fields = ctx.deps.catalog.group_fields(group.id)
-    total = sum(len(procedures) for _, procedures in fields)
-    if total <= ITEMS_PER_PAGE or len(fields) == 1:
+    if _lists_whole_group(fields):
         return _sub_group_page(group.id, group.name, 0, fields, 1)
-    page = int(page_text) if page_text.isdigit() else 1
+    total = sum(len(procedures) for _, procedures in fields)
+    page = _page_number(page_text)
     start = (page - 1) * GROUPS_PER_PAGE
     if start >= len(fields):
         page, start = 1, 0
@@ -141,7 +141,16 @@ async def sub_group(ctx: Context) -> list[Reply]:
     fields = ctx.deps.catalog.group_fields(group_id) if group else []
     if group is None or not index_text.isdigit() or int(index_text) >= len(fields):
         return await groups(ctx)
-    return _sub_group_page(group.id, group.name, int(index_text), fields, int(page_text) if page_text.isdigit() else 1)
+    return _sub_group_page(group.id, group.name, int(index_text), fields, _page_number(page_text))
+
+
+def _page_number(text: str) -> int:
+    return int(text) if text.isdigit() else 1
+
+
+def _lists_whole_group(fields: list[tuple[str, list[Procedure]]]) -> bool:
+    """A group with one field, or with no more procedures than one page, skips the sub-groups."""
+    return len(fields) == 1 or sum(len(procedures) for _, procedures in fields) <= ITEMS_PER_PAGE
 
 
 def _short(field: str, limit: int = 50) -> str:
@@ -150,7 +159,7 @@ def _short(field: str, limit: int = 50) -> str:
 
 def _sub_group_page(group_id: str, group_name: str, index: int, fields: list[tuple[str, list[Procedure]]],
                     page: int) -> list[Reply]:  # fmt: skip
-    if len(fields) == 1 or sum(len(p) for _, p in fields) <= ITEMS_PER_PAGE:
+    if _lists_whole_group(fields):
         title, procedures, next_command = group_name, [p for _, ps in fields for p in ps], f"#nhomcon {group_id} 0"
     else:
         field, procedures = fields[index]
@@ -187,7 +196,7 @@ async def search(ctx: Context) -> list[Reply]:
 @router.on(command_is("#timthem"))
 async def more_results(ctx: Context) -> list[Reply]:
     page_text, _, query = ctx.command()[1].partition(" ")
-    return _results(ctx, query, int(page_text) if page_text.isdigit() else 1)
+    return _results(ctx, query, _page_number(page_text))
 
 
 def _results(ctx: Context, query: str, page: int) -> list[Reply]:

@@ -66,6 +66,14 @@ def _zbar(image: Image.Image) -> list[str]:
     return [_repair_text(symbol.data) for symbol in zbar_decode(image, symbols=[ZBarSymbol.QRCODE])]
 
 
+def _zxing_results(image: Image.Image, return_errors: bool = False) -> list[zxingcpp.Result]:
+    return zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode, return_errors=return_errors)
+
+
+def _valid_texts(results: list[zxingcpp.Result]) -> list[str]:
+    return [r.text for r in results if r.valid]
+
+
 def _zxing(image: Image.Image) -> list[str]:
     """zxing-cpp's local binariser and sampling grid read blurred, grainy and slanted codes that zbar's
     line scanner misses, in a few milliseconds at working size (figures in README). It honours ECI
@@ -74,9 +82,8 @@ def _zxing(image: Image.Image) -> list[str]:
     When it finds a symbol (finder patterns, version and format read) but the data fails error
     correction, the grid was bent (crumpled paper, steep angle): sample the modules ourselves
     along the bend (lookup.qr_grid) and decode the clean rendering."""
-    results = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode, return_errors=True)
-    texts = [r.text for r in results if r.valid]
-    if texts:
+    results = _zxing_results(image, return_errors=True)
+    if texts := _valid_texts(results):
         return texts
     tried: list[tuple[float, float]] = []
     for result in results:
@@ -92,8 +99,7 @@ def _zxing(image: Image.Image) -> list[str]:
         for clean in regridded(image, corners, 17 + 4 * int(version)):
             # Both decoders: a rendering with a few wrong modules in a finder pattern is found by
             # one and not the other, and the one that decodes has checked it with error correction.
-            found = [r.text for r in zxingcpp.read_barcodes(clean, formats=zxingcpp.BarcodeFormat.QRCode) if r.valid]
-            if found := found or _zbar(clean):
+            if found := _valid_texts(_zxing_results(clean)) or _zbar(clean):
                 return found
     return []
 

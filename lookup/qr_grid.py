@@ -63,9 +63,17 @@ def _window_sums(values: np.ndarray, size: int, starts: np.ndarray) -> np.ndarra
     return table[y0 + size, x0 + size] - table[y0, x0 + size] - table[y0 + size, x0] + table[y0, x0]
 
 
-def _grid_offsets(rectified: np.ndarray, modules: int) -> tuple[np.ndarray, np.ndarray]:
-    """Window centres (in modules) and, per window, how far (in rectified pixels, x and y) the
-    module boundaries sit from where the current sampling assumes them."""
+def _window_centres(modules: int) -> np.ndarray:
+    """Centres (in modules, one axis) of the windows the grid's shift is measured in."""
+    centres = np.arange(WINDOW_HALF, modules - WINDOW_HALF + 1e-9, WINDOW_STEP, dtype=np.float64)
+    if centres[-1] < modules - WINDOW_HALF:
+        centres = np.append(centres, modules - WINDOW_HALF)
+    return centres
+
+
+def _grid_offsets(rectified: np.ndarray, centres: np.ndarray) -> np.ndarray:
+    """Per window, how far (in rectified pixels, x and y) the module boundaries sit from where the
+    current sampling assumes them."""
     s = PIXELS_PER_MODULE
     size = 2 * WINDOW_HALF * s
     # Edge strength between pixel i and i+1 sits at boundary coordinate i+1; boundaries belong at
@@ -75,14 +83,11 @@ def _grid_offsets(rectified: np.ndarray, modules: int) -> tuple[np.ndarray, np.n
     phase = np.exp(2j * np.pi * np.arange(1, rectified.shape[1]) / s)
     edges_x[:, :-1] = np.abs(np.diff(rectified, axis=1)) * phase[None, :]
     edges_y[:-1, :] = np.abs(np.diff(rectified, axis=0)) * phase[:, None]
-    centres = np.arange(WINDOW_HALF, modules - WINDOW_HALF + 1e-9, WINDOW_STEP, dtype=np.float64)
-    if centres[-1] < modules - WINDOW_HALF:
-        centres = np.append(centres, modules - WINDOW_HALF)
     starts = ((centres - WINDOW_HALF) * s).astype(np.intp)
     wrapped = np.stack(
         [np.angle(_window_sums(edges, size, starts)) * s / (2 * np.pi) for edges in (edges_x, edges_y)], axis=-1
     )
-    return centres, _unwrap(wrapped, s)
+    return _unwrap(wrapped, s)
 
 
 def _unwrap(wrapped: np.ndarray, period: float) -> np.ndarray:
@@ -116,12 +121,12 @@ def sample_modules(pixels: np.ndarray, corners: Sequence[Point], modules: int) -
     vv, uu = np.mgrid[0 : modules * s, 0 : modules * s] + 0.5
     shift_x = np.zeros_like(uu)
     shift_y = np.zeros_like(uu)
+    # Where each rectified pixel falls among the windows: the same for every pass (and both axes).
+    centres = _window_centres(modules)
+    row_index, col_index = _window_index(centres, vv / s), _window_index(centres, uu / s)
     rectified = _rectify(pixels, to_image, uu / s, vv / s)
     for _ in range(PASSES):
-        centres, offsets = _grid_offsets(rectified, modules)
-        rows = _window_index(centres, vv[:, 0] / s)
-        cols = _window_index(centres, uu[0] / s)
-        row_index, col_index = np.meshgrid(rows, cols, indexing="ij")
+        offsets = _grid_offsets(rectified, centres)
         padded = np.pad(offsets, ((0, 1), (0, 1), (0, 0)), mode="edge")
         shift_x += _bilinear(padded[..., 0], col_index, row_index)
         shift_y += _bilinear(padded[..., 1], col_index, row_index)

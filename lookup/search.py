@@ -171,7 +171,7 @@ class _Built:
 
     def hits(self, query: str, limit: int, offset: int = 0) -> list[Hit]:
         concepts = [c for c in self.parser.parse(query) if c.alternatives]
-        if all(c.alternatives[0].why == "typo" for c in concepts):
+        if not concepts or all(c.alternatives[0].why == "typo" for c in concepts):
             return []  # nothing typed is a catalog word: an answer made only of guesses is not credible
         weights = np.array([self._concept_weight(c) for c in concepts], dtype=np.float32)
         coverage = np.zeros(self.size, dtype=np.float32)
