@@ -26,6 +26,7 @@ MAX_PHRASE_WORDS = 4
 _TELEX_TONES = "sfrxj"
 _TELEX_VOWELS = (("aa", "a"), ("aw", "a"), ("ee", "e"), ("oo", "o"), ("ow", "o"), ("uw", "u"), ("dd", "d"))
 _VOWELS = set("aeiouy")
+_LONE_I_OR_Y = re.compile(r"(qu|[bcdghklmnprstvx]+)[iy]")
 _LETTERS = "abcdeghiklmnopqrstuvxy"  # the Vietnamese alphabet folded (no f, j, w, z)
 
 
@@ -33,7 +34,7 @@ _LETTERS = "abcdeghiklmnopqrstuvxy"  # the Vietnamese alphabet folded (no f, j, 
 class Alternative:
     tokens: tuple[str, ...]
     confidence: float  # 1.0 as typed; less for a repaired spelling or a guessed typo
-    why: str  # "typed", "telex", "typo", "synonym": shown by search explanations
+    why: str  # "typed", "telex", "spelling", "typo", "synonym": shown by search explanations
     phrase: bool = False  # a lexicon phrase: its words count only together, in order
 
 
@@ -134,8 +135,12 @@ def telex_repairs(word: str) -> list[str]:
 class QueryParser:
     """Parses queries against one vocabulary (the words of the catalog and of the lexicon)."""
 
-    def __init__(self, vocabulary: set[str], lexicon: Lexicon | None = None) -> None:
+    def __init__(
+        self, vocabulary: set[str], lexicon: Lexicon | None = None, compounds: frozenset[tuple[str, str]] = frozenset()
+    ) -> None:
         self.lexicon = lexicon or default_lexicon()
+        # Two-syllable words the catalog uses as one ("đăng ký", "giấy phép"): one concept, not two.
+        self.compounds = compounds
         self.vocabulary = vocabulary | {t for key in self.lexicon.synonyms for t in key}
         # Fuzzy correction compares against words of 3+ letters: shorter ones are too ambiguous.
         self._fuzzy_pool = sorted(w for w in self.vocabulary if len(w) >= 3 and w.isalpha())
@@ -172,6 +177,12 @@ class QueryParser:
         for candidate in telex_repairs(word):
             if candidate in self.vocabulary:
                 return [Alternative((candidate,), 0.95, "telex")]
+        # A lone final i or y after consonants is spelled either way ("kí"/"ký", "lí"/"lý"); not in
+        # diphthongs, where they differ ("gái" is not "gáy").
+        if _LONE_I_OR_Y.fullmatch(word):
+            swapped = word[:-1] + ("y" if word.endswith("i") else "i")
+            if swapped in self.vocabulary:
+                return [Alternative((swapped,), 0.95, "spelling")]
         return self._typo(word)
 
     @lru_cache(maxsize=4096)  # noqa: B019 - one parser lives as long as its index; queries repeat
@@ -217,7 +228,19 @@ class QueryParser:
                     i += n
                     break
             else:
+                if self._is_compound(spelled, i):
+                    pair = (best[i], best[i + 1])
+                    confidence = min(spelled[i][0].confidence, spelled[i + 1][0].confidence)
+                    concepts.append(Concept(" ".join(words[i : i + 2]), [Alternative(pair, confidence, "typed")],
+                                            marked=" ".join(marked[i : i + 2])))  # fmt: skip
+                    i += 2
+                    continue
                 if marked[i] not in self.lexicon.noise_accented:
                     concepts.append(Concept(words[i], list(spelled[i]), marked=marked[i]))  # copy: _typo caches
                 i += 1
         return concepts
+
+    def _is_compound(self, spelled: list[list[Alternative]], i: int) -> bool:
+        if i + 1 >= len(spelled) or len(spelled[i]) != 1 or len(spelled[i + 1]) != 1:
+            return False  # a guessed spelling keeps its alternatives as a word of its own
+        return (spelled[i][0].tokens[0], spelled[i + 1][0].tokens[0]) in self.compounds

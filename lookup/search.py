@@ -33,9 +33,11 @@ from lookup.query_text import Alternative, Concept, QueryParser, tokens
 # the field (lĩnh vực) or a life-event group name.
 NAME, ALIAS, RESULT, FIELD, EVENT = 1.0, 1.0, 0.6, 0.45, 0.4
 MIN_COVERAGE = 0.6  # below this, the best match explains too little of the query to be offered
+MIN_FOLLOWER_COVERAGE = 0.5  # what may be listed after a credible best match
 PAIR_SHARE = 0.45  # weight of the query's adjacent word pairs in the coverage
 CONTEXT_WEIGHT = 0.25  # share of a context word's idf weight (lexicon "context")
 RERANK = 300
+COMPOUND_MIN_DOCS, COMPOUND_SHARE = 400, 0.45
 
 
 @dataclass(frozen=True)
@@ -115,7 +117,25 @@ class _Built:
         # idf from how many procedures name the word anywhere: "dang", "ky", "cap" weigh little.
         self.idf = {w: math.log(1 + self.size / len(ids)) for w, (ids, _) in self.words.items()}
         self.bonus = np.array([_prior(p) for p in procedures], dtype=np.float32)
-        self.parser = QueryParser(set(self.words))
+        self.parser = QueryParser(set(self.words), compounds=self._compounds(words, pairs))
+
+    @staticmethod
+    def _compounds(
+        words: dict[str, dict[int, float]], pairs: dict[str, dict[int, float]]
+    ) -> frozenset[tuple[str, str]]:
+        """Adjacent words the catalog mostly writes together, in many procedures ("đăng ký", "thay
+        đổi", "giấy phép"): one word of two syllables, weighed once rather than twice."""
+        out = set()
+        for key, docs in pairs.items():
+            a, b = key.split()
+            if (
+                a.isalpha()
+                and b.isalpha()
+                and len(docs) >= COMPOUND_MIN_DOCS
+                and len(docs) >= COMPOUND_SHARE * min(len(words[a]), len(words[b]))
+            ):
+                out.add((a, b))
+        return frozenset(out)
 
     def _idf(self, token: str) -> float:
         return self.idf.get(token, math.log(1 + self.size))  # unknown words are rare, so they weigh a lot
@@ -141,7 +161,12 @@ class _Built:
 
     def _concept_weight(self, concept: Concept) -> float:
         first = concept.alternatives[0]
-        weight = max(self._idf(t) for t in first.tokens) if first.why != "synonym" else 3.0
+        weight = max(self._idf(t) for t in first.tokens)
+        if first.phrase:
+            # A colloquial phrase or abbreviation ("cmnd", "để cưới") is absent from the catalog, so
+            # its words would weigh as the rarest there are: weigh what the catalog knows of its spellings.
+            known = [self.idf[t] for alt in concept.alternatives for t in alt.tokens if t in self.idf]
+            weight = max(known, default=weight)
         # Who it is for and when ("cho mẹ", "em bé", "hết hạn") are rare words, so idf would make
         # them the heaviest part of the query; procedure names rarely say them.
         return weight * CONTEXT_WEIGHT if concept.context else weight
@@ -165,7 +190,7 @@ class _Built:
             if left.context or right.context or left.alternatives[0].phrase or right.alternatives[0].phrase:
                 continue
             count += 1
-            spellings = [f"{a.tokens[0]} {b.tokens[0]}" for a in left.alternatives for b in right.alternatives]
+            spellings = [f"{a.tokens[-1]} {b.tokens[0]}" for a in left.alternatives for b in right.alternatives]
             found += np.max([self._pair_share([key]) for key in spellings], axis=0)
         return found / count if count else None
 
@@ -185,9 +210,11 @@ class _Built:
         pairs = self._pair_coverage(concepts)
         if pairs is not None:
             coverage = (1 - PAIR_SHARE) * coverage + PAIR_SHARE * pairs
-        candidates = np.flatnonzero(coverage >= MIN_COVERAGE)
-        if candidates.size == 0:
+        if coverage.max(initial=0.0) < MIN_COVERAGE:
             return []
+        # Once one procedure is a credible answer, weaker ones may follow it in the list: "đăng ký
+        # khai sinh cho trẻ" is best answered by the joint birth procedures, then by the plain one.
+        candidates = np.flatnonzero(coverage >= MIN_FOLLOWER_COVERAGE)
         if candidates.size > RERANK:
             candidates = candidates[np.argpartition(-coverage[candidates], RERANK)[:RERANK]]
         query_words = {t for c in concepts for a in c.alternatives for t in a.tokens}
