@@ -1,4 +1,4 @@
-"""Command line: `python -m bot serve | seed | build-catalog`."""
+"""Command line: `python -m bot serve | seed | build-catalog | staff add | replay`."""
 
 from __future__ import annotations
 
@@ -69,6 +69,47 @@ async def _seed(args: argparse.Namespace) -> None:
         await runner.cleanup()
 
 
+def _staff_add(args: argparse.Namespace) -> None:
+    import getpass
+
+    from redis.asyncio import Redis
+
+    from bot.staff.accounts import AccountError, Accounts, Role
+    from bot.staff.keys import StaffKeys
+
+    settings = Settings()
+    if not settings.redis_url:
+        sys.exit("staff accounts live in Redis: set REDIS_URL (`serve --demo` creates demo accounts by itself)")
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass(f"password for {args.name}: ")
+        if getpass.getpass("again: ") != password:
+            sys.exit("the passwords differ")
+
+    async def add() -> None:
+        redis = Redis.from_url(settings.redis_url, decode_responses=True)
+        try:
+            account = await Accounts(redis, StaffKeys(settings.redis_key_prefix)).add(
+                args.name, password, Role(args.role)
+            )
+        finally:
+            await redis.aclose()
+        print(f"staff account {account.name} ({account.role.value}) saved")
+
+    try:
+        asyncio.run(add())
+    except AccountError as exc:
+        sys.exit(str(exc))
+
+
+def _replay(args: argparse.Namespace) -> None:
+    from bot.replay.cli import run
+
+    logging.getLogger().setLevel(logging.WARNING)  # the report is the output; the service's info lines are noise
+    sys.exit(asyncio.run(run(args.files, args.against, args.update)))
+
+
 def build_catalog(args: argparse.Namespace) -> None:
     from lookup.catalog import save_catalog
     from lookup.catalog_build import build_catalog as build
@@ -96,6 +137,19 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--source", type=Path, default=Path("../shared/data/procedures.jsonl"))
     p.add_argument("--output", type=Path, default=Path("fixtures/catalog.json.gz"))
     p.set_defaults(run=build_catalog)
+    staff = commands.add_parser("staff", help="staff console accounts").add_subparsers(
+        dest="staff_command", required=True
+    )
+    p = staff.add_parser("add", help="create a staff account or reset its password (asks for the password)")
+    p.add_argument("name")
+    p.add_argument("--role", choices=["viewer", "supervisor"], default="viewer")
+    p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    p.set_defaults(run=_staff_add)
+    p = commands.add_parser("replay", help="replay transcript files against the current bot; exit 1 on any change")
+    p.add_argument("files", nargs="+", type=Path)
+    p.add_argument("--against", help="a running service's base URL (default: a fresh in-process one)")
+    p.add_argument("--update", action="store_true", help="rewrite the files with the replies given now")
+    p.set_defaults(run=_replay)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     args.run(args)

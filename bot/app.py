@@ -22,6 +22,7 @@ from bot.appkeys import (
     PAYMENTS,
     PROVINCE,
     REDIS,
+    SANDBOX,
     SETTINGS,
     TRANSCRIPT,
 )
@@ -31,8 +32,13 @@ from bot.image_fetch import FetchPolicy, ImageFetcher
 from bot.inbox import Inbox
 from bot.photos import PhotoReader
 from bot.redis_conn import connect
+from bot.replay.sandbox import Sandbox
 from bot.routing import build_dispatcher
+from bot.sealing import Sealer
 from bot.settings import Settings
+from bot.staff import views as staff_views
+from bot.staff.context import staff_ctx
+from bot.staff.guard import staff_guard
 from bot.state import ConversationState
 from bot.throttle import Throttle
 from bot.transcript import Transcript
@@ -105,11 +111,13 @@ async def _chatbot_ctx(app: web.Application) -> AsyncIterator[None]:
             dossiers=app[DOSSIERS], catalog=app[CATALOG], province=app[PROVINCE], throttle=Throttle(redis, keys),
             content=Content.load(app[PROVINCE]), search=index.search, read_photo=photos.read,
         )  # fmt: skip
-        app[TRANSCRIPT] = Transcript(redis, keys, settings.transcript_retention_days * 24 * 3600)
+        sealer = Sealer.from_setting(settings.transcript_key.get_secret_value() if settings.transcript_key else None)
+        app[TRANSCRIPT] = Transcript(redis, keys, settings.transcript_retention_days * 24 * 3600, sealer)
+        app[SANDBOX] = Sandbox(redis, keys)
         app[INBOX] = Inbox(redis, keys)
         app[CONVERSATION] = Conversation(
             build_dispatcher(), deps, ConversationState(redis, keys, settings.conversation_ttl_seconds),
-            app[TRANSCRIPT], OAClient(app[HTTP], tokens, settings.oa_api_base), app[CLOCK],
+            app[TRANSCRIPT], OAClient(app[HTTP], tokens, settings.oa_api_base), app[CLOCK], app[SANDBOX],
         )  # fmt: skip
         app[BACKGROUND] = set()
         yield
@@ -133,16 +141,16 @@ def create_app(
     """Everything the service needs, from one Settings object. `catalog` lets tests and tools that
     build many apps share one already-loaded catalog."""
     settings = settings or Settings()
-    app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[api_errors])
+    app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[staff_guard, api_errors])
     app[SETTINGS] = settings
     app[CLOCK] = clock
     app[PROVINCE] = load_province(settings.province)
     if catalog is not None:
         app[CATALOG] = catalog
-    app.cleanup_ctx.extend([_redis_ctx, _catalog_ctx, _http_ctx, _services_ctx, _chatbot_ctx])
+    app.cleanup_ctx.extend([_redis_ctx, _catalog_ctx, _http_ctx, _services_ctx, _chatbot_ctx, staff_ctx])
     app.on_shutdown.append(_finish_turns)
     tables = [health.routes, dossiers.routes, procedures.routes, payments.routes, openapi.routes, pages.routes,
-              webhook.routes]  # fmt: skip
+              webhook.routes, staff_views.routes]  # fmt: skip
     for table in tables:
         app.router.add_routes(table)
     if settings.zalo_emulator:

@@ -12,6 +12,7 @@ from redis.asyncio import Redis
 
 from bot.conversation import Conversation
 from bot.inbox import Inbox
+from bot.replay.sandbox import Sandbox
 from bot.settings import Settings
 from bot.transcript import Transcript
 from lookup.catalog import Catalog
@@ -30,4 +31,5 @@ HTTP = web.AppKey("http", aiohttp.ClientSession)
 INBOX = web.AppKey("inbox", Inbox)
 CONVERSATION = web.AppKey("conversation", Conversation)
 TRANSCRIPT = web.AppKey("transcript", Transcript)
+SANDBOX = web.AppKey("sandbox", Sandbox)
 BACKGROUND = web.AppKey("background", set[asyncio.Task])

@@ -45,6 +45,30 @@ class ConversationKeys:
     def transcript(self, user: UserKey) -> str:
         return self._k(user, "transcript")
 
+    def sandbox(self, user: UserKey) -> str:
+        """List of what the bot said to a replay's sandbox user, with a mark where each turn ended."""
+        return self._k(user, "sandbox")
+
+    def summary(self, user: UserKey) -> str:
+        """Hash: first/last activity, turns, not-understood and error counts (for the console)."""
+        return self._k(user, "summary")
+
+    def facets(self, user: UserKey, name: str) -> str:
+        """Set of what the conversation reached: `flows`, `outcomes`, `codes` (dossiers mentioned)."""
+        return self._k(user, f"facet:{name}")
+
+    def day_stats(self, day: str) -> str:
+        """Hash of one day's counters (messages, not understood, lookups by code and by QR)."""
+        return f"{self.prefix}:{{stats}}:day:{day}"
+
+    def day_users(self, day: str) -> str:
+        """HyperLogLog of the conversations active that day."""
+        return f"{self.prefix}:{{stats}}:users:{day}"
+
+    def day_procedures(self, day: str) -> str:
+        """Sorted set: procedures shown that day (cards opened, first search results), by count."""
+        return f"{self.prefix}:{{stats}}:procedures:{day}"
+
     def throttle(self, user: UserKey, name: str, window: int) -> str:
         return self._k(user, f"throttle:{name}:{window}")
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from bot.conv_keys import UserKey
 from bot.dispatcher import Context, Dispatcher
+from bot.replay.sandbox import Sandbox, is_sandbox
 from bot.replies import Button, Image, Reply, Text
 from bot.state import ConversationState
 from bot.throttle import Throttle
@@ -48,13 +49,14 @@ class Deps:
 
 class Conversation:
     def __init__(self, dispatcher: Dispatcher, deps: Deps, state: ConversationState, transcript: Transcript,
-                 oa: OAClient, clock: Callable[[], datetime]) -> None:  # fmt: skip
+                 oa: OAClient, clock: Callable[[], datetime], sandbox: Sandbox) -> None:  # fmt: skip
         self.dispatcher = dispatcher
         self.deps = deps
         self.state = state
         self.transcript = transcript
         self.oa = oa
         self.clock = clock
+        self.sandbox = sandbox
 
     async def handle(self, raw: dict[str, Any]) -> None:
         event = parse_event(raw)
@@ -70,7 +72,19 @@ class Conversation:
         await self.transcript.record(user, "in", event.event_name, text=event.text, handler=ctx.handler,
                                      body=_inbound_summary(event, ctx.meta))  # fmt: skip
         await self.state.save(user, ctx.state, ctx.data)
+        if is_sandbox(user):
+            await self._capture(user, replies, ctx.handler)
+            await self.sandbox.turn_done(user, event.msg_id or "")
+            return
         await self.send(user, replies, ctx.handler)
+
+    async def _capture(self, user: UserKey, replies: list[Reply], handler: str) -> None:
+        """A replay's turn: the replies exactly as they would be sent, kept instead of sent."""
+        for reply in replies:
+            for message in render(reply, "sandbox-image" if isinstance(reply, Image) else None):
+                await self.sandbox.capture(user, message)
+                await self.transcript.record(user, "out", "message", text=message.get("text"), handler=handler,
+                                             body=message)  # fmt: skip
 
     async def send(self, user: UserKey, replies: list[Reply], handler: str) -> None:
         for reply in replies:

@@ -46,7 +46,13 @@ class Settings(BaseSettings):
     image_max_bytes: int = 15 * 1024 * 1024
     image_fetch_timeout_seconds: float = 10.0
     conversation_ttl_seconds: int = 24 * 3600
-    transcript_retention_days: int = 90
+    transcript_retention_days: int = Field(90, description="Conversations are deleted (expire) after this.")
+    transcript_key: SecretStr | None = Field(
+        None, description="Base64 of 32 bytes: seals unmasked transcript text for audited reveals; unset: none kept."
+    )
+    staff_cookie_secret: SecretStr | None = Field(
+        None, description="Signs staff session cookies; unset: one is generated and shared through Redis."
+    )
 
     @property
     def loopback_url(self) -> str:

@@ -171,6 +171,25 @@ APPLICANT = {
 }
 
 
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture
+async def browser():
+    """Debian's chromium through Playwright: never a downloaded browser."""
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run", "--disable-quic"],
+        )  # fmt: skip
+        yield browser
+        await browser.close()
+
+
 def free_port() -> int:
     import socket
 

@@ -1,0 +1,42 @@
+"""Sandbox users: a replay speaks as `replay-...`, a user id Zalo never issues (Zalo's are digits).
+The conversation runs exactly as for a citizen, through the webhook, inbox and lock, but its replies
+are captured in Redis instead of being sent, so no real citizen receives anything; a mark after each
+turn tells the replay that the turn is complete."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from redis.asyncio import Redis
+
+from bot.conv_keys import ConversationKeys, UserKey
+
+SANDBOX_PREFIX = "replay-"
+SANDBOX_TTL_SECONDS = 3600
+
+
+def is_sandbox(user: UserKey) -> bool:
+    return user.user_id.startswith(SANDBOX_PREFIX)
+
+
+class Sandbox:
+    def __init__(self, redis: Redis, keys: ConversationKeys) -> None:
+        self.redis = redis
+        self.keys = keys
+
+    async def capture(self, user: UserKey, message: dict[str, Any]) -> None:
+        await self._push(user, {"message": message})
+
+    async def turn_done(self, user: UserKey, msg_id: str) -> None:
+        await self._push(user, {"done": msg_id})
+
+    async def read(self, user: UserKey) -> list[dict[str, Any]]:
+        return [json.loads(item) for item in await self.redis.lrange(self.keys.sandbox(user), 0, -1)]
+
+    async def _push(self, user: UserKey, item: dict[str, Any]) -> None:
+        key = self.keys.sandbox(user)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.rpush(key, json.dumps(item, ensure_ascii=False))
+            pipe.expire(key, SANDBOX_TTL_SECONDS)
+            await pipe.execute()
