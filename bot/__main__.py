@@ -16,6 +16,7 @@ from bot.appkeys import DOSSIERS, SETTINGS
 from bot.settings import Settings
 
 log = logging.getLogger("bot")
+DEMO_STAFF_PASSWORD = "demo-password"  # noqa: S105 - demo accounts of the embedded store, printed at start
 
 
 def _demo_ctx(count: int):
@@ -26,6 +27,12 @@ def _demo_ctx(count: int):
         if count:
             await generate(app[DOSSIERS], count)
         base = app[SETTINGS].base_url
+        from bot.staff.accounts import Role
+        from bot.staff.context import ACCOUNTS
+
+        for name, role in (("demo.viewer", Role.VIEWER), ("demo.supervisor", Role.SUPERVISOR)):
+            await app[ACCOUNTS].add(name, DEMO_STAFF_PASSWORD, role)
+        log.info("staff console %s/staff/: demo.viewer / demo.supervisor, password %r", base, DEMO_STAFF_PASSWORD)
         log.info("demo data: %d fixed dossiers + %d generated", len(entries), count)
         for e in entries:
             log.info("  %s  mã bảo mật %s  %-38s  %s/tra-cuu?code=%s", e.code, e.security_code, e.status, base, e.code)

@@ -48,10 +48,10 @@ class TurnDiff:
 
     @property
     def status(self) -> str:
-        statuses = {m.status for m in self.messages}
-        if statuses <= {"same"}:
+        differing = {m.status for m in self.messages} - {"same"}
+        if not differing:
             return "same"
-        return "changed" if "changed" in statuses or len(statuses - {"same"}) > 1 else statuses.pop()
+        return differing.pop() if len(differing) == 1 else "changed"
 
 
 def compare_turn(index: int, inbound: dict[str, Any], recorded: list[dict[str, Any]],

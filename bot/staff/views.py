@@ -82,7 +82,7 @@ async def login(request: web.Request) -> web.StreamResponse:
     response = web.HTTPFound(next_path)
     _set_cookie(request, response, COOKIE, cookie, IDLE_SECONDS)
     response.del_cookie(LOGIN_CSRF_COOKIE, path="/staff")
-    return response
+    raise response
 
 
 @routes.post("/staff/logout")
@@ -90,7 +90,7 @@ async def logout(request: web.Request) -> web.StreamResponse:
     await request.app[SESSIONS].end(request[SESSION])
     response = web.HTTPFound("/staff/login")
     response.del_cookie(COOKIE, path="/staff")
-    return response
+    raise response
 
 
 @routes.get("/staff")
