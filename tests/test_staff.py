@@ -205,3 +205,23 @@ async def test_sandbox_read_out_takes_the_staff_token_and_only_for_sandbox_users
         assert r.status == 404
     async with console.get("/staff/api/sandbox/replay-abc", headers={"Authorization": "Bearer nope"}) as r:
         assert r.status == 401
+
+
+async def test_dashboard_draws_todays_figures_and_the_most_viewed_procedures(console):
+    transcript = console.app[TRANSCRIPT]
+    turns = [
+        ("a", {"flow": "search", "procedure_code": "1.001193"}),
+        ("b", {"flow": "search", "search_results": ["1.001193", "1.000894"]}),
+        ("c", {"flow": "lookup", "dossier_code": "000.25.23.H34-261102-0001"}),
+        ("c", {"flow": "qr", "qr": "read"}),
+        ("d", {"outcome": "not_understood"}),
+    ]
+    for user, meta in turns:
+        await transcript.record(UserKey(OA, user), "in", "user_send_text", text="x", handler="h.h", body={"meta": meta})
+    await login(console, "viewer1")
+    async with console.get("/staff/dashboard") as r:
+        page = await r.text()
+    assert page.count("<svg") == 3
+    assert "<title>Theo mã: 1</title>" in page and "<title>Theo QR: 1</title>" in page
+    assert "<td>1.001193</td><td>Thủ tục đăng ký khai sinh</td><td>2</td>" in page
+    assert "1.000894" not in page  # only the first search result counts as shown

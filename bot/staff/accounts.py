@@ -66,10 +66,6 @@ class Accounts:
         await self.redis.delete(self.keys.login_failures(name))
         return Account(name, role)
 
-    async def get(self, name: str) -> Account | None:
-        role = await self.redis.hget(self.keys.account(name.strip().lower()), "role")
-        return Account(name.strip().lower(), Role(role)) if role else None
-
     async def login(self, name: str, password: str) -> tuple[LoginResult, Account | None]:
         name = name.strip().lower()
         failures_key = self.keys.login_failures(name)

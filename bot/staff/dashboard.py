@@ -43,10 +43,13 @@ async def recent_days(redis: Redis, keys: ConversationKeys, today: date, days: i
 
 async def top_procedures(redis: Redis, keys: ConversationKeys, today: date, days: int = 14,
                          count: int = 10) -> list[tuple[str, int]]:  # fmt: skip
+    async with redis.pipeline(transaction=False) as pipe:
+        for n in range(days):
+            pipe.zrange(keys.day_procedures((today - timedelta(days=n)).isoformat()), 0, -1, withscores=True)
+        per_day = await pipe.execute()
     totals: dict[str, float] = {}
-    for n in range(days):
-        for code, score in await redis.zrange(keys.day_procedures((today - timedelta(days=n)).isoformat()), 0, -1,
-                                              withscores=True):  # fmt: skip
+    for day in per_day:
+        for code, score in day:
             totals[code] = totals.get(code, 0) + score
     return [(code, int(score)) for code, score in sorted(totals.items(), key=lambda kv: -kv[1])[:count]]
 

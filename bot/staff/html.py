@@ -3,7 +3,6 @@ as chat bubbles. Every value from a transcript or a request is escaped here."""
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from html import escape
 from typing import Any
@@ -57,9 +56,6 @@ def when(at: float | str) -> str:
 def query_link(path: str, params: dict[str, str], **changes: str) -> str:
     merged = {k: v for k, v in {**params, **changes}.items() if v}
     return escape(f"{path}?{urlencode(merged)}" if merged else path)
-
-
-_URL_RE = re.compile(r"https?://[^\s<>\"']+")
 
 
 def _linked(text: str) -> str:

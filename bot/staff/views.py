@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from bot.appkeys import HTTP, REDIS, SANDBOX, SETTINGS, TRANSCRIPT
+from bot.appkeys import CATALOG, HTTP, REDIS, SANDBOX, SETTINGS, TRANSCRIPT
 from bot.conv_keys import ConversationKeys, UserKey
 from bot.replay.diff import TurnDiff
 from bot.replay.runner import ReplayError, Target, replay
@@ -189,25 +189,27 @@ async def conversation_page(request: web.Request) -> web.Response:
     return _conversation_page(request[SESSION], conversation, await _entries(request, user), None)
 
 
-def _reason(session: Session, form: object) -> str:
+async def _audited_originals(request: web.Request, action: str) -> tuple[str, list[dict], dict[str, str]]:
+    """For a supervisor who gave a reason: the conversation, its entries and the unmasked text of
+    those that were sealed, once the access is in the audit log."""
+    session = request[SESSION]
     if not session.account.is_supervisor:
         raise web.HTTPForbidden(text="only supervisors may see unmasked personal data")
-    reason = str(getattr(form, "get", lambda *_: "")("reason", "")).strip()
+    reason = str((await request.post()).get("reason", "")).strip()
     if len(reason) < 5:
         raise web.HTTPBadRequest(text="say why (at least 5 characters): it is written to the audit log")
-    return reason[:300]
+    conversation, user = _conversation(request)
+    entries = await _entries(request, user)
+    await request.app[AUDIT].write(session.account.name, action, conversation, reason[:300])
+    transcript = request.app[TRANSCRIPT]
+    originals = {e["id"]: text for e in entries if (text := transcript.reveal(user, e)) is not None}
+    return conversation, entries, originals
 
 
 @routes.post("/staff/conversations/{conversation}/reveal")
 async def reveal(request: web.Request) -> web.Response:
-    session = request[SESSION]
-    reason = _reason(session, await request.post())
-    conversation, user = _conversation(request)
-    entries = await _entries(request, user)
-    await request.app[AUDIT].write(session.account.name, "reveal", conversation, reason)
-    transcript = request.app[TRANSCRIPT]
-    revealed = {e["id"]: text for e in entries if (text := transcript.reveal(user, e)) is not None}
-    return _conversation_page(session, conversation, entries, revealed)
+    conversation, entries, originals = await _audited_originals(request, "reveal")
+    return _conversation_page(request[SESSION], conversation, entries, originals)
 
 
 @routes.get("/staff/conversations/{conversation}/export.jsonl")
@@ -219,15 +221,9 @@ async def export_masked(request: web.Request) -> web.Response:
 
 @routes.post("/staff/conversations/{conversation}/export")
 async def export_unmasked(request: web.Request) -> web.Response:
-    session = request[SESSION]
-    reason = _reason(session, await request.post())
-    conversation, user = _conversation(request)
-    entries = await _entries(request, user)
-    await request.app[AUDIT].write(session.account.name, "export-unmasked", conversation, reason)
-    transcript = request.app[TRANSCRIPT]
-    unmasked = {e["id"]: text for e in entries if (text := transcript.reveal(user, e)) is not None}
-    return _jsonl(conversation, export_lines(conversation, entries, unmasked=unmasked or None,
-                                             exported_by=session.account.name))  # fmt: skip
+    conversation, entries, originals = await _audited_originals(request, "export-unmasked")
+    lines = export_lines(conversation, entries, unmasked=originals or None, exported_by=request[SESSION].account.name)
+    return _jsonl(conversation, lines)
 
 
 def _jsonl(conversation: str, lines: list[str]) -> web.Response:
@@ -304,8 +300,6 @@ async def dashboard_page(request: web.Request) -> web.Response:
 
 
 def _procedure_name(request: web.Request, code: str) -> str:
-    from bot.appkeys import CATALOG
-
     procedure = request.app[CATALOG].get(code)
     return procedure.name if procedure else ""
 
