@@ -12,26 +12,30 @@ from aiohttp import web
 
 from bot.api import dossiers, openapi, payments, procedures
 from bot.appkeys import (
-    BACKGROUND,
     CATALOG,
     CLOCK,
     CONVERSATION,
     DOSSIERS,
     HTTP,
-    INBOX,
     PAYMENTS,
     PROVINCE,
+    QUEUE,
     REDIS,
     SANDBOX,
     SETTINGS,
     TRANSCRIPT,
+    WORKER,
 )
 from bot.conv_keys import ConversationKeys
 from bot.conversation import Conversation, Deps
 from bot.image_fetch import FetchPolicy, ImageFetcher
-from bot.inbox import Inbox
+from bot.intake.keys import IntakeKeys
+from bot.intake.queue import EventQueue
+from bot.intake.worker import Worker
+from bot.outbox import Outbox
 from bot.photos import PhotoReader
 from bot.redis_conn import connect
+from bot.redis_lock import RedisLock
 from bot.replay.sandbox import Sandbox
 from bot.routing import build_dispatcher
 from bot.sealing import Sealer
@@ -42,10 +46,11 @@ from bot.staff.guard import staff_guard
 from bot.state import ConversationState
 from bot.throttle import Throttle
 from bot.transcript import Transcript
-from bot.web import health, pages
+from bot.web import health, metrics_route, pages
 from bot.web.errors import api_errors
+from bot.web.request_ids import request_ids
 from bot.zalo import webhook
-from bot.zalo.oa_client import OAClient, TokenManager
+from bot.zalo.oa_client import OAClient, OutboundGuard, TokenManager
 from handlers.content import Content
 from lookup.calendar import VN_TZ, WorkingCalendar
 from lookup.catalog import Catalog, load_catalog
@@ -114,22 +119,47 @@ async def _chatbot_ctx(app: web.Application) -> AsyncIterator[None]:
         sealer = Sealer.from_setting(settings.transcript_key.get_secret_value() if settings.transcript_key else None)
         app[TRANSCRIPT] = Transcript(redis, keys, settings.transcript_retention_days * 24 * 3600, sealer)
         app[SANDBOX] = Sandbox(redis, keys)
-        app[INBOX] = Inbox(redis, keys)
+        guard = OutboundGuard(redis, keys, settings.zalo_oa_id, settings.oa_calls_per_second)
         app[CONVERSATION] = Conversation(
             build_dispatcher(), deps, ConversationState(redis, keys, settings.conversation_ttl_seconds),
-            app[TRANSCRIPT], OAClient(app[HTTP], tokens, settings.oa_api_base), app[CLOCK], app[SANDBOX],
+            app[TRANSCRIPT], OAClient(app[HTTP], tokens, settings.oa_api_base, guard=guard), app[CLOCK],
+            app[SANDBOX], Outbox(redis, keys), lambda user: RedisLock(redis, keys.lock(user), ttl_ms=60_000),
+            messages_per_minute=settings.messages_per_minute,
         )  # fmt: skip
-        app[BACKGROUND] = set()
         yield
         photos.close()
 
 
+async def _intake_ctx(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    app[QUEUE] = EventQueue(app[REDIS], IntakeKeys(settings.redis_key_prefix, settings.intake_shards))
+    yield
+
+
+def _worker_ctx(app: web.Application) -> Callable[[web.Application], AsyncIterator[None]]:
+    async def run_worker(app: web.Application) -> AsyncIterator[None]:
+        settings = app[SETTINGS]
+        app[WORKER] = Worker(
+            app[REDIS], app[QUEUE].keys, app[CONVERSATION].handle, queue=app[QUEUE],
+            lease_ms=settings.intake_lease_ms, max_in_flight=settings.worker_max_in_flight,
+        )  # fmt: skip
+        task = asyncio.create_task(app[WORKER].run(), name="worker")
+        yield
+        app[WORKER].stop()
+        await task
+
+    return run_worker
+
+
 async def _finish_turns(app: web.Application) -> None:
-    """On shutdown, before open connections are closed: let turns in flight finish their sends (the
-    emulator's OA API may be served by this very server); what is still queued stays in Redis for
-    the next drain."""
-    if app.get(BACKGROUND):
-        await asyncio.wait(app[BACKGROUND], timeout=5)
+    """On shutdown, before open connections are closed: let the worker finish the turns in flight
+    (the emulator's OA API may be served by this very server); what is still queued stays in Redis
+    for the next worker."""
+    if WORKER in app:
+        app[WORKER].stop()
+        await asyncio.sleep(0)
+        if app[WORKER].chain_tasks:
+            await asyncio.wait(app[WORKER].chain_tasks, timeout=5)
 
 
 def create_app(
@@ -137,23 +167,32 @@ def create_app(
     *,
     clock: Callable[[], datetime] = vietnam_now,
     catalog: Catalog | None = None,
+    role: str = "serve",
 ) -> web.Application:
-    """Everything the service needs, from one Settings object. `catalog` lets tests and tools that
-    build many apps share one already-loaded catalog."""
+    """Everything the service needs, from one Settings object. `role`: "serve" is the web service
+    (with a worker inside unless RUN_WORKER=false); "worker" handles queued events and serves only
+    the probes and /metrics. `catalog` lets tests and tools that build many apps share one."""
     settings = settings or Settings()
-    app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[staff_guard, api_errors])
+    app = web.Application(client_max_size=settings.max_body_bytes,
+                          middlewares=[request_ids, staff_guard, api_errors])  # fmt: skip
     app[SETTINGS] = settings
     app[CLOCK] = clock
     app[PROVINCE] = load_province(settings.province)
     if catalog is not None:
         app[CATALOG] = catalog
-    app.cleanup_ctx.extend([_redis_ctx, _catalog_ctx, _http_ctx, _services_ctx, _chatbot_ctx, staff_ctx])
+    app.cleanup_ctx.extend([_redis_ctx, _catalog_ctx, _http_ctx, _services_ctx, _chatbot_ctx, _intake_ctx])
+    with_worker = role == "worker" or settings.run_worker
+    if with_worker:
+        app.cleanup_ctx.append(_worker_ctx(app))
     app.on_shutdown.append(_finish_turns)
-    tables = [health.routes, dossiers.routes, procedures.routes, payments.routes, openapi.routes, pages.routes,
-              webhook.routes, staff_views.routes]  # fmt: skip
+    tables = [health.routes, metrics_route.routes]
+    if role == "serve":
+        app.cleanup_ctx.append(staff_ctx)
+        tables += [dossiers.routes, procedures.routes, payments.routes, openapi.routes, pages.routes, webhook.routes,
+                   staff_views.routes]  # fmt: skip
     for table in tables:
         app.router.add_routes(table)
-    if settings.zalo_emulator:
+    if settings.zalo_emulator and role == "serve":
         from bot.emulator import setup_emulator
 
         setup_emulator(app, settings)

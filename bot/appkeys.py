@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from datetime import datetime
 
@@ -11,7 +10,8 @@ from aiohttp import web
 from redis.asyncio import Redis
 
 from bot.conversation import Conversation
-from bot.inbox import Inbox
+from bot.intake.queue import EventQueue
+from bot.intake.worker import Worker
 from bot.replay.sandbox import Sandbox
 from bot.settings import Settings
 from bot.transcript import Transcript
@@ -28,8 +28,8 @@ PROVINCE = web.AppKey("province", Province)
 DOSSIERS = web.AppKey("dossiers", DossierService)
 PAYMENTS = web.AppKey("payments", PaymentService)
 HTTP = web.AppKey("http", aiohttp.ClientSession)
-INBOX = web.AppKey("inbox", Inbox)
+QUEUE = web.AppKey("queue", EventQueue)
+WORKER = web.AppKey("worker", Worker)
 CONVERSATION = web.AppKey("conversation", Conversation)
 TRANSCRIPT = web.AppKey("transcript", Transcript)
 SANDBOX = web.AppKey("sandbox", Sandbox)
-BACKGROUND = web.AppKey("background", set[asyncio.Task])

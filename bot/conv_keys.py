@@ -1,6 +1,6 @@
 """Redis keys of one conversation. All share the hash tag `{zalo:<oa>:<user>}`: a user's state,
-lock, inbox, dedupe marks and transcript sit in one Redis Cluster slot, so intake (dedupe + enqueue)
-is one transaction."""
+lock, turn outboxes and transcript sit in one Redis Cluster slot, so a turn's state and its replies
+are stored in one transaction. (The intake's keys are in `bot.intake.keys`.)"""
 
 from __future__ import annotations
 
@@ -33,14 +33,9 @@ class ConversationKeys:
     def lock(self, user: UserKey) -> str:
         return self._k(user, "lock")
 
-    def inbox(self, user: UserKey) -> str:
-        return self._k(user, "inbox")
-
-    def processing(self, user: UserKey) -> str:
-        return self._k(user, "processing")
-
-    def seen(self, user: UserKey, dedupe_id: str) -> str:
-        return self._k(user, f"seen:{dedupe_id}")
+    def outbox(self, user: UserKey, event_key: str) -> str:
+        """Hash: the replies one event produced and which of them went out (see `bot.outbox`)."""
+        return self._k(user, f"outbox:{event_key}")
 
     def transcript(self, user: UserKey) -> str:
         return self._k(user, "transcript")
@@ -78,6 +73,10 @@ class ConversationKeys:
 
     def oa_token(self, oa_id: str) -> str:
         return f"{self.prefix}:{{zalo-token:{oa_id}}}:pair"
+
+    def oa_rate(self, oa_id: str) -> str:
+        """Prefix of the shared outbound budget: `<prefix>:<second>` counters and `<prefix>:pause`."""
+        return f"{self.prefix}:{{zalo-rate:{oa_id}}}"
 
     def oa_token_lock(self, oa_id: str) -> str:
         return f"{self.prefix}:{{zalo-token:{oa_id}}}:refresh-lock"

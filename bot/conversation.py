@@ -1,24 +1,30 @@
-"""One turn of a conversation: parse the queued event, load the user's state, dispatch, save,
-send the replies through the OA API, and record both halves in the transcript. Runs only under the
-user's lock (see `bot.inbox`)."""
+"""One turn of a conversation: parse the queued event, load the user's state, dispatch, store the
+new state with the replies (the turn's outbox), send them through the OA API, and record both halves
+in the transcript. Runs under the user's lock, called by a worker (see `bot.intake.worker`)."""
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import aiohttp
+
+from bot import metrics
 from bot.conv_keys import UserKey
 from bot.dispatcher import Context, Dispatcher
+from bot.outbox import Outbox, TurnOutbox, image_of, to_items
+from bot.redis_lock import RedisLock
 from bot.replay.sandbox import Sandbox, is_sandbox
-from bot.replies import Button, Image, Reply, Text
+from bot.replies import Button, Reply, Text
 from bot.state import ConversationState
 from bot.throttle import Throttle
 from bot.transcript import Transcript
 from bot.zalo.events import InboundEvent, parse_event
-from bot.zalo.oa_client import OAClient, OAError
+from bot.zalo.oa_client import RATE_LIMITED, SERVER_ERROR, OAClient, OAError
 from bot.zalo.render import render
 from handlers.content import Content
 from lookup.catalog import Catalog
@@ -27,6 +33,11 @@ from lookup.province import Province
 
 log = logging.getLogger(__name__)
 
+CLOCK_SKEW_MS = 5000
+TOO_FAST = Text(
+    "Bạn đang gửi tin nhắn nhanh quá nên hệ thống tạm dừng trả lời trong ít phút. "
+    "Bạn vui lòng đợi khoảng 1 phút rồi gửi lại nhé."
+)
 SORRY = Text(
     "Xin lỗi, hệ thống đang gặp sự cố nên chưa trả lời được. Bạn vui lòng thử lại sau ít phút, "
     'hoặc bấm "Hỗ trợ" để gọi tổng đài.',
@@ -47,9 +58,14 @@ class Deps:
     read_photo: Callable[[str], Awaitable[list[str]]]
 
 
+class UserBusy(RuntimeError):
+    """Another worker holds this citizen's lock for too long; the event is tried again later."""
+
+
 class Conversation:
     def __init__(self, dispatcher: Dispatcher, deps: Deps, state: ConversationState, transcript: Transcript,
-                 oa: OAClient, clock: Callable[[], datetime], sandbox: Sandbox) -> None:  # fmt: skip
+                 oa: OAClient, clock: Callable[[], datetime], sandbox: Sandbox, outbox: Outbox,
+                 lock_for: Callable[[UserKey], RedisLock], messages_per_minute: int = 20) -> None:  # fmt: skip
         self.dispatcher = dispatcher
         self.deps = deps
         self.state = state
@@ -57,54 +73,147 @@ class Conversation:
         self.oa = oa
         self.clock = clock
         self.sandbox = sandbox
+        self.outbox = outbox
+        self.lock_for = lock_for
+        self.messages_per_minute = messages_per_minute
 
-    async def handle(self, raw: dict[str, Any]) -> None:
+    async def handle(self, raw: dict[str, Any], event_key: str | None = None) -> None:
+        """One queued event, start to end. Safe to call again for the same event: the stored turn
+        is resumed, not run again (see `bot.outbox`)."""
         event = parse_event(raw)
         user = UserKey(event.oa_id, event.user_id)
+        key = event_key or event.dedupe_id
+        lock = self.lock_for(user)
+        if not await lock.acquire(wait=lock.ttl_ms / 1000):
+            raise UserBusy("the citizen's lock is held elsewhere")
+        started = time.monotonic()
+        try:
+            turn = await self.outbox.load(user, key) or await self._run_turn(user, key, event)
+            if not turn.inbound_recorded:
+                await self.transcript.record(user, "in", event.event_name, text=event.text, handler=turn.handler,
+                                             body=turn.inbound)  # fmt: skip
+                await self.outbox.mark(user, key, "in_recorded", "1")
+            await self._deliver(user, key, turn)
+        finally:
+            await lock.release()
+        metrics.HANDLER_SECONDS.labels(turn.handler or "none").observe(time.monotonic() - started)
+
+    async def push(self, user: UserKey, replies: list[Reply], handler: str, key: str) -> TurnOutbox:
+        """Messages the bot starts (a notice), not a reply to an event: sent at most once per `key`,
+        under the citizen's lock so that they never interleave with a turn's replies. The returned
+        outbox says what was delivered (`sent:i` marks)."""
+        lock = self.lock_for(user)
+        if not await lock.acquire(wait=lock.ttl_ms / 1000):
+            raise UserBusy("the citizen's lock is held elsewhere")
+        try:
+            turn = await self.outbox.load(user, key) or await self.outbox.commit(
+                user, key, TurnOutbox(to_items(replies), handler, {"pushed": True}, {"in_recorded": "-"}),
+                lambda pipe: None,
+            )  # fmt: skip
+            await self._deliver(user, key, turn)
+            return turn
+        finally:
+            await lock.release()
+
+    async def _run_turn(self, user: UserKey, key: str, event: InboundEvent) -> TurnOutbox:
         state, data = await self.state.load(user)
         ctx = Context(event=event, user=user, state=state, data=data, deps=self.deps, now=self.clock())
-        try:
-            replies = await self.dispatcher.dispatch(ctx)
-        except Exception:
-            log.exception("handler %s failed on %s", ctx.handler, event.event_name)
-            ctx.meta["outcome"] = "error"
-            replies = [SORRY]
-        await self.transcript.record(user, "in", event.event_name, text=event.text, handler=ctx.handler,
-                                     body=_inbound_summary(event, ctx.meta))  # fmt: skip
-        await self.state.save(user, ctx.state, ctx.data)
-        if is_sandbox(user):
-            await self._capture(user, replies, ctx.handler)
-            await self.sandbox.turn_done(user, event.msg_id or "")
-            return
-        await self.send(user, replies, ctx.handler)
-
-    async def _capture(self, user: UserKey, replies: list[Reply], handler: str) -> None:
-        """A replay's turn: the replies exactly as they would be sent, kept instead of sent."""
-        for reply in replies:
-            for message in render(reply, "sandbox-image" if isinstance(reply, Image) else None):
-                await self.sandbox.capture(user, message)
-                await self.transcript.record(user, "out", "message", text=message.get("text"), handler=handler,
-                                             body=message)  # fmt: skip
-
-    async def send(self, user: UserKey, replies: list[Reply], handler: str) -> None:
-        for reply in replies:
+        replies = await self._too_fast(ctx)
+        if replies is None:
             try:
-                attachment_id = None
-                if isinstance(reply, Image):
-                    attachment_id = await self.oa.upload_image(reply.data, reply.content_type)
-                for message in render(reply, attachment_id):
-                    result = await self.oa.send(user.user_id, message)
-                    await self.transcript.record(
-                        user, "out", "message", text=message.get("text"), handler=handler, body=message,
-                        error=None if result.ok else f"not delivered: {result.error}",
-                    )  # fmt: skip
-                    if not result.ok:
-                        log.warning("reply not delivered (Zalo error %s); not retried", result.error)
-                        return
+                replies = await self.dispatcher.dispatch(ctx)
+            except Exception:
+                log.exception("handler %s failed on %s", ctx.handler, event.event_name)
+                ctx.meta["outcome"] = "error"
+                replies = [SORRY]
+        turn = TurnOutbox(to_items(replies), ctx.handler, _inbound_summary(event, ctx.meta))
+        return await self.outbox.commit(user, key, turn, lambda pipe: self.state.queue_save(pipe, user, ctx.state,
+                                                                                            ctx.data))  # fmt: skip
+
+    async def _too_fast(self, ctx: Context) -> list[Reply] | None:
+        """Past the per-minute budget a citizen is told once to slow down, then not answered until
+        the minute is over: one person (or script) cannot make the OA spend its send quota."""
+        if not ctx.event.event_name.startswith("user_send"):
+            return None
+        count = await self.deps.throttle.hit(ctx.user, "messages", 60)
+        if count <= self.messages_per_minute:
+            return None
+        ctx.handler = "rate_limit"
+        ctx.meta["outcome"] = "throttled"
+        metrics.RATE_LIMITED.labels("messages_per_minute").inc()
+        return [TOO_FAST] if count == self.messages_per_minute + 1 else []
+
+    async def _deliver(self, user: UserKey, key: str, turn: TurnOutbox) -> None:
+        for i, item in enumerate(turn.items):
+            if turn.sent(i):
+                metrics.OUTBOUND_SKIPPED.inc()
+                continue
+            if is_sandbox(user):
+                message = item.get("message") or render(image_of(item), "sandbox-image")[0]
+                await self.sandbox.capture(user, message)
+                await self._sent(user, key, turn, i, message, "captured")
+                continue
+            since = turn.attempt_ms(i)
+            if since is not None and (message_id := await self._delivered_since(user, item, since)):
+                # The worker that began this send died before noting it; Zalo has the message.
+                metrics.OUTBOUND_SKIPPED.inc()
+                await self._sent(user, key, turn, i, item.get("message") or {}, message_id)
+                continue
+            await self.outbox.mark_attempt(user, key, i)
+            try:
+                message = await self._wire(user, key, turn, i, item)
+                result = await self.oa.send(user.user_id, message)
             except OAError as exc:
+                metrics.OUTBOUND_ERRORS.labels(str(exc.code)).inc()
+                if exc.code in (RATE_LIMITED, SERVER_ERROR):
+                    raise  # Zalo's side is struggling: the event stays queued and is tried again
                 log.error("sending a reply failed: Zalo error %s", exc.code)
-                await self.transcript.record(user, "out", "message", handler=handler, error=f"send failed: {exc.code}")
+                await self._sent(user, key, turn, i, {}, f"failed:{exc.code}", error=f"send failed: {exc.code}")
                 return
+            if not result.ok:
+                metrics.OUTBOUND_ERRORS.labels(str(result.error)).inc()
+                log.warning("reply not delivered (Zalo error %s); not retried", result.error)
+                await self._sent(user, key, turn, i, message, f"undelivered:{result.error}",
+                                 error=f"not delivered: {result.error}")  # fmt: skip
+                return
+            metrics.OUTBOUND_SENT.inc()
+            await self._sent(user, key, turn, i, message, result.message_id or "sent")
+        if is_sandbox(user) and "done" not in turn.marks:
+            await self.sandbox.turn_done(user, turn.inbound.get("msg_id", ""))
+            await self.outbox.mark(user, key, "done", "1")
+
+    async def _sent(self, user: UserKey, key: str, turn: TurnOutbox, i: int, message: dict[str, Any], mark: str,
+                    error: str | None = None) -> None:  # fmt: skip
+        await self.outbox.mark(user, key, f"sent:{i}", mark)
+        turn.marks[f"sent:{i}"] = mark
+        await self.transcript.record(user, "out", "message", text=message.get("text"), handler=turn.handler,
+                                     body=message or None, error=error)  # fmt: skip
+
+    async def _wire(self, user: UserKey, key: str, turn: TurnOutbox, i: int, item: dict[str, Any]) -> dict[str, Any]:
+        if "message" in item:
+            return item["message"]
+        attachment_id = turn.marks.get(f"attachment:{i}")
+        if attachment_id is None:
+            image = image_of(item)
+            attachment_id = await self.oa.upload_image(image.data, image.content_type)
+            await self.outbox.mark(user, key, f"attachment:{i}", attachment_id)
+            turn.marks[f"attachment:{i}"] = attachment_id
+        return render(image_of(item), attachment_id)[0]
+
+    async def _delivered_since(self, user: UserKey, item: dict[str, Any], since_ms: int) -> str | None:
+        """Zalo's message id if the OA's recent conversation with the citizen holds this reply, sent
+        after `since_ms` (less a little clock skew); None when it does not or Zalo cannot say."""
+        try:
+            recent = await self.oa.recent_messages(user.user_id)
+        except (OAError, aiohttp.ClientError, TimeoutError) as exc:
+            log.warning("could not ask Zalo whether an interrupted send arrived (%s); sending it", exc)
+            return None
+        text = (item.get("message") or {}).get("text") or item.get("caption") or ""
+        for entry in recent:
+            if entry.get("src") == 0 and int(entry.get("time", 0)) >= since_ms - CLOCK_SKEW_MS \
+                    and (entry.get("message") or "") == text:  # fmt: skip
+                return str(entry.get("message_id") or "recovered")
+        return None
 
 
 def _inbound_summary(event: InboundEvent, meta: dict[str, Any]) -> dict[str, Any]:

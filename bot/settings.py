@@ -45,6 +45,21 @@ class Settings(BaseSettings):
     )
     image_max_bytes: int = 15 * 1024 * 1024
     image_fetch_timeout_seconds: float = 10.0
+    zalo_emulator_url: str | None = Field(
+        None, description="A Zalo emulator running as its own process (`python -m bot emulator`): its base URL."
+    )
+    emulator_webhook_urls: str | None = Field(
+        None, description="Where the emulator delivers webhooks, comma-separated (round robin); default this server."
+    )
+    run_worker: bool = Field(True, description="`serve` also runs a worker; set false when workers run apart.")
+    intake_shards: int = Field(16, description="Streams the intake is spread over; the same in every process.")
+    intake_lease_ms: int = Field(10_000, description="A dead worker's shards move to another after this.")
+    worker_max_in_flight: int = Field(256, description="Events one worker handles at once (different citizens).")
+    worker_metrics_port: int = Field(9101, description="`worker` serves /healthz, /readyz and /metrics here.")
+    messages_per_minute: int = Field(20, description="A citizen's messages answered per minute.")
+    oa_calls_per_second: int = Field(
+        50, description="OA API calls per second for all workers together; set to your OA's quota."
+    )
     conversation_ttl_seconds: int = 24 * 3600
     transcript_retention_days: int = Field(90, description="Conversations are deleted (expire) after this.")
     transcript_key: SecretStr | None = Field(
@@ -60,19 +75,32 @@ class Settings(BaseSettings):
         return f"http://127.0.0.1:{self.port}"
 
     @property
+    def emulator_base(self) -> str | None:
+        """The emulated Zalo: in this process, in another one, or none (the real Zalo)."""
+        if self.zalo_emulator:
+            return self.loopback_url
+        return self.zalo_emulator_url.rstrip("/") if self.zalo_emulator_url else None
+
+    @property
     def oa_api_base(self) -> str:
-        return self.loopback_url if self.zalo_emulator else self.zalo_api_base.rstrip("/")
+        return self.emulator_base or self.zalo_api_base.rstrip("/")
 
     @property
     def oa_oauth_base(self) -> str:
-        return self.loopback_url if self.zalo_emulator else self.zalo_oauth_base.rstrip("/")
+        return self.emulator_base or self.zalo_oauth_base.rstrip("/")
+
+    @property
+    def webhook_urls(self) -> list[str]:
+        if self.emulator_webhook_urls:
+            return [u.strip() for u in self.emulator_webhook_urls.split(",") if u.strip()]
+        return [f"{self.loopback_url}/webhook/zalo"]
 
     @property
     def image_policy_hosts(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """(allowed hosts, hosts allowed to be local). In emulation the emulator's loopback host
         is the image host; nothing else local ever is."""
         hosts = tuple(h.strip() for h in self.zalo_image_hosts.split(",") if h.strip())
-        if self.zalo_emulator:
+        if self.emulator_base:
             return (*hosts, "127.0.0.1"), ("127.0.0.1",)
         return hosts, ()
 

@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
 
 from bot.conv_keys import ConversationKeys, UserKey
 
@@ -27,15 +28,19 @@ class ConversationState:
 
     async def save(self, user: UserKey, state: str | None, data: dict[str, Any]) -> None:
         async with self.redis.pipeline(transaction=True) as pipe:
-            if state is None:
-                pipe.delete(self.keys.state(user))
-            else:
-                pipe.set(self.keys.state(user), state, ex=self.ttl)
-            if data:
-                pipe.set(self.keys.data(user), json.dumps(data, ensure_ascii=False), ex=self.ttl)
-            else:
-                pipe.delete(self.keys.data(user))
+            self.queue_save(pipe, user, state, data)
             await pipe.execute()
+
+    def queue_save(self, pipe: Pipeline, user: UserKey, state: str | None, data: dict[str, Any]) -> None:
+        """The writes of `save`, queued on a transaction the caller executes (with a turn's outbox)."""
+        if state is None:
+            pipe.delete(self.keys.state(user))
+        else:
+            pipe.set(self.keys.state(user), state, ex=self.ttl)
+        if data:
+            pipe.set(self.keys.data(user), json.dumps(data, ensure_ascii=False), ex=self.ttl)
+        else:
+            pipe.delete(self.keys.data(user))
 
     async def clear(self, user: UserKey) -> None:
         await self.redis.delete(self.keys.state(user), self.keys.data(user))

@@ -18,7 +18,7 @@ import pytest
 from redis.asyncio import Redis
 
 from bot.app import create_app
-from bot.appkeys import BACKGROUND
+from bot.appkeys import WORKER
 from bot.settings import Settings
 from lookup.calendar import VN_TZ, WorkingCalendar
 from lookup.catalog import Catalog, load_catalog
@@ -242,6 +242,6 @@ async def live(make_settings, clock: FakeClock, catalog: Catalog) -> AsyncIterat
         yield Live(f"http://127.0.0.1:{port}", http, app)
     # A test may end while a turn is still sending to the emulator's OA API, which this very server
     # serves: let it finish while the server still answers (a stopping server no longer does).
-    if app[BACKGROUND]:
-        await asyncio.wait(app[BACKGROUND], timeout=10)
+    if app[WORKER].chain_tasks:
+        await asyncio.wait(app[WORKER].chain_tasks, timeout=10)
     await runner.cleanup()

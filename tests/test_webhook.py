@@ -145,9 +145,9 @@ async def test_webhook_answers_503_when_the_store_is_unavailable(live):
     # The event is not stored, so it is not acknowledged: Zalo will redeliver it.
     from redis.exceptions import ConnectionError as RedisConnectionError
 
-    from bot.appkeys import INBOX
+    from bot.appkeys import QUEUE
 
-    inbox = live.app[INBOX]
+    inbox = live.app[QUEUE]
     original = inbox.accept
 
     async def broken(*args, **kwargs):

@@ -10,6 +10,7 @@ interaction-window errors are final for that message and are returned, not retri
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from collections.abc import Callable
@@ -26,6 +27,7 @@ log = logging.getLogger(__name__)
 
 INVALID_TOKEN = -216
 RATE_LIMITED = -32
+SERVER_ERROR = -500  # our code for an HTTP 5xx answer: Zalo's side failed, try again later
 # Outside the interaction window, user blocked the OA, quota of the window used up, and so on:
 # resending cannot help, the message is recorded as undelivered.
 WINDOW_ERRORS = frozenset({-213, -217, -227, -230, -232, -244})
@@ -115,14 +117,45 @@ class TokenManager:
             await lock.release()
 
 
+class OutboundGuard:
+    """One budget of OA API calls per second for every worker together (Redis counters per second),
+    and a shared pause after Zalo answers -32, so that N workers do not hammer it N times over."""
+
+    def __init__(self, redis: Redis, keys: ConversationKeys, oa_id: str, per_second: int) -> None:
+        self.redis = redis
+        self.prefix = keys.oa_rate(oa_id)
+        self.per_second = per_second
+
+    async def wait_turn(self) -> None:
+        while True:
+            pause_ms = await self.redis.pttl(f"{self.prefix}:pause")
+            if pause_ms > 0:
+                await asyncio.sleep(pause_ms / 1000)
+                continue
+            now = time.time()
+            key = f"{self.prefix}:{int(now)}"
+            async with self.redis.pipeline(transaction=True) as pipe:
+                pipe.incr(key)
+                pipe.expire(key, 2)
+                count, _ = await pipe.execute()
+            if int(count) <= self.per_second:
+                return
+            await asyncio.sleep(1 - (now % 1))  # this second's budget is spent: wait for the next
+
+    async def pause(self, seconds: float) -> None:
+        await self.redis.set(f"{self.prefix}:pause", 1, px=max(1, int(seconds * 1000)))
+
+
 class OAClient:
     def __init__(self, http: aiohttp.ClientSession, tokens: TokenManager, api_base: str,
-                 rate_limit_retries: int = 3, backoff_seconds: float = 1.0) -> None:  # fmt: skip
+                 rate_limit_retries: int = 3, backoff_seconds: float = 1.0,
+                 guard: OutboundGuard | None = None) -> None:  # fmt: skip
         self.http = http
         self.tokens = tokens
         self.api_base = api_base.rstrip("/")
         self.rate_limit_retries = rate_limit_retries
         self.backoff = backoff_seconds
+        self.guard = guard
 
     async def _call(
         self, path: str, *, json_body: dict | None = None, form: Callable[[], aiohttp.FormData] | None = None
@@ -132,6 +165,8 @@ class OAClient:
         refreshed = False
         attempt = 0
         while True:
+            if self.guard:
+                await self.guard.wait_turn()
             body = await self._post(path, token, json_body, form() if form else None)
             error = int(body.get("error", -1))
             if error == 0:
@@ -140,8 +175,11 @@ class OAClient:
                 token = await self.tokens.refresh(stale=token)
                 refreshed = True
                 continue
-            if error == RATE_LIMITED and attempt < self.rate_limit_retries:
-                await asyncio.sleep(self.backoff * (2**attempt))
+            if error in (RATE_LIMITED, SERVER_ERROR) and attempt < self.rate_limit_retries:
+                delay = self.backoff * (2**attempt)
+                if error == RATE_LIMITED and self.guard:
+                    await self.guard.pause(delay)  # every worker backs off, not only this one
+                await asyncio.sleep(delay)
                 attempt += 1
                 continue
             raise OAError(error, str(body.get("message", "")))
@@ -152,7 +190,7 @@ class OAClient:
             timeout=aiohttp.ClientTimeout(total=10),
         ) as response:  # fmt: skip
             if response.status >= 500:
-                return {"error": -500, "message": f"HTTP {response.status}"}
+                return {"error": SERVER_ERROR, "message": f"HTTP {response.status}"}
             return await response.json(content_type=None)
 
     async def send(self, user_id: str, message: dict[str, Any]) -> SendResult:
@@ -166,6 +204,22 @@ class OAClient:
             raise
         data = body.get("data") or {}
         return SendResult(True, message_id=data.get("message_id"))
+
+    async def recent_messages(self, user_id: str, count: int = 10) -> list[dict[str, Any]]:
+        """The latest messages of the conversation with `user_id`, newest first (Zalo returns at most
+        10 per call): `src` 0 for the OA's, 1 for the user's; `time` in ms; `message` the text."""
+        token = await self.tokens.access_token()
+        query = {"data": json.dumps({"user_id": user_id, "offset": 0, "count": min(count, 10)})}
+        async with self.http.get(
+            f"{self.api_base}/v2.0/oa/conversation", headers={"access_token": token}, params=query,
+            timeout=aiohttp.ClientTimeout(total=10),
+        ) as response:  # fmt: skip
+            if response.status >= 500:
+                raise OAError(SERVER_ERROR, f"HTTP {response.status}")
+            body = await response.json(content_type=None)
+        if int(body.get("error", -1)) != 0:
+            raise OAError(int(body.get("error", -1)), str(body.get("message", "")))
+        return list(body.get("data") or [])
 
     async def upload_image(self, data: bytes, content_type: str) -> str:
         extension = "png" if content_type == "image/png" else "jpg"

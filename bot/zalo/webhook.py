@@ -1,16 +1,17 @@
-"""POST /webhook/zalo: verify, dedupe, queue durably, answer 200 fast; the turn runs in the
-background under the user's lock."""
+"""POST /webhook/zalo: verify, dedupe, append to the intake stream, answer 200 fast; a worker (in
+this process or another) handles the event. Not stored means not acknowledged: 503, and Zalo
+delivers it again."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 
 from aiohttp import web
 from redis.exceptions import RedisError
 
-from bot.appkeys import BACKGROUND, CONVERSATION, INBOX, SETTINGS
+from bot import metrics
+from bot.appkeys import QUEUE, SETTINGS
 from bot.conv_keys import UserKey
 from bot.web.errors import error_response
 from bot.web.jsonresp import json_response
@@ -24,6 +25,22 @@ MAX_WEBHOOK_BYTES = 64 * 1024  # Zalo events are a few hundred bytes; anything l
 
 @routes.post("/webhook/zalo")
 async def zalo_webhook(request: web.Request) -> web.Response:
+    response = await _receive(request)
+    metrics.EVENTS_RECEIVED.labels(response.headers.get(RESULT_HEADER, "refused")).inc()
+    return response
+
+
+RESULT_HEADER = "X-Tracuu-Result"
+
+
+def _result(result: str, status: str | None = None, reason: str | None = None) -> web.Response:
+    body = {"status": status or result} | ({"reason": reason} if reason else {})
+    response = json_response(body)
+    response.headers[RESULT_HEADER] = result
+    return response
+
+
+async def _receive(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
     if (request.content_length or 0) > MAX_WEBHOOK_BYTES:
         return error_response(413, "too_large", f"webhook bodies are limited to {MAX_WEBHOOK_BYTES} bytes")
@@ -46,20 +63,20 @@ async def zalo_webhook(request: web.Request) -> web.Response:
     except MalformedEvent as exc:
         return error_response(400, "malformed_event", str(exc))
     if event.is_echo or event.is_receipt:
-        return json_response({"status": "ignored", "reason": event.event_name})
+        return _result("ignored", reason=event.event_name)
     if event.oa_id != settings.zalo_oa_id:
         log.warning("webhook for another OA ignored")
-        return json_response({"status": "ignored", "reason": "other OA"})
+        return _result("ignored", reason="other OA")
     user = UserKey(event.oa_id, event.user_id)
     try:
-        accepted = await request.app[INBOX].accept(user, event.dedupe_id, body)
-    except (RedisError, OSError):
+        accepted = await request.app[QUEUE].accept(user, event.dedupe_id, body)
+    except (RedisError, OSError) as exc:
         # Not stored, so not acknowledged: Zalo will deliver it again.
-        log.exception("webhook could not queue the event")
-        return error_response(503, "store_unavailable", "try again", {"Retry-After": "1"})
-    if accepted:
-        _start_drain(request.app, user)
-    return json_response({"status": "accepted" if accepted else "duplicate"})
+        log.error("webhook could not queue the event: %s", type(exc).__name__)
+        response = error_response(503, "store_unavailable", "try again", {"Retry-After": "1"})
+        response.headers[RESULT_HEADER] = "unavailable"
+        return response
+    return _result("accepted" if accepted else "duplicate")
 
 
 async def _read_capped(request: web.Request, limit: int) -> bytes | None:
@@ -72,10 +89,3 @@ async def _read_capped(request: web.Request, limit: int) -> bytes | None:
             return None
         chunks.append(chunk)
     return b"".join(chunks)
-
-
-def _start_drain(app: web.Application, user: UserKey) -> None:
-    task = asyncio.create_task(app[INBOX].drain(user, app[CONVERSATION].handle))
-    # Keep a reference until done: the loop holds tasks only weakly.
-    app[BACKGROUND].add(task)
-    task.add_done_callback(app[BACKGROUND].discard)

@@ -1,0 +1,1 @@
+"""Durable intake: the webhook appends events to sharded Redis Streams; workers consume them."""

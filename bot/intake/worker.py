@@ -1,0 +1,271 @@
+"""A worker: reads the intake shards it leases through the consumer group, handles each citizen's
+events one after another (different citizens concurrently, so a slow photo holds up nobody else),
+and acknowledges an event only once its replies are sent and recorded.
+
+Ordering: a shard is read by one live worker at a time (its lease), and within the worker a
+citizen's events form one chain. When a worker dies, its leases expire; the next owner first takes
+over what the dead one left unacknowledged (XAUTOCLAIM, in stream order) and then reads new events.
+A turn that is handled twice (a dead worker's half-done turn, or a worker that lost its lease while
+still working) repeats nothing a citizen sees: see `bot.outbox`.
+
+Shares: live workers heartbeat into a sorted set; each holds about shards / live workers, taking
+free shards when below its share and giving back the extra ones (after their chains finish) above it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import math
+import random
+import secrets
+import socket
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError, ResponseError
+
+from bot import metrics
+from bot.intake.keys import GROUP, IntakeKeys
+from bot.intake.lease import Leases
+from bot.intake.queue import EventQueue, ensure_group
+from bot.logs import event_id_var
+
+log = logging.getLogger(__name__)
+
+Handle = Callable[[dict[str, Any], str], Awaitable[None]]  # (raw event, dedupe key)
+Entry = tuple[int, str, dict[str, str]]  # (shard, entry id, fields)
+
+
+class Worker:
+    def __init__(self, redis: Redis, keys: IntakeKeys, handle: Handle, *, queue: EventQueue | None = None,
+                 lease_ms: int = 10_000, max_in_flight: int = 256, batch: int = 64, block_ms: int = 1000,
+                 reclaim_idle_ms: int = 60_000, max_attempts: int = 5) -> None:  # fmt: skip
+        self.redis = redis
+        self.keys = keys
+        self.handle = handle
+        self.worker_id = f"{socket.gethostname()}-{secrets.token_hex(4)}"
+        self.leases = Leases(redis, self.worker_id, lease_ms)
+        self.lease_ms = lease_ms
+        self.batch = batch
+        self.block_ms = block_ms
+        self.reclaim_idle_ms = reclaim_idle_ms
+        self.max_attempts = max_attempts
+        self.readers: dict[int, asyncio.Task] = {}
+        self.chains: dict[tuple[str, str], deque[Entry]] = {}
+        self.chain_tasks: set[asyncio.Task] = set()
+        self.in_flight: dict[str, int] = {}  # entry id -> shard
+        self.slots = asyncio.Semaphore(max_in_flight)
+        self.wake = {shard: asyncio.Event() for shard in range(keys.shards)}
+        self.stopped = asyncio.Event()
+        if queue is not None:
+            queue.listeners.append(lambda shard: self.wake[shard].set())
+
+    # -- shares and leases ------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Until `stop()`: heartbeat, keep leases, balance shares. Survives Redis going away."""
+        log.info("worker %s started", self.worker_id)
+        try:
+            while not self.stopped.is_set():
+                try:
+                    await self._tick()
+                except (RedisError, OSError) as exc:
+                    log.warning("worker tick failed (%s); retrying", type(exc).__name__)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.stopped.wait(), self.lease_ms / 3000)
+        finally:
+            await self._shutdown()
+
+    def stop(self) -> None:
+        self.stopped.set()
+
+    async def _tick(self) -> None:
+        now = time.time()
+        workers = self.keys.workers()
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.zadd(workers, {self.worker_id: now})
+            pipe.zremrangebyscore(workers, 0, now - 3 * self.lease_ms / 1000)
+            pipe.zcard(workers)
+            _, _, alive = await pipe.execute()
+        share = math.ceil(self.keys.shards / max(1, int(alive)))
+        for shard in list(self.readers):
+            if not await self.leases.renew(self.keys.lease(shard)):
+                log.warning("lease of shard %d lost; another worker reads it now", shard)
+                self._stop_reader(shard)
+        if len(self.readers) < share:
+            # A random start: workers starting together do not all race for shard 0 first.
+            start = random.randrange(self.keys.shards)  # noqa: S311 - spreading, not security
+            for i in range(self.keys.shards):
+                shard = (start + i) % self.keys.shards
+                if len(self.readers) >= share:
+                    break
+                if shard not in self.readers and await self.leases.take(self.keys.lease(shard)):
+                    self._start_reader(shard)
+        while len(self.readers) > share:
+            await self._give_back(self._least_busy_shard())
+        metrics.SHARDS_OWNED.set(len(self.readers))
+
+    def _least_busy_shard(self) -> int:
+        busy = {shard: 0 for shard in self.readers}
+        for shard in self.in_flight.values():
+            if shard in busy:
+                busy[shard] += 1
+        return min(busy, key=lambda s: busy[s])
+
+    def _start_reader(self, shard: int) -> None:
+        self.readers[shard] = asyncio.create_task(self._read(shard), name=f"intake-shard-{shard}")
+
+    def _stop_reader(self, shard: int) -> None:
+        task = self.readers.pop(shard, None)
+        if task:
+            task.cancel()
+
+    async def _give_back(self, shard: int) -> None:
+        """Stop reading, let the shard's events in progress finish, then free the lease."""
+        self._stop_reader(shard)
+        deadline = time.monotonic() + self.lease_ms / 1000
+        # Polling a dict the chains update: an Event per shard would cost more than it saves here.
+        while shard in self.in_flight.values() and time.monotonic() < deadline:  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
+        await self.leases.give_back(self.keys.lease(shard))
+
+    async def _shutdown(self) -> None:
+        for shard in list(self.readers):
+            self._stop_reader(shard)
+        if self.chain_tasks:
+            await asyncio.wait(self.chain_tasks, timeout=10)
+        with contextlib.suppress(RedisError, OSError):
+            for shard in range(self.keys.shards):
+                await self.leases.give_back(self.keys.lease(shard))
+            await self.redis.zrem(self.keys.workers(), self.worker_id)
+        metrics.SHARDS_OWNED.set(0)
+        log.info("worker %s stopped", self.worker_id)
+
+    # -- reading a shard --------------------------------------------------------------------
+
+    async def _read(self, shard: int) -> None:
+        stream = self.keys.stream(shard)
+        backoff = 0.2
+        while True:
+            try:
+                await ensure_group(self.redis, stream)
+                # Whatever the shard's previous reader left unacknowledged comes first: it came first.
+                await self._reclaim(shard, min_idle_ms=0)
+                last_reclaim = time.monotonic()
+                while True:
+                    if time.monotonic() - last_reclaim > self.reclaim_idle_ms / 2000:
+                        # Our own events whose handling failed (left pending): try them again.
+                        await self._reclaim(shard, min_idle_ms=self.reclaim_idle_ms)
+                        last_reclaim = time.monotonic()
+                    self.wake[shard].clear()
+                    started = time.monotonic()
+                    result = await self.redis.xreadgroup(
+                        GROUP, self.worker_id, {stream: ">"}, count=self.batch, block=self.block_ms
+                    )
+                    entries = result[0][1] if result else []
+                    for entry_id, fields in entries:
+                        await self._submit(shard, entry_id, fields)
+                    if not entries and time.monotonic() - started < self.block_ms / 2000:
+                        # The embedded store does not block: wait for a wake-up from this process.
+                        with contextlib.suppress(TimeoutError):
+                            await asyncio.wait_for(self.wake[shard].wait(), self.block_ms / 1000)
+                    backoff = 0.2
+            except ResponseError as exc:
+                if "NOGROUP" not in str(exc):
+                    log.error("shard %d: Redis refused a command (%s)", shard, exc)
+                    await asyncio.sleep(backoff)
+                # NOGROUP: Redis came back without its data; the loop creates the group again.
+            except (RedisError, OSError) as exc:
+                log.warning("shard %d: Redis unavailable (%s); retrying in %.1f s", shard, type(exc).__name__, backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)
+
+    async def _reclaim(self, shard: int, min_idle_ms: int) -> None:
+        stream, start = self.keys.stream(shard), "0-0"
+        while True:
+            reply = await self.redis.xautoclaim(
+                stream, GROUP, self.worker_id, min_idle_time=min_idle_ms, start_id=start, count=self.batch
+            )
+            start, entries = reply[0], reply[1]
+            for entry_id, fields in entries:
+                if entry_id in self.in_flight or not fields:
+                    continue
+                attempts = await self.redis.hincrby(self.keys.attempts(shard), entry_id, 1)
+                if attempts > self.max_attempts:
+                    await self._dead_letter(shard, entry_id, fields)
+                    continue
+                metrics.EVENTS_RECLAIMED.inc()
+                await self._submit(shard, entry_id, fields)
+            if start in ("0-0", "0"):
+                return
+
+    async def _dead_letter(self, shard: int, entry_id: str, fields: dict[str, str]) -> None:
+        log.error("event %s failed %d times; moved to the dead-letter stream", fields.get("key"), self.max_attempts)
+        metrics.EVENTS_DEAD.inc()
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.xadd(self.keys.dead(shard), {**fields, "entry": entry_id}, maxlen=10_000, approximate=True)
+            pipe.xack(self.keys.stream(shard), GROUP, entry_id)
+            pipe.xdel(self.keys.stream(shard), entry_id)
+            pipe.hdel(self.keys.attempts(shard), entry_id)
+            await pipe.execute()
+
+    # -- per-citizen chains -----------------------------------------------------------------
+
+    async def _submit(self, shard: int, entry_id: str, fields: dict[str, str]) -> None:
+        await self.slots.acquire()  # back-pressure: stop reading while too much is in progress
+        self.in_flight[entry_id] = shard
+        user = (fields.get("oa", ""), fields.get("user", ""))
+        chain = self.chains.get(user)
+        if chain is not None:
+            chain.append((shard, entry_id, fields))
+            return
+        self.chains[user] = deque([(shard, entry_id, fields)])
+        task = asyncio.create_task(self._run_chain(user))
+        self.chain_tasks.add(task)
+        task.add_done_callback(self.chain_tasks.discard)
+
+    async def _run_chain(self, user: tuple[str, str]) -> None:
+        chain = self.chains[user]
+        try:
+            while chain:
+                await self._process(*chain.popleft())
+        finally:
+            # No await between the last check and this: a new event cannot slip in unseen.
+            del self.chains[user]
+
+    async def _process(self, shard: int, entry_id: str, fields: dict[str, str]) -> None:
+        token = event_id_var.set(fields.get("key", entry_id))
+        try:
+            try:
+                await self.handle(json.loads(fields["event"]), fields["key"])
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # Left pending: reclaimed and tried again later, dead-lettered after max_attempts.
+                metrics.EVENTS_FAILED.inc()
+                log.exception("handling an event failed; it stays queued for another attempt")
+                return
+            await self._ack(shard, entry_id)
+            metrics.EVENTS_PROCESSED.inc()
+        finally:
+            self.in_flight.pop(entry_id, None)
+            self.slots.release()
+            event_id_var.reset(token)
+
+    async def _ack(self, shard: int, entry_id: str) -> None:
+        """Acknowledge and drop the entry. If Redis is away, the entry stays pending and is handled
+        again later, which repeats nothing (the turn's outbox says it is done)."""
+        try:
+            async with self.redis.pipeline(transaction=True) as pipe:
+                pipe.xack(self.keys.stream(shard), GROUP, entry_id)
+                pipe.xdel(self.keys.stream(shard), entry_id)
+                pipe.hdel(self.keys.attempts(shard), entry_id)
+                await pipe.execute()
+        except (RedisError, OSError) as exc:
+            log.warning("could not acknowledge an event (%s); it will be seen again", type(exc).__name__)

@@ -1,0 +1,31 @@
+"""Prometheus metrics of this process. Each web and worker process exposes its own `/metrics`;
+Prometheus sums them. Labels never carry personal data (no user ids, no text)."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+EVENTS_RECEIVED = Counter(
+    "tracuu_events_received_total", "Webhook deliveries by outcome.", ["result"]
+)  # accepted, duplicate, refused, ignored, unavailable
+EVENTS_PROCESSED = Counter("tracuu_events_processed_total", "Events handled and acknowledged by a worker.")
+EVENTS_FAILED = Counter("tracuu_events_failed_total", "Event handlings that raised; left pending for a retry.")
+EVENTS_DEAD = Counter("tracuu_events_dead_lettered_total", "Events given up after too many attempts.")
+EVENTS_RECLAIMED = Counter("tracuu_events_reclaimed_total", "Events taken over from a worker that did not finish them.")
+QUEUE_DEPTH = Gauge("tracuu_queue_depth", "Events in the intake streams (waiting or in progress).")
+QUEUE_PENDING = Gauge("tracuu_queue_pending", "Events delivered to a worker and not yet acknowledged.")
+SHARDS_OWNED = Gauge("tracuu_worker_shards", "Intake shards this worker reads.")
+HANDLER_SECONDS = Histogram(
+    "tracuu_handler_seconds", "Time to handle one event, replies sent, by handler.", ["handler"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)  # fmt: skip
+INTAKE_TO_DONE_SECONDS = Histogram(
+    "tracuu_event_latency_seconds", "From webhook acceptance to the last reply sent.",
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
+)  # fmt: skip
+OUTBOUND_SENT = Counter("tracuu_outbound_sent_total", "Messages the OA API accepted.")
+OUTBOUND_SKIPPED = Counter(
+    "tracuu_outbound_already_sent_total", "Replies not sent again because an earlier attempt had sent them."
+)
+OUTBOUND_ERRORS = Counter("tracuu_outbound_errors_total", "OA API errors by Zalo error code.", ["code"])
+RATE_LIMITED = Counter("tracuu_rate_limited_total", "Messages refused by a rate limit.", ["limit"])
