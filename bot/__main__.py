@@ -13,6 +13,7 @@ from aiohttp import web
 
 from bot.app import create_app
 from bot.appkeys import DOSSIERS, SETTINGS
+from bot.logs import setup_logging
 from bot.settings import Settings
 
 log = logging.getLogger("bot")
@@ -47,6 +48,10 @@ def serve(args: argparse.Namespace) -> None:
         settings.port = args.port
     if args.emulator:
         settings.zalo_emulator = True
+    if args.no_worker:
+        settings.run_worker = False
+    if not settings.redis_url and not settings.run_worker:
+        sys.exit("the embedded store lives in this process only: with no REDIS_URL, `serve` must run its worker")
     app = create_app(settings)
     if args.demo:
         app.cleanup_ctx.append(_demo_ctx(args.count))
@@ -54,6 +59,28 @@ def serve(args: argparse.Namespace) -> None:
     if settings.zalo_emulator:
         log.info("Zalo emulator on: chat page at %s/emulator/", settings.loopback_url)
     web.run_app(app, host=settings.host, port=settings.port, print=None, access_log=None)
+
+
+def work(args: argparse.Namespace) -> None:
+    settings = Settings()
+    if not settings.redis_url:
+        sys.exit("a separate worker shares the web processes' Redis: set REDIS_URL (or run `serve` alone)")
+    port = args.port or settings.worker_metrics_port
+    app = create_app(settings, role="worker")
+    log.info("worker: probes and /metrics on http://%s:%d", settings.host, port)
+    web.run_app(app, host=settings.host, port=port, print=None, access_log=None)
+
+
+def emulate(args: argparse.Namespace) -> None:
+    from bot.emulator import create_emulator_app
+
+    settings = Settings()
+    settings.port = args.port
+    if args.webhook:
+        settings.emulator_webhook_urls = args.webhook
+    log.info("Zalo emulator on http://%s:%d/emulator/, webhooks to %s", settings.host, args.port,
+             ", ".join(settings.webhook_urls))  # fmt: skip
+    web.run_app(create_emulator_app(settings), host=settings.host, port=args.port, print=None, access_log=None)
 
 
 async def _seed(args: argparse.Namespace) -> None:
@@ -135,7 +162,15 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--demo", action="store_true", help="load the fixed demo dossiers and generate more at start")
     p.add_argument("--count", type=int, default=500, help="generated demo dossiers with --demo (default 500)")
     p.add_argument("--emulator", action="store_true", help="run the Zalo emulator in-process (or ZALO_EMULATOR=true)")
+    p.add_argument("--no-worker", action="store_true", help="web only: workers run as `worker` (or RUN_WORKER=false)")
     p.set_defaults(run=serve)
+    p = commands.add_parser("worker", help="handle queued events (several may share one Redis)")
+    p.add_argument("--port", type=int, help="probes and /metrics (default WORKER_METRICS_PORT, 9101)")
+    p.set_defaults(run=work)
+    p = commands.add_parser("emulator", help="run the Zalo emulator as its own process")
+    p.add_argument("--port", type=int, default=8090)
+    p.add_argument("--webhook", help="bot webhook URLs, comma-separated (default EMULATOR_WEBHOOK_URLS)")
+    p.set_defaults(run=emulate)
     p = commands.add_parser("seed", help="store demo dossiers in the Redis of REDIS_URL")
     p.add_argument("--count", type=int, default=500)
     p.add_argument("--seed", type=int, default=2024)
@@ -158,7 +193,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--update", action="store_true", help="rewrite the files with the replies given now")
     p.set_defaults(run=_replay)
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    setup_logging()
     args.run(args)
 
 

@@ -11,8 +11,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import aiohttp
-
 from bot import metrics
 from bot.conv_keys import UserKey
 from bot.dispatcher import Context, Dispatcher
@@ -205,8 +203,10 @@ class Conversation:
         after `since_ms` (less a little clock skew); None when it does not or Zalo cannot say."""
         try:
             recent = await self.oa.recent_messages(user.user_id)
-        except (OAError, aiohttp.ClientError, TimeoutError) as exc:
-            log.warning("could not ask Zalo whether an interrupted send arrived (%s); sending it", exc)
+        except OAError as exc:
+            if exc.code in (RATE_LIMITED, SERVER_ERROR):
+                raise  # Zalo will be able to say in a moment: ask again then rather than risk a double
+            log.warning("Zalo cannot say whether an interrupted send arrived (error %s); sending it", exc.code)
             return None
         text = (item.get("message") or {}).get("text") or item.get("caption") or ""
         for entry in recent:

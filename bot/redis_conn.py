@@ -12,7 +12,10 @@ log = logging.getLogger(__name__)
 
 def connect(redis_url: str | None) -> Redis:
     if redis_url:
-        return Redis.from_url(redis_url, decode_responses=True, health_check_interval=30)
+        # Timeouts: a read on a connection a restarted server never answers must fail, not hang the
+        # worker (longer than the workers' 1 s XREADGROUP BLOCK).
+        return Redis.from_url(redis_url, decode_responses=True, health_check_interval=30, socket_timeout=10,
+                              socket_connect_timeout=2)  # fmt: skip
     import fakeredis
 
     log.warning(

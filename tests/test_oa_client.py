@@ -3,8 +3,6 @@ workers racing, invalid-token retry, rate-limit backoff, and the interaction win
 
 import asyncio
 
-import pytest
-
 from bot.appkeys import CONVERSATION, HTTP, REDIS, TRANSCRIPT
 from bot.conv_keys import ConversationKeys, UserKey
 from bot.settings import Settings

@@ -25,7 +25,7 @@ def setup_emulator(app: web.Application, settings: Settings) -> None:
             app[EMU_HTTP] = http
             schedule = [float(s) for s in settings.emulator_retry_schedule.split(",") if s.strip()]
             app[EMU_WEBHOOK] = WebhookSender(
-                http, f"{settings.loopback_url}/webhook/zalo", settings.zalo_app_id,
+                http, settings.webhook_urls, settings.zalo_app_id,
                 settings.zalo_oa_secret_key.get_secret_value(), schedule, app[EMU_STATE].deliveries,
             )  # fmt: skip
             yield
@@ -35,3 +35,16 @@ def setup_emulator(app: web.Application, settings: Settings) -> None:
     app.cleanup_ctx.append(lifecycle)
     for table in (oa_api.routes, users_api.routes, chat_page.routes):
         app.router.add_routes(table)
+
+
+def create_emulator_app(settings: Settings) -> web.Application:
+    """The emulator as its own process (`python -m bot emulator`), in front of several bot
+    processes: webhooks go to EMULATOR_WEBHOOK_URLS, the bot's OA API calls come here."""
+    app = web.Application(client_max_size=32 * 1024 * 1024)
+    setup_emulator(app, settings)
+
+    async def healthz(request: web.Request) -> web.Response:
+        return web.json_response({"status": "ok"})
+
+    app.router.add_get("/healthz", healthz)
+    return app

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 import secrets
 import time
@@ -38,11 +39,12 @@ async def access_token(request: web.Request) -> web.Response:
 
 def _fault(request: web.Request) -> web.Response | None:
     faults = request.app[EMU_STATE].faults
-    if faults.server_error_next > 0:
-        faults.server_error_next -= 1
+    now = time.time()
+    if faults.server_error_next > 0 or now < faults.server_error_until:
+        faults.server_error_next = max(0, faults.server_error_next - 1)
         return web.Response(status=502, text="Bad Gateway")
-    if faults.rate_limit_next > 0:
-        faults.rate_limit_next -= 1
+    if faults.rate_limit_next > 0 or now < faults.rate_limit_until:
+        faults.rate_limit_next = max(0, faults.rate_limit_next - 1)
         return _error(-32, "Request exceeds the rate limit")
     return None
 
@@ -91,6 +93,41 @@ def _echo_event(settings: Any, user_id: str, message: dict[str, Any], message_id
         "event_name": kind, "message": {"text": message.get("text", ""), "msg_id": message_id},
         "timestamp": str(int(time.time() * 1000)),
     }  # fmt: skip
+
+
+@routes.get("/v2.0/oa/conversation")
+async def conversation(request: web.Request) -> web.Response:
+    """The latest messages between the OA and one user, newest first, at most 10 per call: `src` 0
+    for the OA's messages, 1 for the user's, `time` in ms, `message` the text ("" for templates)."""
+    state = request.app[EMU_STATE]
+    if not state.token_valid(request.headers.get("access_token")):
+        return _error(-216, "Access token is invalid")
+    if fault := _fault(request):
+        return fault
+    try:
+        query = json.loads(request.query["data"])
+        user_id, offset, count = str(query["user_id"]), int(query.get("offset", 0)), int(query.get("count", 5))
+    except (KeyError, ValueError, TypeError):
+        return _error(-201, "Parameters are invalid")
+    if count > 10 or count < 1 or offset < 0:
+        return _error(-201, "count must be 1 to 10")
+    user = state.users.get(user_id)
+    if user is None:
+        return _error(-213, "User has not interacted with the OA")
+    rows = []
+    for entry in reversed(user.exchange):
+        if entry["direction"] == "oa":
+            message = entry["message"]
+            kind = "template" if "attachment" in message else "text"
+            rows.append({"src": 0, "time": entry["at_ms"], "type": kind,
+                         "message": message.get("text", ""), "message_id": entry["message_id"],
+                         "from_id": request.app[EMU_SETTINGS].zalo_oa_id, "to_id": user_id})  # fmt: skip
+        else:
+            event = entry["event"]
+            rows.append({"src": 1, "time": entry["at_ms"], "type": "text",
+                         "message": (event.get("message") or {}).get("text", ""),
+                         "message_id": (event.get("message") or {}).get("msg_id", ""), "from_id": user_id})  # fmt: skip
+    return web.json_response({"error": 0, "message": "Success", "data": rows[offset : offset + count]})
 
 
 @routes.post("/v2.0/oa/upload/image")

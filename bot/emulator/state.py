@@ -31,6 +31,8 @@ class EmulatedUser:
 class Faults:
     rate_limit_next: int = 0
     server_error_next: int = 0
+    rate_limit_until: float = 0.0  # epoch seconds: every call answers -32 until then
+    server_error_until: float = 0.0  # every call answers HTTP 502 until then
 
 
 class EmulatorState:

@@ -5,6 +5,7 @@ messages it sent in response, in the body shape the bot sent them."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import secrets
 import time
@@ -134,6 +135,20 @@ async def messages(request: web.Request) -> web.Response:
     return web.json_response({"messages": user.exchange if user else []})
 
 
+@routes.get("/emulator/users/{user_id}/replies")
+async def wait_for_replies(request: web.Request) -> web.Response:
+    """Long poll: the OA's messages to the user once there are at least `count` (or `timeout` s
+    passed). For load runs, which know how many replies each step should bring."""
+    state = request.app[EMU_STATE]
+    user = state.user(request.match_info["user_id"])
+    count, timeout = int(request.query.get("count", "1")), min(float(request.query.get("timeout", "10")), 120.0)
+    async with user.changed:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(user.changed.wait_for(lambda: user.oa_messages >= count), timeout)
+    out = [{"at_ms": e["at_ms"], "message": e["message"]} for e in user.exchange if e["direction"] == "oa"]
+    return web.json_response({"replies": out})
+
+
 @routes.get("/emulator/media/{media_id}")
 async def media(request: web.Request) -> web.Response:
     item = request.app[EMU_STATE].media.get(request.match_info["media_id"])
@@ -150,13 +165,18 @@ async def menu(request: web.Request) -> web.Response:
 
 @routes.post("/emulator/control")
 async def control(request: web.Request) -> web.Response:
-    """Fault switches: expire_tokens, rate_limit_next, server_error_next, age_user {user_id, days}."""
+    """Fault switches: expire_tokens, rate_limit_next / server_error_next (the next N calls),
+    rate_limit_seconds / server_error_seconds (every call for a while), age_user {user_id, days}."""
     state = request.app[EMU_STATE]
     body = await request.json()
     if body.get("expire_tokens"):
         state.expire_tokens()
     state.faults.rate_limit_next = int(body.get("rate_limit_next", state.faults.rate_limit_next))
     state.faults.server_error_next = int(body.get("server_error_next", state.faults.server_error_next))
+    if "rate_limit_seconds" in body:
+        state.faults.rate_limit_until = time.time() + float(body["rate_limit_seconds"])
+    if "server_error_seconds" in body:
+        state.faults.server_error_until = time.time() + float(body["server_error_seconds"])
     if age := body.get("age_user"):
         user = state.user(str(age["user_id"]))
         user.last_interaction = time.time() - float(age["days"]) * 24 * 3600

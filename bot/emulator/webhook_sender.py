@@ -18,10 +18,11 @@ PATIENCE_SECONDS = 2.0
 
 
 class WebhookSender:
-    def __init__(self, http: aiohttp.ClientSession, url: str, app_id: str, oa_secret_key: str,
+    def __init__(self, http: aiohttp.ClientSession, urls: list[str], app_id: str, oa_secret_key: str,
                  retry_schedule: list[float], deliveries: list[dict[str, Any]]) -> None:  # fmt: skip
         self.http = http
-        self.url = url
+        self.urls = urls  # several: attempts go round robin, as through a load balancer
+        self.turn = 0
         self.app_id = app_id
         self.oa_secret_key = oa_secret_key
         self.retry_schedule = retry_schedule
@@ -38,17 +39,23 @@ class WebhookSender:
             mac = "mac=" + hashlib.sha256(b"forged" + raw).hexdigest()
         headers = {"Content-Type": "application/json", "X-ZEvent-Signature": mac,
                    "X-ZEvent-Server": "OA OpenAPI", "User-Agent": "ZaloWebhook"}  # fmt: skip
-        record: dict[str, Any] = {"event_name": event.get("event_name"), "attempts": [], "delivered": False}
+        record: dict[str, Any] = {"event_name": event.get("event_name"), "attempts": [], "delivered": False,
+                                  "msg_id": (event.get("message") or {}).get("msg_id")}  # fmt: skip
         self.deliveries.append(record)
+        extra = None
         if duplicate:
-            # Zalo sometimes sends the same event twice at once: the bot must answer it once.
-            await asyncio.gather(self._attempt(raw, headers, record), self._attempt(raw, headers, record))
-            return True
-        for delay in [0.0, *self.retry_schedule]:
-            await asyncio.sleep(delay)
-            if await self._attempt(raw, headers, record):
-                record["delivered"] = True
-                return True
+            # Zalo sometimes sends the same event twice at once: the bot must answer it once. The
+            # extra copy comes on top of the usual delivery with its retries, not instead of it.
+            extra = asyncio.ensure_future(self._attempt(raw, headers, record))
+        try:
+            for delay in [0.0, *self.retry_schedule]:
+                await asyncio.sleep(delay)
+                if await self._attempt(raw, headers, record):
+                    record["delivered"] = True
+                    return True
+        finally:
+            if extra is not None:
+                await extra
         log.warning(
             "emulator gave up delivering %s after %d attempts", event.get("event_name"), len(record["attempts"])
         )
@@ -56,8 +63,10 @@ class WebhookSender:
 
     async def _attempt(self, raw: bytes, headers: dict[str, str], record: dict[str, Any]) -> bool:
         started = time.monotonic()
+        url = self.urls[self.turn % len(self.urls)]
+        self.turn += 1
         try:
-            async with self.http.post(self.url, data=raw, headers=headers,
+            async with self.http.post(url, data=raw, headers=headers,
                                       timeout=aiohttp.ClientTimeout(total=PATIENCE_SECONDS)) as response:  # fmt: skip
                 status = response.status
         except (TimeoutError, aiohttp.ClientError) as exc:

@@ -1,4 +1,4 @@
-"""Accepting events: dedupe and append to the user's shard stream in one transaction, so a mark
+"""Accepting events: mark and append to the user's shard stream in one transaction, so a mark
 without the event (or the reverse) cannot happen; the webhook answers 200 only after this."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from redis.asyncio import Redis
-from redis.exceptions import ResponseError, WatchError
+from redis.exceptions import ResponseError
 
 from bot.conv_keys import UserKey
 from bot.intake.keys import GROUP, IntakeKeys
@@ -25,29 +25,22 @@ class EventQueue:
         self.listeners: list[Callable[[int], None]] = []
 
     async def accept(self, user: UserKey, dedupe_id: str, event: dict[str, Any]) -> bool:
-        """Queue the event unless it was seen before; True when it is new."""
+        """Queue the event; True when it was not seen before. One round trip: the dedupe mark and
+        the append go in one transaction, so neither can exist without the other. A redelivery is
+        appended too (deciding first would take a second round trip) and is answered "duplicate";
+        the worker finds its turn already stored under the same key and repeats nothing."""
         shard = self.keys.shard_of(user)
-        seen_key, stream = self.keys.seen(shard, dedupe_id), self.keys.stream(shard)
         fields = {
             "oa": user.oa_id, "user": user.user_id, "key": dedupe_id,
             "event": json.dumps(event, ensure_ascii=False, separators=(",", ":")),
         }  # fmt: skip
         async with self.redis.pipeline(transaction=True) as pipe:
-            while True:
-                try:
-                    await pipe.watch(seen_key)
-                    if await pipe.exists(seen_key):
-                        return False
-                    pipe.multi()
-                    pipe.set(seen_key, 1, ex=DEDUPE_TTL_SECONDS)
-                    pipe.xadd(stream, fields)
-                    await pipe.execute()
-                    break
-                except WatchError:
-                    continue  # a concurrent delivery of the same event: look again
+            pipe.set(self.keys.seen(shard, dedupe_id), 1, nx=True, ex=DEDUPE_TTL_SECONDS)
+            pipe.xadd(self.keys.stream(shard), fields)
+            first, _ = await pipe.execute()
         for wake in self.listeners:
             wake(shard)
-        return True
+        return bool(first)
 
     async def ensure_groups(self) -> None:
         for shard in range(self.keys.shards):

@@ -45,7 +45,8 @@ Entry = tuple[int, str, dict[str, str]]  # (shard, entry id, fields)
 class Worker:
     def __init__(self, redis: Redis, keys: IntakeKeys, handle: Handle, *, queue: EventQueue | None = None,
                  lease_ms: int = 10_000, max_in_flight: int = 256, batch: int = 64, block_ms: int = 1000,
-                 reclaim_idle_ms: int = 60_000, max_attempts: int = 5) -> None:  # fmt: skip
+                 reclaim_idle_ms: int = 30_000, max_attempts: int = 5,
+                 retry_seconds: float = 30.0) -> None:  # fmt: skip
         self.redis = redis
         self.keys = keys
         self.handle = handle
@@ -56,6 +57,7 @@ class Worker:
         self.block_ms = block_ms
         self.reclaim_idle_ms = reclaim_idle_ms
         self.max_attempts = max_attempts
+        self.retry_seconds = retry_seconds
         self.readers: dict[int, asyncio.Task] = {}
         self.chains: dict[tuple[str, str], deque[Entry]] = {}
         self.chain_tasks: set[asyncio.Task] = set()
@@ -242,21 +244,34 @@ class Worker:
     async def _process(self, shard: int, entry_id: str, fields: dict[str, str]) -> None:
         token = event_id_var.set(fields.get("key", entry_id))
         try:
-            try:
-                await self.handle(json.loads(fields["event"]), fields["key"])
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                # Left pending: reclaimed and tried again later, dead-lettered after max_attempts.
-                metrics.EVENTS_FAILED.inc()
-                log.exception("handling an event failed; it stays queued for another attempt")
-                return
-            await self._ack(shard, entry_id)
-            metrics.EVENTS_PROCESSED.inc()
+            if await self._handle_with_retries(shard, fields):
+                await self._ack(shard, entry_id)
+                metrics.EVENTS_PROCESSED.inc()
         finally:
             self.in_flight.pop(entry_id, None)
             self.slots.release()
             event_id_var.reset(token)
+
+    async def _handle_with_retries(self, shard: int, fields: dict[str, str]) -> bool:
+        """Handle the event, trying again in place while the failure looks passing (Redis or Zalo
+        away for a moment: handler bugs never get here, the conversation answers those itself).
+        In place keeps the citizen's order: their later events wait in the chain. False leaves the
+        event pending, to be reclaimed later and dead-lettered after max_attempts."""
+        delay, deadline = 0.2, time.monotonic() + self.retry_seconds
+        while True:
+            try:
+                await self.handle(json.loads(fields["event"]), fields["key"])
+                return True
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                metrics.EVENTS_FAILED.inc()
+                if time.monotonic() + delay > deadline or shard not in self.readers:
+                    log.exception("handling an event failed; it stays queued for another attempt")
+                    return False
+                log.warning("handling an event failed (%s); trying again in %.1f s", type(exc).__name__, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
 
     async def _ack(self, shard: int, entry_id: str) -> None:
         """Acknowledge and drop the entry. If Redis is away, the entry stays pending and is handled

@@ -87,10 +87,16 @@ def parse_event(body: Any) -> InboundEvent:
         raise MalformedEvent(f"{name} names no user or no OA")
     timestamp = _str(body.get("timestamp")) or ""
     attachments = []
-    for item in message.get("attachments") or []:
+    items = message.get("attachments") or []
+    if not isinstance(items, list):
+        raise MalformedEvent("message.attachments must be a list")
+    for item in items:
         if isinstance(item, dict):
             payload = item.get("payload") if isinstance(item.get("payload"), dict) else {}
-            attachments.append(Attachment(type=item.get("type"), **{k: v for k, v in payload.items() if k != "type"}))
+            fields = {"type": item.get("type"), **{k: v for k, v in payload.items() if k != "type"}}
+            if any(not isinstance(fields.get(k), (str, type(None))) for k in ("type", "url", "thumbnail")):
+                raise MalformedEvent("an attachment's type, url and thumbnail must be strings")
+            attachments.append(Attachment(**fields))
     text = message.get("text")
     info = body.get("info") if isinstance(body.get("info"), dict) else None
     return InboundEvent(

@@ -1,0 +1,384 @@
+"""Load and fault run through the emulator's signed webhook deliveries, on a whole deployment on
+loopback (bench.cluster: own Redis with AOF, emulator, N web + M worker processes).
+
+Phases, all in one run:
+1. Webhook capacity: C concurrent senders post signed events straight at (a) a bare aiohttp
+   handler that only answers 200 and (b) our web processes; events/s and ack latency, and their
+   ratio, which says how close to the bare limit intake is.
+2. Reference: one citizen per journey, no faults: the replies each journey must bring.
+3. Load: U citizens on mixed journeys (follow, menu, code lookup, search, QR photo), some
+   deliveries duplicated by the emulator, while the faults fire: one worker SIGKILLed, Redis
+   SIGKILLed and restarted, the OA API answering 5xx and then -32 for a while.
+4. Check: each citizen's replies against the reference: lost and duplicated replies (must be 0),
+   end-to-end latency (message sent -> its last reply), webhook ack latency as Zalo saw it.
+
+    PYTHONPATH=. .venv/bin/python -m bench.load                 # 2 web, 2 workers, 300 citizens
+    PYTHONPATH=. .venv/bin/python -m bench.load --quick         # what the test runs
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import json
+import random
+import statistics
+import subprocess
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from bench.cluster import ROOT, Cluster, free_port, wait_http
+
+CODE = "000.25.23.H34-261102-0001"
+QR_PHOTO = ROOT / "fixtures" / "conversations" / "receipt-qr.png"
+JOURNEYS: dict[str, list[tuple[str, str | None]]] = {
+    "lookup": [("follow", None), ("text", "#tracuuhoso"), ("text", CODE)],
+    "search": [("text", "cap lai cccd"), ("text", "gplx"), ("text", "lam so do")],
+    "menu": [("follow", None), ("text", "#huongdan"), ("text", "#hotro")],
+    "photo": [("text", "#tracuuhoso"), ("image", None)],
+}
+WEIGHTS = {"lookup": 3, "search": 3, "menu": 2, "photo": 1}
+APP_ID, OA_ID, OA_SECRET = "1234567890123456789", "3886132808798806450", "TEST_OA_SECRET_KEY"
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def canonical(message: dict[str, Any]) -> str:
+    """A reply as compared across citizens: the uploaded image's id differs per upload."""
+    text = json.dumps(message, ensure_ascii=False, sort_keys=True)
+    payload = (message.get("attachment") or {}).get("payload") or {}
+    for element in payload.get("elements") or []:
+        if "attachment_id" in element:
+            text = text.replace(element["attachment_id"], "<attachment>")
+    return text
+
+
+# -- phase 1: webhook capacity -------------------------------------------------------------------
+
+BARE_APP = """
+import sys
+from aiohttp import web
+async def ok(request):
+    await request.read()
+    return web.json_response({"status": "accepted"})
+app = web.Application()
+app.router.add_post("/webhook/zalo", ok)
+app.router.add_get("/healthz", ok)
+web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), print=None, access_log=None)
+"""
+
+
+def signed_event(user: str, n: int) -> tuple[bytes, dict[str, str]]:
+    event = {"app_id": APP_ID, "sender": {"id": user}, "recipient": {"id": OA_ID}, "event_name": "user_send_text",
+             "message": {"text": "#hotro", "msg_id": f"cap-{user}-{n}"},
+             "timestamp": str(int(time.time() * 1000))}  # fmt: skip
+    raw = json.dumps(event, separators=(",", ":")).encode()
+    mac = hashlib.sha256(APP_ID.encode() + raw + event["timestamp"].encode() + OA_SECRET.encode()).hexdigest()
+    return raw, {"Content-Type": "application/json", "X-ZEvent-Signature": f"mac={mac}"}
+
+
+async def blast(urls: list[str], senders: int, per_sender: int, tag: str) -> dict[str, float]:
+    latencies: list[float] = []
+    statuses: Counter[int] = Counter()
+    connector = aiohttp.TCPConnector(limit=senders)
+    async with aiohttp.ClientSession(connector=connector) as http:
+
+        async def sender(s: int) -> None:
+            for n in range(per_sender):
+                raw, headers = signed_event(f"{tag}-{s}", n)
+                started = time.perf_counter()
+                async with http.post(urls[(s + n) % len(urls)], data=raw, headers=headers) as response:
+                    await response.read()
+                    statuses[response.status] += 1
+                latencies.append(time.perf_counter() - started)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(sender(s) for s in range(senders)))
+        elapsed = time.perf_counter() - started
+    return {"events_per_s": len(latencies) / elapsed, "p50_ms": pct(latencies, 0.5) * 1000,
+            "p95_ms": pct(latencies, 0.95) * 1000, "p99_ms": pct(latencies, 0.99) * 1000,
+            "non_200": sum(v for k, v in statuses.items() if k != 200)}  # fmt: skip
+
+
+# -- phases 2-4: citizens -------------------------------------------------------------------------
+
+
+@dataclass
+class Citizen:
+    user_id: str
+    journey: str
+    latencies: list[float] = field(default_factory=list)
+    timed_out: int = 0
+
+
+@dataclass
+class Progress:
+    steps_done: int = 0
+    steps_total: int = 0
+    faults: list[str] = field(default_factory=list)
+
+
+async def act(http: aiohttp.ClientSession, emulator: str, user: str, action: str, arg: str | None,
+              duplicate: bool) -> None:  # fmt: skip
+    params = {"wait": "0"} | ({"duplicate": "1"} if duplicate else {})
+    url = f"{emulator}/emulator/users/{user}/{action}"
+    if action == "image":
+        data = QR_PHOTO.read_bytes()
+        async with http.post(url, data=data, params=params, headers={"Content-Type": "image/png"}) as r:
+            r.raise_for_status()
+    else:
+        async with http.post(url, json={"text": arg} if arg else None, params=params) as r:
+            r.raise_for_status()
+
+
+async def replies(http: aiohttp.ClientSession, emulator: str, user: str, count: int, timeout: float) -> list[dict]:
+    url = f"{emulator}/emulator/users/{user}/replies"
+    async with http.get(url, params={"count": str(count), "timeout": str(timeout)},
+                        timeout=aiohttp.ClientTimeout(total=timeout + 10)) as r:  # fmt: skip
+        return [e["message"] for e in (await r.json())["replies"]]
+
+
+async def reference(http: aiohttp.ClientSession, emulator: str, tag: str) -> dict[str, list[list[str]]]:
+    """Per journey, per step: the replies (canonical) a citizen gets, measured on one quiet citizen.
+    A step is complete when no further reply came for 1.5 s."""
+    out: dict[str, list[list[str]]] = {}
+    for name, steps in JOURNEYS.items():
+        user, seen, per_step = f"ref-{tag}-{name}", 0, []
+        for action, arg in steps:
+            await act(http, emulator, user, action, arg, duplicate=False)
+            got = await replies(http, emulator, user, seen + 1, 30)
+            while True:
+                more = await replies(http, emulator, user, len(got) + 1, 1.5)
+                if len(more) == len(got):
+                    break
+                got = more
+            per_step.append([canonical(m) for m in got[seen:]])
+            seen = len(got)
+        out[name] = per_step
+    return out
+
+
+async def run_citizen(http: aiohttp.ClientSession, emulator: str, citizen: Citizen, expected: list[list[str]],
+                      rng: random.Random, progress: Progress, dup_rate: float) -> None:  # fmt: skip
+    total = 0
+    for (action, arg), step in zip(JOURNEYS[citizen.journey], expected, strict=True):
+        total += len(step)
+        started = time.perf_counter()
+        await act(http, emulator, citizen.user_id, action, arg, duplicate=rng.random() < dup_rate)
+        got = await replies(http, emulator, citizen.user_id, total, 60)
+        if len(got) >= total:
+            citizen.latencies.append(time.perf_counter() - started)
+        else:
+            citizen.timed_out += 1
+        progress.steps_done += 1
+        await asyncio.sleep(rng.uniform(0.2, 1.0))  # a person reads before tapping again
+
+
+async def faults(cluster: Cluster, http: aiohttp.ClientSession, progress: Progress, plan: list[str]) -> None:
+    async def when(fraction: float) -> None:
+        while progress.steps_done < fraction * progress.steps_total:  # noqa: ASYNC110 - a counter, not an event
+            await asyncio.sleep(0.05)
+
+    async def control(**body: Any) -> None:
+        async with http.post(f"{cluster.emulator}/emulator/control", json=body) as r:
+            r.raise_for_status()
+
+    if "kill-worker" in plan:
+        await when(0.2)
+        await asyncio.to_thread(cluster.kill_worker, 0)
+        progress.faults.append(f"worker0 SIGKILLed at step {progress.steps_done}/{progress.steps_total}")
+    if "restart-redis" in plan:
+        await when(0.45)
+        await asyncio.to_thread(cluster.kill_redis)
+        progress.faults.append(f"Redis SIGKILLed at step {progress.steps_done}/{progress.steps_total}")
+        await asyncio.sleep(1.0)
+        await asyncio.to_thread(cluster.start_redis)
+        progress.faults.append("Redis restarted after 1 s (AOF)")
+    if "oa-errors" in plan:
+        await when(0.65)
+        await control(server_error_seconds=1.5)
+        progress.faults.append(f"OA API HTTP 502 for 1.5 s at step {progress.steps_done}")
+        await when(0.8)
+        await control(rate_limit_seconds=1.5)
+        progress.faults.append(f"OA API -32 for 1.5 s at step {progress.steps_done}")
+
+
+async def scrape(http: aiohttp.ClientSession, url: str) -> dict[str, float]:
+    try:
+        async with http.get(url) as r:
+            text = await r.text()
+    except aiohttp.ClientError:
+        return {}
+    out: dict[str, float] = {}
+    for line in text.splitlines():
+        if line.startswith("tracuu_") and not line.startswith("tracuu_handler") and "_bucket" not in line:
+            name, _, value = line.rpartition(" ")
+            out[name] = float(value)
+    return out
+
+
+async def main(args: argparse.Namespace) -> dict[str, Any]:
+    rng = random.Random(args.seed)
+    cluster = Cluster(webs=args.webs, workers=args.workers)
+    bare_port = free_port()
+    bare = subprocess.Popen([sys.executable, "-c", BARE_APP, str(bare_port)])
+    report: dict[str, Any] = {"webs": args.webs, "workers": args.workers, "citizens": args.citizens}
+    try:
+        await asyncio.to_thread(cluster.start)
+        await asyncio.to_thread(wait_http, f"http://127.0.0.1:{bare_port}/healthz")
+        ours = [f"http://127.0.0.1:{p}/webhook/zalo" for p in cluster.web_ports]
+        # Phase 1, interleaved so that both see the same machine: bare, ours, bare, ours.
+        rounds: dict[str, list[dict[str, float]]] = {"bare": [], "ours": []}
+        for r in range(2):
+            rounds["bare"].append(await blast([f"http://127.0.0.1:{bare_port}/webhook/zalo"], args.senders,
+                                              args.per_sender, f"bare{r}"))  # fmt: skip
+            rounds["ours"].append(await blast(ours, args.senders, args.per_sender, f"cap{r}"))
+        capacity = {k: {m: statistics.median(x[m] for x in v) for m in v[0]} for k, v in rounds.items()}
+        capacity["ratio"] = {
+            "events_per_s": capacity["ours"]["events_per_s"] / capacity["bare"]["events_per_s"],
+            "p99_ms": capacity["ours"]["p99_ms"] / capacity["bare"]["p99_ms"],
+        }
+        report["capacity"] = capacity
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
+            # The capacity events are real events for the workers: let them drain first.
+            await drain(http, cluster)
+            expected = await reference(http, cluster.emulator, "a")
+            check = await reference(http, cluster.emulator, "b")
+            if check != expected:
+                raise RuntimeError("two quiet citizens on the same journey got different replies: not comparable")
+            names = [n for n, w in WEIGHTS.items() for _ in range(w)]
+            citizens = [Citizen(f"9{i:08d}", rng.choice(names)) for i in range(args.citizens)]
+            progress = Progress(steps_total=sum(len(JOURNEYS[c.journey]) for c in citizens))
+            plan = [] if args.no_faults else ["kill-worker", "restart-redis", "oa-errors"]
+            started = time.perf_counter()
+
+            async def staggered(c: Citizen, delay: float) -> None:
+                await asyncio.sleep(delay)
+                await run_citizen(http, cluster.emulator, c, expected[c.journey], random.Random(c.user_id),
+                                  progress, args.duplicates)  # fmt: skip
+
+            fault_task = asyncio.create_task(faults(cluster, http, progress, plan))
+            await asyncio.gather(*(staggered(c, rng.uniform(0, args.ramp)) for c in citizens))
+            load_seconds = time.perf_counter() - started
+            await fault_task
+            await asyncio.sleep(2)  # a late duplicate would arrive now
+            lost = duplicated = out_of_order = 0
+            unhappy: list[dict[str, Any]] = []
+            for c in citizens:
+                want = [m for step in expected[c.journey] for m in step]
+                got = [canonical(m) for m in await replies(http, cluster.emulator, c.user_id, 0, 0)]
+                missing, extra = Counter(want) - Counter(got), Counter(got) - Counter(want)
+                lost += sum(missing.values())
+                duplicated += sum(extra.values())
+                out_of_order += got != want and not missing and not extra
+                if missing or extra:
+                    unhappy.append(await diagnose(http, cluster, c, missing, extra))
+            latencies = [x for c in citizens for x in c.latencies]
+            async with http.get(f"{cluster.emulator}/emulator/state") as r:
+                deliveries = (await r.json())["deliveries"]
+            acks = [a["seconds"] for d in deliveries for a in d["attempts"] if a.get("status") == 200]
+            redelivered = sum(1 for d in deliveries if len(d["attempts"]) > 1)
+            report["load"] = {
+                "steps": progress.steps_total, "seconds": round(load_seconds, 1),
+                "steps_per_s": round(progress.steps_total / load_seconds, 1),
+                "replies_expected": sum(len(m) for c in citizens for m in expected[c.journey]),
+                "lost": lost, "duplicated": duplicated, "out_of_order_citizens": out_of_order,
+                "timed_out_steps": sum(c.timed_out for c in citizens),
+                "e2e_p50_ms": round(pct(latencies, 0.5) * 1000), "e2e_p95_ms": round(pct(latencies, 0.95) * 1000),
+                "e2e_p99_ms": round(pct(latencies, 0.99) * 1000),
+                "ack_p50_ms": round(pct(acks, 0.5) * 1000, 1), "ack_p95_ms": round(pct(acks, 0.95) * 1000, 1),
+                "ack_p99_ms": round(pct(acks, 0.99) * 1000, 1), "webhook_deliveries": len(deliveries),
+                "redelivered_events": redelivered, "faults": progress.faults,
+            }  # fmt: skip
+            if unhappy:
+                report["unhappy_citizens"] = unhappy[:10]
+            web = await scrape(http, f"http://127.0.0.1:{cluster.web_ports[0]}/metrics")
+            workers = [await scrape(http, f"http://127.0.0.1:{p}/metrics") for p in cluster.worker_ports]
+            report["metrics"] = {
+                "web0_received": {k: v for k, v in web.items() if k.startswith("tracuu_events_received_total")},
+                "surviving_workers_reclaimed": sum(w.get("tracuu_events_reclaimed_total", 0) for w in workers),
+                "surviving_workers_already_sent": sum(w.get("tracuu_outbound_already_sent_total", 0) for w in workers),
+            }  # fmt: skip
+    finally:
+        bare.terminate()
+        bare.wait()
+        cluster.stop(keep_logs=args.keep_logs)
+        if args.keep_logs:
+            report["logs"] = str(cluster.folder)
+    return report
+
+
+async def diagnose(http: aiohttp.ClientSession, cluster: Cluster, citizen: Citizen, missing: Counter[str],
+                   extra: Counter[str]) -> dict[str, Any]:  # fmt: skip
+    """What an operator needs to find a lost or doubled reply in the logs: the citizen's events
+    (their ids are what log lines carry) and how their deliveries went."""
+    async with http.get(f"{cluster.emulator}/emulator/users/{citizen.user_id}/messages") as r:
+        exchange = (await r.json())["messages"]
+    ids = [(e["event"].get("message") or {}).get("msg_id") for e in exchange if e["direction"] == "user"]
+    async with http.get(f"{cluster.emulator}/emulator/state") as r:
+        deliveries = [d for d in (await r.json())["deliveries"] if d.get("msg_id") in ids]
+    return {
+        "user": citizen.user_id,
+        "journey": citizen.journey,
+        "missing": [m[:100] for m in missing],
+        "extra": [m[:100] for m in extra],
+        "events": ids,
+        "deliveries": deliveries,
+    }
+
+
+async def drain(http: aiohttp.ClientSession, cluster: Cluster, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    url = f"http://127.0.0.1:{cluster.web_ports[0]}/metrics"
+    while time.monotonic() < deadline:
+        metrics = await scrape(http, url)
+        if metrics.get("tracuu_queue_depth", 1) == 0:
+            return
+        await asyncio.sleep(0.2)
+    raise RuntimeError("the queue did not drain")
+
+
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--webs", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--citizens", type=int, default=300)
+    parser.add_argument("--ramp", type=float, default=20.0, help="citizens start over this many seconds")
+    parser.add_argument("--duplicates", type=float, default=0.1, help="share of deliveries Zalo sends twice")
+    parser.add_argument("--senders", type=int, default=32, help="concurrent senders in the capacity phase")
+    parser.add_argument("--per-sender", type=int, default=60)
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--no-faults", action="store_true")
+    parser.add_argument("--keep-logs", action="store_true")
+    parser.add_argument("--quick", action="store_true", help="small and short: what the test suite runs")
+    parser.add_argument("--json", type=Path, help="also write the report here")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.citizens, args.ramp, args.senders, args.per_sender = 24, 4.0, 8, 15
+    return args
+
+
+def cli(argv: list[str] | None = None) -> dict[str, Any]:
+    args = parse(argv)
+    report = asyncio.run(main(args))
+    print(json.dumps(report, indent=2, ensure_ascii=False))
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2, ensure_ascii=False))
+    return report
+
+
+if __name__ == "__main__":
+    result = cli()
+    sys.exit(0 if result["load"]["lost"] == 0 and result["load"]["duplicated"] == 0 else 1)

