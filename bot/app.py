@@ -123,7 +123,7 @@ async def _chatbot_ctx(app: web.Application) -> AsyncIterator[None]:
         app[CONVERSATION] = Conversation(
             build_dispatcher(), deps, ConversationState(redis, keys, settings.conversation_ttl_seconds),
             app[TRANSCRIPT], OAClient(app[HTTP], tokens, settings.oa_api_base, guard=guard), app[CLOCK],
-            app[SANDBOX], Outbox(redis, keys), lambda user: RedisLock(redis, keys.lock(user), ttl_ms=60_000),
+            app[SANDBOX], Outbox(redis, keys), lambda user: RedisLock(redis, keys.lock(user), ttl_ms=6_000),
             messages_per_minute=settings.messages_per_minute,
         )  # fmt: skip
         yield

@@ -4,9 +4,10 @@ in the transcript. Runs under the user's lock, called by a worker (see `bot.inta
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -81,37 +82,36 @@ class Conversation:
         event = parse_event(raw)
         user = UserKey(event.oa_id, event.user_id)
         key = event_key or event.dedupe_id
-        lock = self.lock_for(user)
-        if not await lock.acquire(wait=lock.ttl_ms / 1000):
-            raise UserBusy("the citizen's lock is held elsewhere")
         started = time.monotonic()
-        try:
+        async with self._citizen(user):
             turn = await self.outbox.load(user, key) or await self._run_turn(user, key, event)
             if not turn.inbound_recorded:
                 await self.transcript.record(user, "in", event.event_name, text=event.text, handler=turn.handler,
                                              body=turn.inbound)  # fmt: skip
                 await self.outbox.mark(user, key, "in_recorded", "1")
             await self._deliver(user, key, turn)
-        finally:
-            await lock.release()
         metrics.HANDLER_SECONDS.labels(turn.handler or "none").observe(time.monotonic() - started)
 
     async def push(self, user: UserKey, replies: list[Reply], handler: str, key: str) -> TurnOutbox:
         """Messages the bot starts (a notice), not a reply to an event: sent at most once per `key`,
         under the citizen's lock so that they never interleave with a turn's replies. The returned
         outbox says what was delivered (`sent:i` marks)."""
-        lock = self.lock_for(user)
-        if not await lock.acquire(wait=lock.ttl_ms / 1000):
-            raise UserBusy("the citizen's lock is held elsewhere")
-        try:
+        async with self._citizen(user):
             turn = await self.outbox.load(user, key) or await self.outbox.commit(
                 user, key, TurnOutbox(to_items(replies), handler, {"pushed": True}, {"in_recorded": "-"}),
                 lambda pipe: None,
             )  # fmt: skip
             await self._deliver(user, key, turn)
             return turn
-        finally:
-            await lock.release()
+
+    @contextlib.asynccontextmanager
+    async def _citizen(self, user: UserKey) -> AsyncIterator[None]:
+        """The citizen's lock for one turn or notice; a dead holder's lock frees itself in seconds."""
+        lock = self.lock_for(user)
+        async with lock.held(wait=3 * lock.ttl_ms / 1000) as taken:
+            if not taken:
+                raise UserBusy("the citizen's lock is held elsewhere")
+            yield
 
     async def _run_turn(self, user: UserKey, key: str, event: InboundEvent) -> TurnOutbox:
         state, data = await self.state.load(user)

@@ -7,7 +7,7 @@ import secrets
 from collections.abc import Callable
 from datetime import datetime
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictInt, StrictStr
 from redis.asyncio import Redis
 
 from lookup.calendar import VN_TZ, WorkingCalendar
@@ -54,7 +54,7 @@ class ReceiveRequest(BaseModel):
 
 
 class TransitionRequest(BaseModel):
-    status: int | str = Field(description="National status number (1-10), enum name or Vietnamese label.")
+    status: StrictInt | StrictStr = Field(description="National status number (1-10), enum name or Vietnamese label.")
     step: str | None = Field(None, max_length=200, description="Step name; defaults to the status label.")
     unit: str | None = Field(None, max_length=200)
     officer: str | None = Field(None, max_length=120)
@@ -198,7 +198,10 @@ class DossierService:
         return dossier
 
     async def transition(self, code_text: str, request: TransitionRequest) -> Dossier:
-        target = parse_status(request.status)
+        try:
+            target = parse_status(request.status)
+        except ValueError as exc:
+            raise InvalidRequest(str(exc)) from None
         now = self.clock()
         return await self.store.update(
             normalize_code(code_text),

@@ -90,8 +90,11 @@ def check_transition(current: DossierStatus, target: DossierStatus) -> None:
 
 def parse_status(value: int | str) -> DossierStatus:
     """Accept the national number, the enum name, or the Vietnamese label."""
-    if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
-        return DossierStatus(int(value))
+    if isinstance(value, int) or (isinstance(value, str) and value.isascii() and value.isdigit()):
+        try:
+            return DossierStatus(int(value))
+        except ValueError:
+            raise ValueError(f"unknown dossier status {value!r}: the national numbers are 1 to 10") from None
     for status in DossierStatus:
         if value in (status.name, status.label):
             return status

@@ -92,7 +92,8 @@ class Worker:
         workers = self.keys.workers()
         async with self.redis.pipeline(transaction=False) as pipe:
             pipe.zadd(workers, {self.worker_id: now})
-            pipe.zremrangebyscore(workers, 0, now - 3 * self.lease_ms / 1000)
+            # Silent for a lease's length = gone: its leases have expired by then too.
+            pipe.zremrangebyscore(workers, 0, now - self.lease_ms / 1000)
             pipe.zcard(workers)
             _, _, alive = await pipe.execute()
         share = math.ceil(self.keys.shards / max(1, int(alive)))
@@ -110,7 +111,12 @@ class Worker:
                 if shard not in self.readers and await self.leases.take(self.keys.lease(shard)):
                     self._start_reader(shard)
         while len(self.readers) > share:
-            await self._give_back(self._least_busy_shard())
+            # In the background: waiting for the shard's chains must not delay renewing the others.
+            shard = self._least_busy_shard()
+            self._stop_reader(shard)
+            task = asyncio.create_task(self._give_back(shard))
+            self.chain_tasks.add(task)
+            task.add_done_callback(self.chain_tasks.discard)
         metrics.SHARDS_OWNED.set(len(self.readers))
 
     def _least_busy_shard(self) -> int:
@@ -129,8 +135,7 @@ class Worker:
             task.cancel()
 
     async def _give_back(self, shard: int) -> None:
-        """Stop reading, let the shard's events in progress finish, then free the lease."""
-        self._stop_reader(shard)
+        """Once the shard's events in progress are finished, free its lease (reading has stopped)."""
         deadline = time.monotonic() + self.lease_ms / 1000
         # Polling a dict the chains update: an Event per shard would cost more than it saves here.
         while shard in self.in_flight.values() and time.monotonic() < deadline:  # noqa: ASYNC110
