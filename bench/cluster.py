@@ -85,8 +85,8 @@ class Cluster:
         return env
 
     def _spawn(self, name: str, argv: list[str]) -> subprocess.Popen:
-        log = (self.folder / f"{name}.log").open("ab")
-        proc = subprocess.Popen(argv, cwd=ROOT, env=self.env(), stdout=log, stderr=subprocess.STDOUT)
+        with (self.folder / f"{name}.log").open("ab") as log:  # the child keeps its own descriptor
+            proc = subprocess.Popen(argv, cwd=ROOT, env=self.env(), stdout=log, stderr=subprocess.STDOUT)
         self.procs[name] = proc
         return proc
 

@@ -16,7 +16,9 @@ from bot.appkeys import (
     CLOCK,
     CONVERSATION,
     DOSSIERS,
+    HANDOFFS,
     HTTP,
+    NOTIFIER,
     PAYMENTS,
     PROVINCE,
     QUEUE,
@@ -28,10 +30,13 @@ from bot.appkeys import (
 )
 from bot.conv_keys import ConversationKeys
 from bot.conversation import Conversation, Deps
+from bot.following import Following
+from bot.handoff import Handoffs
 from bot.image_fetch import FetchPolicy, ImageFetcher
 from bot.intake.keys import IntakeKeys
 from bot.intake.queue import EventQueue
 from bot.intake.worker import Worker
+from bot.notify import Notifier
 from bot.outbox import Outbox
 from bot.photos import PhotoReader
 from bot.redis_conn import connect
@@ -112,9 +117,13 @@ async def _chatbot_ctx(app: web.Application) -> AsyncIterator[None]:
     policy = FetchPolicy(allowed, local, settings.image_max_bytes, settings.image_fetch_timeout_seconds)
     async with ImageFetcher(policy) as fetcher:
         photos = PhotoReader(fetcher)
+        following = Following(redis, keys)
+        app[HANDOFFS] = Handoffs(redis, keys)
+        app[NOTIFIER] = Notifier(app[QUEUE], following, app[PROVINCE], settings.base_url)
         deps = Deps(
             dossiers=app[DOSSIERS], catalog=app[CATALOG], province=app[PROVINCE], throttle=Throttle(redis, keys),
             content=Content.load(app[PROVINCE]), search=index.search, read_photo=photos.read,
+            payments=app[PAYMENTS], following=following, handoffs=app[HANDOFFS], base_url=settings.base_url,
         )  # fmt: skip
         sealer = Sealer.from_setting(settings.transcript_key.get_secret_value() if settings.transcript_key else None)
         app[TRANSCRIPT] = Transcript(redis, keys, settings.transcript_retention_days * 24 * 3600, sealer)
@@ -180,7 +189,7 @@ def create_app(
     app[PROVINCE] = load_province(settings.province)
     if catalog is not None:
         app[CATALOG] = catalog
-    app.cleanup_ctx.extend([_redis_ctx, _catalog_ctx, _http_ctx, _services_ctx, _chatbot_ctx, _intake_ctx])
+    app.cleanup_ctx.extend([_redis_ctx, _catalog_ctx, _http_ctx, _services_ctx, _intake_ctx, _chatbot_ctx])
     with_worker = role == "worker" or settings.run_worker
     if with_worker:
         app.cleanup_ctx.append(_worker_ctx(app))

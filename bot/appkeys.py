@@ -10,8 +10,10 @@ from aiohttp import web
 from redis.asyncio import Redis
 
 from bot.conversation import Conversation
+from bot.handoff import Handoffs
 from bot.intake.queue import EventQueue
 from bot.intake.worker import Worker
+from bot.notify import Notifier
 from bot.replay.sandbox import Sandbox
 from bot.settings import Settings
 from bot.transcript import Transcript
@@ -30,6 +32,8 @@ PAYMENTS = web.AppKey("payments", PaymentService)
 HTTP = web.AppKey("http", aiohttp.ClientSession)
 QUEUE = web.AppKey("queue", EventQueue)
 WORKER = web.AppKey("worker", Worker)
+NOTIFIER = web.AppKey("notifier", Notifier)
+HANDOFFS = web.AppKey("handoffs", Handoffs)
 CONVERSATION = web.AppKey("conversation", Conversation)
 TRANSCRIPT = web.AppKey("transcript", Transcript)
 SANDBOX = web.AppKey("sandbox", Sandbox)

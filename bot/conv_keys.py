@@ -71,6 +71,34 @@ class ConversationKeys:
         """Sorted set of every conversation by last activity (for the staff console)."""
         return f"{self.prefix}:{{conversations}}:by-activity"
 
+    def following(self, user: UserKey) -> str:
+        """Set of dossier codes the citizen follows."""
+        return self._k(user, "following")
+
+    def followers(self, code: str) -> str:
+        """Set of conversations following a dossier; in the dossier's slot, beside its document."""
+        return f"{self.prefix}:{{{code}}}:followers"
+
+    def payer(self, payment_id: str) -> str:
+        """The conversation that opened a payment, in the payment's slot."""
+        return f"{self.prefix}:{{pay:{payment_id}}}:payer"
+
+    def last_seen(self, user: UserKey) -> str:
+        """When the citizen last wrote (epoch seconds): Zalo's interaction window starts there."""
+        return self._k(user, "last_seen")
+
+    def held_notices(self, user: UserKey) -> str:
+        """List of notices kept while the window was closed, sent when the citizen next writes."""
+        return self._k(user, "held_notices")
+
+    def handoff(self, user: UserKey) -> str:
+        """Hash while a person, not the bot, answers this citizen (since, reason)."""
+        return self._k(user, "handoff")
+
+    def handoffs_waiting(self) -> str:
+        """Sorted set of conversations handed to staff, by when they asked."""
+        return f"{self.prefix}:{{handoff}}:waiting"
+
     def oa_token(self, oa_id: str) -> str:
         return f"{self.prefix}:{{zalo-token:{oa_id}}}:pair"
 

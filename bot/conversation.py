@@ -15,6 +15,9 @@ from typing import Any
 from bot import metrics
 from bot.conv_keys import UserKey
 from bot.dispatcher import Context, Dispatcher
+from bot.following import WINDOW_SECONDS, Following
+from bot.handoff import Handoffs
+from bot.notify import NOTICE_EVENT, notice_reply
 from bot.outbox import Outbox, TurnOutbox, image_of, to_items
 from bot.redis_lock import RedisLock
 from bot.replay.sandbox import Sandbox, is_sandbox
@@ -26,8 +29,11 @@ from bot.zalo.events import InboundEvent, parse_event
 from bot.zalo.oa_client import RATE_LIMITED, SERVER_ERROR, OAClient, OAError
 from bot.zalo.render import render
 from handlers.content import Content
+from handlers.handoff import OFFER
 from lookup.catalog import Catalog
 from lookup.dossiers import DossierService
+from lookup.masking import mask_secret
+from lookup.payments import PaymentService
 from lookup.province import Province
 
 log = logging.getLogger(__name__)
@@ -55,6 +61,10 @@ class Deps:
     content: Content
     search: Callable[[str, int, int], list[str]]  # (query, limit, offset) -> procedure codes
     read_photo: Callable[[str], Awaitable[list[str]]]
+    payments: PaymentService
+    following: Following
+    handoffs: Handoffs
+    base_url: str  # of links sent to citizens (pay pages, receipts)
 
 
 class UserBusy(RuntimeError):
@@ -84,12 +94,19 @@ class Conversation:
         key = event_key or event.dedupe_id
         started = time.monotonic()
         async with self._citizen(user):
+            if event.event_name == NOTICE_EVENT:
+                await self._notice(user, key, raw["notice"])
+                return
             turn = await self.outbox.load(user, key) or await self._run_turn(user, key, event)
             if not turn.inbound_recorded:
-                await self.transcript.record(user, "in", event.event_name, text=event.text, handler=turn.handler,
+                secret = (turn.inbound.get("meta") or {}).get("secret")
+                text = mask_secret(event.text) if secret and event.text else event.text
+                await self.transcript.record(user, "in", event.event_name, text=text, handler=turn.handler,
                                              body=turn.inbound)  # fmt: skip
                 await self.outbox.mark(user, key, "in_recorded", "1")
             await self._deliver(user, key, turn)
+            if event.from_user:
+                await self._release_held_notices(user)
         metrics.HANDLER_SECONDS.labels(turn.handler or "none").observe(time.monotonic() - started)
 
     async def push(self, user: UserKey, replies: list[Reply], handler: str, key: str) -> TurnOutbox:
@@ -97,12 +114,41 @@ class Conversation:
         under the citizen's lock so that they never interleave with a turn's replies. The returned
         outbox says what was delivered (`sent:i` marks)."""
         async with self._citizen(user):
-            turn = await self.outbox.load(user, key) or await self.outbox.commit(
-                user, key, TurnOutbox(to_items(replies), handler, {"pushed": True}, {"in_recorded": "-"}),
-                lambda pipe: None,
-            )  # fmt: skip
-            await self._deliver(user, key, turn)
-            return turn
+            return await self._push_held(user, replies, handler, key)
+
+    async def _push_held(self, user: UserKey, replies: list[Reply], handler: str, key: str) -> TurnOutbox:
+        """`push` for a caller already holding the citizen's lock."""
+        turn = await self.outbox.load(user, key) or await self.outbox.commit(
+            user, key, TurnOutbox(to_items(replies), handler, {"pushed": True}, {"in_recorded": "-"}),
+            lambda pipe: None,
+        )  # fmt: skip
+        await self._deliver(user, key, turn)
+        return turn
+
+    async def _notice(self, user: UserKey, key: str, notice: dict[str, Any]) -> None:
+        """A dossier or payment notice for a follower: sent inside Zalo's interaction window (7 days
+        from the citizen's last message), otherwise held and sent when they next write."""
+        last = await self.deps.following.last_seen(user)
+        if last is None or self.clock().timestamp() - last > WINDOW_SECONDS:
+            if not await self.outbox.load(user, key):
+                await self.deps.following.hold(user, key, notice)
+                await self.outbox.commit(user, key, TurnOutbox([], "notice.held", {"pushed": True}), lambda p: None)
+                metrics.NOTICES.labels("held").inc()
+            return
+        turn = await self._push_held(user, [notice_reply(notice)], "notice", key)
+        if _undelivered(turn):  # Zalo's clock says the window closed: keep it for their next message
+            await self.deps.following.hold(user, key, notice)
+            metrics.NOTICES.labels("held").inc()
+        else:
+            metrics.NOTICES.labels("sent").inc()
+
+    async def _release_held_notices(self, user: UserKey) -> None:
+        for item in await self.deps.following.held(user):
+            turn = await self._push_held(user, [notice_reply(item["notice"])], "notice", f"{item['key']}:held")
+            if _undelivered(turn):
+                return
+            await self.deps.following.release(user, item)
+            metrics.NOTICES.labels("sent_later").inc()
 
     @contextlib.asynccontextmanager
     async def _citizen(self, user: UserKey) -> AsyncIterator[None]:
@@ -116,17 +162,39 @@ class Conversation:
     async def _run_turn(self, user: UserKey, key: str, event: InboundEvent) -> TurnOutbox:
         state, data = await self.state.load(user)
         ctx = Context(event=event, user=user, state=state, data=data, deps=self.deps, now=self.clock())
+        if event.from_user:
+            await self.deps.following.saw(user, ctx.now.timestamp())
         replies = await self._too_fast(ctx)
+        if replies is None and event.from_user and await self.deps.handoffs.active(user):
+            # A person answers this citizen now: the bot only listens (the console shows the message).
+            await self.deps.handoffs.touch(user, ctx.now.timestamp())
+            ctx.handler, ctx.meta["flow"] = "handoff.waiting", "handoff"
+            replies = []
         if replies is None:
+            misses = int(data.get("_misses", 0))
             try:
                 replies = await self.dispatcher.dispatch(ctx)
             except Exception:
                 log.exception("handler %s failed on %s", ctx.handler, event.event_name)
                 ctx.meta["outcome"] = "error"
                 replies = [SORRY]
+            replies = self._offer_a_person(ctx, replies, misses)
         turn = TurnOutbox(to_items(replies), ctx.handler, _inbound_summary(event, ctx.meta))
         return await self.outbox.commit(user, key, turn, lambda pipe: self.state.queue_save(pipe, user, ctx.state,
                                                                                             ctx.data))  # fmt: skip
+
+    @staticmethod
+    def _offer_a_person(ctx: Context, replies: list[Reply], misses: int) -> list[Reply]:
+        """Two messages in a row the bot did not understand: offer a person."""
+        if ctx.meta.get("outcome") != "not_understood":
+            ctx.data.pop("_misses", None)
+            return replies
+        ctx.data["_misses"] = misses + 1
+        if misses + 1 < 2:
+            return replies
+        ctx.meta["handoff_offered"] = True
+        return [*replies, Text("Có vẻ mình chưa giúp được bạn. Bạn có muốn trao đổi với cán bộ hỗ trợ không?",
+                               (OFFER, Button("Hỗ trợ", "#hotro")))]  # fmt: skip
 
     async def _too_fast(self, ctx: Context) -> list[Reply] | None:
         """Past the per-minute budget a citizen is told once to slow down, then not answered until
@@ -214,6 +282,10 @@ class Conversation:
                     and (entry.get("message") or "") == text:  # fmt: skip
                 return str(entry.get("message_id") or "recovered")
         return None
+
+
+def _undelivered(turn: TurnOutbox) -> bool:
+    return any(v.startswith("undelivered:") for k, v in turn.marks.items() if k.startswith("sent:"))
 
 
 def _inbound_summary(event: InboundEvent, meta: dict[str, Any]) -> dict[str, Any]:

@@ -67,6 +67,12 @@ def text_folded_in(*phrases: str) -> Filter:
     return lambda ctx: ctx.event.event_name == "user_send_text" and ctx.folded in wanted
 
 
+def text_folded_has(*phrases: str) -> Filter:
+    """The folded text holds one of the phrases as whole words ("tôi muốn gặp cán bộ")."""
+    wanted = [f" {fold(p)} " for p in phrases]
+    return lambda ctx: ctx.event.event_name == "user_send_text" and any(w in f" {ctx.folded} " for w in wanted)
+
+
 def is_text(ctx: Context) -> bool:
     return ctx.event.event_name == "user_send_text" and bool(ctx.text)
 

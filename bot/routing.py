@@ -4,16 +4,30 @@ always works; generic catches (media, fallback) come last."""
 from __future__ import annotations
 
 from bot.dispatcher import Dispatcher
-from handlers import fallback, guidance, lookup_code, media, payment, procedures, qr_photo, start, support
+from handlers import (
+    fallback,
+    follow,
+    guidance,
+    handoff,
+    lookup_code,
+    media,
+    payment,
+    procedures,
+    qr_photo,
+    start,
+    support,
+)
 
 
 def build_dispatcher() -> Dispatcher:
     return Dispatcher([
         start.router,        # follow, chat-now, unfollow, huỷ / menu / 0
+        handoff.router,      # gặp cán bộ / tư vấn viên / #gapcanbo
+        follow.router,       # #theodoi, #botheodoi
+        payment.router,      # #thanhtoan, then the code and the security code it asks for
         lookup_code.router,  # #tracuuhoso, #tiendo, any text holding a dossier code
         procedures.router,   # #tracuuthutuc, life events, procedure cards, keyword search
         guidance.router,     # #huongdan and its steps
-        payment.router,      # #thanhtoan
         support.router,      # #hotro
         qr_photo.router,     # photos of a receipt's QR code
         media.router,        # other media

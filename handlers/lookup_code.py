@@ -31,7 +31,7 @@ def _has_code(ctx: Context) -> bool:
     return is_free_text(ctx) and bool(find_codes(ctx.text))
 
 
-def dossier_card(dossier: Dossier, ctx: Context) -> Text:
+def dossier_card(dossier: Dossier, ctx: Context, following: bool = False) -> Text:
     view = dossier.public_view(ctx.now)
     step = dossier.current_step
     fees = "Không phải nộp phí" if view["fees"]["payment_state"] == NO_FEES else (
@@ -55,6 +55,10 @@ def dossier_card(dossier: Dossier, ctx: Context) -> Text:
         PaymentState.DA_THANH_TOAN.value, PaymentState.DA_HOAN_PHI.value)  # fmt: skip
     if unpaid:
         buttons.append(Button("Thanh toán", f"#thanhtoan {dossier.code}"))
+    if following:
+        buttons.append(Button("Bỏ theo dõi", f"#botheodoi {dossier.code}"))
+    elif not dossier.status.is_final:
+        buttons.append(Button("Theo dõi hồ sơ", f"#theodoi {dossier.code}"))
     buttons.append(MENU_BUTTON)
     return Text("\n".join(lines), tuple(buttons))
 
@@ -94,7 +98,7 @@ async def show_dossier(ctx: Context, codes: list[str]) -> list[Reply]:
             continue
         ctx.set_state(None)
         ctx.meta["dossier_code"] = dossier.code
-        return [dossier_card(dossier, ctx)]
+        return [dossier_card(dossier, ctx, await ctx.deps.following.follows(ctx.user, dossier.code))]
     await ctx.deps.throttle.hit(ctx.user, "code-miss", MISS_WINDOW_SECONDS)
     ctx.meta["outcome"] = "not_found"
     shown = ", ".join(codes)

@@ -1,39 +1,140 @@
-"""The Thanh toán menu: how to pay fees online, and the fee state of a dossier when its code is
-known. (Paying inside the chat is its own issue; until then the citizen is guided to the platform.)"""
+"""Paying fees inside the chat.
+
+```mermaid
+stateDiagram-v2
+    [*] --> awaiting_code: #thanhtoan (no code)
+    awaiting_code --> awaiting_security: a dossier with fees due
+    [*] --> awaiting_security: #thanhtoan <code> (card button)
+    awaiting_security --> [*]: right security code / fee lines + pay button
+    awaiting_security --> awaiting_security: wrong code (counts towards the locks)
+    awaiting_security --> [*]: locked / whom to call
+```
+
+The security code is asked for every time (it proves the citizen holds the receipt), never echoed
+back, and masked in the transcript. Wrong codes count twice: towards the dossier's own lock (5 in
+15 minutes, whoever tries) and towards this citizen's code-guessing throttle. The gateway's
+confirmation reaches the citizen as a notice (see `bot.notify`)."""
 
 from __future__ import annotations
 
-from bot.dispatcher import Context, Router, command_is
+from bot.dispatcher import Context, Router, command_is, is_free_text, state_is
 from bot.replies import Button, Reply, Text
 from handlers.content import MENU_BUTTON
+from handlers.lookup_code import MISS_LIMIT, MISS_WINDOW_SECONDS, format_help
 from lookup.codes import find_codes
+from lookup.dossier import Dossier, PaymentState
 from lookup.dossier_store import DossierNotFound
+from lookup.dossiers import SecurityCodeLocked, SecurityCodeRejected
+from lookup.payments import AlreadyPaid, NoFeesDue
 from lookup.text import format_vnd
 
 router = Router("payment")
+AWAITING_CODE = "payment:awaiting_code"
+AWAITING_SECURITY = "payment:awaiting_security"
 
 
 @router.on(command_is("#thanhtoan"))
-async def how_to_pay(ctx: Context) -> list[Reply]:
-    ctx.set_state(None)
+async def start_payment(ctx: Context) -> list[Reply]:
     ctx.meta["flow"] = "payment"
-    replies: list[Reply] = []
     codes = find_codes(ctx.command()[1])
-    if codes:
-        try:
-            dossier = await ctx.deps.dossiers.get(codes[0])
-        except DossierNotFound:
-            dossier = None
-        if dossier is not None:
-            ctx.meta["dossier_code"] = dossier.code
-            replies.append(Text(
-                f"Hồ sơ {dossier.code}: phí, lệ phí {format_vnd(dossier.total_fee_vnd)}, "
-                f"tình trạng: {dossier.payment_state()}. Khi thanh toán, bạn cần mã hồ sơ và mã bảo mật "
-                "in trên Phiếu tiếp nhận."
-            ))  # fmt: skip
-    guide = ctx.deps.content.guides["thanhtoan"]
-    replies.append(Text(
-        "💳 " + guide.title + "\n\n" + "\n\n".join(guide.steps),
-        (Button("Hướng dẫn từng bước", "#hd thanhtoan 1"), Button("Hỗ trợ", "#hotro"), MENU_BUTTON),
-    ))  # fmt: skip
-    return replies
+    if not codes:
+        ctx.set_state(AWAITING_CODE)
+        return [Text(
+            "💳 Thanh toán phí, lệ phí ngay trong Zalo: gửi mã hồ sơ in trên Phiếu tiếp nhận (ví dụ "
+            "000.09.23.H34-241015-0012). Bạn sẽ cần cả mã bảo mật in trên phiếu.",
+            (Button("Hướng dẫn thanh toán", "#hd thanhtoan 1"), MENU_BUTTON),
+        )]  # fmt: skip
+    return await _ask_security_code(ctx, codes[0])
+
+
+@router.on(state_is(AWAITING_CODE), is_free_text)
+async def code_for_payment(ctx: Context) -> list[Reply]:
+    ctx.meta["flow"] = "payment"
+    codes = find_codes(ctx.text)
+    if not codes:
+        return [format_help(ctx.text)]
+    return await _ask_security_code(ctx, codes[0])
+
+
+async def _ask_security_code(ctx: Context, code: str) -> list[Reply]:
+    try:
+        dossier = await ctx.deps.dossiers.get(code)
+    except DossierNotFound:
+        ctx.set_state(None)
+        ctx.meta["outcome"] = "not_found"
+        await ctx.deps.throttle.hit(ctx.user, "code-miss", MISS_WINDOW_SECONDS)
+        return [Text(f"Không tìm thấy hồ sơ có mã {code}. Vui lòng kiểm tra lại mã trên Phiếu tiếp nhận.",
+                     (Button("Hỗ trợ", "#hotro"), MENU_BUTTON))]  # fmt: skip
+    ctx.meta["dossier_code"] = dossier.code
+    if blocked := _nothing_to_pay(dossier):
+        ctx.set_state(None)
+        return [blocked]
+    ctx.set_state(AWAITING_SECURITY, code=dossier.code)
+    return [Text(
+        f"Hồ sơ {dossier.code}: phí, lệ phí {format_vnd(dossier.total_fee_vnd)}.\n"
+        "Để thanh toán, vui lòng gửi mã bảo mật (8 ký tự) in trên Phiếu tiếp nhận và hẹn trả kết quả. "
+        "Mã chỉ dùng để xác nhận bạn là người nộp hồ sơ, không hiển thị lại.",
+        (Button("Hủy", "#menu"),),
+    )]  # fmt: skip
+
+
+def _nothing_to_pay(dossier: Dossier) -> Text | None:
+    if dossier.total_fee_vnd == 0:
+        return Text(f"Hồ sơ {dossier.code} không phải nộp phí, lệ phí.",
+                    (Button("Xem hồ sơ", dossier.code), MENU_BUTTON))  # fmt: skip
+    if any(p.state in (PaymentState.DA_THANH_TOAN, PaymentState.DA_HOAN_PHI) for p in dossier.payments):
+        return Text(f"Phí, lệ phí của hồ sơ {dossier.code} đã được thanh toán. Bạn không cần nộp lại.",
+                    (Button("Xem hồ sơ", dossier.code), MENU_BUTTON))  # fmt: skip
+    return None
+
+
+@router.on(state_is(AWAITING_SECURITY), is_free_text)
+async def security_code(ctx: Context) -> list[Reply]:
+    ctx.meta["flow"] = "payment"
+    ctx.meta["secret"] = True  # the transcript keeps this message masked, never the code
+    code = ctx.data.get("code", "")
+    ctx.meta["dossier_code"] = code
+    if await ctx.deps.throttle.count(ctx.user, "code-miss", MISS_WINDOW_SECONDS) >= MISS_LIMIT:
+        ctx.set_state(None)
+        ctx.meta["outcome"] = "throttled"
+        return [_locked_reply(ctx, minutes=1)]
+    try:
+        dossier = await ctx.deps.dossiers.get(code)
+        await ctx.deps.dossiers.check_security_code(dossier, ctx.text)
+    except DossierNotFound:
+        ctx.set_state(None)
+        return [format_help()]
+    except SecurityCodeLocked as exc:
+        ctx.set_state(None)
+        ctx.meta["outcome"] = "throttled"
+        return [_locked_reply(ctx, minutes=max(1, exc.retry_after // 60))]
+    except SecurityCodeRejected:
+        await ctx.deps.throttle.hit(ctx.user, "code-miss", MISS_WINDOW_SECONDS)
+        ctx.meta["outcome"] = "wrong_security_code"
+        return [Text(
+            "Mã bảo mật chưa đúng. Vui lòng kiểm tra lại mã in trên Phiếu tiếp nhận (8 ký tự, không phân biệt "
+            "chữ hoa, chữ thường) và gửi lại.",
+            (Button("Hủy", "#menu"), Button("Hỗ trợ", "#hotro")),
+        )]  # fmt: skip
+    ctx.set_state(None)
+    try:
+        dossier, payment = await ctx.deps.payments.request_payment(dossier)
+    except (AlreadyPaid, NoFeesDue):
+        return [_nothing_to_pay(await ctx.deps.dossiers.get(code)) or format_help()]
+    await ctx.deps.following.remember_payer(payment.id, ctx.user)
+    lines = [f"💳 Phí, lệ phí hồ sơ {dossier.code}:"]
+    lines += [f"• {line.name}: {format_vnd(line.amount_vnd)}" for line in dossier.fee_lines]
+    lines.append(f"Tổng cộng: {format_vnd(payment.amount_vnd)}")
+    lines.append("Bấm Thanh toán để chọn ngân hàng trên Nền tảng thanh toán. Khi ngân hàng xác nhận, mình sẽ "
+                 "nhắn cho bạn mã giao dịch và biên lai điện tử.")  # fmt: skip
+    pay_url = f"{ctx.deps.base_url}/pay/{payment.id}"
+    return [Text("\n".join(lines), (Button("Thanh toán", pay_url, "url"), MENU_BUTTON))]
+
+
+def _locked_reply(ctx: Context, minutes: int) -> Text:
+    hotline = ctx.deps.province.hotlines[0]
+    return Text(
+        f"Bạn đã nhập sai mã bảo mật quá nhiều lần nên việc thanh toán cho hồ sơ này tạm khóa khoảng {minutes} "
+        f"phút. Nếu bạn không còn Phiếu tiếp nhận, vui lòng gọi {hotline.label}: {hotline.phone}.",
+        (Button(f"Gọi {hotline.phone}", hotline.phone, "phone"), MENU_BUTTON),
+    )

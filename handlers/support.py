@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.dispatcher import Context, Router, command_is, text_folded_in
 from bot.replies import Button, Reply, Text
 from handlers.content import MENU_BUTTON
+from handlers.handoff import OFFER
 
 router = Router("support")
 
@@ -22,5 +23,6 @@ async def hotlines(ctx: Context) -> list[Reply]:
         "Hỏi về thành phần hồ sơ, phí, thời hạn: gọi tổng đài thủ tục. Lỗi đăng nhập, tải tệp, thanh toán: "
         "gọi tổng đài kỹ thuật."
     )
-    buttons = [Button(f"Gọi {line.phone}", line.phone, "phone") for line in province.hotlines[:3]]
-    return [Text("\n".join(lines), (*buttons, MENU_BUTTON))]
+    lines.append('Muốn trao đổi trực tiếp với cán bộ qua Zalo, bấm "Gặp cán bộ".')
+    buttons = [Button(f"Gọi {line.phone}", line.phone, "phone") for line in province.hotlines[:2]]
+    return [Text("\n".join(lines), (*buttons, OFFER, MENU_BUTTON))]

@@ -38,6 +38,7 @@ class TimelineStep(BaseModel):
     unit: str | None = None
     officer: str | None = None
     note: str | None = None
+    respond_by: datetime | None = None  # the citizen's deadline, for "Yêu cầu bổ sung giấy tờ"
     started_at: datetime
     finished_at: datetime | None = None
 

@@ -59,6 +59,9 @@ class TransitionRequest(BaseModel):
     unit: str | None = Field(None, max_length=200)
     officer: str | None = Field(None, max_length=120)
     note: str | None = Field(None, max_length=1000)
+    respond_by: datetime | None = Field(
+        None, description="For 'Yêu cầu bổ sung giấy tờ': the date by which the citizen must respond."
+    )
 
 
 def new_security_code() -> str:
@@ -112,6 +115,7 @@ def advance(
     unit: str | None = None,
     officer: str | None = None,
     note: str | None = None,
+    respond_by: datetime | None = None,
 ) -> Dossier:
     """A copy of the dossier moved to `target`, with the timeline's open step closed and a new one
     opened; raises IllegalTransition."""
@@ -125,6 +129,7 @@ def advance(
             unit=unit or timeline[-1].unit,
             officer=officer,
             note=note,
+            respond_by=respond_by,
             started_at=now,
         )
     )
@@ -206,7 +211,14 @@ class DossierService:
         return await self.store.update(
             normalize_code(code_text),
             lambda d: advance(
-                d, target, now, step=request.step, unit=request.unit, officer=request.officer, note=request.note
+                d,
+                target,
+                now,
+                step=request.step,
+                unit=request.unit,
+                officer=request.officer,
+                note=request.note,
+                respond_by=request.respond_by,
             ),
         )
 

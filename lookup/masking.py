@@ -39,3 +39,8 @@ def redact(text: str) -> str:
     """Mask every phone and ID number inside free text (for logs and transcripts)."""
     text = _PHONE_RE.sub(lambda m: mask_phone(m.group()), text)
     return _ID_RE.sub(lambda m: mask_id_number(m.group()), text)
+
+
+def mask_secret(text: str) -> str:
+    """A secret the citizen typed (a receipt's security code): its length shows, nothing else."""
+    return "•" * min(len(text.strip()), 12)

@@ -130,7 +130,7 @@ async def test_every_guidance_step_is_reachable_with_next_and_back(live):
 
 async def test_payment_support_media_fallback_and_cancel(live, demo):
     pay = await live.say("c7", "#thanhtoan 000.25.23.H34-261102-0001")
-    assert "200.000 đồng" in pay[0]["text"] and "Cách 2" in pay[1]["text"] and "mã bảo mật" in pay[1]["text"]
+    assert len(pay) == 1 and "200.000 đồng" in pay[0]["text"] and "mã bảo mật" in pay[0]["text"]
     support = (await live.say("c7", "#hotro"))[0]
     assert "0260.3797799" in support["text"] and "24/7" in support["text"]
     assert ("Gọi 0260.3797799", {"phone_code": "02603797799"}) in [

@@ -7,7 +7,7 @@ import asyncio
 
 from aiohttp import web
 
-from bot.appkeys import CLOCK, DOSSIERS, PROVINCE, SETTINGS
+from bot.appkeys import CLOCK, DOSSIERS, NOTIFIER, PROVINCE, SETTINGS
 from bot.web.auth import staff_denial
 from bot.web.jsonresp import json_response
 from lookup.dossier import Dossier
@@ -66,7 +66,8 @@ async def post_transition(request: web.Request) -> web.Response:
         return denial
     body = TransitionRequest.model_validate(await request.json())
     dossier = await request.app[DOSSIERS].transition(request.match_info["code"], body)
-    return json_response(dossier.full_view(request.app[CLOCK]()))
+    notified = await request.app[NOTIFIER].dossier_moved(dossier)
+    return json_response(dossier.full_view(request.app[CLOCK]()) | {"followers_notified": notified})
 
 
 @routes.get("/api/dossiers/{code}/receipt.png")

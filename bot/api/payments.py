@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.appkeys import DOSSIERS, PAYMENTS, SETTINGS
+from bot.appkeys import DOSSIERS, NOTIFIER, PAYMENTS, SETTINGS
 from bot.web.jsonresp import json_response
 from lookup.payments import CreatePaymentRequest, GatewayCallback
 
@@ -40,7 +40,12 @@ async def payment_callback(request: web.Request) -> web.Response:
         return json_response(
             {"error": {"code": "payment_mismatch", "message": "body and URL name different payments"}}, status=400
         )
+    before = (await request.app[PAYMENTS].dossier_of(body.payment_id)).status
     settlement = await request.app[PAYMENTS].settle(body)
+    if settlement.changed:
+        await request.app[NOTIFIER].payment_settled(
+            settlement.dossier, settlement.payment, status_changed=settlement.dossier.status != before
+        )
     return json_response(
         {
             "payment_id": settlement.payment.id,

@@ -51,6 +51,12 @@ class InboundEvent(BaseModel):
         return self.event_name in RECEIPT_EVENTS
 
     @property
+    def from_user(self) -> bool:
+        """The citizen did something (wrote, tapped, followed): Zalo's interaction window restarts."""
+        return self.event_name.startswith("user_send") or self.event_name in (
+            "follow", "user_click_chatnow", "user_submit_info")  # fmt: skip
+
+    @property
     def dedupe_id(self) -> str:
         """Identical for redeliveries of one event: msg_id where Zalo gives one, otherwise the
         user, the event and the timestamp (follow events carry no msg_id)."""
