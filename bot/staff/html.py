@@ -34,7 +34,8 @@ overflow:auto}img.thumb{max-width:160px;max-height:160px;display:block}.counts a
 def page(title: str, body: str, session: Session | None = None, status: int = 200) -> web.Response:
     nav = ""
     if session:
-        nav = ('<a href="/staff/conversations">Hội thoại</a><a href="/staff/dashboard">Thống kê</a>'
+        nav = ('<a href="/staff/conversations">Hội thoại</a><a href="/staff/handoffs">Chờ cán bộ</a>'
+               '<a href="/staff/dashboard">Thống kê</a>'
                + ('<a href="/staff/audit">Nhật ký truy cập</a>' if session.account.is_supervisor else "")
                + f'<form method="post" action="/staff/logout">{csrf_field(session)}<span>{escape(session.account.name)}'
                f" ({escape(session.account.role.value)})</span> <button>Đăng xuất</button></form>")  # fmt: skip

@@ -20,6 +20,7 @@ from bot.staff import conversations, dashboard
 from bot.staff.accounts import LoginResult
 from bot.staff.context import ACCOUNTS, AUDIT, SESSIONS
 from bot.staff.guard import SESSION
+from bot.staff.handoff_views import handoff_controls
 from bot.staff.html import bubbles, csrf_field, page, query_link, when
 from bot.staff.sessions import COOKIE, IDLE_SECONDS, Session
 from bot.transcript import FLOWS, OUTCOMES, user_of
@@ -186,7 +187,8 @@ def _conversation_page(session: Session, conversation: str, entries: list[dict],
 @routes.get("/staff/conversations/{conversation}")
 async def conversation_page(request: web.Request) -> web.Response:
     conversation, user = _conversation(request)
-    return _conversation_page(request[SESSION], conversation, await _entries(request, user), None)
+    controls = await handoff_controls(request, request[SESSION], conversation)
+    return _conversation_page(request[SESSION], conversation, await _entries(request, user), None, controls)
 
 
 async def _audited_originals(request: web.Request, action: str) -> tuple[str, list[dict], dict[str, str]]:

@@ -9,6 +9,7 @@ from aiohttp import web
 
 from bot.appkeys import CLOCK, DOSSIERS, HTTP, PAYMENTS, PROVINCE, SETTINGS
 from bot.web.gateway_emulator import deliver, signed_callback
+from lookup.calendar import VN_TZ
 from lookup.codes import EXAMPLE_CODE, InvalidDossierCode
 from lookup.dossier import PaymentState
 from lookup.dossier_store import DossierNotFound
@@ -117,11 +118,35 @@ async def pay_page(request: web.Request) -> web.Response:
         )
     elif payment.state is PaymentState.DA_THANH_TOAN:
         body += (
-            f"<p class='ok'>Thanh toán thành công. Mã giao dịch <b>{html.escape(payment.transaction_id or '')}</b>.</p>"
+            f"<p class='ok'>Thanh toán thành công. Mã giao dịch <b>{html.escape(payment.transaction_id or '')}</b>. "
+            f"<a href='/pay/{payment.id}/bien-lai'>Xem biên lai</a>. Bạn có thể quay lại Zalo.</p>"
         )
     else:
         body += "<p class='bad'>Giao dịch đã bị hủy. Vui lòng tạo yêu cầu thanh toán mới để thanh toán lại.</p>"
     return _page("Thanh toán", body)
+
+
+@routes.get("/pay/{payment_id}/bien-lai")
+async def receipt_page(request: web.Request) -> web.Response:
+    """The electronic receipt (biên lai) of a settled payment. Reached by its unguessable payment id,
+    as sent to the payer; it shows the applicant's name masked, as the public view does."""
+    dossier, payment = await _payment_context(request)
+    if payment.state is not PaymentState.DA_THANH_TOAN:
+        raise web.HTTPNotFound(text="Chưa có biên lai: khoản phí này chưa được thanh toán")
+    view = dossier.public_view(request.app[CLOCK]())
+    bank = dict(BANKS).get(payment.bank_code or "", payment.bank_code or "")
+    rows = _rows(
+        [("Mã hồ sơ", dossier.code), ("Thủ tục", dossier.procedure_name), ("Cơ quan thu", dossier.agency_name),
+         ("Người nộp", view["applicant"]["full_name"])]
+        + [(line.name, format_vnd(line.amount_vnd)) for line in dossier.fee_lines]
+        + [("Tổng số tiền", format_vnd(payment.amount_vnd)), ("Hình thức", f"Thanh toán trực tuyến qua {bank}"),
+           ("Mã giao dịch", payment.transaction_id or ""),
+           ("Thời gian", payment.settled_at.astimezone(VN_TZ).strftime("%H:%M %d/%m/%Y") if payment.settled_at else "")]
+    )  # fmt: skip
+    body = (f"<h1>BIÊN LAI THU PHÍ, LỆ PHÍ (điện tử)</h1><p>Số biên lai: {html.escape(payment.id.upper())}</p>"
+            f"{rows}<p>Biên lai điện tử do Nền tảng thanh toán (mô phỏng) lập; dùng để tra cứu, đối chiếu.</p>"
+            )  # fmt: skip
+    return _page("Biên lai", body)
 
 
 @routes.post("/pay/{payment_id}/bank")
