@@ -71,6 +71,10 @@ class ConversationKeys:
         """Sorted set of every conversation by last activity (for the staff console)."""
         return f"{self.prefix}:{{conversations}}:by-activity"
 
+    def last_sent(self, user: UserKey) -> str:
+        """Zalo's id of the OA's latest message to the citizen (see `bot.outbox`)."""
+        return self._k(user, "last_sent")
+
     def following(self, user: UserKey) -> str:
         """Set of dossier codes the citizen follows."""
         return self._k(user, "following")

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from redis.exceptions import RedisError
+
 from bot import metrics
 from bot.conv_keys import UserKey
 from bot.dispatcher import Context, Dispatcher
@@ -38,7 +40,7 @@ from lookup.province import Province
 
 log = logging.getLogger(__name__)
 
-CLOCK_SKEW_MS = 5000
+CLOCK_SKEW_MS = 1000
 TOO_FAST = Text(
     "Bạn đang gửi tin nhắn nhanh quá nên hệ thống tạm dừng trả lời trong ít phút. "
     "Bạn vui lòng đợi khoảng 1 phút rồi gửi lại nhé."
@@ -174,6 +176,8 @@ class Conversation:
             misses = int(data.get("_misses", 0))
             try:
                 replies = await self.dispatcher.dispatch(ctx)
+            except (RedisError, OSError):
+                raise  # the store is away, not the handler broken: the worker tries the event again
             except Exception:
                 log.exception("handler %s failed on %s", ctx.handler, event.event_name)
                 ctx.meta["outcome"] = "error"
@@ -219,11 +223,11 @@ class Conversation:
                 await self.sandbox.capture(user, message)
                 await self._sent(user, key, turn, i, message, "captured")
                 continue
-            since = turn.attempt_ms(i)
-            if since is not None and (message_id := await self._delivered_since(user, item, since)):
+            attempt = turn.attempt(i)
+            if attempt is not None and (message_id := await self._delivered_since(user, item, *attempt, turn)):
                 # The worker that began this send died before noting it; Zalo has the message.
                 metrics.OUTBOUND_SKIPPED.inc()
-                await self._sent(user, key, turn, i, item.get("message") or {}, message_id)
+                await self._sent(user, key, turn, i, item.get("message") or {}, message_id, sent_id=message_id)
                 continue
             await self.outbox.mark_attempt(user, key, i)
             try:
@@ -243,14 +247,14 @@ class Conversation:
                                  error=f"not delivered: {result.error}")  # fmt: skip
                 return
             metrics.OUTBOUND_SENT.inc()
-            await self._sent(user, key, turn, i, message, result.message_id or "sent")
+            await self._sent(user, key, turn, i, message, result.message_id or "sent", sent_id=result.message_id)
         if is_sandbox(user) and "done" not in turn.marks:
             await self.sandbox.turn_done(user, turn.inbound.get("msg_id", ""))
             await self.outbox.mark(user, key, "done", "1")
 
     async def _sent(self, user: UserKey, key: str, turn: TurnOutbox, i: int, message: dict[str, Any], mark: str,
-                    error: str | None = None) -> None:  # fmt: skip
-        await self.outbox.mark(user, key, f"sent:{i}", mark)
+                    error: str | None = None, sent_id: str | None = None) -> None:  # fmt: skip
+        await self.outbox.mark_sent(user, key, i, mark, sent_id)
         turn.marks[f"sent:{i}"] = mark
         await self.transcript.record(user, "out", "message", text=message.get("text"), handler=turn.handler,
                                      body=message or None, error=error)  # fmt: skip
@@ -266,9 +270,12 @@ class Conversation:
             turn.marks[f"attachment:{i}"] = attachment_id
         return render(image_of(item), attachment_id)[0]
 
-    async def _delivered_since(self, user: UserKey, item: dict[str, Any], since_ms: int) -> str | None:
-        """Zalo's message id if the OA's recent conversation with the citizen holds this reply, sent
-        after `since_ms` (less a little clock skew); None when it does not or Zalo cannot say."""
+    async def _delivered_since(self, user: UserKey, item: dict[str, Any], since_ms: int, before_id: str,
+                               turn: TurnOutbox) -> str | None:  # fmt: skip
+        """Zalo's message id if the OA's recent conversation with the citizen holds this reply after
+        `before_id` (the OA's latest message when the send began) and it is not already one of this
+        turn's replies; None when it is not there, or Zalo says it cannot tell. Without a landmark
+        (the first message ever), messages since `since_ms` less a little clock skew count."""
         try:
             recent = await self.oa.recent_messages(user.user_id)
         except OAError as exc:
@@ -276,11 +283,20 @@ class Conversation:
                 raise  # Zalo will be able to say in a moment: ask again then rather than risk a double
             log.warning("Zalo cannot say whether an interrupted send arrived (error %s); sending it", exc.code)
             return None
-        text = (item.get("message") or {}).get("text") or item.get("caption") or ""
-        for entry in recent:
-            if entry.get("src") == 0 and int(entry.get("time", 0)) >= since_ms - CLOCK_SKEW_MS \
-                    and (entry.get("message") or "") == text:  # fmt: skip
-                return str(entry.get("message_id") or "recovered")
+        known = {v for k, v in turn.marks.items() if k.startswith("sent:")}
+        message = item.get("message") or {}
+        text = message.get("text") or item.get("caption") or ""
+        template = "attachment" in message or "image" in item
+        for entry in recent:  # newest first
+            entry_id = str(entry.get("message_id") or "")
+            if before_id and entry_id == before_id:
+                return None  # back at what had been sent before this attempt began
+            if not before_id and int(entry.get("time", 0)) < since_ms - CLOCK_SKEW_MS:
+                return None
+            if entry.get("src") != 0 or entry_id in known:
+                continue
+            if (entry.get("message") or "") == text and (entry.get("type") != "text") == template:
+                return entry_id or "recovered"
         return None
 
 

@@ -3,9 +3,10 @@ transaction before anything is sent, then a mark per reply as it goes out. Handl
 again (a worker died mid-turn, Zalo redelivered, a lease moved) therefore never dispatches twice,
 never changes the state twice, and never sends a reply that was already sent.
 
-Per reply: `attempt:i` (when the send began) then `sent:i` (Zalo's message id, or why it was not
-delivered). A reply with an attempt and no mark was in flight when its worker died: whether Zalo
-received it is asked of Zalo (its recent conversation) before it is sent again."""
+Per reply: `attempt:i` (when the send began, and the id of the OA's latest message to the citizen
+then) and `sent:i` (Zalo's message id, or why it was not delivered). A reply with an attempt and no
+mark was in flight when its worker died: Zalo's recent conversation is read back to that landmark
+and the reply is sent again only if it is not there."""
 
 from __future__ import annotations
 
@@ -53,9 +54,14 @@ class TurnOutbox:
     def sent(self, i: int) -> str | None:
         return self.marks.get(f"sent:{i}")
 
-    def attempt_ms(self, i: int) -> int | None:
+    def attempt(self, i: int) -> tuple[int, str] | None:
+        """(when the send of reply i began, in ms; the id of the last message the OA had sent this
+        citizen before it, "" if none), or None if it never began."""
         value = self.marks.get(f"attempt:{i}")
-        return int(value) if value else None
+        if not value:
+            return None
+        at, _, before = value.partition("|")
+        return int(at), before
 
     @property
     def inbound_recorded(self) -> bool:
@@ -97,7 +103,17 @@ class Outbox:
         await self.redis.hset(self.keys.outbox(user, event_key), name, value)
 
     async def mark_attempt(self, user: UserKey, event_key: str, i: int) -> None:
-        await self.mark(user, event_key, f"attempt:{i}", str(int(time.time() * 1000)))
+        before = await self.redis.get(self.keys.last_sent(user)) or ""
+        await self.mark(user, event_key, f"attempt:{i}", f"{int(time.time() * 1000)}|{before}")
+
+    async def mark_sent(self, user: UserKey, event_key: str, i: int, mark: str, message_id: str | None) -> None:
+        """Reply i is done (`mark`: Zalo's message id or why not); a real id also becomes the
+        citizen's latest OA message, the landmark of the next attempt."""
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hset(self.keys.outbox(user, event_key), f"sent:{i}", mark)
+            if message_id:
+                pipe.set(self.keys.last_sent(user), message_id, ex=OUTBOX_TTL_SECONDS)
+            await pipe.execute()
 
 
 def _parse(raw: dict[str, str]) -> TurnOutbox:

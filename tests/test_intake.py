@@ -57,16 +57,16 @@ async def test_a_worker_dying_after_a_send_but_before_noting_it_does_not_send_it
     await live.act("crash1", "follow")
     before = len(await oa_messages(live, "crash1"))
     conversation = live.app[CONVERSATION]
-    original = conversation.outbox.mark
+    original = conversation.outbox.mark_sent
     died = {"n": 0}
 
-    async def dies_once_after_the_first_send(user, key, name, value):
-        if name == "sent:0" and not died["n"]:
+    async def dies_once_after_the_first_send(user, key, i, mark, message_id):
+        if i == 0 and not died["n"]:
             died["n"] += 1
             raise RedisConnectionError("the worker is gone")
-        return await original(user, key, name, value)
+        return await original(user, key, i, mark, message_id)
 
-    conversation.outbox.mark = dies_once_after_the_first_send
+    conversation.outbox.mark_sent = dies_once_after_the_first_send
     try:
         # #huongdan answers with more than one message: the first goes out, then the worker dies.
         raw, headers = signed(text_event("crash1", "#huongdan", "m-crash1"))
@@ -76,7 +76,7 @@ async def test_a_worker_dying_after_a_send_but_before_noting_it_does_not_send_it
             pass
         await asyncio.sleep(1.5)  # the worker retries in place after 0.2 s
     finally:
-        conversation.outbox.mark = original
+        conversation.outbox.mark_sent = original
     assert died["n"] == 1
     messages = await oa_messages(live, "crash1")
     answer = messages[before:]
@@ -265,3 +265,30 @@ async def test_log_lines_are_json_with_the_event_id_and_never_the_citizens_numbe
     await live.say("privacy", "062090001234")
     logged = "\n".join(r.getMessage() + (r.exc_text or "") for r in caplog.records)
     assert "0905123456" not in logged and "062090001234" not in logged
+
+
+async def test_an_interrupted_last_reply_is_sent_even_when_it_looks_like_the_one_before(live):
+    """Search results end with a list message without text. When that send is cut, the retry must
+    not take the previous search's list (sent a moment earlier, also textless) for it."""
+    await live.say("ref-search", "cap lai cccd")
+    reference = await live.say("ref-search", "gplx")
+    assert not reference[-1].get("text")
+    conversation = live.app[CONVERSATION]
+    original = conversation.oa.send
+    calls = {"n": 0}
+
+    async def last_send_cut(user_id, message):
+        calls["n"] += 1
+        if calls["n"] == len(reference):
+            raise aiohttp.ClientConnectionError("connection reset")
+        return await original(user_id, message)
+
+    first = await live.say("cut-search", "cap lai cccd")
+    conversation.oa.send = last_send_cut
+    try:
+        await live.say("cut-search", "gplx", wait="0")
+        messages = (await settle(live, "cut-search", len(first) + len(reference)))[len(first) :]
+    finally:
+        conversation.oa.send = original
+    assert messages == reference, (calls, messages)
+    assert calls["n"] == len(reference) + 1
