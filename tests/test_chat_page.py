@@ -83,3 +83,52 @@ async def test_citizen_types_a_procedure_without_accents_and_opens_its_card(live
     card = page.locator(".msg.oa", has_text="Mã thủ tục: 1.013978")
     await card.wait_for()
     assert "Thành phần hồ sơ" in await card.inner_text()
+
+
+async def test_citizen_pays_from_the_chat_page_and_sees_the_notices_arrive(live, browser, backend):
+    """The issue's end-to-end: look up a dossier waiting for fees, pay it on the payment platform
+    page the chat opens, see the confirmation arrive in the chat by itself; staff then finish the
+    dossier and the citizen is told the e-result is ready."""
+    if backend.name != "real":
+        pytest.skip("the journey is the same on both stores; the browser run once is enough")
+    from bot.appkeys import DOSSIERS
+    from tests.conftest import STAFF
+
+    demo = {e.code: e for e in await load_fixed_demo(live.app[DOSSIERS])}
+    code = "000.25.23.H34-261102-0001"
+    page = await browser.new_page()
+    await page.goto(f"{live.base}/emulator/")
+    await page.fill("#uid", "browser-payer")
+    await page.click("#follow")
+    await page.get_by_text("Chào mừng bạn đến với").wait_for()
+    await page.fill("#text", code)
+    await page.press("#text", "Enter")
+    card = page.locator(".msg.oa", has_text=f"Hồ sơ {code}")
+    await card.wait_for()
+    await card.locator("button", has_text="Theo dõi hồ sơ").click()
+    await page.get_by_text("Đã theo dõi hồ sơ").wait_for()
+    await card.locator("button", has_text="Thanh toán").click()
+    await page.get_by_text("vui lòng gửi mã bảo mật").wait_for()
+    await page.fill("#text", demo[code].security_code)
+    await page.press("#text", "Enter")
+    offer = page.locator(".msg.oa", has_text="Tổng cộng: 200.000 đồng")
+    await offer.wait_for()
+    # The button opens the payment platform in a new tab; links carry PUBLIC_BASE_URL (a made-up
+    # host in tests), so the tab is opened on the same path of the test server.
+    await page.evaluate("window.open = (url) => { window.openedUrl = url; }")
+    await offer.locator("button", has_text="Thanh toán").click()
+    from urllib.parse import urlparse
+
+    gateway = await browser.new_page()
+    await gateway.goto(live.base + urlparse(await page.evaluate("window.openedUrl")).path)
+    await gateway.locator("button", has_text="Vietcombank").click()
+    await gateway.locator("button", has_text="Xác nhận thanh toán").click()
+    await gateway.get_by_text("Thanh toán thành công").wait_for()
+    # Back in the chat, with no tap: the confirmation and the dossier back in processing.
+    notice = page.locator(".msg.oa", has_text="Đã thanh toán 200.000 đồng")
+    await notice.wait_for(timeout=15000)
+    assert "Đang xử lý" in await notice.inner_text()
+    async with live.http.post(f"{live.base}/api/dossiers/{code}/transitions", json={"status": 9},
+                              headers=STAFF) as r:  # fmt: skip
+        assert r.status == 200
+    await page.locator(".msg.oa", has_text="Đã xử lý xong").wait_for(timeout=15000)

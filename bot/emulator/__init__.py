@@ -32,7 +32,11 @@ def setup_emulator(app: web.Application, settings: Settings) -> None:
             for task in list(app[EMU_STATE].tasks):
                 task.cancel()
 
+    async def end_long_polls(app: web.Application) -> None:
+        await app[EMU_STATE].close()
+
     app.cleanup_ctx.append(lifecycle)
+    app.on_shutdown.append(end_long_polls)
     for table in (oa_api.routes, users_api.routes, chat_page.routes):
         app.router.add_routes(table)
 

@@ -45,6 +45,13 @@ class EmulatorState:
         self.deliveries: list[dict[str, Any]] = []
         self.faults = Faults()
         self.tasks: set[asyncio.Task] = set()
+        self.closing = False  # the server stops: long polls answer at once instead of holding it up
+
+    async def close(self) -> None:
+        self.closing = True
+        for user in self.users.values():
+            async with user.changed:
+                user.changed.notify_all()
 
     def user(self, user_id: str) -> EmulatedUser:
         if user_id not in self.users:

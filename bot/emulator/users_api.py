@@ -144,7 +144,7 @@ async def wait_for_replies(request: web.Request) -> web.Response:
     count, timeout = int(request.query.get("count", "1")), min(float(request.query.get("timeout", "10")), 120.0)
     async with user.changed:
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(user.changed.wait_for(lambda: user.oa_messages >= count), timeout)
+            await asyncio.wait_for(user.changed.wait_for(lambda: user.oa_messages >= count or state.closing), timeout)
     out = [{"at_ms": e["at_ms"], "message": e["message"]} for e in user.exchange if e["direction"] == "oa"]
     return web.json_response({"replies": out})
 
