@@ -41,6 +41,8 @@ class Cluster:
     webs: int = 2
     workers: int = 2
     lease_ms: int = 3000
+    # The emulated Zalo has no quota; the shared budget would otherwise be what the run measures.
+    oa_calls_per_second: str = "1000"
     env_extra: dict[str, str] = field(default_factory=dict)
     folder: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="tracuu-load-")))
     redis_port: int = field(default_factory=free_port)
@@ -79,7 +81,7 @@ class Cluster:
             "PYTHONPATH": str(ROOT), "REDIS_URL": self.redis_url, "REDIS_KEY_PREFIX": "load",
             "ZALO_EMULATOR_URL": self.emulator, "LOG_FORMAT": "json", "INTAKE_LEASE_MS": str(self.lease_ms),
             "PUBLIC_BASE_URL": f"http://127.0.0.1:{self.web_ports[0]}", "EMULATOR_QUIET_SECONDS": "0.05",
-            "RUN_WORKER": "false",
+            "RUN_WORKER": "false", "OA_CALLS_PER_SECOND": self.oa_calls_per_second,
         })  # fmt: skip
         env.update(self.env_extra)
         return env

@@ -231,7 +231,7 @@ async def scrape(http: aiohttp.ClientSession, url: str) -> dict[str, float]:
 
 async def main(args: argparse.Namespace) -> dict[str, Any]:
     rng = random.Random(args.seed)
-    cluster = Cluster(webs=args.webs, workers=args.workers)
+    cluster = Cluster(webs=args.webs, workers=args.workers, oa_calls_per_second=args.oa_calls_per_second)
     bare_port = free_port()
     bare = subprocess.Popen([sys.executable, "-c", BARE_APP, str(bare_port)])
     report: dict[str, Any] = {"webs": args.webs, "workers": args.workers, "citizens": args.citizens}
@@ -286,6 +286,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
                 if missing or extra:
                     unhappy.append(await diagnose(http, cluster, c, missing, extra))
             latencies = [x for c in citizens for x in c.latencies]
+            by_journey = {name: [x for c in citizens if c.journey == name for x in c.latencies] for name in JOURNEYS}
             async with http.get(f"{cluster.emulator}/emulator/state") as r:
                 deliveries = (await r.json())["deliveries"]
             acks = [a["seconds"] for d in deliveries for a in d["attempts"] if a.get("status") == 200]
@@ -301,6 +302,9 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
                 "ack_p50_ms": round(pct(acks, 0.5) * 1000, 1), "ack_p95_ms": round(pct(acks, 0.95) * 1000, 1),
                 "ack_p99_ms": round(pct(acks, 0.99) * 1000, 1), "webhook_deliveries": len(deliveries),
                 "redelivered_events": redelivered, "faults": progress.faults,
+                "e2e_p50_p95_ms_by_journey": {
+                    name: [round(pct(v, 0.5) * 1000), round(pct(v, 0.95) * 1000)] for name, v in by_journey.items()
+                },
             }  # fmt: skip
             if unhappy:
                 report["unhappy_citizens"] = unhappy[:10]
@@ -310,6 +314,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
                 "web0_received": {k: v for k, v in web.items() if k.startswith("tracuu_events_received_total")},
                 "surviving_workers_reclaimed": sum(w.get("tracuu_events_reclaimed_total", 0) for w in workers),
                 "surviving_workers_already_sent": sum(w.get("tracuu_outbound_already_sent_total", 0) for w in workers),
+                "surviving_workers_budget_waits": sum(w.get("tracuu_outbound_budget_waits_total", 0) for w in workers),
             }  # fmt: skip
     finally:
         bare.terminate()
@@ -360,6 +365,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--senders", type=int, default=32, help="concurrent senders in the capacity phase")
     parser.add_argument("--per-sender", type=int, default=60)
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--oa-calls-per-second", default="1000", help="the shared outbound budget (OA quota)")
     parser.add_argument("--no-faults", action="store_true")
     parser.add_argument("--keep-logs", action="store_true")
     parser.add_argument("--quick", action="store_true", help="small and short: what the test suite runs")

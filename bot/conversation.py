@@ -17,7 +17,7 @@ from redis.exceptions import RedisError
 from bot import metrics
 from bot.conv_keys import UserKey
 from bot.dispatcher import Context, Dispatcher
-from bot.following import WINDOW_SECONDS, Following
+from bot.following import FREE_WINDOW_SECONDS, WINDOW_SECONDS, Following
 from bot.handoff import Handoffs
 from bot.notify import NOTICE_EVENT, notice_reply
 from bot.outbox import Outbox, TurnOutbox, image_of, to_items
@@ -142,7 +142,9 @@ class Conversation:
             await self.deps.following.hold(user, key, notice)
             metrics.NOTICES.labels("held").inc()
         else:
-            metrics.NOTICES.labels("sent").inc()
+            # Between 48 h and 7 days Zalo charges the OA for the message: counted apart for the budget.
+            free = self.clock().timestamp() - last <= FREE_WINDOW_SECONDS
+            metrics.NOTICES.labels("sent" if free else "sent_charged").inc()
 
     async def _release_held_notices(self, user: UserKey) -> None:
         for item in await self.deps.following.held(user):

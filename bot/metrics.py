@@ -30,3 +30,6 @@ OUTBOUND_SKIPPED = Counter(
 OUTBOUND_ERRORS = Counter("tracuu_outbound_errors_total", "OA API errors by Zalo error code.", ["code"])
 RATE_LIMITED = Counter("tracuu_rate_limited_total", "Messages refused by a rate limit.", ["limit"])
 NOTICES = Counter("tracuu_notices_total", "Dossier and payment notices by what became of them.", ["result"])
+OUTBOUND_WAITED = Counter(
+    "tracuu_outbound_budget_waits_total", "OA API calls held to the next second by OA_CALLS_PER_SECOND."
+)

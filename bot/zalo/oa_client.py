@@ -20,6 +20,7 @@ from typing import Any
 import aiohttp
 from redis.asyncio import Redis
 
+from bot import metrics
 from bot.conv_keys import ConversationKeys
 from bot.redis_lock import RedisLock
 
@@ -140,6 +141,7 @@ class OutboundGuard:
                 count, _ = await pipe.execute()
             if int(count) <= self.per_second:
                 return
+            metrics.OUTBOUND_WAITED.inc()
             await asyncio.sleep(1 - (now % 1))  # this second's budget is spent: wait for the next
 
     async def pause(self, seconds: float) -> None:
