@@ -1,7 +1,7 @@
 """Sandbox users: a replay speaks as `replay-...`, a user id Zalo never issues (Zalo's are digits).
-The conversation runs exactly as for a citizen, through the webhook, inbox and lock, but its replies
-are captured in Redis instead of being sent, so no real citizen receives anything; a mark after each
-turn tells the replay that the turn is complete."""
+The conversation runs exactly as for a citizen, through the webhook, the intake stream, a worker and
+the lock, but its replies are captured in Redis instead of being sent, so no real citizen receives
+anything; a mark after each turn tells the replay that the turn is complete."""
 
 from __future__ import annotations
 
