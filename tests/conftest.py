@@ -219,6 +219,20 @@ class Live:
         async with self.http.post(f"{self.base}/emulator/control", json=body) as r:
             return await r.json()
 
+    async def oa_messages(self, user: str) -> list[dict]:
+        """Every message the OA sent `user`, in order."""
+        async with self.http.get(f"{self.base}/emulator/users/{user}/messages") as r:
+            return [m["message"] for m in (await r.json())["messages"] if m["direction"] == "oa"]
+
+    async def settle(self, user: str, count: int, limit: float = 10.0) -> list[dict]:
+        """The OA's messages to `user` once there are `count` (or `limit` s passed), after a pause
+        in which a doubled or unexpected message would show."""
+        async with self.http.get(f"{self.base}/emulator/users/{user}/replies",
+                                 params={"count": str(count), "timeout": str(limit)}):  # fmt: skip
+            pass
+        await asyncio.sleep(0.4)
+        return await self.oa_messages(user)
+
     async def emulator_state(self) -> dict:
         async with self.http.get(f"{self.base}/emulator/state") as r:
             return await r.json()

@@ -27,35 +27,21 @@ from tests.conftest import free_port
 from tests.test_webhook import OA, post, signed, text_event
 
 
-async def oa_messages(live, user: str) -> list[dict]:
-    async with live.http.get(f"{live.base}/emulator/users/{user}/messages") as r:
-        return [m["message"] for m in (await r.json())["messages"] if m["direction"] == "oa"]
-
-
-async def settle(live, user: str, count: int, limit: float = 10.0) -> list[dict]:
-    """The OA's messages to `user` once there are `count`, plus a pause in which a double would show."""
-    async with live.http.get(f"{live.base}/emulator/users/{user}/replies",
-                             params={"count": str(count), "timeout": str(limit)}):  # fmt: skip
-        pass
-    await asyncio.sleep(0.4)
-    return await oa_messages(live, user)
-
-
 async def test_the_same_event_delivered_twenty_times_at_once_is_answered_once(live):
     await live.act("burst", "follow")
-    before = len(await oa_messages(live, "burst"))
+    before = len(await live.oa_messages("burst"))
     raw, headers = signed(text_event("burst", "#hotro", "m-burst"))
     answers = await asyncio.gather(*(post(live, raw, headers) for _ in range(20)))
     statuses = sorted(body["status"] for _, body in answers)
     assert statuses == ["accepted"] + ["duplicate"] * 19
-    assert len(await settle(live, "burst", before + 1)) == before + 1
+    assert len(await live.settle("burst", before + 1)) == before + 1
 
 
 async def test_a_worker_dying_after_a_send_but_before_noting_it_does_not_send_it_again(live):
     """The send reached Zalo; noting it failed (the worker 'died'). The retry asks Zalo's recent
     conversation, finds the message there, and sends only what had not gone out."""
     await live.act("crash1", "follow")
-    before = len(await oa_messages(live, "crash1"))
+    before = len(await live.oa_messages("crash1"))
     conversation = live.app[CONVERSATION]
     original = conversation.outbox.mark_sent
     died = {"n": 0}
@@ -78,7 +64,7 @@ async def test_a_worker_dying_after_a_send_but_before_noting_it_does_not_send_it
     finally:
         conversation.outbox.mark_sent = original
     assert died["n"] == 1
-    messages = await oa_messages(live, "crash1")
+    messages = await live.oa_messages("crash1")
     answer = messages[before:]
     texts = [json.dumps(m, ensure_ascii=False, sort_keys=True) for m in answer]
     assert len(texts) == len(set(texts)) >= 1  # every reply once, none twice
@@ -88,7 +74,7 @@ async def test_a_worker_dying_after_a_send_but_before_noting_it_does_not_send_it
 
 async def test_a_send_interrupted_before_reaching_zalo_is_sent_on_the_retry(live):
     await live.act("crash2", "follow")
-    before = len(await oa_messages(live, "crash2"))
+    before = len(await live.oa_messages("crash2"))
     conversation = live.app[CONVERSATION]
     original = conversation.oa.send
     cut = {"n": 0}
@@ -103,7 +89,7 @@ async def test_a_send_interrupted_before_reaching_zalo_is_sent_on_the_retry(live
     try:
         raw, headers = signed(text_event("crash2", "#hotro", "m-crash2"))
         await post(live, raw, headers)
-        messages = await settle(live, "crash2", before + 1)
+        messages = await live.settle("crash2", before + 1)
     finally:
         conversation.oa.send = original
     assert cut["n"] == 1 and len(messages) == before + 1
@@ -162,11 +148,11 @@ async def _until(condition, limit: float) -> None:
 
 async def test_thirty_messages_in_a_second_get_twenty_answers_and_one_polite_notice(live):
     await live.act("hasty", "follow")
-    before = len(await oa_messages(live, "hasty"))
+    before = len(await live.oa_messages("hasty"))
     for n in range(30):
         raw, headers = signed(text_event("hasty", "#hotro", f"m-hasty-{n}"))
         assert (await post(live, raw, headers))[0] == 200
-    messages = await settle(live, "hasty", before + 21)
+    messages = await live.settle("hasty", before + 21)
     answers = messages[before:]
     assert len(answers) == 21
     assert "nhanh quá" in answers[-1]["text"]
@@ -287,7 +273,7 @@ async def test_an_interrupted_last_reply_is_sent_even_when_it_looks_like_the_one
     conversation.oa.send = last_send_cut
     try:
         await live.say("cut-search", "gplx", wait="0")
-        messages = (await settle(live, "cut-search", len(first) + len(reference)))[len(first) :]
+        messages = (await live.settle("cut-search", len(first) + len(reference)))[len(first) :]
     finally:
         conversation.oa.send = original
     assert messages == reference, (calls, messages)

@@ -1,7 +1,6 @@
 """From lookup to done, through the emulator and the real app: paying in the chat, notices to
 followers (once, within Zalo's window or held until the citizen writes), and reaching a person."""
 
-import asyncio
 import re
 from urllib.parse import urlparse
 
@@ -24,20 +23,6 @@ FEES_DUE = "000.25.23.H34-261102-0001"  # demo: waiting for fees, 200.000 đồn
 @pytest.fixture
 async def demo(live):
     return {e.code: e for e in await load_fixed_demo(live.app[DOSSIERS])}
-
-
-async def oa_messages(live, user: str) -> list[dict]:
-    async with live.http.get(f"{live.base}/emulator/users/{user}/messages") as r:
-        return [m["message"] for m in (await r.json())["messages"] if m["direction"] == "oa"]
-
-
-async def wait_for(live, user: str, count: int, limit: float = 10.0) -> list[dict]:
-    """The OA's messages to `user` once there are `count`, and a pause in which a double would show."""
-    async with live.http.get(f"{live.base}/emulator/users/{user}/replies",
-                             params={"count": str(count), "timeout": str(limit)}):  # fmt: skip
-        pass
-    await asyncio.sleep(0.4)
-    return await oa_messages(live, user)
 
 
 def buttons(message: dict) -> list[tuple[str, object]]:
@@ -74,9 +59,9 @@ async def test_a_citizen_pays_in_the_chat_and_is_told_it_is_back_in_processing(l
     user = "payer1"
     await live.act(user, "follow")
     payment_id = await pay_in_chat(live, user, demo[FEES_DUE].security_code)
-    before = len(await oa_messages(live, user))
+    before = len(await live.oa_messages(user))
     await bank(live, payment_id)
-    messages = await wait_for(live, user, before + 1)
+    messages = await live.settle(user, before + 1)
     assert len(messages) == before + 1
     notice = messages[-1]["text"]
     assert "Đã thanh toán 200.000 đồng" in notice and "Mã giao dịch" in notice
@@ -98,7 +83,7 @@ async def test_a_citizen_pays_in_the_chat_and_is_told_it_is_back_in_processing(l
                            paid.transaction_id)  # fmt: skip
     async with live.http.post(f"{live.base}/api/payments/{payment_id}/callback", json=body) as r:
         assert r.status == 200 and (await r.json())["duplicate"] is True
-    assert len(await wait_for(live, user, before + 2, limit=1)) == before + 1
+    assert len(await live.settle(user, before + 2, limit=1)) == before + 1
     # And paying twice is impossible: asking again says it is paid.
     again = await live.say(user, f"#thanhtoan {FEES_DUE}")
     assert "đã được thanh toán" in again[0]["text"]
@@ -108,9 +93,9 @@ async def test_a_cancelled_payment_says_so_and_offers_to_retry(live, demo):
     user = "payer2"
     await live.act(user, "follow")
     payment_id = await pay_in_chat(live, user, demo[FEES_DUE].security_code)
-    before = len(await oa_messages(live, user))
+    before = len(await live.oa_messages(user))
     await bank(live, payment_id, action="cancel")
-    notice = (await wait_for(live, user, before + 1))[-1]
+    notice = (await live.settle(user, before + 1))[-1]
     assert "chưa thành công" in notice["text"]
     assert ("Thanh toán lại", f"#thanhtoan {FEES_DUE}") in buttons(notice)
     assert (await live.app[DOSSIERS].get(FEES_DUE)).status is DossierStatus.YEU_CAU_NGHIA_VU_TAI_CHINH
@@ -128,24 +113,24 @@ async def test_a_transition_notifies_every_follower_once_with_where_to_collect(l
     for user in ("f1", "f2"):
         await live.act(user, "follow")
         assert "Đã theo dõi" in (await live.say(user, f"#theodoi {code}"))[0]["text"]
-    counts = {u: len(await oa_messages(live, u)) for u in ("f1", "f2")}
+    counts = {u: len(await live.oa_messages(u)) for u in ("f1", "f2")}
     await api_transition(code, DossierStatus.DANG_XU_LY)
     await api_transition(code, DossierStatus.DA_XU_LY_XONG)
     for user in ("f1", "f2"):
-        messages = await wait_for(live, user, counts[user] + 2)
+        messages = await live.settle(user, counts[user] + 2)
         assert len(messages) == counts[user] + 2
         assert "Đang xử lý" in messages[-2]["text"]
         # Submitted online: the e-result is ready on the portal (at the counter: where and when to collect).
         assert "Đã xử lý xong" in messages[-1]["text"] and "Kết quả điện tử đã sẵn sàng" in messages[-1]["text"]
     # The same change announced again (a retried request, a redelivery) sends nothing more.
     await live.app[NOTIFIER].dossier_moved(await live.app[DOSSIERS].get(code))
-    assert len(await wait_for(live, "f1", counts["f1"] + 3, limit=1)) == counts["f1"] + 2
+    assert len(await live.settle("f1", counts["f1"] + 3, limit=1)) == counts["f1"] + 2
     # Bỏ theo dõi stops them.
     await live.say("f2", f"#botheodoi {code}")
-    before = len(await oa_messages(live, "f2"))
+    before = len(await live.oa_messages("f2"))
     await api_transition(code, DossierStatus.DA_TRA_KET_QUA)
-    await wait_for(live, "f1", counts["f1"] + 3)
-    assert len(await oa_messages(live, "f2")) == before
+    await live.settle("f1", counts["f1"] + 3)
+    assert len(await live.oa_messages("f2")) == before
 
 
 async def test_a_follower_silent_for_eight_days_gets_the_notice_when_they_next_write(live, api_transition, clock):
@@ -157,15 +142,15 @@ async def test_a_follower_silent_for_eight_days_gets_the_notice_when_they_next_w
     await live.say("quiet", f"#theodoi {code}")
     clock.advance(days=8)
     await live.control(age_user={"user_id": "quiet", "days": 8})
-    before = len(await oa_messages(live, "quiet"))
+    before = len(await live.oa_messages("quiet"))
     await api_transition(code, DossierStatus.DANG_XU_LY)
-    assert len(await wait_for(live, "quiet", before + 1, limit=1.5)) == before  # nothing outside the window
+    assert len(await live.settle("quiet", before + 1, limit=1.5)) == before  # nothing outside the window
     replies = await live.say("quiet", "#hotro", wait="3")
     assert "Hỗ trợ" in replies[0]["text"]
-    messages = await wait_for(live, "quiet", before + 2)
+    messages = await live.settle("quiet", before + 2)
     assert "Đang xử lý" in messages[-1]["text"]
     await live.say("quiet", "#menu")
-    assert sum("Đang xử lý" in (m.get("text") or "") for m in await oa_messages(live, "quiet")) == 1
+    assert sum("Đang xử lý" in (m.get("text") or "") for m in await live.oa_messages("quiet")) == 1
 
 
 @pytest.fixture
@@ -205,14 +190,14 @@ async def test_handoff_mutes_the_bot_staff_reply_through_the_oa_and_hand_it_back
             page = await r.text()
             assert "alo, có ai không?" in page and "Trả lại cho bot" in page
             token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
-        before = len(await oa_messages(live, user))
+        before = len(await live.oa_messages(user))
         async with console.post(f"{path}/reply", data={"csrf": token, "text": "Chào bạn, mình là cán bộ hỗ trợ."}) as r:
             assert r.status == 200
-        messages = await oa_messages(live, user)
+        messages = await live.oa_messages(user)
         assert messages[before:] == [{"text": "Chào bạn, mình là cán bộ hỗ trợ."}]
         async with console.post(f"{path}/handback", data={"csrf": token}) as r:
             assert r.status == 200
-        assert "tiếp tục hỏi bot" in (await oa_messages(live, user))[-1]["text"]
+        assert "tiếp tục hỏi bot" in (await live.oa_messages(user))[-1]["text"]
         async with console.get(f"{live.base}/staff/handoffs") as r:
             assert user not in await r.text()
     finally:

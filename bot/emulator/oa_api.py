@@ -37,6 +37,13 @@ async def access_token(request: web.Request) -> web.Response:
     return web.json_response({"access_token": access, "refresh_token": refresh, "expires_in": "90000"})
 
 
+def _refusal(request: web.Request) -> web.Response | None:
+    """What Zalo answers before looking at the call: a bad token, or a fault the test switched on."""
+    if not request.app[EMU_STATE].token_valid(request.headers.get("access_token")):
+        return _error(-216, "Access token is invalid")
+    return _fault(request)
+
+
 def _fault(request: web.Request) -> web.Response | None:
     faults = request.app[EMU_STATE].faults
     now = time.time()
@@ -52,10 +59,8 @@ def _fault(request: web.Request) -> web.Response | None:
 @routes.post("/v3.0/oa/message/cs")
 async def send_message(request: web.Request) -> web.Response:
     state = request.app[EMU_STATE]
-    if not state.token_valid(request.headers.get("access_token")):
-        return _error(-216, "Access token is invalid")
-    if fault := _fault(request):
-        return fault
+    if refusal := _refusal(request):
+        return refusal
     try:
         body = await request.json()
         user_id = str(body["recipient"]["user_id"])
@@ -100,10 +105,8 @@ async def conversation(request: web.Request) -> web.Response:
     """The latest messages between the OA and one user, newest first, at most 10 per call: `src` 0
     for the OA's messages, 1 for the user's, `time` in ms, `message` the text ("" for templates)."""
     state = request.app[EMU_STATE]
-    if not state.token_valid(request.headers.get("access_token")):
-        return _error(-216, "Access token is invalid")
-    if fault := _fault(request):
-        return fault
+    if refusal := _refusal(request):
+        return refusal
     try:
         query = json.loads(request.query["data"])
         user_id, offset, count = str(query["user_id"]), int(query.get("offset", 0)), int(query.get("count", 5))

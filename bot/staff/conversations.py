@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from aiohttp import web
 from redis.asyncio import Redis
 
-from bot.conv_keys import ConversationKeys
+from bot.conv_keys import ConversationKeys, UserKey
 from bot.transcript import FLOWS, OUTCOMES, Transcript, user_of
 from lookup.calendar import VN_TZ
 from lookup.codes import normalize_code
@@ -149,3 +150,12 @@ async def _with_text(transcript: Transcript, rows: list[Row], text: str) -> tupl
         if any(wanted in fold(e.get("text", "")) for e in entries):
             kept.append(row)
     return kept, len(rows) > TEXT_SCAN_LIMIT
+
+
+def from_request(request: web.Request) -> tuple[str, UserKey]:
+    """The conversation named in the URL (`{oa}:{user}`) and its user; 404 when it names none."""
+    conversation = request.match_info["conversation"]
+    user = user_of(conversation)
+    if not user.user_id:
+        raise web.HTTPNotFound(text="no such conversation")
+    return conversation, user

@@ -11,9 +11,9 @@ from urllib.parse import quote
 from aiohttp import web
 
 from bot.appkeys import CONVERSATION, HANDOFFS
-from bot.conv_keys import UserKey
 from bot.replies import Button, Text
 from bot.staff.context import AUDIT
+from bot.staff.conversations import from_request
 from bot.staff.guard import SESSION
 from bot.staff.html import csrf_field, page, when
 from bot.staff.sessions import Session
@@ -54,17 +54,9 @@ async def handoff_controls(request: web.Request, session: Session, conversation:
             f"<button>Trả lại cho bot</button></form></section>")  # fmt: skip
 
 
-def _user(request: web.Request) -> tuple[str, UserKey]:
-    conversation = request.match_info["conversation"]
-    user = user_of(conversation)
-    if not user.user_id:
-        raise web.HTTPNotFound(text="no such conversation")
-    return conversation, user
-
-
 @routes.post("/staff/conversations/{conversation}/reply")
 async def reply(request: web.Request) -> web.StreamResponse:
-    conversation, user = _user(request)
+    conversation, user = from_request(request)
     session = request[SESSION]
     text = str((await request.post()).get("text", "")).strip()[:MAX_REPLY]
     if not text:
@@ -83,7 +75,7 @@ async def reply(request: web.Request) -> web.StreamResponse:
 
 @routes.post("/staff/conversations/{conversation}/handback")
 async def hand_back(request: web.Request) -> web.StreamResponse:
-    conversation, user = _user(request)
+    conversation, user = from_request(request)
     session = request[SESSION]
     if await request.app[HANDOFFS].end(user):
         await request.app[CONVERSATION].push(user, [BACK_TO_BOT], "handoff.back", f"handback:{secrets.token_hex(8)}")

@@ -154,14 +154,6 @@ async def conversation_list(request: web.Request) -> web.Response:
     return page("Hội thoại", body, session)
 
 
-def _conversation(request: web.Request) -> tuple[str, UserKey]:
-    conversation = request.match_info["conversation"]
-    user = user_of(conversation)
-    if not user.user_id:
-        raise web.HTTPNotFound(text="no such conversation")
-    return conversation, user
-
-
 async def _entries(request: web.Request, user: UserKey) -> list[dict]:
     entries = await request.app[TRANSCRIPT].entries(user)
     if not entries:
@@ -186,7 +178,7 @@ def _conversation_page(session: Session, conversation: str, entries: list[dict],
 
 @routes.get("/staff/conversations/{conversation}")
 async def conversation_page(request: web.Request) -> web.Response:
-    conversation, user = _conversation(request)
+    conversation, user = conversations.from_request(request)
     controls = await handoff_controls(request, request[SESSION], conversation)
     return _conversation_page(request[SESSION], conversation, await _entries(request, user), None, controls)
 
@@ -200,7 +192,7 @@ async def _audited_originals(request: web.Request, action: str) -> tuple[str, li
     reason = str((await request.post()).get("reason", "")).strip()
     if len(reason) < 5:
         raise web.HTTPBadRequest(text="say why (at least 5 characters): it is written to the audit log")
-    conversation, user = _conversation(request)
+    conversation, user = conversations.from_request(request)
     entries = await _entries(request, user)
     await request.app[AUDIT].write(session.account.name, action, conversation, reason[:300])
     transcript = request.app[TRANSCRIPT]
@@ -216,7 +208,7 @@ async def reveal(request: web.Request) -> web.Response:
 
 @routes.get("/staff/conversations/{conversation}/export.jsonl")
 async def export_masked(request: web.Request) -> web.Response:
-    conversation, user = _conversation(request)
+    conversation, user = conversations.from_request(request)
     lines = export_lines(conversation, await _entries(request, user), exported_by=request[SESSION].account.name)
     return _jsonl(conversation, lines)
 
@@ -237,7 +229,7 @@ def _jsonl(conversation: str, lines: list[str]) -> web.Response:
 @routes.post("/staff/conversations/{conversation}/replay")
 async def replay_conversation(request: web.Request) -> web.Response:
     session = request[SESSION]
-    conversation, user = _conversation(request)
+    conversation, user = conversations.from_request(request)
     turns = parse_turns(export_lines(conversation, await _entries(request, user)))
     settings = request.app[SETTINGS]
     sandbox = request.app[SANDBOX]
