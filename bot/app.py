@@ -154,7 +154,9 @@ def _worker_ctx(app: web.Application) -> Callable[[web.Application], AsyncIterat
             lease_ms=settings.intake_lease_ms, max_in_flight=settings.worker_max_in_flight,
         )  # fmt: skip
         task = asyncio.create_task(app[WORKER].run(), name="worker")
+        sweeper = asyncio.create_task(app[NOTIFIER].sweep_forever(app[DOSSIERS]), name="announcement-sweeper")
         yield
+        sweeper.cancel()
         app[WORKER].stop()
         await task
 

@@ -95,6 +95,10 @@ class ConversationKeys:
         """List of notices kept while the window was closed, sent when the citizen next writes."""
         return self._k(user, "held_notices")
 
+    def announcements_pending(self) -> str:
+        """Sorted set: dossiers whose change may not have been announced yet (see `bot.notify`)."""
+        return f"{self.prefix}:{{notify}}:pending"
+
     def handoff(self, user: UserKey) -> str:
         """Hash while a person, not the bot, answers this citizen (since, reason)."""
         return self._k(user, "handoff")

@@ -5,16 +5,24 @@ Zalo's interaction window or held until the citizen next writes (`Conversation._
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import time
+from collections.abc import AsyncIterator
 from typing import Any
+
+from redis.exceptions import RedisError
 
 from bot.conv_keys import UserKey
 from bot.following import Following
 from bot.intake.queue import EventQueue
+from bot.redis_lock import RedisLock
 from bot.replies import Button, Text
 from handlers.notices import payment_notice, status_notice
-from lookup.dossier import Dossier, Payment
+from lookup.dossier import Dossier, Payment, PaymentState
+from lookup.dossier_store import DossierNotFound
+from lookup.dossiers import DossierService
 from lookup.province import Province
 
 log = logging.getLogger(__name__)
@@ -35,6 +43,53 @@ class Notifier:
         self.following = following
         self.province = province
         self.base_url = base_url
+        self.redis = following.redis
+        self.pending_key = following.keys.announcements_pending()
+
+    @contextlib.asynccontextmanager
+    async def announcing(self, code: str) -> AsyncIterator[None]:
+        """Around a change and its announcement. The dossier (its slot) and the followers' intake
+        (theirs) cannot share a transaction, so the code is noted as owed first and cleared after;
+        a process that dies in between leaves it noted, and `sweep` announces it later."""
+        await self.redis.zadd(self.pending_key, {code: time.time()})
+        try:
+            yield
+        finally:  # announced, or the change was refused: nothing is owed either way
+            await self.redis.zrem(self.pending_key, code)
+
+    async def sweep(self, dossiers: DossierService, older_than: float = 30.0) -> int:
+        """Announce what a dead process owed: the dossier's current status to its followers and the
+        outcome of its settled payments to their payers. Keys make every notice once-only, so a
+        notice that did go out is not sent again."""
+        owed = await self.redis.zrangebyscore(self.pending_key, 0, time.time() - older_than)
+        for code in owed:
+            try:
+                dossier = await dossiers.get(code)
+            except DossierNotFound:
+                dossier = None
+            if dossier is not None:
+                await self.dossier_moved(dossier)
+                for payment in dossier.payments:
+                    if payment.state in (PaymentState.DA_THANH_TOAN, PaymentState.HUY_THANH_TOAN):
+                        await self.payment_settled(dossier, payment, status_changed=False)
+            await self.redis.zrem(self.pending_key, code)
+            log.warning("announced a change a stopped process had left unannounced")
+        return len(owed)
+
+    async def sweep_forever(self, dossiers: DossierService, every: float = 15.0) -> None:
+        """One worker at a time (a lock), every `every` seconds, whatever Redis does meanwhile."""
+        lock_key = f"{self.pending_key}:sweeping"
+        while True:
+            await asyncio.sleep(every)
+            try:
+                lock = RedisLock(self.redis, lock_key, ttl_ms=int(every * 2000))
+                if await lock.acquire():
+                    try:
+                        await self.sweep(dossiers)
+                    finally:
+                        await lock.release()
+            except (RedisError, OSError) as exc:
+                log.warning("announcement sweep failed (%s); trying again later", type(exc).__name__)
 
     async def dossier_moved(self, dossier: Dossier, skip: UserKey | None = None) -> int:
         """Queue the new status for every follower; returns how many were queued."""

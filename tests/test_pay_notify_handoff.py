@@ -250,3 +250,24 @@ def test_outside_office_hours_the_citizen_is_told_when_someone_will_answer():
     assert next_opening(saturday_evening, hours, lambda d: d != date(2026, 11, 23)) == datetime(
         2026, 11, 24, 7, 0, tzinfo=VN_TZ
     )
+
+
+async def test_a_change_a_dead_process_left_unannounced_is_announced_once_by_the_sweep(live, demo):
+    from bot.appkeys import REDIS
+    from lookup.dossiers import TransitionRequest
+
+    code, notifier = FEES_DUE, live.app[NOTIFIER]
+    await live.act("swept", "follow")
+    await live.say("swept", f"#theodoi {code}")
+    before = len(await live.oa_messages("swept"))
+    # A web process marked the change as owed, made it, and died before announcing it.
+    await live.app[REDIS].zadd(notifier.pending_key, {code: 1.0})
+    await live.app[DOSSIERS].transition(code, TransitionRequest(status=int(DossierStatus.DANG_XU_LY)))
+    assert await notifier.sweep(live.app[DOSSIERS]) == 1
+    messages = await live.settle("swept", before + 1)
+    assert len(messages) == before + 1 and "Đang xử lý" in messages[-1]["text"]
+    assert await notifier.sweep(live.app[DOSSIERS]) == 0
+    # Owed again (say the process died after announcing, before clearing): nothing is sent twice.
+    await live.app[REDIS].zadd(notifier.pending_key, {code: 1.0})
+    assert await notifier.sweep(live.app[DOSSIERS]) == 1
+    assert len(await live.settle("swept", before + 2, limit=1)) == before + 1

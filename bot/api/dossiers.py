@@ -10,6 +10,7 @@ from aiohttp import web
 from bot.appkeys import CLOCK, DOSSIERS, NOTIFIER, PROVINCE, SETTINGS
 from bot.web.auth import staff_denial
 from bot.web.jsonresp import json_response
+from lookup.codes import normalize_code
 from lookup.dossier import Dossier
 from lookup.dossiers import ReceiveRequest, TransitionRequest
 from lookup.receipts import render_receipt
@@ -65,8 +66,10 @@ async def post_transition(request: web.Request) -> web.Response:
     if denial := staff_denial(request):
         return denial
     body = TransitionRequest.model_validate(await request.json())
-    dossier = await request.app[DOSSIERS].transition(request.match_info["code"], body)
-    notified = await request.app[NOTIFIER].dossier_moved(dossier)
+    code = normalize_code(request.match_info["code"])
+    async with request.app[NOTIFIER].announcing(code):
+        dossier = await request.app[DOSSIERS].transition(code, body)
+        notified = await request.app[NOTIFIER].dossier_moved(dossier)
     return json_response(dossier.full_view(request.app[CLOCK]()) | {"followers_notified": notified})
 
 

@@ -40,12 +40,13 @@ async def payment_callback(request: web.Request) -> web.Response:
         return json_response(
             {"error": {"code": "payment_mismatch", "message": "body and URL name different payments"}}, status=400
         )
-    before = (await request.app[PAYMENTS].dossier_of(body.payment_id)).status
-    settlement = await request.app[PAYMENTS].settle(body)
-    if settlement.changed:
-        await request.app[NOTIFIER].payment_settled(
-            settlement.dossier, settlement.payment, status_changed=settlement.dossier.status != before
-        )
+    dossier = await request.app[PAYMENTS].dossier_of(body.payment_id)
+    async with request.app[NOTIFIER].announcing(dossier.code):
+        settlement = await request.app[PAYMENTS].settle(body)
+        if settlement.changed:
+            await request.app[NOTIFIER].payment_settled(
+                settlement.dossier, settlement.payment, status_changed=settlement.dossier.status != dossier.status
+            )
     return json_response(
         {
             "payment_id": settlement.payment.id,
