@@ -45,7 +45,7 @@ from bot.replay.sandbox import Sandbox
 from bot.routing import build_dispatcher
 from bot.sealing import Sealer
 from bot.settings import Settings
-from bot.staff import handoff_views
+from bot.staff import dead_letters, handoff_views
 from bot.staff import views as staff_views
 from bot.staff.context import staff_ctx
 from bot.staff.guard import staff_guard
@@ -201,7 +201,7 @@ def create_app(
     if role == "serve":
         app.cleanup_ctx.append(staff_ctx)
         tables += [dossiers.routes, procedures.routes, payments.routes, openapi.routes, pages.routes, webhook.routes,
-                   staff_views.routes, handoff_views.routes]  # fmt: skip
+                   staff_views.routes, handoff_views.routes, dead_letters.routes]  # fmt: skip
     for table in tables:
         app.router.add_routes(table)
     if settings.zalo_emulator and role == "serve":

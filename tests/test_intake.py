@@ -278,3 +278,58 @@ async def test_an_interrupted_last_reply_is_sent_even_when_it_looks_like_the_one
         conversation.oa.send = original
     assert messages == reference, (calls, messages)
     assert calls["n"] == len(reference) + 1
+
+
+async def test_an_event_failing_every_time_is_set_aside_and_a_supervisor_can_queue_it_again(live):
+    """A poisoned event must not hold the citizen forever: after max_attempts it moves to the dead
+    letters, the citizen's next message is answered, and a supervisor can requeue it from the console."""
+    import re
+
+    from bot.appkeys import QUEUE, WORKER
+    from bot.staff.accounts import Role
+    from bot.staff.context import ACCOUNTS
+
+    worker, conversation = live.app[WORKER], live.app[CONVERSATION]
+    worker.retry_seconds, worker.max_attempts, worker.reclaim_idle_ms = 0.1, 2, 200
+    original = conversation.handle
+    poisoned = {"n": 0}
+
+    async def fails_on_poison(raw, key=None):
+        if (raw.get("message") or {}).get("text") == "#poison":
+            poisoned["n"] += 1
+            raise RuntimeError("a bug on this event")
+        return await original(raw, key)
+
+    worker.handle = fails_on_poison
+    try:
+        await live.act("poisoned", "follow")
+        await live.say("poisoned", "#poison", wait="0")
+        queue = live.app[QUEUE]
+        shard = queue.keys.shard_of(UserKey(OA, "poisoned"))
+        for _ in range(100):
+            if await queue.redis.xlen(queue.keys.dead(shard)):
+                break
+            await asyncio.sleep(0.1)
+        assert await queue.redis.xlen(queue.keys.dead(shard)) == 1 and poisoned["n"] >= 2
+        assert len(await live.say("poisoned", "#hotro")) == 1  # not stuck behind it
+    finally:
+        worker.handle = original
+    await live.app[ACCOUNTS].add("super2", "correct horse battery", Role.SUPERVISOR)
+    console = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
+    try:
+        async with console.get(f"{live.base}/staff/login") as r:
+            token = re.search(r'name="csrf" value="([^"]+)"', await r.text()).group(1)
+        await console.post(f"{live.base}/staff/login", data={"csrf": token, "name": "super2",
+                           "password": "correct horse battery", "next": "/staff/dead-letters"})  # fmt: skip
+        async with console.get(f"{live.base}/staff/dead-letters") as r:
+            page = await r.text()
+        assert "user_send_text" in page and "#poison" not in page  # what it was, not what it said
+        action = re.search(r'action="(/staff/dead-letters/[^"]+/requeue)"', page).group(1)
+        token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+        before = len(await live.oa_messages("poisoned"))
+        async with console.post(f"{live.base}{action}", data={"csrf": token}) as r:
+            assert r.status == 200
+        assert await queue.redis.xlen(queue.keys.dead(shard)) == 0
+        assert len(await live.settle("poisoned", before + 1)) == before + 1  # handled now the bug is gone
+    finally:
+        await console.close()

@@ -36,7 +36,8 @@ def page(title: str, body: str, session: Session | None = None, status: int = 20
     if session:
         nav = ('<a href="/staff/conversations">Hội thoại</a><a href="/staff/handoffs">Chờ cán bộ</a>'
                '<a href="/staff/dashboard">Thống kê</a>'
-               + ('<a href="/staff/audit">Nhật ký truy cập</a>' if session.account.is_supervisor else "")
+               + ('<a href="/staff/audit">Nhật ký truy cập</a><a href="/staff/dead-letters">Sự kiện lỗi</a>'
+                  if session.account.is_supervisor else "")
                + f'<form method="post" action="/staff/logout">{csrf_field(session)}<span>{escape(session.account.name)}'
                f" ({escape(session.account.role.value)})</span> <button>Đăng xuất</button></form>")  # fmt: skip
     html = (f'<!doctype html><html lang="vi"><head><meta charset="utf-8"><title>{escape(title)} · tracuu</title>'
