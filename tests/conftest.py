@@ -86,6 +86,9 @@ class Backend:
 
 @pytest.fixture(params=["embedded", "real"])
 def backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
+    """Request it before `aiohttp_client` in a fixture or test that builds an app: fixtures are torn
+    down in reverse, and the app (its worker creates the intake streams) must stop before the keys
+    under the prefix are deleted, or they outlive the test."""
     prefix = f"test-{uuid.uuid4().hex[:12]}"
     if request.param == "embedded":
         yield Backend("embedded", None, prefix)
@@ -156,7 +159,7 @@ def make_settings(backend: Backend) -> Callable[..., Settings]:
 
 
 @pytest.fixture
-async def api(aiohttp_client, make_settings, clock: FakeClock, catalog: Catalog):
+async def api(backend: Backend, aiohttp_client, make_settings, clock: FakeClock, catalog: Catalog):
     """The real app on a real loopback socket, talking to the backend under test."""
     return await aiohttp_client(create_app(make_settings(), clock=clock, catalog=catalog))
 

@@ -43,7 +43,8 @@ async def test_staff_endpoints_refuse_callers_without_the_token(api, headers, st
     assert response.status == status
 
 
-async def test_staff_endpoints_are_disabled_when_no_token_is_configured(aiohttp_client, make_settings, clock, catalog):
+async def test_staff_endpoints_are_disabled_when_no_token_is_configured(backend, aiohttp_client, make_settings, clock,
+                                                                          catalog):  # fmt: skip
     client = await aiohttp_client(create_app(make_settings(staff_api_token=None), clock=clock, catalog=catalog))
     response = await client.post("/api/dossiers", json={}, headers=STAFF)
     assert response.status == 503
@@ -201,7 +202,7 @@ async def test_health_and_readiness(api):
     assert (await ready.json())["checks"]["catalog"] == "ok (3107 procedures)"
 
 
-async def test_readiness_fails_when_redis_is_unreachable(aiohttp_client, make_settings, clock, catalog, backend):
+async def test_readiness_fails_when_redis_is_unreachable(backend, aiohttp_client, make_settings, clock, catalog):
     if backend.name != "real":
         pytest.skip("only a networked Redis can be unreachable")
     settings = make_settings(redis_url="redis://127.0.0.1:1/0")

@@ -6,7 +6,7 @@ from lookup.status import DossierStatus
 from tests.conftest import APPLICANT, STAFF
 
 
-async def test_switching_to_quang_ngai_is_configuration_only(aiohttp_client, make_settings, clock, catalog):
+async def test_switching_to_quang_ngai_is_configuration_only(backend, aiohttp_client, make_settings, clock, catalog):
     client = await aiohttp_client(create_app(make_settings(province="quangngai"), clock=clock, catalog=catalog))
     body = {"procedure_code": "1.004194", "applicant": APPLICANT}
     created = await (await client.post("/api/dossiers", json=body, headers=STAFF)).json()

@@ -21,7 +21,7 @@ TRANSCRIPT_KEY = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="  # base64 of 32 
 
 
 @pytest.fixture
-async def console(aiohttp_client, make_settings, clock, catalog):
+async def console(backend, aiohttp_client, make_settings, clock, catalog):
     from bot.app import create_app
 
     app = create_app(make_settings(transcript_key=TRANSCRIPT_KEY), clock=clock, catalog=catalog)
