@@ -121,7 +121,7 @@ class Conversation:
     async def _push_held(self, user: UserKey, replies: list[Reply], handler: str, key: str) -> TurnOutbox:
         """`push` for a caller already holding the citizen's lock."""
         turn = await self.outbox.load(user, key) or await self.outbox.commit(
-            user, key, TurnOutbox(to_items(replies), handler, {"pushed": True}, {"in_recorded": "-"}),
+            user, key, TurnOutbox(to_items(replies), handler, {"pushed": True}),
             lambda pipe: None,
         )  # fmt: skip
         await self._deliver(user, key, turn)

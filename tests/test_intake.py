@@ -100,7 +100,6 @@ async def test_two_workers_share_the_shards_and_keep_each_citizens_order(backend
     order sent; then one worker dies without a word and the other takes over its shards."""
     keys = IntakeKeys(backend.prefix, shards=8)
     queue = EventQueue(redis_client, keys)
-    await queue.ensure_groups()
     handled: list[tuple[str, str, int]] = []
 
     def handler(name: str):
@@ -228,7 +227,7 @@ async def test_metrics_count_events_and_carry_no_personal_data(live):
         text = await r.text()
     for name in ("tracuu_events_received_total{result=\"accepted\"}", "tracuu_events_processed_total",
                  "tracuu_queue_depth", "tracuu_queue_pending", "tracuu_handler_seconds_bucket",
-                 "tracuu_outbound_sent_total"):  # fmt: skip
+                 "tracuu_outbound_sent_total", "tracuu_event_latency_seconds_bucket"):  # fmt: skip
         assert name in text
     assert "0905123456" not in text and "metric-user" not in text
 

@@ -42,10 +42,6 @@ class EventQueue:
             wake(shard)
         return bool(first)
 
-    async def ensure_groups(self) -> None:
-        for shard in range(self.keys.shards):
-            await ensure_group(self.redis, self.keys.stream(shard))
-
     async def depth(self) -> tuple[int, int]:
         """(events waiting or in progress, events delivered to a worker and not yet acknowledged)."""
         async with self.redis.pipeline(transaction=False) as pipe:

@@ -252,6 +252,8 @@ class Worker:
             if await self._handle_with_retries(shard, fields):
                 await self._ack(shard, entry_id)
                 metrics.EVENTS_PROCESSED.inc()
+                # A stream entry's id begins with the ms Redis accepted it: webhook to replies sent.
+                metrics.INTAKE_TO_DONE_SECONDS.observe(max(0.0, time.time() - int(entry_id.split("-")[0]) / 1000))
         finally:
             self.in_flight.pop(entry_id, None)
             self.slots.release()

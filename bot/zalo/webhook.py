@@ -25,58 +25,48 @@ MAX_WEBHOOK_BYTES = 64 * 1024  # Zalo events are a few hundred bytes; anything l
 
 @routes.post("/webhook/zalo")
 async def zalo_webhook(request: web.Request) -> web.Response:
-    response = await _receive(request)
-    metrics.EVENTS_RECEIVED.labels(response.headers.get(RESULT_HEADER, "refused")).inc()
+    outcome, response = await _receive(request)
+    metrics.EVENTS_RECEIVED.labels(outcome).inc()
     return response
 
 
-RESULT_HEADER = "X-Tracuu-Result"
-
-
-def _result(result: str, status: str | None = None, reason: str | None = None) -> web.Response:
-    body = {"status": status or result} | ({"reason": reason} if reason else {})
-    response = json_response(body)
-    response.headers[RESULT_HEADER] = result
-    return response
-
-
-async def _receive(request: web.Request) -> web.Response:
+async def _receive(request: web.Request) -> tuple[str, web.Response]:
+    """(what became of the delivery, for /metrics; the answer to Zalo)."""
     settings = request.app[SETTINGS]
     if (request.content_length or 0) > MAX_WEBHOOK_BYTES:
-        return error_response(413, "too_large", f"webhook bodies are limited to {MAX_WEBHOOK_BYTES} bytes")
+        return "refused", error_response(413, "too_large", f"webhook bodies are limited to {MAX_WEBHOOK_BYTES} bytes")
     raw = await _read_capped(request, MAX_WEBHOOK_BYTES)
     if raw is None:
-        return error_response(413, "too_large", f"webhook bodies are limited to {MAX_WEBHOOK_BYTES} bytes")
+        return "refused", error_response(413, "too_large", f"webhook bodies are limited to {MAX_WEBHOOK_BYTES} bytes")
     try:
         body = json.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError):
-        return error_response(400, "malformed_json", "the body is not valid JSON")
+        return "refused", error_response(400, "malformed_json", "the body is not valid JSON")
     timestamp = body.get("timestamp") if isinstance(body, dict) else None
     if not isinstance(timestamp, (str, int)) or not verify_webhook(
         request.headers.get(HEADER), settings.zalo_app_id, raw, str(timestamp),
         settings.zalo_oa_secret_key.get_secret_value(),
     ):  # fmt: skip
         log.warning("webhook refused: bad or missing signature")
-        return error_response(401, "bad_signature", "X-ZEvent-Signature does not match")
+        return "refused", error_response(401, "bad_signature", "X-ZEvent-Signature does not match")
     try:
         event = parse_event(body)
     except MalformedEvent as exc:
-        return error_response(400, "malformed_event", str(exc))
+        return "refused", error_response(400, "malformed_event", str(exc))
     if event.is_echo or event.is_receipt:
-        return _result("ignored", reason=event.event_name)
+        return "ignored", json_response({"status": "ignored", "reason": event.event_name})
     if event.oa_id != settings.zalo_oa_id:
         log.warning("webhook for another OA ignored")
-        return _result("ignored", reason="other OA")
+        return "ignored", json_response({"status": "ignored", "reason": "other OA"})
     user = UserKey(event.oa_id, event.user_id)
     try:
         accepted = await request.app[QUEUE].accept(user, event.dedupe_id, body)
     except (RedisError, OSError) as exc:
         # Not stored, so not acknowledged: Zalo will deliver it again.
         log.error("webhook could not queue the event: %s", type(exc).__name__)
-        response = error_response(503, "store_unavailable", "try again", {"Retry-After": "1"})
-        response.headers[RESULT_HEADER] = "unavailable"
-        return response
-    return _result("accepted" if accepted else "duplicate")
+        return "unavailable", error_response(503, "store_unavailable", "try again", {"Retry-After": "1"})
+    outcome = "accepted" if accepted else "duplicate"
+    return outcome, json_response({"status": outcome})
 
 
 async def _read_capped(request: web.Request, limit: int) -> bytes | None:
