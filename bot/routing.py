@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from bot.dispatcher import Dispatcher
 from handlers import (
+    answers,
     fallback,
     follow,
     guidance,
@@ -27,6 +28,7 @@ def build_dispatcher() -> Dispatcher:
         payment.router,      # #thanhtoan, then the code and the security code it asks for
         lookup_code.router,  # #tracuuhoso, #tiendo, any text holding a dossier code
         procedures.router,   # #tracuuthutuc, life events, procedure cards, keyword search
+        answers.router,      # #hoi <facet> <code>: one fact of a procedure, from its record
         guidance.router,     # #huongdan and its steps
         support.router,      # #hotro
         qr_photo.router,     # photos of a receipt's QR code
