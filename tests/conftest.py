@@ -30,6 +30,9 @@ from lookup.province import Province, load_province
 REAL_REDIS_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/13")
 STAFF_TOKEN = "test-staff-token"
 GATEWAY_SECRET = "test-gateway-secret"
+# Explicit, non-demo secrets: an app outside emulator mode refuses the built-in demo ones.
+OA_SECRET = "test-oa-secret-key"
+APP_SECRET = "test-app-secret"
 
 
 def _real_redis_answers() -> bool:
@@ -150,6 +153,8 @@ def make_settings(backend: Backend) -> Callable[..., Settings]:
             "redis_key_prefix": backend.prefix,
             "staff_api_token": STAFF_TOKEN,
             "payment_gateway_secret": GATEWAY_SECRET,
+            "zalo_oa_secret_key": OA_SECRET,
+            "zalo_app_secret": APP_SECRET,
             "public_base_url": "https://tracuu.example.vn",
         }
         values.update(overrides)

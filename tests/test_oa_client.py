@@ -7,6 +7,7 @@ from bot.appkeys import CONVERSATION, HTTP, REDIS, TRANSCRIPT
 from bot.conv_keys import ConversationKeys, UserKey
 from bot.settings import Settings
 from bot.zalo.oa_client import OAClient, TokenManager
+from tests.conftest import APP_SECRET
 
 OA = Settings().zalo_oa_id
 
@@ -19,7 +20,7 @@ def worker(live, backend, http=None) -> tuple[TokenManager, OAClient]:
         http or live.app[HTTP],
         oa_id=OA,
         app_id="1234567890123456789",
-        app_secret="demo-app-secret",
+        app_secret=APP_SECRET,
         oauth_base=live.base,
         seed_refresh_token="demo-refresh-token-0",
     )

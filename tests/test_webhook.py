@@ -8,11 +8,9 @@ import time
 from bot.appkeys import TRANSCRIPT
 from bot.conv_keys import UserKey
 from bot.settings import Settings
+from tests.conftest import OA_SECRET
 
 OA = Settings().zalo_oa_id
-
-
-OA_SECRET = "TEST_OA_SECRET_KEY"
 
 
 def signed(body: dict, secret: str = OA_SECRET, app_id: str = "1234567890123456789") -> tuple[bytes, dict]:
