@@ -3,6 +3,7 @@ several workers sharing the shards in per-citizen order, the per-citizen rate li
 away and coming back, and what operators read (/metrics, JSON logs)."""
 
 import asyncio
+import contextlib
 import json
 import logging
 import random
@@ -11,6 +12,7 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
@@ -19,8 +21,8 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from bot.app import create_app
 from bot.appkeys import CONVERSATION, TRANSCRIPT
 from bot.conv_keys import UserKey
-from bot.intake.keys import IntakeKeys
-from bot.intake.queue import EventQueue
+from bot.intake.keys import GROUP, IntakeKeys
+from bot.intake.queue import EventQueue, ensure_group
 from bot.intake.worker import Worker
 from bot.logs import JsonFormatter, event_id_var
 from tests.conftest import free_port
@@ -110,32 +112,85 @@ async def test_two_workers_share_the_shards_and_keep_each_citizens_order(backend
         return handle
 
     workers = [Worker(redis_client, keys, handler(n), queue=queue, lease_ms=600, block_ms=100) for n in "ab"]
-    tasks = [asyncio.create_task(w.run()) for w in workers]
-    users = [f"c{i}" for i in range(12)]
-    for n in range(15):
+    async with running(*workers) as tasks:
+        users = [f"c{i}" for i in range(12)]
+        for n in range(15):
+            for u in users:
+                assert await queue.accept(UserKey(OA, u), f"{u}-{n}", text_event(u, str(n), f"{u}-{n}"))
+            await asyncio.sleep(0.01)
+        await _until(lambda: len(handled) >= 180, 20)
+        assert {name for name, _, _ in handled} == {"a", "b"}, "both workers took shards"
         for u in users:
-            assert await queue.accept(UserKey(OA, u), f"{u}-{n}", text_event(u, str(n), f"{u}-{n}"))
-        await asyncio.sleep(0.01)
-    await _until(lambda: len(handled) >= 180, 20)
-    assert {name for name, _, _ in handled} == {"a", "b"}, "both workers took shards"
-    for u in users:
-        assert [n for _, who, n in handled if who == u] == list(range(15))
+            assert [n for _, who, n in handled if who == u] == list(range(15))
 
-    # Worker a dies: no goodbye, its leases simply stop being renewed.
-    tasks[0].cancel()
-    for reader in list(workers[0].readers.values()):
-        reader.cancel()
-    workers[0].readers.clear()
-    handled.clear()
-    for u in users:
-        await queue.accept(UserKey(OA, u), f"{u}-late", text_event(u, "99", f"{u}-late"))
-    await _until(lambda: len(handled) >= 12, 20)
-    assert sorted(who for _, who, _ in handled) == sorted(users)
-    assert {name for name, _, _ in handled} == {"b"}
-    workers[1].stop()
-    await asyncio.wait_for(tasks[1], 10)
+        # Worker a dies: no goodbye, its leases simply stop being renewed.
+        tasks[0].cancel()
+        for reader in list(workers[0].readers.values()):
+            reader.cancel()
+        workers[0].readers.clear()
+        handled.clear()
+        for u in users:
+            await queue.accept(UserKey(OA, u), f"{u}-late", text_event(u, "99", f"{u}-late"))
+        await _until(lambda: len(handled) >= 12, 20)
+        assert sorted(who for _, who, _ in handled) == sorted(users)
+        assert {name for name, _, _ in handled} == {"b"}
+        workers[1].stop()
+        await asyncio.wait_for(tasks[1], 10)
     depth, pending = await queue.depth()
     assert (depth, pending) == (0, 0)
+
+
+async def test_events_a_dead_worker_left_on_two_shards_with_the_same_entry_id_are_both_handled(backend, redis_client):
+    """Entry ids are unique only within one stream: two shards accepting an event in the same
+    millisecond both number it "<ms>-0". The worker once tracked its events in progress by entry id
+    alone, so when it took over what a dead worker had left, the second shard's event looked
+    already in progress and sat unanswered until the idle reclaim, 30 s later (the cause of this
+    file's two-workers flake: the embedded store hands a cancelled reader's events to its PEL)."""
+    keys = IntakeKeys(backend.prefix, shards=8)
+    queue = EventQueue(redis_client, keys)
+    users: dict[int, str] = {}
+    for n in range(100):
+        users.setdefault(keys.shard_of(UserKey(OA, f"twin{n}")), f"twin{n}")
+    (shard_a, first), (shard_b, second) = list(users.items())[:2]
+    # Each stream numbers its entries after its last one: set both to the same point, as the same
+    # millisecond does, so the two events get the same id.
+    for shard in (shard_a, shard_b):
+        await ensure_group(redis_client, keys.stream(shard))
+        await redis_client.xdel(
+            keys.stream(shard), await redis_client.xadd(keys.stream(shard), {"x": "1"}, id="9999999999999-0")
+        )
+    for user in (first, second):
+        assert await queue.accept(UserKey(OA, user), f"{user}-1", text_event(user, "1", f"{user}-1"))
+    # A worker read both and died before answering.
+    for shard in (shard_a, shard_b):
+        read = await redis_client.xreadgroup(GROUP, "dead-worker", {keys.stream(shard): ">"})
+        assert read[0][1][0][0] == "9999999999999-1"
+    handled: list[str] = []
+
+    async def slow(raw: dict, key: str) -> None:
+        await asyncio.sleep(0.5)  # still in progress while the other shard's reader takes over its leftovers
+        handled.append(raw["sender"]["id"])
+
+    worker = Worker(redis_client, keys, slow, queue=queue, lease_ms=600, block_ms=100)
+    async with running(worker):
+        await _until(lambda: len(handled) >= 2, 5)
+    assert sorted(handled) == sorted([first, second])
+    assert await queue.depth() == (0, 0)
+
+
+@contextlib.asynccontextmanager
+async def running(*workers: Worker) -> AsyncIterator[list[asyncio.Task]]:
+    """The workers' run loops, stopped however the test ends: a failing test used to leave them
+    running and hang in teardown."""
+    tasks = [asyncio.create_task(w.run()) for w in workers]
+    try:
+        yield tasks
+    finally:
+        for worker in workers:
+            worker.stop()
+        await asyncio.wait(tasks, timeout=15)
+        for task in tasks:
+            task.cancel()
 
 
 async def _until(condition, limit: float) -> None:

@@ -61,7 +61,9 @@ class Worker:
         self.readers: dict[int, asyncio.Task] = {}
         self.chains: dict[tuple[str, str], deque[Entry]] = {}
         self.chain_tasks: set[asyncio.Task] = set()
-        self.in_flight: dict[str, int] = {}  # entry id -> shard
+        # (shard, entry id) -> shard. An entry id is unique only within its shard's stream: two shards
+        # accepting an event in the same millisecond both hand out "<ms>-0".
+        self.in_flight: dict[tuple[int, str], int] = {}
         self.slots = asyncio.Semaphore(max_in_flight)
         self.wake = {shard: asyncio.Event() for shard in range(keys.shards)}
         self.stopped = asyncio.Event()
@@ -201,7 +203,7 @@ class Worker:
             )
             start, entries = reply[0], reply[1]
             for entry_id, fields in entries:
-                if entry_id in self.in_flight or not fields:
+                if (shard, entry_id) in self.in_flight or not fields:
                     continue
                 attempts = await self.redis.hincrby(self.keys.attempts(shard), entry_id, 1)
                 if attempts > self.max_attempts:
@@ -226,7 +228,7 @@ class Worker:
 
     async def _submit(self, shard: int, entry_id: str, fields: dict[str, str]) -> None:
         await self.slots.acquire()  # back-pressure: stop reading while too much is in progress
-        self.in_flight[entry_id] = shard
+        self.in_flight[(shard, entry_id)] = shard
         user = (fields.get("oa", ""), fields.get("user", ""))
         chain = self.chains.get(user)
         if chain is not None:
@@ -255,7 +257,7 @@ class Worker:
                 # A stream entry's id begins with the ms Redis accepted it: webhook to replies sent.
                 metrics.INTAKE_TO_DONE_SECONDS.observe(max(0.0, time.time() - int(entry_id.split("-")[0]) / 1000))
         finally:
-            self.in_flight.pop(entry_id, None)
+            self.in_flight.pop((shard, entry_id), None)
             self.slots.release()
             event_id_var.reset(token)
 
