@@ -122,7 +122,8 @@ async def _chatbot_ctx(app: web.Application) -> AsyncIterator[None]:
         app[HANDOFFS] = Handoffs(redis, keys)
         app[NOTIFIER] = Notifier(app[QUEUE], following, app[PROVINCE], settings.base_url)
         deps = Deps(
-            dossiers=app[DOSSIERS], catalog=app[CATALOG], province=app[PROVINCE], throttle=Throttle(redis, keys),
+            dossiers=app[DOSSIERS], catalog=app[CATALOG], province=app[PROVINCE],
+            throttle=Throttle(redis, keys, app[CLOCK]),
             content=Content.load(app[PROVINCE]), search=index.search, read_photo=photos.read,
             payments=app[PAYMENTS], following=following, handoffs=app[HANDOFFS], base_url=settings.base_url,
         )  # fmt: skip

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import time
+from collections.abc import Callable
+from datetime import datetime
 
 from redis.asyncio import Redis
 
@@ -10,12 +11,15 @@ from bot.conv_keys import ConversationKeys, UserKey
 
 
 class Throttle:
-    def __init__(self, redis: Redis, keys: ConversationKeys) -> None:
+    def __init__(self, redis: Redis, keys: ConversationKeys, clock: Callable[[], datetime]) -> None:
+        """`clock` is the app's clock: windows follow the time the rest of the service sees (a test's
+        clock included), not the wall clock."""
         self.redis = redis
         self.keys = keys
+        self.clock = clock
 
     def _key(self, user: UserKey, name: str, window: int) -> str:
-        return self.keys.throttle(user, name, int(time.time() // window))
+        return self.keys.throttle(user, name, int(self.clock().timestamp() // window))
 
     async def count(self, user: UserKey, name: str, window: int) -> int:
         return int(await self.redis.get(self._key(user, name, window)) or 0)
