@@ -15,6 +15,7 @@ from typing import Any
 
 import fakeredis
 import pytest
+from hypothesis import settings as hypothesis_settings
 from redis.asyncio import Redis
 
 from bot.app import create_app
@@ -26,6 +27,13 @@ from lookup.dossiers import DossierService
 from lookup.keys import Keys
 from lookup.payments import PaymentService
 from lookup.province import Province, load_province
+
+# Property tests draw the same examples on every run ("fixed", the default: a red run is red again
+# when rerun, and CI never fails on a draw nobody can reproduce); HYPOTHESIS_PROFILE=explore draws
+# new ones each run, to look for bugs on purpose (a failure prints the seed to reproduce it).
+hypothesis_settings.register_profile("fixed", derandomize=True, database=None, print_blob=True)
+hypothesis_settings.register_profile("explore", derandomize=False, database=None, print_blob=True)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "fixed"))
 
 REAL_REDIS_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/13")
 STAFF_TOKEN = "test-staff-token"
