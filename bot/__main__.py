@@ -42,16 +42,44 @@ def _demo_ctx(count: int):
     return seed_demo
 
 
+def refuse_insecure(settings: Settings, fields: tuple[str, ...] | None = None) -> None:
+    """Outside demo/emulator mode, a missing or demo-valued secret stops the command before anything
+    starts: one line each on stderr, exit status 2."""
+    problems = settings.insecure_secrets() if fields is None else settings.insecure_secrets(fields)
+    if problems:
+        for line in problems:
+            print(line, file=sys.stderr)
+        sys.exit(2)
+
+
+def announce_demo(settings: Settings) -> None:
+    if not settings.demo_mode:
+        return
+    why = ", ".join(n for n, on in (("--demo", settings.demo), ("--emulator / ZALO_EMULATOR", settings.zalo_emulator),
+                                    ("ZALO_EMULATOR_URL", bool(settings.zalo_emulator_url))) if on)  # fmt: skip
+    in_use = ", ".join(settings.demo_secrets_in_use()) or "none"
+    log.warning("*** DEMO MODE (%s): NOT FOR PRODUCTION. Built-in demo secrets accepted (in use: %s); the emulated "
+                "bank (/pay/{id}/bank, /pay/{id}/confirm) is mounted and settles fees for anyone holding a "
+                "payment id. ***", why, in_use)  # fmt: skip
+
+
 def serve(args: argparse.Namespace) -> None:
     settings = Settings()
     if args.port:
         settings.port = args.port
     if args.emulator:
         settings.zalo_emulator = True
+    if args.demo:
+        settings.demo = True
     if args.no_worker:
         settings.run_worker = False
+    refuse_insecure(settings)
     if not settings.redis_url and not settings.run_worker:
         sys.exit("the embedded store lives in this process only: with no REDIS_URL, `serve` must run its worker")
+    announce_demo(settings)
+    if not settings.demo_mode and not settings.payment_gateway_url:
+        log.warning("PAYMENT_GATEWAY_URL is not set: /pay/{id} pages cannot hand citizens over to the payment "
+                    "platform")  # fmt: skip
     app = create_app(settings)
     if args.demo:
         app.cleanup_ctx.append(_demo_ctx(args.count))
@@ -63,9 +91,11 @@ def serve(args: argparse.Namespace) -> None:
 
 def work(args: argparse.Namespace) -> None:
     settings = Settings()
+    refuse_insecure(settings)
     if not settings.redis_url:
         sys.exit("a separate worker shares the web processes' Redis: set REDIS_URL (or run `serve` alone)")
     port = args.port or settings.worker_metrics_port
+    announce_demo(settings)
     app = create_app(settings, role="worker")
     log.info("worker: probes and /metrics on http://%s:%d", settings.host, port)
     web.run_app(app, host=settings.host, port=port, print=None, access_log=None)
@@ -84,7 +114,7 @@ def emulate(args: argparse.Namespace) -> None:
 
 
 async def _seed(args: argparse.Namespace) -> None:
-    settings = Settings()
+    settings = Settings(demo=True)  # demo dossiers with published security codes; it signs nothing
     if not settings.redis_url:
         sys.exit(
             "seed writes to a Redis server: set REDIS_URL (the embedded store lives only inside "
@@ -141,7 +171,7 @@ def _replay(args: argparse.Namespace) -> None:
     from bot.replay.cli import run
 
     logging.getLogger().setLevel(logging.WARNING)  # the report is the output; the service's info lines are noise
-    sys.exit(asyncio.run(run(args.files, args.against, args.update)))
+    sys.exit(asyncio.run(run(args.files, args.against, args.update, demo=args.demo)))
 
 
 def build_catalog(args: argparse.Namespace) -> None:
@@ -191,6 +221,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("files", nargs="+", type=Path)
     p.add_argument("--against", help="a running service's base URL (default: a fresh in-process one)")
     p.add_argument("--update", action="store_true", help="rewrite the files with the replies given now")
+    p.add_argument("--demo", action="store_true", help="with --against: the target is a demo service (demo secrets)")
     p.set_defaults(run=_replay)
     args = parser.parse_args(argv)
     setup_logging()

@@ -44,7 +44,7 @@ from bot.redis_lock import RedisLock
 from bot.replay.sandbox import Sandbox
 from bot.routing import build_dispatcher
 from bot.sealing import Sealer
-from bot.settings import Settings
+from bot.settings import InsecureSettings, Settings
 from bot.staff import dead_letters, handoff_views
 from bot.staff import views as staff_views
 from bot.staff.context import staff_ctx
@@ -109,7 +109,7 @@ async def _chatbot_ctx(app: web.Application) -> AsyncIterator[None]:
     tokens = TokenManager(
         redis, keys, app[HTTP], oa_id=settings.zalo_oa_id, app_id=settings.zalo_app_id,
         app_secret=settings.zalo_app_secret.get_secret_value(), oauth_base=settings.oa_oauth_base,
-        seed_refresh_token=settings.zalo_refresh_token, seed_access_token=settings.zalo_access_token,
+        seed_refresh_token=settings.seed_refresh_token, seed_access_token=settings.zalo_access_token,
     )  # fmt: skip
     index = ProcedureIndex.for_catalog(app[CATALOG])
     # Built before the first citizen asks (~0.7 s for the default catalog), off the event loop.
@@ -184,8 +184,12 @@ def create_app(
 ) -> web.Application:
     """Everything the service needs, from one Settings object. `role`: "serve" is the web service
     (with a worker inside unless RUN_WORKER=false); "worker" handles queued events and serves only
-    the probes and /metrics. `catalog` lets tests and tools that build many apps share one."""
+    the probes and /metrics. `catalog` lets tests and tools that build many apps share one. Outside
+    demo/emulator mode, missing or demo-valued secrets raise InsecureSettings."""
     settings = settings or Settings()
+    if problems := settings.insecure_secrets():
+        # `python -m bot` says so line by line before getting here; this guards every other way in.
+        raise InsecureSettings("; ".join(problems))
     app = web.Application(client_max_size=settings.max_body_bytes,
                           middlewares=[request_ids, staff_guard, api_errors])  # fmt: skip
     app[SETTINGS] = settings

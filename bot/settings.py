@@ -5,9 +5,33 @@ from __future__ import annotations
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# The built-in values of the secrets: public (they are in this file), so they are accepted only in demo or
+# emulator mode, where nobody outside signs anything. Field -> (variable, what it protects, demo value).
+SECRETS: dict[str, tuple[str, str, str]] = {
+    "zalo_oa_secret_key": ("ZALO_OA_SECRET_KEY", "it verifies the signature of Zalo's webhooks", "TEST_OA_SECRET_KEY"),
+    "zalo_app_secret": ("ZALO_APP_SECRET", "it refreshes the OA's access tokens", "demo-app-secret"),
+    "payment_gateway_secret": (
+        "PAYMENT_GATEWAY_SECRET",
+        "it verifies the payment gateway's callbacks that settle fees",
+        "demo-gateway-secret",
+    ),
+}
+DEMO_STAFF_TOKEN = "demo-staff-token"  # noqa: S105 - what `./dev start` sets; refused outside demo mode
+DEMO_REFRESH_TOKEN = "demo-refresh-token-0"  # noqa: S105 - the emulator's seed
+
+
+class InsecureSettings(RuntimeError):
+    """Demo secrets outside demo or emulator mode: the service must not start."""
+
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="", extra="ignore", case_sensitive=False)
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore", case_sensitive=False, populate_by_name=True)
+
+    demo: bool = Field(
+        False,
+        validation_alias="tracuu_demo",
+        description="Demo mode (`serve --demo`): built-in demo secrets accepted, the emulated bank mounted.",
+    )
 
     redis_url: str | None = Field(None, description="Unset: the embedded store (fakeredis), not for production.")
     redis_key_prefix: str = Field("tracuu", description="Namespace of every key; lets tests share a server.")
@@ -16,7 +40,10 @@ class Settings(BaseSettings):
     public_base_url: str | None = Field(None, description="Base of links sent to citizens; default http://HOST:PORT.")
     staff_api_token: SecretStr | None = Field(None, description="Bearer token of staff endpoints; unset disables them.")
     payment_gateway_secret: SecretStr = Field(
-        SecretStr("demo-gateway-secret"), description="Partner secret that signs gateway callbacks."
+        SecretStr(SECRETS["payment_gateway_secret"][2]), description="Partner secret that signs gateway callbacks."
+    )
+    payment_gateway_url: str | None = Field(
+        None, description="The payment platform's page that /pay/{id} hands the citizen over to (outside demo mode)."
     )
     province: str = Field("kontum", description="`kontum`, `quangngai` or a path to a province JSON file.")
     catalog_path: str | None = Field(
@@ -28,14 +55,14 @@ class Settings(BaseSettings):
     zalo_app_id: str = "1234567890123456789"
     zalo_oa_id: str = "3886132808798806450"
     zalo_oa_secret_key: SecretStr = Field(
-        SecretStr("TEST_OA_SECRET_KEY"), description="Signs webhooks (not the app secret)."
+        SecretStr(SECRETS["zalo_oa_secret_key"][2]), description="Signs webhooks (not the app secret)."
     )
     zalo_app_secret: SecretStr = Field(
-        SecretStr("demo-app-secret"), description="Sent as secret_key to refresh tokens."
+        SecretStr(SECRETS["zalo_app_secret"][2]), description="Sent as secret_key to refresh tokens."
     )
     zalo_api_base: str = "https://openapi.zalo.me"
     zalo_oauth_base: str = "https://oauth.zaloapp.com"
-    zalo_refresh_token: str | None = Field("demo-refresh-token-0", description="Seed; the live pair rotates in Redis.")
+    zalo_refresh_token: str | None = Field(DEMO_REFRESH_TOKEN, description="Seed; the live pair rotates in Redis.")
     zalo_access_token: str | None = None
     zalo_emulator: bool = Field(False, description="Run the Zalo emulator in-process and talk to it over loopback.")
     emulator_retry_schedule: str = Field("1,5,30", description="Seconds between webhook redeliveries.")
@@ -68,6 +95,43 @@ class Settings(BaseSettings):
     staff_cookie_secret: SecretStr | None = Field(
         None, description="Signs staff session cookies; unset: one is generated and shared through Redis."
     )
+
+    @property
+    def demo_mode(self) -> bool:
+        """Demo or emulator mode: nobody outside Zalo's emulator and the emulated bank signs anything, so
+        the built-in demo secrets are accepted and the stand-ins for outside parties are mounted."""
+        return self.demo or self.zalo_emulator or bool(self.zalo_emulator_url)
+
+    def insecure_secrets(self, fields: tuple[str, ...] = tuple(SECRETS)) -> list[str]:
+        """One line per secret that is missing or has its built-in demo value; [] in demo mode."""
+        if self.demo_mode:
+            return []
+        problems = []
+        for name in fields:
+            variable, purpose, demo_value = SECRETS[name]
+            value = getattr(self, name).get_secret_value()
+            if name not in self.model_fields_set or not value.strip():
+                problems.append(f"refusing to start: {variable} is not set ({purpose}; the built-in demo value is "
+                                "accepted only with --demo, --emulator or ZALO_EMULATOR=true)")  # fmt: skip
+            elif value == demo_value:
+                problems.append(f"refusing to start: {variable} has the built-in demo value ({purpose}; set the real "
+                                "secret)")  # fmt: skip
+        if self.staff_api_token is not None and self.staff_api_token.get_secret_value() == DEMO_STAFF_TOKEN:
+            problems.append("refusing to start: STAFF_API_TOKEN has the demo value of `./dev start` (it lets anyone "
+                            "receive and move dossiers; set a long random token)")  # fmt: skip
+        return problems
+
+    def demo_secrets_in_use(self) -> list[str]:
+        """The variables still holding their built-in demo values (for the demo-mode warning)."""
+        return [variable for name, (variable, _, demo) in SECRETS.items() if getattr(self, name).get_secret_value()
+                == demo]  # fmt: skip
+
+    @property
+    def seed_refresh_token(self) -> str | None:
+        """The refresh token to seed the OA's token pair with: the emulator's demo seed only in demo mode."""
+        if self.zalo_refresh_token == DEMO_REFRESH_TOKEN and not self.demo_mode:
+            return None
+        return self.zalo_refresh_token
 
     @property
     def loopback_url(self) -> str:

@@ -1,7 +1,8 @@
-"""`python -m bot replay FILE... [--against URL] [--update]`: replays transcript files against a
-running service (`--against`, with ZALO_OA_SECRET_KEY and STAFF_API_TOKEN of that service in the
-environment) or, by default, against a fresh in-process service on a loopback port (embedded store,
-demo dossiers, Zalo emulator for photos). Exit status 1 when any turn differs; `--update` rewrites
+"""`python -m bot replay FILE... [--against URL [--demo]] [--update]`: replays transcript files against
+a running service (`--against`, with ZALO_OA_SECRET_KEY and STAFF_API_TOKEN of that service in the
+environment; `--demo` when it is a demo service, whose OA secret is the built-in one) or, by default,
+against a fresh in-process service on a loopback port (embedded store, demo dossiers, Zalo emulator
+for photos). Exit status 1 when any turn differs; `--update` rewrites
 the files with the replies given now (for golden conversations after an intended change)."""
 
 from __future__ import annotations
@@ -49,10 +50,14 @@ async def local_service() -> AsyncIterator[tuple[str, Settings]]:
         await runner.cleanup()
 
 
-async def run(files: list[Path], against: str | None, update: bool) -> int:
+async def run(files: list[Path], against: str | None, update: bool, demo: bool = False) -> int:
     async with contextlib.AsyncExitStack() as stack:
         if against:
-            base, settings = against.rstrip("/"), Settings()
+            base, settings = against.rstrip("/"), Settings(demo=demo)
+            # It signs webhooks: the demo OA secret only for a demo target (`--demo`).
+            if problems := settings.insecure_secrets(("zalo_oa_secret_key",)):
+                print("\n".join(problems), file=sys.stderr)
+                return 2
             if settings.staff_api_token is None:
                 print(
                     "replay --against needs STAFF_API_TOKEN (and ZALO_OA_SECRET_KEY) of that service", file=sys.stderr
