@@ -52,7 +52,7 @@ from bot.staff.guard import staff_guard
 from bot.state import ConversationState
 from bot.throttle import Throttle
 from bot.transcript import Transcript
-from bot.web import health, metrics_route, pages
+from bot.web import gateway_emulator, health, metrics_route, pages
 from bot.web.errors import api_errors
 from bot.web.request_ids import request_ids
 from bot.zalo import webhook
@@ -207,6 +207,10 @@ def create_app(
         app.cleanup_ctx.append(staff_ctx)
         tables += [dossiers.routes, procedures.routes, payments.routes, openapi.routes, pages.routes, webhook.routes,
                    staff_views.routes, handoff_views.routes, dead_letters.routes]  # fmt: skip
+    if settings.demo_mode and role == "serve":
+        # Stand-ins for outside parties exist only in demo/emulator mode: the emulated bank settles fees
+        # for anyone holding a payment id.
+        tables.append(gateway_emulator.routes)
     for table in tables:
         app.router.add_routes(table)
     if settings.zalo_emulator and role == "serve":

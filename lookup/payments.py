@@ -19,7 +19,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from lookup.dossier import Dossier, Payment, PaymentState
 from lookup.dossiers import DossierService, advance
@@ -82,6 +82,22 @@ class GatewayCallback(BaseModel):
     result_code: str = Field(pattern=r"^\d{2}$")
     paid_at: str
     signature: str = Field(pattern=r"^[0-9a-fA-F]{64}$")
+
+    @field_validator("bank_code")
+    @classmethod
+    def _known_bank(cls, value: str) -> str:
+        # Stored on the payment and shown on the receipt: only a bank of the known list.
+        if value not in dict(BANKS):
+            raise ValueError("unknown bank code")
+        return value
+
+    @field_validator("payment_id", "dossier_code", "transaction_id", "paid_at")
+    @classmethod
+    def _no_separator(cls, value: str) -> str:
+        # `|` separates the signed fields: inside one it could make two callbacks sign alike.
+        if "|" in value:
+            raise ValueError("'|' is not allowed in a signed field")
+        return value
 
     def signing_string(self) -> str:
         return "|".join(str(getattr(self, name)) for name in SIGNED_FIELDS)

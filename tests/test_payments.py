@@ -60,7 +60,16 @@ async def callback(api, payment, created, result="00", transaction_id="VCB0001",
     return await api.post(f"/api/payments/{payment['payment_id']}/callback", json=body)
 
 
-async def test_citizen_pays_on_the_platform_page_and_the_dossier_resumes(api):
+@pytest.fixture
+async def demo_api(backend, aiohttp_client, make_settings, clock, catalog):
+    """Demo mode: the emulated bank's pages are mounted (they are not in production)."""
+    from bot.app import create_app
+
+    return await aiohttp_client(create_app(make_settings(demo=True), clock=clock, catalog=catalog))
+
+
+async def test_citizen_pays_on_the_platform_page_and_the_dossier_resumes(demo_api):
+    api = demo_api
     created = await dossier_awaiting_fees(api)
     payment = await open_payment(api, created)
     assert payment["amount_vnd"] == 10000 and payment["state"] == "Chưa thanh toán"

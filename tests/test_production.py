@@ -14,7 +14,7 @@ import pytest
 from bot.app import create_app
 from bot.settings import InsecureSettings, Settings
 from bot.web.gateway_emulator import signed_callback
-from tests.conftest import APPLICANT, STAFF, free_port
+from tests.conftest import APPLICANT, GATEWAY_SECRET, STAFF, free_port
 from tests.test_webhook import signed, text_event
 
 SECRETS = ("ZALO_OA_SECRET_KEY", "ZALO_APP_SECRET", "PAYMENT_GATEWAY_SECRET")
@@ -114,5 +114,39 @@ async def test_a_callback_signed_with_the_demo_gateway_secret_settles_nothing(ap
     body = signed_callback(payment["payment_id"], created["code"], payment["amount_vnd"], "VCB", "00",
                            datetime.fromisoformat("2026-11-16T10:00:00+07:00"), "demo-gateway-secret")  # fmt: skip
     assert (await api.post(f"/api/payments/{payment['payment_id']}/callback", json=body)).status == 401
+    view = await (await api.get(f"/api/dossiers/{created['code']}")).json()
+    assert view["fees"]["payment_state"] == "Chưa thanh toán"
+
+
+async def test_the_emulated_bank_is_not_mounted_in_production(backend, aiohttp_client, make_settings, clock, catalog):
+    app = create_app(make_settings(payment_gateway_url="https://thanhtoan.example.vn/pay"), clock=clock,
+                     catalog=catalog)  # fmt: skip
+    api = await aiohttp_client(app)
+    created, payment = await fees_due(api)
+    pid = payment["payment_id"]
+    assert (await api.post(f"/pay/{pid}/bank", data={"bank_code": "VCB"})).status == 404
+    assert (await api.post(f"/pay/{pid}/confirm", data={"bank_code": "VCB", "action": "pay"})).status == 404
+    view = await (await api.get(f"/api/dossiers/{created['code']}")).json()
+    assert view["fees"]["payment_state"] == "Chưa thanh toán" and view["status"]["code"] == 6
+    page = await (await api.get(f"/pay/{pid}")).text()
+    assert "Vietcombank" not in page and f"/pay/{pid}/bank" not in page
+    assert f"https://thanhtoan.example.vn/pay?payment_id={pid}&amp;dossier_code=" in page
+
+
+async def test_an_unknown_bank_code_is_refused_in_any_mode(backend, aiohttp_client, make_settings, clock, catalog):
+    api = await aiohttp_client(create_app(make_settings(demo=True), clock=clock, catalog=catalog))
+    created, payment = await fees_due(api)
+    pid = payment["payment_id"]
+    forged = "<b>X|Y</b>"
+    response = await api.post(f"/pay/{pid}/confirm", data={"bank_code": forged, "action": "pay"})
+    assert response.status == 400
+    assert (await api.post(f"/pay/{pid}/bank", data={"bank_code": forged})).status == 400
+    # Signed with the right secret, the callback still may not carry it (nor '|' in any signed field).
+    body = signed_callback(pid, created["code"], payment["amount_vnd"], forged, "00",
+                           datetime.fromisoformat("2026-11-16T10:00:00+07:00"), GATEWAY_SECRET, "T1")  # fmt: skip
+    assert (await api.post(f"/api/payments/{pid}/callback", json=body)).status == 422
+    body = signed_callback(pid, created["code"], payment["amount_vnd"], "VCB", "00",
+                           datetime.fromisoformat("2026-11-16T10:00:00+07:00"), GATEWAY_SECRET, "T1|00")  # fmt: skip
+    assert (await api.post(f"/api/payments/{pid}/callback", json=body)).status == 422
     view = await (await api.get(f"/api/dossiers/{created['code']}")).json()
     assert view["fees"]["payment_state"] == "Chưa thanh toán"

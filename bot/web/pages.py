@@ -1,19 +1,20 @@
-"""Small server-rendered pages: the public lookup page the receipt QR opens, and the emulated
-payment platform's page where the citizen picks a bank."""
+"""Small server-rendered pages: the public lookup page the receipt QR opens, the payment page (which
+hands the citizen over to the payment platform; in demo mode, to the emulated bank of
+`bot.web.gateway_emulator`) and the electronic receipt."""
 
 from __future__ import annotations
 
 import html
+from urllib.parse import urlencode
 
 from aiohttp import web
 
-from bot.appkeys import CLOCK, DOSSIERS, HTTP, PAYMENTS, PROVINCE, SETTINGS
-from bot.web.gateway_emulator import deliver, signed_callback
+from bot.appkeys import CLOCK, DOSSIERS, PAYMENTS, PROVINCE, SETTINGS
 from lookup.calendar import VN_TZ
 from lookup.codes import EXAMPLE_CODE, InvalidDossierCode
 from lookup.dossier import PaymentState
 from lookup.dossier_store import DossierNotFound
-from lookup.payments import BANKS, CUSTOMER_CANCELLED, SUCCESS, PaymentNotFound, find_payment
+from lookup.payments import BANKS, PaymentNotFound, find_payment
 from lookup.text import format_vnd
 
 routes = web.RouteTableDef()
@@ -29,7 +30,7 @@ input{padding:.5rem;font-size:1rem;width:70%}
 """
 
 
-def _page(title: str, body: str, status: int = 200) -> web.Response:
+def html_page(title: str, body: str, status: int = 200) -> web.Response:
     text = (
         f"<!doctype html><html lang='vi'><head><meta charset='utf-8'><meta name='viewport' "
         f"content='width=device-width,initial-scale=1'><title>{html.escape(title)}</title>"
@@ -61,11 +62,11 @@ async def lookup_page(request: web.Request) -> web.Response:
     )
     body = f"<h1>Tra cứu hồ sơ – {html.escape(province.oa_name)}</h1>{form}"
     if not code:
-        return _page("Tra cứu hồ sơ", body)
+        return html_page("Tra cứu hồ sơ", body)
     try:
         dossier = await request.app[DOSSIERS].get(code)
     except (InvalidDossierCode, DossierNotFound):
-        return _page(
+        return html_page(
             "Tra cứu hồ sơ",
             body + f"<p class='bad'>Không tìm thấy hồ sơ có mã "
             f"<b>{html.escape(code)}</b>. Mã hồ sơ có dạng {EXAMPLE_CODE}.</p>",
@@ -86,10 +87,10 @@ async def lookup_page(request: web.Request) -> web.Response:
             ("Thanh toán", view["fees"]["payment_state"]),
         ]
     )
-    return _page(f"Hồ sơ {dossier.code}", body + rows)
+    return html_page(f"Hồ sơ {dossier.code}", body + rows)
 
 
-async def _payment_context(request: web.Request):
+async def payment_context(request: web.Request):
     payments = request.app[PAYMENTS]
     payment_id = request.match_info["payment_id"]
     try:
@@ -101,7 +102,7 @@ async def _payment_context(request: web.Request):
 
 @routes.get("/pay/{payment_id}")
 async def pay_page(request: web.Request) -> web.Response:
-    dossier, payment = await _payment_context(request)
+    dossier, payment = await payment_context(request)
     summary = _rows(
         [("Mã hồ sơ", dossier.code), ("Thủ tục", dossier.procedure_name)]
         + [(line.name, format_vnd(line.amount_vnd)) for line in dossier.fee_lines]
@@ -109,13 +110,7 @@ async def pay_page(request: web.Request) -> web.Response:
     )
     body = f"<h1>Nền tảng thanh toán – thanh toán phí, lệ phí</h1>{summary}"
     if payment.state in (PaymentState.CHUA_THANH_TOAN, PaymentState.CHO_THANH_TOAN):
-        buttons = "".join(
-            f"<button name='bank_code' value='{code}'>{html.escape(name)}</button>" for code, name in BANKS
-        )
-        body += (
-            f"<h2>Chọn ngân hàng hoặc ví điện tử</h2>"
-            f"<form method='post' action='/pay/{payment.id}/bank' class='banks'>{buttons}</form>"
-        )
+        body += _hand_over(request, dossier.code, payment.id, payment.amount_vnd)
     elif payment.state is PaymentState.DA_THANH_TOAN:
         body += (
             f"<p class='ok'>Thanh toán thành công. Mã giao dịch <b>{html.escape(payment.transaction_id or '')}</b>. "
@@ -123,14 +118,38 @@ async def pay_page(request: web.Request) -> web.Response:
         )
     else:
         body += "<p class='bad'>Giao dịch đã bị hủy. Vui lòng tạo yêu cầu thanh toán mới để thanh toán lại.</p>"
-    return _page("Thanh toán", body)
+    return html_page("Thanh toán", body)
+
+
+def _hand_over(request: web.Request, code: str, payment_id: str, amount_vnd: int) -> str:
+    """What the page offers for an open payment: in demo mode the emulated bank's choice of banks; in
+    production only a hand-over to the configured payment platform, which confirms through its signed
+    callback."""
+    settings = request.app[SETTINGS]
+    if settings.demo_mode:
+        buttons = "".join(
+            f"<button name='bank_code' value='{bank}'>{html.escape(name)}</button>" for bank, name in BANKS
+        )
+        return (
+            f"<h2>Chọn ngân hàng hoặc ví điện tử</h2>"
+            f"<form method='post' action='/pay/{payment_id}/bank' class='banks'>{buttons}</form>"
+        )
+    if not settings.payment_gateway_url:
+        return ("<p class='bad'>Thanh toán trực tuyến đang tạm ngừng. Vui lòng nộp phí, lệ phí tại Bộ phận tiếp "
+                "nhận và trả kết quả.</p>")  # fmt: skip
+    query = urlencode({"payment_id": payment_id, "dossier_code": code, "amount_vnd": amount_vnd,
+                       "return_url": f"{settings.base_url}/pay/{payment_id}"})  # fmt: skip
+    gateway = settings.payment_gateway_url
+    link = f"{gateway}{'&' if '?' in gateway else '?'}{query}"
+    return (f"<p><a href='{html.escape(link)}' rel='noreferrer'><button class='primary'>Thanh toán trên Nền tảng "
+            "thanh toán</button></a></p>")  # fmt: skip
 
 
 @routes.get("/pay/{payment_id}/bien-lai")
 async def receipt_page(request: web.Request) -> web.Response:
     """The electronic receipt (biên lai) of a settled payment. Reached by its unguessable payment id,
     as sent to the payer; it shows the applicant's name masked, as the public view does."""
-    dossier, payment = await _payment_context(request)
+    dossier, payment = await payment_context(request)
     if payment.state is not PaymentState.DA_THANH_TOAN:
         raise web.HTTPNotFound(text="Chưa có biên lai: khoản phí này chưa được thanh toán")
     view = dossier.public_view(request.app[CLOCK]())
@@ -146,42 +165,4 @@ async def receipt_page(request: web.Request) -> web.Response:
     body = (f"<h1>BIÊN LAI THU PHÍ, LỆ PHÍ (điện tử)</h1><p>Số biên lai: {html.escape(payment.id.upper())}</p>"
             f"{rows}<p>Biên lai điện tử do Nền tảng thanh toán (mô phỏng) lập; dùng để tra cứu, đối chiếu.</p>"
             )  # fmt: skip
-    return _page("Biên lai", body)
-
-
-@routes.post("/pay/{payment_id}/bank")
-async def choose_bank(request: web.Request) -> web.Response:
-    form = await request.post()
-    bank_code = str(form.get("bank_code", ""))
-    payment = await request.app[PAYMENTS].choose_bank(request.match_info["payment_id"], bank_code)
-    bank = dict(BANKS)[bank_code]
-    body = (
-        f"<h1>{html.escape(bank)} – xác nhận thanh toán</h1><p>Số tiền: <b>{format_vnd(payment.amount_vnd)}</b></p>"
-        f"<form method='post' action='/pay/{payment.id}/confirm'><input type='hidden' name='bank_code' "
-        f"value='{bank_code}'><button class='primary' name='action' value='pay'>Xác nhận thanh toán</button> "
-        "<button name='action' value='cancel'>Hủy giao dịch</button></form>"
-    )
-    return _page("Xác nhận thanh toán", body)
-
-
-@routes.post("/pay/{payment_id}/confirm")
-async def bank_confirms(request: web.Request) -> web.StreamResponse:
-    """The emulated bank sends its signed callback to the platform over HTTP, then the citizen is
-    sent back to the payment page, which shows the outcome."""
-    dossier, payment = await _payment_context(request)
-    form = await request.post()
-    result = SUCCESS if form.get("action") == "pay" else CUSTOMER_CANCELLED
-    body = signed_callback(
-        payment.id,
-        dossier.code,
-        payment.amount_vnd,
-        str(form.get("bank_code") or "VCB"),
-        result,
-        request.app[CLOCK](),
-        request.app[SETTINGS].payment_gateway_secret.get_secret_value(),
-    )
-    # Post to the socket this request came in on: never to a Host header the client chose.
-    host, port = request.transport.get_extra_info("sockname")[:2] if request.transport else ("127.0.0.1", 0)
-    host = f"[{host}]" if ":" in host else host
-    await deliver(request.app[HTTP], f"http://{host}:{port}/api/payments/{payment.id}/callback", body)
-    raise web.HTTPSeeOther(f"/pay/{payment.id}")
+    return html_page("Biên lai", body)
