@@ -104,14 +104,37 @@ def _zxing(image: Image.Image) -> list[str]:
     return []
 
 
+# The formats a phone sends, told by their first bytes before Pillow sees anything: Pillow would
+# otherwise open whatever it recognises, PostScript included, which it hands to Ghostscript (a child
+# process with no time limit). HEIC is not among them: no library we already trust decodes it.
+_MAGIC: tuple[tuple[str, Callable[[bytes], bool]], ...] = (
+    ("JPEG", lambda head: head.startswith(b"\xff\xd8\xff")),
+    ("PNG", lambda head: head.startswith(b"\x89PNG\r\n\x1a\n")),
+    ("WEBP", lambda head: head[:4] == b"RIFF" and head[8:12] == b"WEBP"),
+)
+PHONE_FORMATS = tuple(name for name, _ in _MAGIC)
+
+
+def image_format(data: bytes) -> str:
+    """JPEG, PNG or WEBP from the file's magic bytes; raises NotAnImage for anything else."""
+    head = data[:16]
+    for name, matches in _MAGIC:
+        if matches(head):
+            return name
+    raise NotAnImage("not a JPEG, PNG or WebP photo" if data else "empty file")
+
+
+def _pillow_open(data: bytes) -> Image.Image:
+    """Pillow restricted to the format the magic bytes named (and to phone formats whatever it guesses)."""
+    return Image.open(io.BytesIO(data), formats=[image_format(data)])
+
+
 def _open(data: bytes, draft_side: int | None = None) -> Image.Image:
     """The decoded image. With `draft_side`, a JPEG is decoded straight at the smallest DCT scale
     (1/2, 1/4, 1/8) whose long side is still at least that: a 12 MP photo then costs a quarter of
     the decoding time, and the full resolution is decoded only for the steps that need it."""
-    if not data:
-        raise NotAnImage("empty file")
     try:
-        image = Image.open(io.BytesIO(data))
+        image = _pillow_open(data)
     except UnidentifiedImageError as exc:
         raise NotAnImage("the file is not an image Pillow can read") from exc
     except Image.DecompressionBombError as exc:
@@ -181,7 +204,7 @@ class _Views:
     def __init__(self, data: bytes) -> None:
         self.data = data
         self.work = _fit(_gray(_open(data, draft_side=WORKING_SIDE)), WORKING_SIDE)
-        self.full_side = max(Image.open(io.BytesIO(data)).size)  # the header only: _open checked it
+        self.full_side = max(_pillow_open(data).size)  # the header only: _open checked it
 
     @cached_property
     def full(self) -> Image.Image:

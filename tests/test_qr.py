@@ -122,3 +122,46 @@ def test_an_image_over_the_pixel_limit_is_refused_before_decoding():
     assert len(bomb.getvalue()) < 100_000
     with pytest.raises(ImageTooLarge, match="pixel limit"):
         decode(bomb.getvalue())
+
+
+EPS = b"""%!PS-Adobe-3.0 EPSF-3.0
+%%BoundingBox: 0 0 100 100
+%%EndComments
+/loop { loop } def
+{ } loop
+showpage
+%%EOF
+"""
+
+
+def test_postscript_is_not_an_image_and_starts_no_child_process(monkeypatch):
+    """An EPS sent as a photo never reaches Pillow's Ghostscript plugin (a `gs` child with no time
+    limit held both decode threads): only JPEG, PNG and WebP are opened, told by their magic bytes."""
+    import subprocess
+
+    from PIL import EpsImagePlugin
+
+    spawned: list = []
+
+    def no_child(*args, **kwargs):
+        spawned.append(args)
+        raise AssertionError("a child process was started")
+
+    monkeypatch.setattr(subprocess, "Popen", no_child)
+    monkeypatch.setattr(EpsImagePlugin, "Ghostscript", no_child)
+    for data in (EPS, b"\xc5\xd0\xd3\xc6" + EPS, b"GIF89a" + b"\0" * 20, b"BM" + b"\0" * 40):
+        with pytest.raises(NotAnImage):
+            decode(data)
+    assert spawned == []
+
+
+def test_phone_formats_are_told_by_their_magic_bytes():
+    from lookup.qr import image_format
+
+    webp = io.BytesIO()
+    Image.new("RGB", (40, 40), "white").save(webp, format="WEBP")
+    assert image_format(webp.getvalue()) == "WEBP" and decode(webp.getvalue()) == []
+    jpeg = io.BytesIO()
+    Image.new("RGB", (40, 40), "white").save(jpeg, format="JPEG")
+    assert image_format(jpeg.getvalue()) == "JPEG"
+    assert image_format(png(qr_image("x"))) == "PNG"
