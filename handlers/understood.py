@@ -1,0 +1,318 @@
+"""Typed messages that no flow's state claimed, acted on by what the understanding component read
+in them (`ctx.interpretation`): small talk, help topics, follow-ups about what was just shown,
+procedure searches and questions, and "which one did you mean?" when the reading is weak.
+
+```mermaid
+flowchart LR
+  T[free text] --> A{ambiguous?}
+  A -- yes --> Q[ask which: buttons]
+  A -- no --> I{intent}
+  I --> S[small talk / help topics]
+  I --> F[follow-ups: the dossier, procedure or list shown]
+  I --> P[procedure search or question -> list or direct answer]
+  I --> O[out of scope: what the bot can do]
+```
+"""
+
+from __future__ import annotations
+
+from bot.dispatcher import Context, Router, intent_is, is_free_text
+from bot.replies import Button, Reply, Text
+from handlers import answers, follow, guidance, handoff, lookup_code, payment, procedures, support
+from handlers.content import MENU_BUTTON, menu_reply, when
+from handlers.handoff import OFFER
+from lookup.dossier import NO_FEES, Dossier
+from lookup.dossier_store import DossierNotFound
+from lookup.text import format_vnd
+from understanding import intents as I
+from understanding.normalize import normalize
+
+router = Router("understood")
+
+# What a button says for each intent when the bot asks which one was meant, and what it sends.
+_CHOICES: dict[str, tuple[str, str]] = {
+    I.LOOKUP_DOSSIER: ("Tra cứu hồ sơ", "#tracuuhoso"),
+    I.MY_DOSSIERS: ("Hồ sơ của tôi", "#hosocuatoi"),
+    I.PAY_FEES: ("Thanh toán phí", "#thanhtoan"),
+    I.LIFE_EVENTS: ("Thủ tục theo sự kiện", "#sukien"),
+    I.GUIDE_REGISTER: ("Đăng ký tài khoản", "#hd dangky 1"),
+    I.GUIDE_LOGIN: ("Đăng nhập, VNeID", "#hd dangnhap 1"),
+    I.GUIDE_SUBMIT: ("Nộp hồ sơ trực tuyến", "#hd nophoso 1"),
+    I.GUIDE_PAY: ("Hướng dẫn thanh toán", "#hd thanhtoan 1"),
+    I.GUIDE_TRACK: ("Theo dõi tiến độ", "#hd theodoi 1"),
+    I.RECEIPT_HELP: ("Mã hồ sơ ở đâu", "#maphieu"),
+    I.HOTLINE: ("Số điện thoại hỗ trợ", "#hotro"),
+    I.HUMAN: ("Gặp cán bộ", "#gapcanbo"),
+    I.COMPLAINT: ("Phản ánh, kiến nghị", "#phananh"),
+}
+_SMALL_TALK = frozenset({I.GREETING, I.THANKS, I.CANCEL, I.OUT_OF_SCOPE, I.FRUSTRATION})
+# Words of "I want to look up a procedure" that name none: such a message gets "which procedure?".
+_GENERIC_SEARCH_WORDS = frozenset({
+    "tra", "cuu", "tim", "kiem", "thu", "tuc", "hanh", "chinh", "muon", "can", "xem", "cho", "toi", "em", "minh",
+    "hoi", "ve", "cac", "nhung", "mot", "lam", "gi", "nao", "a", "oi", "admin", "giup", "voi", "nhe", "duoc", "khong",
+})  # fmt: skip
+_CAN_DO = (
+    "Mình có thể giúp bạn: tra cứu hồ sơ bằng mã trên Phiếu tiếp nhận (hoặc ảnh mã QR), tìm thủ tục hành chính "
+    "và giấy tờ, lệ phí, thời gian, nơi nộp; hướng dẫn đăng ký, đăng nhập, nộp hồ sơ và thanh toán trực tuyến."
+)
+
+
+def _choice(ctx: Context, intent: str) -> Button | None:
+    if intent in (I.PROCEDURE_SEARCH, I.PROCEDURE_QUESTION):
+        query = ctx.text[:60]
+        return Button(f"Tìm thủ tục “{query[:28]}”", f"#timthem 1 {query}")
+    if intent in _CHOICES:
+        return Button(*_CHOICES[intent])
+    return None
+
+
+def _is_ambiguous_action(ctx: Context) -> bool:
+    interpretation = ctx.interpretation
+    if not is_free_text(ctx) or not interpretation.ambiguous:
+        return False
+    runner_up = interpretation.runner_up[0] if interpretation.runner_up else None
+    return not (interpretation.intent in _SMALL_TALK and runner_up in _SMALL_TALK)
+
+
+@router.on(_is_ambiguous_action)
+async def ask_which(ctx: Context) -> list[Reply]:
+    """Weak or split reading: ask with buttons rather than answer the wrong thing."""
+    ctx.meta["outcome"] = "not_understood"  # counted as such (two in a row offer a person)
+    ctx.meta["asked_which"] = True
+    interpretation = ctx.interpretation
+    candidates = [i for i, _ in interpretation.ranked[:2]]
+    buttons: list[Button] = []
+    for intent in [*candidates, I.LOOKUP_DOSSIER, I.PROCEDURE_SEARCH]:
+        button = _choice(ctx, intent)
+        if button and button.payload not in {b.payload for b in buttons}:
+            buttons.append(button)
+    buttons = [*buttons[:3], OFFER]
+    return [Text("Mình chưa chắc đã hiểu đúng. Bạn muốn:", tuple(buttons))]
+
+
+def _as_command(ctx: Context, command: str) -> None:
+    """Hand a typed request to the flow that serves its menu payload: one path for a tap and its words."""
+    ctx.event = ctx.event.model_copy(update={"text": command})
+
+
+def _dossier_in_view(ctx: Context) -> str:
+    """The code typed in the message, else the dossier just shown, else ""."""
+    codes = ctx.interpretation.dossier_codes
+    if codes:
+        return codes[0]
+    return ctx.memory.get("dossier", "") if ctx.memory.get("shown") == "dossier" else ""
+
+
+@router.on(intent_is(I.LOOKUP_DOSSIER))
+async def lookup(ctx: Context) -> list[Reply]:
+    if ctx.interpretation.near_code:  # "000.25.23.H34-26110-0001": a digit short
+        ctx.meta["flow"] = "lookup"
+        ctx.set_state(lookup_code.AWAITING_CODE)
+        return [lookup_code.format_help(ctx.text)]
+    return await lookup_code.ask_for_code(ctx)
+
+
+@router.on(intent_is(I.MY_DOSSIERS))
+async def mine(ctx: Context) -> list[Reply]:
+    return await lookup_code.my_dossiers(ctx)
+
+
+@router.on(intent_is(I.FOLLOW_DOSSIER, I.UNFOLLOW_DOSSIER))
+async def following(ctx: Context) -> list[Reply]:
+    code = _dossier_in_view(ctx)
+    if not code:
+        ctx.meta["flow"] = "lookup"
+        return [Text("Bạn muốn theo dõi hồ sơ nào? Hãy tra cứu hồ sơ (gửi mã in trên Phiếu tiếp nhận), rồi bấm "
+                     "\"Theo dõi hồ sơ\" trên kết quả.",
+                     (Button("Tra cứu hồ sơ", "#tracuuhoso"), MENU_BUTTON))]  # fmt: skip
+    if ctx.interpretation.intent == I.FOLLOW_DOSSIER:
+        _as_command(ctx, f"#theodoi {code}")
+        return await follow.follow(ctx)
+    _as_command(ctx, f"#botheodoi {code}")
+    return await follow.unfollow(ctx)
+
+
+@router.on(intent_is(I.PAY_FEES))
+async def pay(ctx: Context) -> list[Reply]:
+    _as_command(ctx, f"#thanhtoan {_dossier_in_view(ctx)}".strip())
+    return await payment.start_payment(ctx)
+
+
+@router.on(intent_is(I.LIFE_EVENTS))
+async def life_events(ctx: Context) -> list[Reply]:
+    _as_command(ctx, "#sukien")
+    return await procedures.groups(ctx)
+
+
+@router.on(intent_is(I.GUIDE))
+async def guide_topics(ctx: Context) -> list[Reply]:
+    return await guidance.topics(ctx)
+
+
+@router.on(intent_is(I.HOTLINE))
+async def hotline(ctx: Context) -> list[Reply]:
+    return await support.hotlines(ctx)
+
+
+@router.on(intent_is(I.HUMAN))
+async def human(ctx: Context) -> list[Reply]:
+    return await handoff.hand_to_staff(ctx)
+
+
+@router.on(intent_is(I.EMPTY))
+async def empty(ctx: Context) -> list[Reply]:
+    ctx.meta["outcome"] = "not_understood"
+    return [menu_reply(ctx.deps.content, "Mình chưa đọc được nội dung tin nhắn. Bạn gõ câu hỏi bằng chữ, gửi mã hồ "
+                                         "sơ, hoặc chọn một mục dưới đây:")]  # fmt: skip
+
+
+@router.on(intent_is(I.GREETING))
+async def greeting(ctx: Context) -> list[Reply]:
+    ctx.meta["flow"] = "smalltalk"
+    return [menu_reply(ctx.deps.content, f"Chào bạn! Mình là trợ lý của {ctx.deps.province.oa_name}. {_CAN_DO} "
+                                         "Bạn cần gì ạ?")]  # fmt: skip
+
+
+@router.on(intent_is(I.THANKS))
+async def thanks(ctx: Context) -> list[Reply]:
+    ctx.meta["flow"] = "smalltalk"
+    return [Text("Rất vui được hỗ trợ bạn! Khi cần, bạn cứ nhắn cho mình hoặc chọn mục trong menu nhé.",
+                 (MENU_BUTTON,))]  # fmt: skip
+
+
+@router.on(intent_is(I.FRUSTRATION))
+async def frustration(ctx: Context) -> list[Reply]:
+    ctx.meta["flow"] = "smalltalk"
+    ctx.meta["outcome"] = "frustrated"
+    first = ctx.deps.province.hotlines[0]
+    return [Text(
+        "Mình xin lỗi vì chưa giúp được bạn như mong muốn. Bạn có thể trao đổi trực tiếp với cán bộ hỗ trợ ngay "
+        f"tại đây, hoặc gọi {first.label}: {first.phone}.",
+        (OFFER, Button(f"Gọi {first.phone}", first.phone, "phone"), MENU_BUTTON),
+    )]  # fmt: skip
+
+
+@router.on(intent_is(I.OUT_OF_SCOPE))
+async def out_of_scope(ctx: Context) -> list[Reply]:
+    ctx.meta["flow"] = "smalltalk"
+    ctx.meta["outcome"] = "out_of_scope"
+    return [menu_reply(ctx.deps.content, f"Xin lỗi, việc này nằm ngoài phạm vi hỗ trợ của {ctx.deps.province.oa_name}. "
+                                         f"{_CAN_DO}")]  # fmt: skip
+
+
+@router.on(intent_is(I.CANCEL))
+async def cancel(ctx: Context) -> list[Reply]:
+    ctx.set_state(None)
+    return [menu_reply(ctx.deps.content)]
+
+
+@router.on(intent_is(I.GUIDE_REGISTER, I.GUIDE_LOGIN, I.GUIDE_SUBMIT, I.GUIDE_PAY, I.GUIDE_TRACK))
+async def guide(ctx: Context) -> list[Reply]:
+    ctx.set_state(None)
+    ctx.meta["flow"] = "guidance"
+    intent = ctx.interpretation.intent
+    topic = "dangnhap" if intent == I.GUIDE_LOGIN and "dangnhap" in ctx.deps.content.guides else I.GUIDE_TOPICS[intent]
+    reply = guidance.step_reply(ctx.deps.content, topic, 1)
+    return [reply] if reply else guidance.topics_reply(ctx.deps.content)
+
+
+@router.on(intent_is(I.PROCEDURE_SEARCH, I.PROCEDURE_QUESTION, I.CORRECTION))
+async def procedure(ctx: Context) -> list[Reply]:
+    interpretation = ctx.interpretation
+    query = interpretation.query or ctx.text
+    if interpretation.procedure_code:
+        found = ctx.deps.catalog.get(interpretation.procedure_code)
+        if found is not None:
+            return _answer(ctx, found.code, interpretation.facet, [])
+    if not set(normalize(query).split()) - _GENERIC_SEARCH_WORDS:
+        return await procedures.ask_for_query(ctx)  # "tra cứu thủ tục": which one?
+    codes = ctx.deps.search(query, procedures.ITEMS_PER_PAGE + 1, 0)
+    facet = interpretation.facet
+    last = ctx.memory.get("procedure") if ctx.memory.get("shown") in ("procedure", "list") else None
+    if facet and not codes and last:
+        return _answer(ctx, last, facet, [])  # "lệ phí bao nhiêu" about the procedure just shown
+    if facet and codes:
+        return _answer(ctx, codes[0], facet, codes[1:3])
+    return procedures.results(ctx, query, 1)
+
+
+def _answer(ctx: Context, code: str, facet: str | None, variants: list[str]) -> list[Reply]:
+    ctx.meta["flow"] = "search"
+    procedure = ctx.deps.catalog.get(code)
+    if procedure is None:
+        return procedures.results(ctx, ctx.text, 1)
+    ctx.meta["procedure_code"] = procedure.code
+    ctx.meta["facet"] = facet
+    others = [p for c in variants if (p := ctx.deps.catalog.get(c)) is not None]
+    if facet is None:
+        return [answers.procedure_card(procedure, ctx.deps.base_url)]
+    return answers.facet_answer(procedure, facet, ctx.deps.base_url, others, province=ctx.deps.province)
+
+
+@router.on(intent_is(I.SELECT))
+async def select(ctx: Context) -> list[Reply]:
+    shown = ctx.memory.get("list") or []
+    position = ctx.interpretation.ordinal
+    if not shown or position is None or not (position == -1 or 1 <= position <= len(shown)):
+        return [Text(f"Danh sách vừa rồi có {len(shown)} thủ tục; bạn chọn số từ 1 đến {len(shown)} nhé.",
+                     (MENU_BUTTON,))]  # fmt: skip
+    return _answer(ctx, shown[position - 1 if position > 0 else -1], None, [])
+
+
+@router.on(intent_is(I.MORE))
+async def more(ctx: Context) -> list[Reply]:
+    memory = ctx.memory
+    if memory.get("shown") == "list" and memory.get("query"):
+        return procedures.results(ctx, memory["query"], 2)
+    if memory.get("shown") == "procedure" and memory.get("procedure"):
+        return _answer(ctx, memory["procedure"], None, [])
+    if memory.get("shown") == "dossier" and memory.get("dossier"):
+        ctx.event = ctx.event.model_copy(update={"text": f"#tiendo {memory['dossier']}"})
+        return await lookup_code.progress(ctx)
+    return [menu_reply(ctx.deps.content, "Bạn muốn xem thêm về việc gì? Chọn một mục dưới đây:")]
+
+
+@router.on(intent_is(I.DOSSIER_QUESTION))
+async def dossier_question(ctx: Context) -> list[Reply]:
+    """ "Bao giờ xong", "ai đang xử lý": about the dossier just shown."""
+    ctx.meta["flow"] = "lookup"
+    code = ctx.memory.get("dossier")
+    try:
+        dossier = await ctx.deps.dossiers.get(code) if code else None
+    except DossierNotFound:
+        dossier = None
+    if dossier is None:
+        return await lookup_code.ask_for_code(ctx)
+    ctx.meta["dossier_code"] = dossier.code
+    facet = ctx.interpretation.facet
+    step = dossier.current_step
+    if facet == "progress":
+        ctx.event = ctx.event.model_copy(update={"text": f"#tiendo {dossier.code}"})
+        return await lookup_code.progress(ctx)
+    if facet == "unit":
+        unit = step.unit or dossier.agency_name
+        text = f"Hồ sơ {dossier.code} đang ở bước “{step.step}”, do {unit} xử lý (từ {when(step.started_at)})."
+    elif facet == "fee":
+        state = dossier.payment_state()
+        if state == NO_FEES:
+            text = f"Hồ sơ {dossier.code} không phải nộp phí, lệ phí."
+        else:
+            text = f"Phí, lệ phí của hồ sơ {dossier.code}: {format_vnd(dossier.total_fee_vnd)} – {state}."
+    elif facet == "due":
+        text = _due_text(dossier, ctx)
+    else:
+        text = (f"Hồ sơ {dossier.code}: {dossier.status.label}, bước hiện tại “{step.step}”"
+                + (f" – {step.unit}" if step.unit else "") + f". {_due_text(dossier, ctx)}")  # fmt: skip
+    buttons = [Button("Xem tiến độ", f"#tiendo {dossier.code}"), Button("Xem hồ sơ", dossier.code), MENU_BUTTON]
+    return [Text(text, tuple(buttons))]
+
+
+def _due_text(dossier: Dossier, ctx: Context) -> str:
+    if dossier.finished_at is not None or dossier.status.is_final:
+        return f"Hồ sơ {dossier.code} đã có kết quả ({dossier.status.label})."
+    if dossier.waiting_for_citizen:
+        return f"Hồ sơ {dossier.code} đang chờ bạn: {dossier.status.label}. Hẹn trả ban đầu: {when(dossier.due_at)}."
+    if dossier.is_overdue(ctx.now):
+        return (f"Hồ sơ {dossier.code} đã quá hẹn trả ({when(dossier.due_at)}). Bạn có thể gọi tổng đài hoặc gặp "
+                "cán bộ để được giải thích.")  # fmt: skip
+    return f"Hồ sơ {dossier.code} hẹn trả kết quả lúc {when(dossier.due_at)}."

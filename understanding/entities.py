@@ -1,0 +1,118 @@
+"""What a message says beside its intent: the fact asked about a procedure or a dossier, a list
+position ("cái thứ 2"), a correction's new words ("không phải, ý tôi là đổi bằng lái"). Rules over
+the normalised words: each phrase below is a way Vietnamese asks for that thing, not a test query."""
+
+from __future__ import annotations
+
+import re
+
+from lookup.text import fold
+from understanding.normalize import ABBREVIATIONS, clean
+
+_PROCEDURE_FACETS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("form", ("mau don", "to khai", "bieu mau", "mau to khai", "file mau", "mau so", "don mau", "mau giay")),
+    ("online", ("online", "onl", "truc tuyen", "qua mang", "tren mang", "qua internet", "tai nha duoc",
+                "qua zalo", "qua app", "tren app", "dich vu cong duoc", "nop mang", "lam mang")),
+    ("fee", ("le phi", "phi", "bao nhieu tien", "mat tien", "ton tien", "het bao nhieu", "gia bao nhieu",
+             "mien phi", "chi phi", "tien le", "nop tien", "mat bao nhieu", "ton bao nhieu", "bao nhieu xu",
+             "tra tien", "may tien", "nhieu tien", "dong tien", "tien phi")),
+    ("time", ("bao lau", "may ngay", "bao nhieu ngay", "bao gio co", "bao gio xong", "bao gio lay",
+              "thoi gian", "thoi han", "khi nao co", "khi nao xong", "khi nao lay", "lau khong", "lau ko",
+              "bao nhieu lau", "may hom", "may tuan", "nhanh khong", "trong ngay", "lau chua", "mat may")),
+    ("where", ("o dau", "cho nao", "noi nao", "co quan nao", "nop dau", "lam dau", "den dau", "di dau",
+               "tai dau", "phuong nao", "xa nao", "don vi nao", "dia chi", "o cho nao", "dau lam", "dau nop",
+               "cap nao", "ai giai quyet", "ai cap", "phong nao", "o cap")),
+    ("result", ("nhan duoc gi", "ket qua", "duoc cap gi", "nhan gi", "duoc gi", "cap cho cai gi")),
+    ("documents", ("giay to", "ho so gom", "thanh phan", "can mang", "mang theo", "mang gi", "chuan bi",
+                   "can nhung gi", "can gi", "can nhung", "ho so can", "can co gi", "gom nhung gi", "gom gi",
+                   "can nop gi", "nop nhung gi", "giay gi", "can co nhung", "thu tuc can", "yeu cau nhung gi",
+                   "ban sao", "can ban", "to gi", "nhung loai")),
+)  # fmt: skip
+
+_DOSSIER_FACETS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("progress", ("tien do", "buoc nao", "nhung buoc", "lich su", "qua trinh", "da qua", "cac buoc")),
+    ("unit", ("ai dang", "ai xu ly", "ai giai quyet", "dang o dau", "o dau", "phong nao", "don vi nao",
+              "can bo nao", "co quan nao", "nam o", "o cho nao", "ai lam", "nguoi nao", "ai phu trach")),
+    ("fee", ("phi", "bao nhieu tien", "mat tien", "tien phi", "bao nhieu", "thanh toan", "nop tien", "dong tien")),
+    ("due", ("bao gio", "khi nao", "ngay hen", "hen tra", "bao lau", "may ngay", "xong chua", "lay duoc",
+             "lau qua", "lau the", "bh", "bao h", "hom nao", "ngay nao", "tre hen", "qua han", "cham")),
+    ("status", ("tinh trang", "trang thai", "duyet chua", "the nao roi", "sao roi", "den dau", "toi dau",
+                "ra sao", "the nao", "co van de", "bi gi", "duoc chua", "xong")),
+)  # fmt: skip
+
+_ORDINAL_WORDS = {
+    "mot": 1, "nhat": 1, "dau": 1, "dau tien": 1, "hai": 2, "nhi": 2, "ba": 3, "bon": 4, "tu": 4, "nam": 5,
+    "sau": 6, "bay": 7, "tam": 8, "chin": 9, "muoi": 10, "cuoi": -1, "cuoi cung": -1,
+}  # fmt: skip
+_ORDINAL = re.compile(
+    r"(?:^|\s)(?:(?:cai|so|muc|thu tuc|dong|lua chon|phuong an|ket qua|tt)\s+)?(?:thu\s+)?"
+    r"(\d{1,2}|dau tien|cuoi cung|cuoi|mot|nhat|hai|nhi|ba|bon|tu|nam|sau|bay|tam|chin|muoi)(?=\s|$)"
+)
+_CORRECTION_MARKERS = (
+    ("khong", "phai"), ("y", "toi", "la"), ("y", "em", "la"), ("y", "minh", "la"), ("y", "la"),
+    ("toi", "muon", "noi"), ("em", "muon", "noi"), ("nham", "roi"), ("sai", "roi"), ("khong", "dung"),
+    ("ma", "la"), ("toi", "can"), ("em", "can"), ("minh", "can"), ("toi", "hoi"), ("em", "hoi"),
+)  # fmt: skip
+
+
+def _first(normalized: str, table: tuple[tuple[str, tuple[str, ...]], ...]) -> str | None:
+    padded = f" {normalized} "
+    best: tuple[int, str] | None = None
+    for facet, phrases in table:
+        for phrase in phrases:
+            at = padded.find(f" {phrase} ")
+            if at >= 0 and (best is None or at < best[0]):
+                best = (at, facet)
+    return best[1] if best else None
+
+
+def procedure_facet(normalized: str) -> str | None:
+    """The procedure fact asked for, the first one named when several are."""
+    return _first(normalized, _PROCEDURE_FACETS)
+
+
+def dossier_facet(normalized: str) -> str | None:
+    # Order matters where phrases overlap: "tiến độ" before the due date, "ở đâu" is the unit.
+    padded = f" {normalized} "
+    for facet, phrases in _DOSSIER_FACETS:
+        if any(f" {p} " in padded for p in phrases):
+            return facet
+    return None
+
+
+def ordinal(normalized: str) -> int | None:
+    """1-based position asked for in a list just shown; -1 is the last one."""
+    match = _ORDINAL.search(normalized)
+    if match is None:
+        return None
+    word = match.group(1)
+    number = int(word) if word.isdigit() else _ORDINAL_WORDS[word]
+    return number if number == -1 or 1 <= number <= 20 else None
+
+
+def correction_text(text: str) -> str | None:
+    """The words after the last "không phải" / "ý tôi là" … marker, in the citizen's own spelling;
+    None without a marker or with nothing after it."""
+    words = clean(text).split()
+    folded = [_word(w) for w in words]
+    end = 0
+    for marker in _CORRECTION_MARKERS:
+        n = len(marker)
+        for i in range(len(folded) - n + 1):
+            if tuple(folded[i : i + n]) == marker:
+                end = max(end, i + n)
+    if not end:
+        return None
+    while end < len(words) and folded[end] in _CORRECTION_LEAD:
+        end += 1
+    rest = " ".join(words[end:]).strip(" ,.:;!?-")
+    return rest or None
+
+
+_CORRECTION_LEAD = frozenset({"la", "", "ve", "muon", "hoi", "thu", "tuc"})
+
+
+def _word(word: str) -> str:
+    folded = re.sub(r"[^a-z0-9]", "", fold(word))
+    expanded = ABBREVIATIONS.get(folded, folded)
+    return expanded if " " not in expanded else folded

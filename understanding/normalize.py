@@ -1,0 +1,85 @@
+"""Vietnamese as citizens type it on Zalo, brought to one form the classifier and the rules read:
+invisible marks removed, emoji turned into the few signals they carry, accents folded, letters
+held down collapsed ("alooo"), chat abbreviations spelled out ("ko dc" -> "khong duoc"), and Telex
+leftovers repaired where the repaired word is one we know ("cuwu" -> "cuu")."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Collection
+
+from lookup.query_text import telex_repairs
+from lookup.text import fold
+
+# Zero-width spaces and joiners, direction marks and embeddings, word joiners, the BOM.
+_INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+_EMOJI_SIGNALS = {
+    "emojiok": "👍👌🙏❤♥💕💖😊☺🥰😍😘🤗👏💯✅",
+    "emojiangry": "😡🤬😤😠👎💢🖕",
+    "emojisad": "😭😢😞☹🙁😔😩😫",
+    "emojiwave": "👋🙋",
+}
+_EMOJI_TO_SIGNAL = {ch: signal for signal, chars in _EMOJI_SIGNALS.items() for ch in chars}
+# A vowel held down ("alooo", "daaa") or any letter repeated at a word's end ("okkk"); never a
+# consonant run inside a word, which abbreviations have ("cccd").
+_HELD_LETTER = re.compile(r"([aeiouy])\1{2,}|([a-z])\2{2,}$")
+_TOKEN = re.compile(r"[a-z0-9]+|\?")
+
+# Zalo chat shorthand -> the words it stands for (folded). Only forms that mean one thing here.
+ABBREVIATIONS: dict[str, str] = {
+    "ko": "khong", "k": "khong", "kh": "khong", "hok": "khong", "hong": "khong", "khg": "khong", "kg": "khong",
+    "dc": "duoc", "dk": "dang ky", "dky": "dang ky", "dki": "dang ky", "j": "gi", "ntn": "nhu the nao",
+    "bn": "bao nhieu", "bnhieu": "bao nhieu", "bh": "bao gio", "bjo": "bao gio", "sdt": "so dien thoai",
+    "dt": "dien thoai", "ad": "admin", "e": "em", "mk": "minh", "mik": "minh", "mh": "minh", "vs": "voi",
+    "hs": "ho so", "tk": "tai khoan", "dvc": "dich vu cong", "z": "vay", "v": "vay", "r": "roi",
+    "oke": "ok", "okie": "ok", "oki": "ok", "okela": "ok", "okay": "ok", "uk": "ok", "uh": "ok", "um": "ok",
+    "tks": "cam on", "thanks": "cam on", "thank": "cam on", "thx": "cam on", "camon": "cam on",
+    "cmon": "cam on", "ty": "cam on", "pls": "giup", "plz": "giup", "lm": "lam", "ng": "nguoi",
+    "trc": "truoc", "ck": "chuyen khoan", "vnid": "vneid", "tthc": "thu tuc hanh chinh", "ib": "nhan tin",
+    "cccd": "cccd can cuoc", "gplx": "gplx giay phep lai xe", "nhiu": "nhieu", "wa": "qua", "ak": "a",
+    "ah": "a", "nha": "nhe", "nhen": "nhe", "nhá": "nhe", "đc": "duoc", "hn": "hom nay", "lq": "lien quan",
+}  # fmt: skip
+
+
+def clean(text: str) -> str:
+    """NFC without invisible marks: the text as shown back to the citizen or passed to search."""
+    return _INVISIBLE.sub("", unicodedata.normalize("NFC", text)).strip()
+
+
+def _signals(text: str) -> str:
+    out = []
+    for ch in text:
+        signal = _EMOJI_TO_SIGNAL.get(ch)
+        if signal:
+            out.append(f" {signal} ")
+        elif unicodedata.category(ch) in ("So", "Sk", "Cs", "Co") or ch in "\ufe0f\u20e3":
+            out.append(" ")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def tokens(text: str, vocabulary: Collection[str] = ()) -> list[str]:
+    """The normalised words of `text`; `vocabulary` (folded words we know) enables Telex repairs."""
+    folded = fold(_signals(clean(text)))
+    words: list[str] = []
+    for word in _TOKEN.findall(folded):
+        if word not in ABBREVIATIONS:
+            word = _HELD_LETTER.sub(lambda m: m.group(1) or m.group(2), word)
+        if word in ABBREVIATIONS:
+            words += ABBREVIATIONS[word].split()
+            continue
+        if vocabulary and word not in vocabulary and word.isalpha():
+            word = next((c for c in telex_repairs(word) if c in vocabulary), word)
+        words.append(word)
+    return words
+
+
+def normalize(text: str, vocabulary: Collection[str] = ()) -> str:
+    return " ".join(tokens(text, vocabulary))
+
+
+def is_empty(text: str) -> bool:
+    """Nothing to read: no letter or digit once emoji and marks are gone (an emoji signal counts)."""
+    return not any(word != "?" for word in tokens(text))
