@@ -79,6 +79,10 @@ class ConversationKeys:
         """Set of dossier codes the citizen follows."""
         return self._k(user, "following")
 
+    def looked_up(self, user: UserKey) -> str:
+        """Sorted set: dossier codes the citizen found by lookup, scored by when ("Hồ sơ của tôi")."""
+        return self._k(user, "looked_up")
+
     def followers(self, code: str) -> str:
         """Set of conversations following a dossier; in the dossier's slot, beside its document."""
         return f"{self.prefix}:{{{code}}}:followers"

@@ -12,6 +12,9 @@ from bot.conv_keys import UserKey
 from bot.replies import Reply
 from bot.zalo.events import InboundEvent
 from lookup.text import fold
+from understanding import DialogueContext, Interpretation, Interpreter, default_interpreter
+
+MEMORY = "_ctx"  # key in the state data: what the citizen was shown last (survives flow changes)
 
 
 @dataclass
@@ -24,6 +27,7 @@ class Context:
     now: datetime
     handler: str = ""
     meta: dict[str, Any] = field(default_factory=dict)  # what the turn reached, for the transcript
+    _interpretation: Interpretation | None = field(default=None, repr=False)
 
     @property
     def text(self) -> str:
@@ -34,8 +38,34 @@ class Context:
         return fold(self.text)
 
     def set_state(self, state: str | None, **data: Any) -> None:
+        """A flow's state and its data; the bot's own keys (`_…`: what was shown last, misses) stay."""
+        kept = {k: v for k, v in self.data.items() if k.startswith("_")}
         self.state = state
-        self.data = dict(data)
+        self.data = {**kept, **data}
+
+    @property
+    def memory(self) -> dict[str, Any]:
+        return self.data.get(MEMORY) or {}
+
+    def dialogue_context(self) -> DialogueContext:
+        memory = self.memory
+        return DialogueContext(
+            shown=memory.get("shown"), state=self.state, dossier_code=memory.get("dossier"),
+            procedure_code=memory.get("procedure"), list_codes=tuple(memory.get("list") or ()),
+            query=memory.get("query"),
+        )  # fmt: skip
+
+    @property
+    def interpretation(self) -> Interpretation:
+        """What the citizen meant, read once per turn (lazily: a security code is never interpreted
+        because the flow that asked for it takes the text first)."""
+        if self._interpretation is None:
+            interpreter: Interpreter = getattr(self.deps, "interpreter", None) or default_interpreter()
+            self._interpretation = interpreter.interpret(self.text, self.dialogue_context())
+        return self._interpretation
+
+    def reinterpret(self, interpretation: Interpretation) -> None:
+        self._interpretation = interpretation
 
     def command(self) -> tuple[str, str]:
         """For `#keyword args` texts: (`#keyword`, `args`); else ("", "")."""
@@ -73,6 +103,18 @@ def text_folded_has(*phrases: str) -> Filter:
     return lambda ctx: ctx.event.event_name == "user_send_text" and any(w in f" {ctx.folded} " for w in wanted)
 
 
+def intent_is(*intents: str) -> Filter:
+    """Text (typed or a button payload) read as one of these intents, confidently enough to act on."""
+
+    def check(ctx: Context) -> bool:
+        if not is_text(ctx):
+            return False
+        interpretation = ctx.interpretation
+        return interpretation.intent in intents and not interpretation.ambiguous
+
+    return check
+
+
 def is_text(ctx: Context) -> bool:
     return ctx.event.event_name == "user_send_text" and bool(ctx.text)
 
@@ -104,6 +146,29 @@ class Dispatcher:
             for filters, handler in router.handlers:
                 if all(f(ctx) for f in filters):
                     ctx.handler = f"{router.name}.{handler.__name__}"
-                    return await handler(ctx)
+                    replies = await handler(ctx)
+                    _record(ctx)
+                    return replies
         ctx.handler = "none"
         return []
+
+
+def _record(ctx: Context) -> None:
+    """After the turn: the interpretation for the transcript (when one was made), and what the
+    citizen now has in front of them, for the next message's follow-ups ("bao giờ xong", "cái thứ 2")."""
+    if ctx._interpretation is not None and not ctx.meta.get("secret"):
+        ctx.meta["understood"] = ctx._interpretation.as_meta()
+    meta, memory = ctx.meta, dict(ctx.memory)
+    if meta.get("outcome") in ("not_found", "throttled", "error"):
+        return
+    if meta.get("search_results"):
+        memory.update(shown="list", list=list(meta["search_results"]), query=meta.get("search_query"))
+    elif meta.get("procedure_code"):
+        memory.update(shown="procedure", procedure=meta["procedure_code"])
+    elif meta.get("dossier_code"):
+        memory.update(shown="dossier", dossier=meta["dossier_code"])
+    elif meta.get("outcome") in ("not_understood", "asked_which"):
+        return  # a misunderstanding does not take away what the citizen was looking at
+    else:
+        memory["shown"] = None  # something else is on screen now: "bao giờ xong" no longer means that dossier
+    ctx.data[MEMORY] = memory

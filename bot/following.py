@@ -15,6 +15,8 @@ WINDOW_SECONDS = 7 * 24 * 3600  # Zalo: customer-service messages only within 7 
 FREE_WINDOW_SECONDS = 48 * 3600  # ... and free of charge within 48 hours
 HELD_TTL_SECONDS = 30 * 24 * 3600
 FOLLOW_TTL_SECONDS = 365 * 24 * 3600
+LOOKED_UP_TTL_SECONDS = 90 * 24 * 3600  # "Hồ sơ của tôi" forgets a citizen's lookups after a quiet season
+LOOKED_UP_CAP = 20
 
 
 class Following:
@@ -33,6 +35,25 @@ class Following:
         removed = await self.redis.srem(self.keys.followers(code), conversation_id(user))
         await self.redis.srem(self.keys.following(user), code)
         return bool(removed)
+
+    async def looked_up(self, user: UserKey, code: str, at: float) -> None:
+        """A dossier this citizen found (by code or QR): kept for "Hồ sơ của tôi", newest first, capped."""
+        key = self.keys.looked_up(user)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.zadd(key, {code: at})
+            pipe.zremrangebyrank(key, 0, -LOOKED_UP_CAP - 1)
+            pipe.expire(key, LOOKED_UP_TTL_SECONDS)
+            await pipe.execute()
+
+    async def my_dossiers(self, user: UserKey, limit: int = 10) -> list[tuple[str, bool]]:
+        """(code, followed) for the dossiers this citizen looked up or follows, newest lookup first,
+        followed ones never looked up (or forgotten) after them."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.zrevrange(self.keys.looked_up(user), 0, LOOKED_UP_CAP - 1)
+            pipe.smembers(self.keys.following(user))
+            recent, followed = await pipe.execute()
+        codes = list(dict.fromkeys([*recent, *sorted(followed)]))
+        return [(code, code in followed) for code in codes[:limit]]
 
     async def follows(self, user: UserKey, code: str) -> bool:
         return bool(await self.redis.sismember(self.keys.followers(code), conversation_id(user)))

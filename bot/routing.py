@@ -10,6 +10,7 @@ from handlers import (
     follow,
     guidance,
     handoff,
+    help_topics,
     lookup_code,
     media,
     payment,
@@ -17,6 +18,7 @@ from handlers import (
     qr_photo,
     start,
     support,
+    understood,
 )
 
 
@@ -33,6 +35,7 @@ def build_dispatcher() -> Dispatcher:
         support.router,      # #hotro
         qr_photo.router,     # photos of a receipt's QR code
         media.router,        # other media
-        procedures.question_router,  # free text that reads like a procedure question
+        help_topics.router,  # where the codes are on the receipt, complaints and feedback
+        understood.router,   # typed text no state claimed, by its interpretation (ask which when unsure)
         fallback.router,     # anything else
     ])  # fmt: skip

@@ -13,22 +13,35 @@ stateDiagram-v2
 from __future__ import annotations
 
 from bot.dispatcher import Context, Router, command_is, is_free_text, state_is
-from bot.replies import Button, Reply, Text
+from bot.replies import Button, ListItem, ListReply, Reply, Text
 from handlers.content import MENU_BUTTON, when
 from lookup.codes import EXAMPLE_CODE, find_codes
 from lookup.dossier import NO_FEES, Dossier, PaymentState
 from lookup.dossier_store import DossierNotFound
 from lookup.text import format_vnd
+from understanding import intents as I
 
 router = Router("lookup")
+# What an answer to "send the code" may be read as and still be a (wrong) code.
+CODE_ANSWERS = frozenset({I.LOOKUP_DOSSIER, I.EMPTY, I.OUT_OF_SCOPE, I.PROCEDURE_SEARCH})
 AWAITING_CODE = "lookup:awaiting_code"
 MISS_LIMIT = 3
 MISS_WINDOW_SECONDS = 60
+MAX_LIST_ITEMS = 5  # Zalo's list template
 
 
 def _has_code(ctx: Context) -> bool:
-    # Commands ("#tiendo <code>") belong to their own handlers, even though they contain a code.
-    return is_free_text(ctx) and bool(find_codes(ctx.text))
+    # Commands ("#tiendo <code>") belong to their own handlers, even though they contain a code; so
+    # do "theo dõi hồ sơ <code>" and "thanh toán <code>" (the understanding router sends them on).
+    return is_free_text(ctx) and ctx.interpretation.intent == I.LOOKUP_DOSSIER and bool(find_codes(ctx.text))
+
+
+def _expects_code(ctx: Context) -> bool:
+    """Asked for a code: the answer is one (or a try at one), unless it plainly means something else
+    ("quên mã rồi", "cảm ơn"), which the understanding router then takes."""
+    interpretation = ctx.interpretation
+    return is_free_text(ctx) and (interpretation.ambiguous or interpretation.intent in CODE_ANSWERS
+                                  or interpretation.near_code)  # fmt: skip
 
 
 def dossier_card(dossier: Dossier, ctx: Context, following: bool = False) -> Text:
@@ -98,6 +111,7 @@ async def show_dossier(ctx: Context, codes: list[str]) -> list[Reply]:
             continue
         ctx.set_state(None)
         ctx.meta["dossier_code"] = dossier.code
+        await ctx.deps.following.looked_up(ctx.user, dossier.code, ctx.now.timestamp())
         return [dossier_card(dossier, ctx, await ctx.deps.following.follows(ctx.user, dossier.code))]
     await ctx.deps.throttle.hit(ctx.user, "code-miss", MISS_WINDOW_SECONDS)
     ctx.meta["outcome"] = "not_found"
@@ -107,6 +121,27 @@ async def show_dossier(ctx: Context, codes: list[str]) -> list[Reply]:
         f"(ví dụ {EXAMPLE_CODE}), hoặc gửi ảnh chụp mã QR trên phiếu.",
         (Button("Hỗ trợ", "#hotro"), MENU_BUTTON),
     )]  # fmt: skip
+
+
+@router.on(command_is("#hosocuatoi"))
+async def my_dossiers(ctx: Context) -> list[Reply]:
+    """The dossiers this citizen looked up or follows, newest first, each in its public view."""
+    ctx.set_state(None)
+    ctx.meta["flow"] = "lookup"
+    items: list[ListItem] = []
+    for code, followed in await ctx.deps.following.my_dossiers(ctx.user, MAX_LIST_ITEMS):
+        try:
+            dossier = await ctx.deps.dossiers.get(code)
+        except DossierNotFound:
+            continue
+        mark = " · 🔔 đang theo dõi" if followed else ""
+        items.append(ListItem(dossier.code, f"{dossier.procedure_name[:60]} – {dossier.status.label}{mark}",
+                              action=Button("Xem", dossier.code)))  # fmt: skip
+    if not items:
+        return [Text("Bạn chưa tra cứu hay theo dõi hồ sơ nào tại đây. Gửi mã hồ sơ in trên Phiếu tiếp nhận (hoặc "
+                     "ảnh mã QR) để tra cứu; hồ sơ đã tra sẽ được lưu lại trong mục này.",
+                     (Button("Tra cứu hồ sơ", "#tracuuhoso"), MENU_BUTTON))]  # fmt: skip
+    return [Text("📂 Hồ sơ của bạn (mới tra cứu trước):"), ListReply(tuple(items), (MENU_BUTTON,))]
 
 
 @router.on(command_is("#tracuuhoso"))
@@ -146,7 +181,7 @@ async def lookup_by_code(ctx: Context) -> list[Reply]:
     return await show_dossier(ctx, find_codes(ctx.text))
 
 
-@router.on(state_is(AWAITING_CODE), is_free_text)
+@router.on(state_is(AWAITING_CODE), _expects_code)
 async def not_a_code(ctx: Context) -> list[Reply]:
     ctx.meta["flow"] = "lookup"
     ctx.meta["outcome"] = "not_understood"

@@ -20,13 +20,14 @@ from __future__ import annotations
 from bot.dispatcher import Context, Router, command_is, is_free_text, state_is
 from bot.replies import Button, Reply, Text
 from handlers.content import MENU_BUTTON
-from handlers.lookup_code import MISS_LIMIT, MISS_WINDOW_SECONDS, format_help
+from handlers.lookup_code import CODE_ANSWERS, MISS_LIMIT, MISS_WINDOW_SECONDS, format_help
 from lookup.codes import find_codes
 from lookup.dossier import Dossier, PaymentState
 from lookup.dossier_store import DossierNotFound
 from lookup.dossiers import SecurityCodeLocked, SecurityCodeRejected
 from lookup.payments import AlreadyPaid, NoFeesDue
 from lookup.text import format_vnd
+from understanding import intents as I
 
 router = Router("payment")
 AWAITING_CODE = "payment:awaiting_code"
@@ -47,7 +48,13 @@ async def start_payment(ctx: Context) -> list[Reply]:
     return await _ask_security_code(ctx, codes[0])
 
 
-@router.on(state_is(AWAITING_CODE), is_free_text)
+def _expects_code(ctx: Context) -> bool:
+    interpretation = ctx.interpretation
+    return is_free_text(ctx) and (bool(find_codes(ctx.text)) or interpretation.ambiguous or interpretation.near_code
+                                  or interpretation.intent in (*CODE_ANSWERS, I.PAY_FEES))  # fmt: skip
+
+
+@router.on(state_is(AWAITING_CODE), _expects_code)
 async def code_for_payment(ctx: Context) -> list[Reply]:
     ctx.meta["flow"] = "payment"
     codes = find_codes(ctx.text)

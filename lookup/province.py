@@ -42,6 +42,8 @@ class Province(BaseModel):
     national_portal_url: str
     note: str = ""
     hotlines: list[Hotline]
+    # Where a citizen sends a "phản ánh, kiến nghị" (complaint, feedback) online.
+    feedback_url: str = ""
     office_hours: OfficeHours
     agencies: list[Agency]
 
