@@ -1,9 +1,235 @@
 """Answers citizens can use: one fact of a procedure in one short message, and the procedure card.
 
-Buttons send `#hoi <facet> <code>` (handled here)."""
+Everything said comes from the procedure's record (`lookup.facts`), names the procedure and its
+code, and links the whole record (`/thu-tuc/{code}`); a fact the record lacks is said to be missing,
+with the national portal's page, never guessed.
+
+```mermaid
+stateDiagram-v2
+    [*] --> answer: #hoi <facet> <code> [<variant codes>]
+    answer --> answer: a button to another fact, or to a close variant
+    answer --> detail_page: Xem chi tiết (oa.open.url)
+```
+"""
 
 from __future__ import annotations
 
-from bot.dispatcher import Router
+from collections.abc import Sequence
+from urllib.parse import quote
+
+from bot.dispatcher import Context, Router, command_is
+from bot.replies import Button, Reply, Text
+from handlers.content import MENU_BUTTON
+from lookup.catalog import Procedure
+from lookup.facts import FACETS, NO_UNIT, Facet, ProcedureFacts, facts_of, where_lines
+from lookup.province import Province
+from lookup.text import shorten
 
 router = Router("answers")
+ANSWER_LIMIT = 600
+CARD_LIMIT = 800
+MAX_BUTTONS = 5  # Zalo shows at most five buttons under a message
+FACET_TITLES: dict[Facet, str] = {
+    "documents": "Giấy tờ cần nộp", "fee": "Lệ phí", "time": "Thời gian", "where": "Nộp ở đâu",
+    "online": "Nộp trực tuyến", "form": "Mẫu đơn, tờ khai", "result": "Kết quả nhận được",
+}  # fmt: skip
+# The facts a citizen asks about most, offered as buttons under every answer.
+BUTTON_FACETS: tuple[Facet, ...] = ("documents", "fee", "time", "where", "online")
+_ICONS: dict[Facet, str] = {"documents": "📄", "fee": "💰", "time": "⏱", "where": "📍", "online": "💻",
+                            "form": "📝", "result": "✅"}  # fmt: skip
+_MISSING: dict[Facet, str] = {
+    "documents": "Nguồn dữ liệu chưa ghi thành phần hồ sơ của thủ tục này.",
+    "fee": "Nguồn dữ liệu chưa ghi phí, lệ phí của thủ tục này.",
+    "time": "Nguồn dữ liệu chưa ghi thời hạn giải quyết của thủ tục này.",
+    "where": "Nguồn dữ liệu chưa ghi cơ quan giải quyết của thủ tục này.",
+    "online": "Nguồn dữ liệu chưa ghi thủ tục này có nộp trực tuyến được không.",
+    "form": "Nguồn dữ liệu không có mẫu đơn, tờ khai riêng cho thủ tục này.",
+    "result": "Nguồn dữ liệu chưa ghi kết quả của thủ tục này.",
+}  # fmt: skip
+
+
+def detail_url(base_url: str, code: str) -> str:
+    return f"{base_url.rstrip('/')}/thu-tuc/{quote(code, safe='.-')}"
+
+
+def _portal_note(facts: ProcedureFacts) -> str:
+    return " Xem trên Cổng Dịch vụ công quốc gia (nút bên dưới)." if facts.national_url else ""
+
+
+def facet_answer(procedure: Procedure, facet: str, base_url: str, variants: Sequence[Procedure] = (), *,
+                 province: Province | None = None) -> list[Reply]:  # fmt: skip
+    """One fact of `procedure` in one message of at most 600 characters, naming it and its code,
+    with buttons to the other facts, to close `variants` (asked about the same way) and to the
+    detail page. `facet`: documents, fee, time, where, online, form or result (anything else gets
+    the card). `province` names the bodies that receive the dossier (the "where" answer)."""
+    if facet not in FACETS:
+        return [procedure_card(procedure, base_url)]
+    facts = facts_of(procedure)
+    head = f"{_ICONS[facet]} {FACET_TITLES[facet]} – {shorten(facts.name, 150)} (mã {facts.code}):"
+    body = _body(facts, facet, province)  # type: ignore[arg-type]
+    text = _fit([head, *body], ANSWER_LIMIT)
+    return [Text(text, _answer_buttons(facts, facet, base_url, variants))]  # type: ignore[arg-type]
+
+
+def _body(facts: ProcedureFacts, facet: Facet, province: Province | None) -> list[str]:
+    if facet in facts.missing:
+        return [_MISSING[facet] + _portal_note(facts)]
+    match facet:
+        case "time":
+            lines = _channel_lines(facts.times, facts.time_summary)
+            if NO_UNIT in (facts.time_summary or ""):
+                lines.append("Cổng Dịch vụ công chỉ ghi con số, không ghi là ngày hay giờ." + _portal_note(facts))
+            return lines
+        case "fee":
+            lines = _channel_lines(facts.fees, facts.fee_summary)
+            detail = next((f.detail for f in facts.fees if f.detail), None)
+            if detail:
+                lines.append("Ghi chú: " + shorten(detail, 200))
+            if facts.fee_warning:
+                lines.append("⚠️ " + facts.fee_warning)
+            return lines
+        case "documents":
+            lines = [f"• {d.short}" + (f" ({d.counts})" if d.counts else "") for d in _documents_to_list(facts)]
+            left = len(_unique_shorts(facts)) - len(lines)
+            if left > 0:
+                lines.append(f"và {left} giấy tờ khác (bấm Xem chi tiết).")
+            return lines
+        case "where":
+            return where_lines(facts, province)
+        case "online":
+            lines = [facts.online_text or ""]
+            if facts.channels:
+                lines.append("Cách nộp: " + ", ".join(c.lower() for c in facts.channels) + ".")
+            return lines
+        case "form":
+            lines = [f"• {d.short}" for d in facts.forms[:5]]
+            if facts.national_url:
+                lines.append("Tải mẫu trên Cổng Dịch vụ công quốc gia (nút bên dưới).")
+            return lines
+        case "result":
+            return [f"• {shorten(r, 150)}" for r in facts.results[:5]]
+    return []
+
+
+def _channel_lines(items: list, summary: str | None) -> list[str]:
+    if len({i.text for i in items}) <= 1:
+        return [f"{summary}."] if summary else []
+    return [f"• {i.channel}: {i.text}" if i.channel else f"• {i.text}" for i in items]
+
+
+def _unique_shorts(facts: ProcedureFacts) -> list:
+    seen: dict[str, object] = {}
+    for d in facts.documents:
+        seen.setdefault(d.short.lower().rstrip(" .;…"), d)
+    return list(seen.values())
+
+
+def _documents_to_list(facts: ProcedureFacts, budget: int = 420) -> list:
+    """The documents a short answer has room for: the key ones first, then the others in order."""
+    chosen, used = [], 0
+    ordered = [*facts.key_documents, *[d for d in _unique_shorts(facts) if d not in facts.key_documents]]
+    for d in ordered:
+        line = len(d.short) + len(d.counts or "") + 6
+        if used + line > budget and chosen:
+            break
+        chosen.append(d)
+        used += line
+    return chosen
+
+
+def _fit(lines: list[str], limit: int) -> str:
+    """The lines joined, dropping whole lines from the end (never cutting one) to fit the limit."""
+    lines = [line for line in lines if line]
+    while len("\n".join(lines)) > limit and len(lines) > 2:
+        lines.pop(-2 if lines[-1].startswith("và ") else -1)
+    text = "\n".join(lines)
+    return text if len(text) <= limit else shorten(text, limit)
+
+
+def variant_label(name: str, other: str, limit: int = 40) -> str:
+    """What tells `other` apart from `procedure` in a button: the words of its name the other's
+    lacks ("Cấp thẻ căn cước cho người dưới 14 tuổi" beside the adult card: "Dưới 14 tuổi")."""
+    mine, theirs = name.split(), other.split()
+    start = 0
+    while start < min(len(mine), len(theirs)) and mine[start].lower() == theirs[start].lower():
+        start += 1
+    end = 0
+    while end < min(len(mine), len(theirs)) - start and mine[-1 - end].lower() == theirs[-1 - end].lower():
+        end += 1
+    words = theirs[start : len(theirs) - end] or theirs
+    if words and words[0].lower() in ("cho", "của", "đối", "với", "người") and len(words) > 1:
+        words = words[1:] if words[0].lower() != "người" else words
+    label = shorten(" ".join(words).strip(" ,()"), limit)
+    return label[:1].upper() + label[1:]
+
+
+def _answer_buttons(facts: ProcedureFacts, facet: Facet, base_url: str,
+                    variants: Sequence[Procedure]) -> tuple[Button, ...]:  # fmt: skip
+    codes = [facts.code, *[v.code for v in variants]]
+    buttons: list[Button] = []
+    for variant in list(variants)[:2]:
+        others = " ".join(c for c in codes if c != variant.code)
+        label = variant_label(facts.name, variant.name)
+        buttons.append(Button(label, f"#hoi {facet} {variant.code} {others}".strip()))
+    if facet in facts.missing and facts.national_url:
+        buttons.append(Button("Xem trên Cổng DVC", facts.national_url, "url"))
+    buttons.append(Button("Xem chi tiết", detail_url(base_url, facts.code), "url"))
+    alternates = " ".join(codes[1:])
+    for other in BUTTON_FACETS:
+        if len(buttons) >= MAX_BUTTONS:
+            break
+        if other != facet:
+            buttons.append(Button(FACET_TITLES[other], f"#hoi {other} {facts.code} {alternates}".strip()))
+    return tuple(buttons[:MAX_BUTTONS])
+
+
+def procedure_card(procedure: Procedure, base_url: str) -> Text:
+    """The procedure in one message of at most 800 characters: name, code, agency, time, fee,
+    online, its 3 key documents and how many more, with buttons to the facts and the whole record."""
+    facts = facts_of(procedure)
+    lines = [f"📋 {shorten(facts.name, 150)}", f"Mã thủ tục: {facts.code}"]
+    if facts.agency:
+        lines.append(f"Cơ quan giải quyết: {shorten(facts.agency, 120)}")
+    lines.append(f"Thời gian: {shorten(facts.time_summary, 140) if facts.time_summary else 'nguồn chưa ghi'}")
+    lines.append(f"Lệ phí: {shorten(facts.fee_summary, 140) if facts.fee_summary else 'nguồn chưa ghi'}")
+    if facts.fee_warning:
+        lines.append("⚠️ Mô tả có nhắc mức phí khác, hỏi lại cơ quan giải quyết.")
+    online = {"toàn trình": "có, toàn trình", "một phần": "có, một phần", "có": "có", "không": "không"}
+    lines.append(f"Nộp trực tuyến: {online.get(facts.online or '', 'nguồn chưa ghi')}")
+    total = len(_unique_shorts(facts))
+    if facts.key_documents:
+        lines.append("Giấy tờ chính:")
+        shown = 0
+        for d in facts.key_documents:
+            line = f"• {shorten(d.short, 90)}"
+            if len("\n".join([*lines, line])) + 30 > CARD_LIMIT:
+                break
+            lines.append(line)
+            shown += 1
+        if total > shown:
+            lines.append(f"và {total - shown} giấy tờ khác")
+    else:
+        lines.append("Thành phần hồ sơ: nguồn chưa ghi")
+    buttons = [Button("Xem chi tiết", detail_url(base_url, facts.code), "url"),
+               Button("Giấy tờ cần nộp", f"#hoi documents {facts.code}"),
+               Button("Nộp ở đâu", f"#hoi where {facts.code}")]  # fmt: skip
+    if facts.national_url:
+        buttons.append(Button("Nộp trên Cổng DVC", facts.national_url, "url"))
+    buttons.append(Button("Hướng dẫn nộp trực tuyến", "#hd nophoso 1") if facts.online != "không" else MENU_BUTTON)
+    return Text(_fit(lines, CARD_LIMIT), tuple(buttons[:MAX_BUTTONS]))
+
+
+@router.on(command_is("#hoi"))
+async def answer(ctx: Context) -> list[Reply]:
+    """`#hoi <facet> <code> [<variant code>…]`: that fact of that procedure, the variants offered."""
+    ctx.meta["flow"] = "search"
+    facet, _, rest = ctx.command()[1].partition(" ")
+    codes = rest.split()
+    procedure = ctx.deps.catalog.get(codes[0]) if codes else None
+    if procedure is None:
+        ctx.meta["outcome"] = "not_found"
+        return [Text("Không tìm thấy thủ tục này.", (Button("Tìm thủ tục khác", "#tracuuthutuc"), MENU_BUTTON))]
+    variants = [v for c in codes[1:4] if (v := ctx.deps.catalog.get(c)) and v.code != procedure.code]
+    ctx.meta["procedure_code"] = procedure.code
+    ctx.meta["facet"] = facet.lower()
+    return facet_answer(procedure, facet.lower(), ctx.deps.base_url, variants, province=ctx.deps.province)

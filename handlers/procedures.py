@@ -19,9 +19,10 @@ import re
 
 from bot.dispatcher import Context, Router, command_is, is_free_text, is_text, state_is
 from bot.replies import Button, ListItem, ListReply, Reply, Text
+from handlers.answers import procedure_card
 from handlers.content import MENU_BUTTON
 from lookup.catalog import Procedure
-from lookup.text import format_vnd
+from lookup.text import shorten
 
 router = Router("procedures")
 AWAITING_QUERY = "procedures:awaiting_query"
@@ -30,50 +31,10 @@ ITEMS_PER_PAGE = 5
 _NATIONAL_CODE = re.compile(r"^\s*(\d\.\d{6})\s*$")
 
 
-def _fee_line(p: Procedure) -> str:
-    if p.fee_vnd is None:
-        text = p.fee_text or "chưa có thông tin"
-    elif p.fee_vnd == 0:
-        text = "Miễn phí"
-    else:
-        text = f"tối đa {format_vnd(p.fee_vnd)}" + (f" ({p.fee_text[:200]})" if p.fee_text else "")
-    if p.fee_warning and p.fee_amounts_mentioned_vnd:
-        mentioned = ", ".join(format_vnd(a) for a in p.fee_amounts_mentioned_vnd)
-        text += f". Lưu ý: mô tả thủ tục có nhắc các mức {mentioned}; vui lòng hỏi lại cơ quan giải quyết"
-    return text
-
-
-def procedure_card(p: Procedure) -> Text:
-    online = "có" if p.online_submission else "không" if p.online_submission is False else "chưa rõ"
-    if p.online_level:
-        online += f" ({p.online_level})"
-    lines = [f"📋 {p.name}", f"Mã thủ tục: {p.code}"]
-    if p.agency:
-        lines.append(f"Cơ quan thực hiện: {p.agency}" + (f" – {p.level}" if p.level else ""))
-    lines.append(f"Nộp trực tuyến: {online}")
-    if p.processing_time_text or p.processing_days:
-        lines.append(f"Thời hạn giải quyết: {p.processing_time_text or f'{p.processing_days:g} ngày làm việc'}")
-    lines.append(f"Phí, lệ phí: {_fee_line(p)}")
-    if p.documents:
-        lines.append("Thành phần hồ sơ:")
-        for d in p.documents[:8]:
-            counts = f" (bản chính: {d.originals}, bản sao: {d.copies})" if d.originals or d.copies else ""
-            lines.append(f"• {d.name.lstrip('-•* ').strip()[:180]}{counts}")
-        if len(p.documents) > 8:
-            lines.append(f"… và {len(p.documents) - 8} thành phần khác (xem trên Cổng dịch vụ công)")
-    if p.steps:
-        lines.append("Trình tự: " + " ".join(s.split("\n")[0][:120] for s in p.steps[:3]))
-    buttons = []
-    if p.national_url:
-        buttons.append(Button("Xem, nộp trên Cổng DVC", p.national_url, "url"))
-    buttons += [Button("Hướng dẫn nộp trực tuyến", "#hd nophoso 1"), Button("Tìm thủ tục khác", "#tracuuthutuc"),
-                MENU_BUTTON]  # fmt: skip
-    return Text("\n".join(lines), tuple(buttons))
-
-
 def procedure_list(procedures: list[Procedure], more: str | None) -> ListReply:
     items = tuple(
-        ListItem(p.name[:100], f"{p.code} · {p.level or ''}", action=Button(p.name[:40], f"#thutuc {p.code}"))
+        ListItem(shorten(p.name, 100), f"{p.code} · {p.level or ''}",
+                 action=Button(shorten(p.name, 40), f"#thutuc {p.code}"))
         for p in procedures
     )  # fmt: skip
     buttons = ([Button("Xem thêm", more)] if more else []) + [MENU_BUTTON]
@@ -179,7 +140,7 @@ async def card(ctx: Context) -> list[Reply]:
     if procedure is None:
         return [Text("Không tìm thấy thủ tục này.", (Button("Tìm thủ tục khác", "#tracuuthutuc"), MENU_BUTTON))]
     ctx.meta["procedure_code"] = procedure.code
-    return [procedure_card(procedure)]
+    return [procedure_card(procedure, ctx.deps.base_url)]
 
 
 @router.on(lambda ctx: is_text(ctx) and bool(_NATIONAL_CODE.match(ctx.text)))

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PrivateAttr
 
 FIXTURES_DIR = Path(__file__).resolve().parent.parent / "fixtures"
 DEFAULT_CATALOG_PATH = FIXTURES_DIR / "catalog.json.gz"
@@ -76,6 +76,7 @@ class Procedure(BaseModel):
     national_url: str | None = None
     local_code: str | None = Field(None, description="Provincial notation `<code>.000.00.00.H34`.")
     status: str | None = None
+    _facts: object = PrivateAttr(default=None)  # lookup.facts.facts_of keeps the record's facts here
 
 
 class LifeEventGroup(BaseModel):

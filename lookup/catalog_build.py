@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from lookup.catalog import LIFE_EVENTS_PATH, Catalog, LifeEventGroup, Procedure
+from lookup.source_text import Vocabulary, normalise_name, rejoin_form, repair
 
 _COPIED_FIELDS = (
     "name", "aliases", "field", "ministry", "level", "level_keys", "agency", "competent_agency",
@@ -46,7 +47,70 @@ def _online_level(record: dict) -> str | None:
     return raw
 
 
-def to_procedure(record: dict) -> Procedure:
+def record_texts(record: dict) -> Iterable[str]:
+    """The free texts of a record, for the vocabulary the repairs check words against."""
+    for document in record.get("documents") or []:
+        yield document.get("name") or ""
+        yield document.get("case") or ""
+    yield from record.get("steps") or []
+    for key in ("conditions", "processing_note", "fee_text", "name", "subjects", "agency", "competent_agency", "field"):
+        yield record.get(key) or ""
+    for method in record.get("methods") or []:
+        yield method.get("fee_text") or ""
+    for result in record.get("results") or []:
+        yield result.get("name") or ""
+
+
+def _heading(text: str | None, vocabulary: Vocabulary) -> str | None:
+    text = repair((text or "").strip().lstrip("*-+• ").strip().rstrip(":").strip(), vocabulary)
+    return text or None
+
+
+def _documents(record: dict, vocabulary: Vocabulary) -> list[dict]:
+    """Names made whole, form files rejoined, bullets off; the same document twice in one case once
+    (the longer wording kept when one is the other cut short)."""
+    legal = record.get("legal_basis") or []
+    kept: list[dict] = []
+    for raw in record.get("documents") or []:
+        name, form = rejoin_form((raw.get("name") or "").strip().lstrip("*-+• ").strip(), raw.get("form"))
+        name = repair(name, vocabulary, legal) or ""
+        key = normalise_name(name)
+        if len(key) < 3:
+            continue
+        document = {**raw, "name": name, "form": form, "case": _heading(raw.get("case"), vocabulary)}
+        for other in kept:
+            other_key = normalise_name(other["name"])
+            if other["case"] == document["case"] and (other_key.startswith(key) or key.startswith(other_key)):
+                if len(key) > len(other_key):
+                    other["name"], other["form"] = name, form or other.get("form")
+                other["originals"] = max(other.get("originals", 0), raw.get("originals", 0))
+                other["copies"] = max(other.get("copies", 0), raw.get("copies", 0))
+                break
+        else:
+            kept.append(document)
+    return [{k: v for k, v in d.items() if v is not None} for d in kept]
+
+
+def _repaired(record: dict, vocabulary: Vocabulary) -> dict:
+    legal = record.get("legal_basis") or []
+    record = dict(record)
+    record["documents"] = _documents(record, vocabulary)
+    record["steps"] = [t for s in record.get("steps") or [] if (t := repair(s, vocabulary, legal))]
+    for key in ("conditions", "processing_note", "fee_text"):
+        record[key] = repair(record.get(key), vocabulary, legal)
+    record["methods"] = [{**m, "fee_text": repair(m.get("fee_text"), vocabulary, legal)}
+                         for m in record.get("methods") or []]  # fmt: skip
+    results = [{**r, "name": repair(r.get("name"), vocabulary, legal)} for r in record.get("results") or []]
+    record["results"] = [r for r in results if r["name"]]
+    if record.get("agency"):
+        parts = dict.fromkeys(p.strip().rstrip(".").strip() for p in record["agency"].split(";"))
+        record["agency"] = "; ".join(p for p in parts if p)
+    return record
+
+
+def to_procedure(record: dict, vocabulary: Vocabulary | None = None) -> Procedure:
+    if vocabulary is not None:
+        record = _repaired(record, vocabulary)
     data = {k: record[k] for k in _COPIED_FIELDS if record.get(k) is not None}
     data["code"] = record.get("code") or local_id(record)
     data["online_level"] = _online_level(record)
@@ -72,8 +136,10 @@ def build_catalog(records: Iterable[dict], life_events_path: Path = LIFE_EVENTS_
     members: dict[str, list[str]] = {r["id"]: [] for r in rules}
     procedures: list[Procedure] = []
     seen: set[str] = set()
+    records = list(records)
+    vocabulary = Vocabulary.of(text for record in records for text in record_texts(record))
     for record in records:
-        procedure = to_procedure(record)
+        procedure = to_procedure(record, vocabulary)
         if procedure.code in seen:
             # Codes are unique in the shared records; a repeat in an operator's own file is a
             # crawl artefact, and the first record wins so ids stay stable.

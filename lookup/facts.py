@@ -1,0 +1,385 @@
+"""Procedure facts: what a citizen can use from a procedure's record, as clean data.
+
+Made once per record, on first use, and kept on the record (`facts_of`), so the card, the direct
+answers, the detail page, the API and the receipt all say the same thing in the same words:
+processing time per channel ("3 ngày làm việc", "không quá 15 ngày"), fee per channel ("Miễn phí",
+"50.000 đồng") with the source's caveat, documents without repeats and with their counts in words
+("1 bản chính, 1 bản sao"), the agency and the level it sits at, the online level, forms, results
+and the national portal link. Everything comes from the record; what the record lacks is listed in
+`missing`, never guessed. The texts were made whole when the catalog was built
+(`lookup.source_text`); shortening for a chat message ends at a word with "…" (`lookup.text.shorten`).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel
+
+from lookup.catalog import Procedure
+from lookup.province import Province
+from lookup.text import format_vnd, shorten
+
+Facet = Literal["documents", "fee", "time", "where", "online", "form", "result"]
+FACETS: tuple[Facet, ...] = ("documents", "fee", "time", "where", "online", "form", "result")
+
+# The channels in the order citizens ask about them, and how a sentence names them.
+_CHANNELS = {"trực tuyến": "Trực tuyến", "trực tiếp": "Trực tiếp", "dịch vụ bưu chính": "Qua bưu chính",
+             "bưu chính": "Qua bưu chính"}  # fmt: skip
+_UNITS = {"ngày làm việc": "ngày làm việc", "ngày": "ngày", "giờ": "giờ", "giờ làm việc": "giờ làm việc",
+          "tháng": "tháng", "năm": "năm", "phút": "phút"}  # fmt: skip
+_SEGMENT = re.compile(r"^\s*(?P<channels>[^:]{2,60}?)\s*:\s*(?P<rest>.+?)\s*$")
+_TIMED = re.compile(r"^(?P<le>≤\s*)?0*(?P<value>\d+(?:[.,]\d+)?)\s*(?P<unit>[^\d(;]*?)\s*(?P<tail>\(.*\))?$", re.I)
+_CONDITIONAL = re.compile(r"^(trường hợp|đối với|nếu|ngoài ra)|\(nếu có\)|trong trường hợp", re.I)
+_HEAD_BREAK = re.compile(r"; |, trường hợp | \(| – |\. ")
+NO_UNIT = "nguồn không ghi đơn vị"
+# Since the 2025 reform a commune-level procedure is received by the commune's one-stop desk.
+COMMUNE_OFFICE = "bộ phận một cửa của Ủy ban nhân dân xã, phường"
+
+
+class ChannelFact(BaseModel):
+    """One submission channel's time or fee, in words."""
+
+    channel: str | None  # "Trực tuyến", "Trực tiếp", "Qua bưu chính"; None: all channels
+    text: str
+    detail: str | None = None  # the source's explanation ("áp dụng mức phí … đến hết ngày 31/12/2026")
+
+
+class DocumentFact(BaseModel):
+    name: str  # the whole wording kept in the record
+    short: str  # its head clause, for a chat line
+    counts: str | None = None  # "1 bản chính, 1 bản sao"; None when the record gives neither
+    group: str | None = None  # the case it belongs to ("Giấy tờ phải xuất trình", "Trường hợp ủy quyền")
+    form: str | None = None  # the form file's name on the national portal
+
+
+class ProcedureFacts(BaseModel):
+    code: str
+    name: str
+    field: str | None = None
+    level: str | None = None  # the portal's words: "Cấp xã", "Cấp tỉnh, Cấp xã"
+    level_keys: list[str] = []
+    agency: str | None = None
+    competent_agency: str | None = None
+    subjects: str | None = None
+    channels: list[str] = []  # how a dossier may be sent, in the channels' order
+    times: list[ChannelFact] = []
+    time_summary: str | None = None
+    time_note: str | None = None
+    fees: list[ChannelFact] = []
+    fee_summary: str | None = None
+    fee_warning: str | None = None
+    online: Literal["toàn trình", "một phần", "có", "không"] | None = None
+    online_text: str | None = None
+    documents: list[DocumentFact] = []  # every document, grouped by case, none twice in a case
+    key_documents: list[DocumentFact] = []  # up to 3 for a card: unconditional ones first, none twice
+    forms: list[DocumentFact] = []
+    results: list[str] = []
+    steps: list[str] = []
+    conditions: str | None = None
+    legal_basis: list[str] = []
+    national_url: str | None = None
+    missing: list[Facet] = []  # facets the record says nothing about
+
+    @property
+    def other_documents(self) -> int:
+        """How many documents a card leaves out ("và N giấy tờ khác")."""
+        return len(_unique(self.documents)) - len(self.key_documents)
+
+
+def facts_of(procedure: Procedure) -> ProcedureFacts:
+    """The facts of a procedure, made on first use and kept with the record (a record copied under
+    another code, as the 10x benchmark catalog does, gets its own)."""
+    cached = procedure._facts
+    if not isinstance(cached, ProcedureFacts) or cached.code != procedure.code:
+        cached = build_facts(procedure)
+        procedure._facts = cached
+    return cached
+
+
+def build_facts(p: Procedure) -> ProcedureFacts:
+    times, time_summary = _times(p)
+    fees, fee_summary = _fees(p)
+    documents = _documents(p)
+    online, online_text = _online(p)
+    facts = ProcedureFacts(
+        code=p.code, name=" ".join(p.name.split()), field=p.field, level=p.level, level_keys=p.level_keys,
+        agency=" ".join(p.agency.split()) if p.agency else None, competent_agency=p.competent_agency,
+        subjects=p.subjects, channels=_channels(p),
+        times=times, time_summary=time_summary, time_note=_time_note(p), fees=fees, fee_summary=fee_summary,
+        fee_warning=_fee_warning(p), online=online, online_text=online_text, documents=documents,
+        key_documents=_key_documents(documents), forms=[d for d in _unique(documents) if d.form],
+        results=list(dict.fromkeys(r.name for r in p.results if r.name)), steps=p.steps, conditions=p.conditions,
+        legal_basis=p.legal_basis, national_url=p.national_url,
+    )  # fmt: skip
+    absent = {"documents": not documents, "fee": fee_summary is None, "time": time_summary is None,
+              "where": not (p.agency or p.level_keys), "online": online is None, "form": not facts.forms,
+              "result": not facts.results}  # fmt: skip
+    facts.missing = [f for f in FACETS if absent[f]]
+    return facts
+
+
+# -- time ---------------------------------------------------------------------------------------
+
+
+def _number(value: float) -> str:
+    return f"{value:g}".replace(".", ",")
+
+
+def _channel(name: str) -> str:
+    return _CHANNELS.get(name.strip().lower(), name.strip().capitalize())
+
+
+def _times(p: Procedure) -> tuple[list[ChannelFact], str | None]:
+    """Per channel, from the structured methods where they carry a unit, else from the source's
+    time text ("Trực tiếp: 3 Ngày làm việc"), which also holds what the methods could not."""
+    known: dict[str | None, list[str]] = {}
+    unitless: dict[str | None, list[str]] = {}
+    for m in p.methods:
+        if m.time_value is None:
+            continue
+        phrase = _time_phrase(m.time_value, m.time_unit)
+        (known if m.time_unit else unitless).setdefault(_channel(m.method), []).append(phrase)
+    for segment in (p.processing_time_text or "").split(";"):
+        for channel, phrase, has_unit in _parse_time_segment(segment):
+            (known if has_unit else unitless).setdefault(channel, []).append(phrase)
+    channels = list(dict.fromkeys([*known, *unitless]))
+    facts = []
+    for channel in sorted(channels, key=_channel_order):
+        phrases = list(dict.fromkeys(known.get(channel) or unitless.get(channel) or []))
+        joiner = "; " if channel is None else " hoặc "
+        facts.append(ChannelFact(channel=channel, text=joiner.join(_merge_units(phrases))))
+    if not facts:
+        return [], None
+    texts = {f.text for f in facts}
+    if len(texts) == 1:
+        return facts, facts[0].text
+    return facts, "; ".join(f"{f.channel}: {f.text}" if f.channel else f.text for f in facts)
+
+
+def _merge_units(phrases: list[str]) -> list[str]:
+    """["5 ngày làm việc", "3 ngày làm việc"] -> ["3 hoặc 5 ngày làm việc"]."""
+    by_unit: dict[str, list[str]] = {}
+    others = []
+    for phrase in phrases:
+        number, _, unit = phrase.partition(" ")
+        if number.replace(",", "").isdigit() and unit in _UNITS:
+            by_unit.setdefault(unit, []).append(number)
+        else:
+            others.append(phrase)
+    merged = [" hoặc ".join(sorted(n, key=lambda x: float(x.replace(",", ".")))) + f" {u}" for u, n in by_unit.items()]
+    return merged + others
+
+
+def _time_phrase(value: float, unit: str | None) -> str:
+    words = _UNITS.get((unit or "").strip().lower(), (unit or "").strip().lower())
+    if value == 0:
+        return f"nguồn ghi “0 {words}”".replace(" ”", "”")
+    return f"{_number(value)} {words}" if words else f"{_number(value)} ({NO_UNIT})"
+
+
+def _parse_time_segment(segment: str) -> list[tuple[str | None, str, bool]]:
+    segment = segment.strip()
+    if not segment:
+        return []
+    match = _SEGMENT.match(segment)
+    channels: list[str | None] = [None]
+    rest = segment
+    if match and any(c.strip().lower() in _CHANNELS or c.strip().lower() == "bưu chính"
+                     for c in match["channels"].split("/")):  # fmt: skip
+        channels = [_channel("dịch vụ bưu chính" if c.strip().lower() == "bưu chính" else c)
+                    for c in match["channels"].split("/")]  # fmt: skip
+        rest = match["rest"]
+    if rest.startswith("?"):
+        return []  # "? (đơn vị không rõ)": nothing stated
+    timed = _TIMED.match(rest.replace("(đơn vị không rõ)", "").strip())
+    if timed:
+        value = float(timed["value"].replace(",", "."))
+        unit = timed["unit"].strip().lower()
+        if unit and unit not in _UNITS:
+            return [(c, _readable(rest), True) for c in channels]
+        phrase = _time_phrase(value, unit or None)
+        if timed["le"] and unit:
+            phrase = f"không quá {phrase}"
+        if timed["tail"] and unit:
+            phrase += " " + _readable(timed["tail"])
+        return [(c, phrase, bool(unit)) for c in channels]
+    return [(c, _readable(rest), True) for c in channels]
+
+
+def _readable(text: str) -> str:
+    """The source's own words with its signs spelt out ("≤05" -> "không quá 05")."""
+    text = re.sub(r"≤\s*", "không quá ", text.strip())
+    text = re.sub(r"≥\s*", "ít nhất ", text)
+    return text[:1].lower() + text[1:] if text[:2].lower() != text[:2] and not text[:2].isupper() else text
+
+
+def _channel_order(channel: str | None) -> int:
+    order = ["Trực tuyến", "Trực tiếp", "Qua bưu chính"]
+    return order.index(channel) if channel in order else -1 if channel is None else len(order)
+
+
+def _time_note(p: Procedure) -> str | None:
+    """The record's note on time, when it is one (the crawl also put fee and channel texts there)."""
+    note = p.processing_note
+    if not note or not re.search(r"\b(ngày|giờ|tháng)\b|thời hạn", note, re.I):
+        return None
+    return note
+
+
+# -- fee ----------------------------------------------------------------------------------------
+
+
+def _fee_words(amount: int | None, text: str | None) -> tuple[str | None, str | None]:
+    """("Miễn phí" / "50.000 đồng", the source's explanation) for one channel's fee cell."""
+    text = (text or "").strip()
+    detail = None
+    if "(" in text:
+        detail = _bracketed(text[text.index("(") :]).lstrip("-+ ").strip() or None
+    elif amount and text and not re.match(r"^[\d.,\s]+(Việt Nam Đồng|VNĐ|đồng|Đồng)$", text, re.I):
+        detail = re.sub(r"^[\d.,\s]+(Việt Nam Đồng|VNĐ|đồng|Đồng)", "", text, flags=re.I).strip() or None
+    if amount == 0:
+        return "Miễn phí", detail
+    if amount:
+        return format_vnd(amount), detail
+    if text and re.match(r"^(phí|lệ phí)\s*:\s*(0|không)\s*đồng", text, re.I):
+        return "Miễn phí", None
+    if text and text.lower() != "vnđ":
+        return _readable(text), None
+    return None, None
+
+
+def _bracketed(text: str) -> str:
+    """What the first bracket of `text` holds (to its matching close, or the end)."""
+    depth = 0
+    for i, ch in enumerate(text):
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if depth == 0:
+            return text[1:i].strip()
+    return text[1:].strip()
+
+
+def _fees(p: Procedure) -> tuple[list[ChannelFact], str | None]:
+    by_channel: dict[str | None, ChannelFact] = {}
+    for m in p.methods:
+        words, detail = _fee_words(m.fee_vnd, m.fee_text)
+        if words is None:
+            continue
+        channel = _channel(m.method)
+        current = by_channel.get(channel)
+        if current is None:
+            by_channel[channel] = ChannelFact(channel=channel, text=words, detail=detail)
+        elif words not in current.text.split(" hoặc "):
+            current.text += f" hoặc {words}"
+    if not by_channel:
+        words, detail = _fee_words(p.fee_vnd, p.fee_text)
+        if words is None:
+            return [], None
+        by_channel[None] = ChannelFact(channel=None, text=words, detail=detail)
+    facts = sorted(by_channel.values(), key=lambda f: _channel_order(f.channel))
+    if len({f.text for f in facts}) == 1:
+        return facts, facts[0].text
+    return facts, "; ".join(f"{f.channel}: {f.text}" if f.channel else f.text for f in facts)
+
+
+def _fee_warning(p: Procedure) -> str | None:
+    if not (p.fee_warning and p.fee_amounts_mentioned_vnd):
+        return None
+    amounts = ", ".join(format_vnd(a) for a in p.fee_amounts_mentioned_vnd)
+    return f"Mô tả của thủ tục có nhắc các mức {amounts}: vui lòng hỏi lại cơ quan giải quyết trước khi nộp."
+
+
+# -- documents ----------------------------------------------------------------------------------
+
+
+def counts_in_words(originals: int, copies: int) -> str | None:
+    parts = [f"{originals} bản chính" if originals else "", f"{copies} bản sao" if copies else ""]
+    return ", ".join(p for p in parts if p) or None
+
+
+def head_clause(name: str, limit: int = 110) -> str:
+    """The part of a document's wording a chat line needs: up to its first "; " or " (", or the
+    whole, shortened at a word."""
+    match = _HEAD_BREAK.search(name)
+    head = name[: match.start()].rstrip(" ,.;:/-") if match and match.start() >= 12 else name
+    return shorten(head, limit)
+
+
+def _documents(p: Procedure) -> list[DocumentFact]:
+    out: list[DocumentFact] = []
+    seen: set[tuple[str | None, str]] = set()
+    for d in p.documents:
+        name = " ".join(d.name.split()).lstrip("-+•* ").strip()
+        key = (d.case, name.lower().rstrip(" .;…"))
+        if not name or key in seen:
+            continue
+        seen.add(key)
+        out.append(DocumentFact(name=name, short=head_clause(name), counts=counts_in_words(d.originals, d.copies),
+                                group=d.case, form=d.form))  # fmt: skip
+    return out
+
+
+def _unique(documents: list[DocumentFact]) -> list[DocumentFact]:
+    """One of each document across cases (a form listed under three cases is one paper to bring)."""
+    seen: set[str] = set()
+    out = []
+    for d in documents:
+        key = d.short.lower().rstrip(" .;…")
+        if key not in seen:
+            seen.add(key)
+            out.append(d)
+    return out
+
+
+def _key_documents(documents: list[DocumentFact], limit: int = 3) -> list[DocumentFact]:
+    unique = _unique(documents)
+    ranked = sorted(range(len(unique)), key=lambda i: (bool(_CONDITIONAL.search(unique[i].name)), i))
+    return [unique[i] for i in sorted(ranked[:limit])]
+
+
+# -- online, channels ---------------------------------------------------------------------------
+
+
+def _online(p: Procedure) -> tuple[str | None, str | None]:
+    level = (p.online_level or "").lower()
+    if "toàn trình" in level:
+        return "toàn trình", "Nộp trực tuyến toàn trình: làm hết trên mạng, không phải đến cơ quan."
+    if "một phần" in level:
+        return "một phần", "Nộp trực tuyến một phần: nộp hồ sơ trên mạng, có bước phải làm trực tiếp."
+    if p.online_submission or "Trực tuyến" in p.submission_methods:
+        return "có", "Có thể nộp trực tuyến trên Cổng Dịch vụ công (nguồn không ghi mức toàn trình hay một phần)."
+    if p.online_submission is False:
+        return "không", "Chưa nộp trực tuyến được."
+    return None, None
+
+
+def _channels(p: Procedure) -> list[str]:
+    return sorted(dict.fromkeys(_channel(m) for m in p.submission_methods), key=_channel_order)
+
+
+# -- where --------------------------------------------------------------------------------------
+
+
+def where_lines(facts: ProcedureFacts, province: Province | None) -> list[str]:
+    """Where to send a dossier, after the 2025 reform (two tiers: province and commune): the
+    record's agency, and the body of the province's configuration that receives it. Names of the
+    province come from the configuration only."""
+    lines = []
+    if facts.agency:
+        lines.append(f"Cơ quan giải quyết: {facts.agency}")
+    keys = set(facts.level_keys)
+    if province is not None:
+        centre = next((a.name for a in province.agencies if a.level == "tinh" and not a.ministries), None)
+        if "xa" in keys:
+            lines.append(f"Cấp xã: nộp tại {COMMUNE_OFFICE} nơi bạn cư trú ({province.full_name}).")
+        if "tinh" in keys and centre:
+            lines.append(f"Cấp tỉnh: nộp tại {centre}.")
+    elif keys & {"xa", "tinh"}:
+        levels = [w for k, w in (("tinh", "cấp tỉnh"), ("xa", "cấp xã")) if k in keys]
+        lines.append("Thực hiện ở " + " và ".join(levels) + ".")
+    if "bo" in keys and not keys & {"xa", "tinh"}:
+        lines.append("Thủ tục do cơ quan trung ương giải quyết, không nộp tại tỉnh.")
+    if facts.online in ("toàn trình", "một phần", "có"):
+        lines.append("Hoặc nộp trực tuyến trên Cổng Dịch vụ công quốc gia.")
+    return lines

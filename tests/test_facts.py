@@ -1,0 +1,222 @@
+"""Procedure facts over the whole catalog: every record renders as a card and as each direct answer
+within Zalo's limits, no line ends inside a word, no document is listed twice, and nothing is
+"không rõ" (or missing) where the source record has the value."""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from handlers.answers import ANSWER_LIMIT, CARD_LIMIT, facet_answer, procedure_card, variant_label
+from lookup.catalog import Catalog, Procedure
+from lookup.catalog_build import record_texts
+from lookup.facts import FACETS, NO_UNIT, build_facts, counts_in_words, facts_of, where_lines
+from lookup.source_text import Vocabulary, complete_legal_number, rejoin_form, repair
+from lookup.text import shorten
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "procedures.jsonl"
+needs_shared = pytest.mark.skipif(not SHARED.exists(), reason="../shared/data is not beside the project")
+BASE = "https://tracuu.example.vn"
+
+
+def _raw_records() -> dict[str, dict]:
+    rows = [json.loads(line) for line in SHARED.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return {r["code"]: r for r in rows if r.get("code")}
+
+
+def _source_words(records: dict[str, dict]) -> Counter[str]:
+    """Words the raw records write whole: anywhere but just before a cut ("…")."""
+    counts: Counter[str] = Counter()
+    for r in records.values():
+        for text in record_texts(r):
+            tokens = unicodedata.normalize("NFC", text).replace("…", "… ").split()
+            counts.update(_core(t) for t in tokens if not t.endswith("…"))
+    return counts
+
+
+def _core(token: str) -> str:
+    return token.split(")")[0].strip(".,;:!?)]}\"'”“(«»").lower()
+
+
+_ITEM = re.compile(r"(điểm|khoản|mục|tiết|các điểm|và|,)\s+\S$", re.IGNORECASE)
+
+
+def _ends_mid_word(line: str, words: Counter[str]) -> bool:
+    """A line ends inside a word when its last token is a fragment: it ends with "/", "-" or "(",
+    or the source never writes it as a word of its own ("giá tr", "quy đị", "hành ch"). Numbers,
+    codes, names and the letters of legal points ("điểm d") are whole."""
+    line = unicodedata.normalize("NFC", line.rstrip())
+    if not line or line.endswith((".", ";", ")", ":", "?", "!", "”", '"')):
+        return False
+    body = line.rstrip("…").rstrip()
+    token = body.split()[-1] if body.split() else ""
+    if token.startswith(("http", "#")):
+        return False
+    if token.endswith(("/", "-", "(")):
+        return True
+    core = _core(token)
+    if not core or any(ch.isdigit() for ch in core) or token[:1].isupper() or "-" in core or _ITEM.search(body):
+        return False
+    return words.get(core, 0) == 0
+
+
+def _everything_said(p: Procedure, province) -> list[str]:
+    """Every text the bot or the page shows of a procedure, as lines."""
+    facts = facts_of(p)
+    replies = [procedure_card(p, BASE)] + [r for f in FACETS for r in facet_answer(p, f, BASE, province=province)]
+    texts = [r.text for r in replies]
+    texts += [d.name for d in facts.documents] + [d.short for d in facts.documents]
+    texts += [facts.time_summary or "", facts.fee_summary or ""]
+    # Of the source's own multi-line texts, the end is where a cut would show.
+    texts += [t.splitlines()[-1] for t in [facts.conditions or "", *facts.steps] if t]
+    texts += [f.detail or "" for f in facts.fees] + facts.results + where_lines(facts, province)
+    return [line for text in texts for line in text.splitlines()]
+
+
+@pytest.fixture(scope="module")
+def raw() -> dict[str, dict]:
+    if not SHARED.exists():
+        pytest.skip("../shared/data is not beside the project")
+    return _raw_records()
+
+
+@needs_shared
+def test_every_record_renders_within_zalo_limits_and_no_line_ends_mid_word(catalog: Catalog, province, raw):
+    words = _source_words(raw)
+    bad_lines: list[str] = []
+    for p in catalog.procedures.values():
+        card = procedure_card(p, BASE)
+        assert len(card.text) <= CARD_LIMIT and len(card.buttons) <= 5, p.code
+        for facet in FACETS:
+            (reply,) = facet_answer(p, facet, BASE, province=province)
+            assert len(reply.text) <= ANSWER_LIMIT and len(reply.buttons) <= 5, (p.code, facet)
+            assert p.code in reply.text
+            assert all(0 < len(b.title) <= 40 for b in reply.buttons), (p.code, facet)
+        said = _everything_said(p, province)
+        assert not any("không rõ" in line for line in said), p.code
+        bad_lines += [f"{p.code}: {line[-60:]}" for line in said if _ends_mid_word(line, words)]
+    assert not bad_lines, f"{len(bad_lines)} lines end inside a word, e.g. {bad_lines[:5]}"
+
+
+@needs_shared
+def test_no_document_is_listed_twice(catalog: Catalog, province):
+    for p in catalog.procedures.values():
+        facts = facts_of(p)
+        per_group = Counter((d.group, d.name.lower().rstrip(" .;…")) for d in facts.documents)
+        assert max(per_group.values(), default=1) == 1, p.code
+        shorts = [d.short.lower() for d in facts.key_documents]
+        assert len(shorts) == len(set(shorts)), p.code
+        (answer,) = facet_answer(p, "documents", BASE, province=province)
+        bullets = [line for line in answer.text.splitlines() if line.startswith("•")]
+        assert len(bullets) == len(set(bullets)), p.code
+
+
+@needs_shared
+def test_what_the_source_has_is_never_missing(catalog: Catalog, raw):
+    for code, r in raw.items():
+        facts = facts_of(catalog.get(code))
+        unit_channels = {m["method"] for m in r.get("methods") or [] if m.get("time_unit") and m.get("time_value")}
+        for fact in facts.times:
+            if fact.channel and any(fact.channel.lower() in c.lower() or c.lower() in fact.channel.lower()
+                                    for c in unit_channels):  # fmt: skip
+                assert NO_UNIT not in fact.text, (code, fact)
+        if r.get("processing_days") is not None or unit_channels:
+            assert facts.time_summary, code
+        if r.get("fee_vnd") is not None:
+            assert facts.fee_summary, code
+        if any((d.get("name") or "").strip(" -+•*") for d in r.get("documents") or []):
+            assert facts.documents, code
+        if r.get("agency"):
+            assert "where" not in facts.missing, code
+
+
+def test_time_in_words_per_channel_from_the_methods_or_the_source_text():
+    text = "Trực tiếp: 3 Ngày làm việc; Trực tuyến: ? (đơn vị không rõ)"
+    p = Procedure(code="9.000001", name="Thử", processing_time_text=text,
+                  methods=[{"method": "Trực tiếp", "time_value": 3}, {"method": "Trực tuyến"}])  # fmt: skip
+    facts = build_facts(p)
+    assert facts.time_summary == "3 ngày làm việc" and [t.channel for t in facts.times] == ["Trực tiếp"]
+    p = Procedure(code="9.000002", name="Thử", processing_time_text="Trực tuyến/Bưu chính/Trực tiếp: ≤15 ngày")
+    assert build_facts(p).time_summary == "không quá 15 ngày"
+    p = Procedure(code="9.000003", name="Thử", methods=[{"method": "Trực tiếp", "time_value": 1}])
+    assert build_facts(p).time_summary == f"1 ({NO_UNIT})"  # the source has the number and no unit: said so
+    online = {"method": "Trực tuyến", "time_unit": "Ngày làm việc"}
+    p = Procedure(code="9.000004", name="Thử", methods=[{**online, "time_value": 5}, {**online, "time_value": 3}])
+    assert build_facts(p).time_summary == "3 hoặc 5 ngày làm việc"
+    assert "time" in build_facts(Procedure(code="9.000005", name="Thử")).missing
+
+
+def test_fees_per_channel_free_and_amounts_and_the_warning():
+    p = Procedure(code="9.000001", name="Thử", methods=[
+        {"method": "Trực tuyến", "fee_vnd": 7000,
+         "fee_text": "7,000 Việt Nam Đồng(thu 7.000 đồng/lần.)- Nộp hồ sơ trực tuyến"},
+        {"method": "Trực tiếp", "fee_vnd": 10000, "fee_text": "10,000 Việt Nam Đồng"}])  # fmt: skip
+    facts = build_facts(p)
+    assert facts.fee_summary == "Trực tuyến: 7.000 đồng; Trực tiếp: 10.000 đồng"
+    assert facts.fees[0].detail == "thu 7.000 đồng/lần."
+    p = Procedure(code="9.000002", name="Thử", fee_vnd=0, fee_text="Miễn phí", fee_warning="x",
+                  fee_amounts_mentioned_vnd=[50000],
+                  methods=[{"method": "Trực tiếp", "fee_text": "Phí : 0 Đồng"}])  # fmt: skip
+    facts = build_facts(p)
+    assert facts.fee_summary == "Miễn phí" and "50.000 đồng" in facts.fee_warning
+
+
+def test_documents_counts_in_words_and_the_key_ones_unconditional_first():
+    assert counts_in_words(1, 1) == "1 bản chính, 1 bản sao" and counts_in_words(0, 2) == "2 bản sao"
+    assert counts_in_words(0, 0) is None
+    p = Procedure(code="9.000001", name="Thử", documents=[
+        {"name": "- Trường hợp trẻ em bị bỏ rơi thì phải có biên bản.", "originals": 1},
+        {"name": "Giấy chứng sinh; trường hợp không có thì nộp văn bản của người làm chứng.", "originals": 1},
+        {"name": "Giấy chứng sinh; trường hợp không có thì nộp văn bản của người làm chứng.", "originals": 1},
+        {"name": "Tờ khai theo mẫu (nếu nộp trực tiếp)", "originals": 1, "copies": 1},
+        {"name": "Giấy tờ tùy thân còn giá trị sử dụng", "originals": 0}])  # fmt: skip
+    facts = build_facts(p)
+    key = [d.short for d in facts.key_documents]
+    assert key == ["Giấy chứng sinh", "Tờ khai theo mẫu", "Giấy tờ tùy thân còn giá trị sử dụng"]
+    assert len(facts.documents) == 4 and facts.other_documents == 1
+    assert facts.documents[2].counts == "1 bản chính, 1 bản sao" and facts.documents[3].counts is None
+
+
+def test_cut_source_text_is_repaired_from_the_record_or_ended_at_a_word():
+    words = Vocabulary.of(["giấy tờ còn giá trị sử dụng theo quy định tại Nghị định số 104/2022/NĐ-CP ngày 5"] * 3)
+    # The crawl's cut, mid-word: back to the last whole word, with "…".
+    assert repair("Hộ chiếu còn giá tr…", words) == "Hộ chiếu còn giá…"
+    # A legal number cut short is completed from the record's own legal basis.
+    fixed = repair("theo quy định tại Nghị định số 10…", words, ["85/2019/TT-BTC", "104/2022/NĐ-CP"])
+    assert fixed == "theo quy định tại Nghị định số 104/2022/NĐ-CP…"
+    completed = complete_legal_number("Thông tư số 53/2025/", ["53/2025/TT-BCA", "53/2025/NĐ-CP"])
+    assert completed == "Thông tư số 53/2025/TT-BCA"
+    # The form file the crawl split off at a slash goes back: the name ends at its bracket.
+    name, form = rejoin_form("Tờ khai (Mẫu CT01 ban hành kèm theo Thông tư số 53/2025/", "TT-BCA).1.MuCT01.doc")
+    assert (name, form) == ("Tờ khai (Mẫu CT01 ban hành kèm theo Thông tư số 53/2025/TT-BCA).", "1.MuCT01.doc")
+    assert shorten("một hai ba bốn năm", 12) == "một hai ba…" and shorten("ngắn", 10) == "ngắn"
+
+
+def test_a_variant_button_names_what_tells_it_apart():
+    adult = "Cấp thẻ căn cước cho người từ đủ 14 tuổi trở lên"
+    assert variant_label(adult, "Cấp thẻ căn cước cho người dưới 14 tuổi") == "Dưới 14 tuổi"
+    foreign = "Thủ tục đăng ký kết hôn có yếu tố nước ngoài"
+    assert variant_label("Thủ tục đăng ký kết hôn", foreign) == "Có yếu tố nước ngoài"
+
+
+def test_where_names_the_province_bodies_from_its_configuration(catalog: Catalog):
+    from lookup.province import load_province
+
+    facts = facts_of(catalog.get("1.001193"))  # khai sinh: commune level
+    for name in ("kontum", "quangngai"):
+        province = load_province(name)
+        lines = where_lines(facts, province)
+        assert any(province.full_name in line and "xã, phường" in line for line in lines)
+    assert "tỉnh" not in " ".join(where_lines(facts, None))
+
+
+def test_facts_are_made_once_per_record_and_a_copy_under_another_code_gets_its_own(catalog: Catalog):
+    p = catalog.get("1.004194")
+    assert facts_of(p) is facts_of(p)
+    copy = p.model_copy(update={"code": "1.004194~1"})
+    assert facts_of(copy).code == "1.004194~1"
