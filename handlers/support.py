@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from bot.dispatcher import Context, Router, command_is, text_folded_in
+from bot.dispatcher import Context, Router, intent_is
 from bot.replies import Button, Reply, Text
 from handlers.content import MENU_BUTTON
 from handlers.handoff import OFFER
+from understanding import intents as I
 
 router = Router("support")
 
 
-@router.on(command_is("#hotro"))
-@router.on(text_folded_in("ho tro", "hotline", "so dien thoai", "goi dien"))
+@router.on(intent_is(I.HOTLINE))  # the menu's "#hotro" and the words for it ("số tổng đài", "sdt hỗ trợ")
 async def hotlines(ctx: Context) -> list[Reply]:
     ctx.set_state(None)
     ctx.meta["flow"] = "support"

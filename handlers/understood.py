@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from bot.dispatcher import Context, Router, intent_is, is_free_text
 from bot.replies import Button, Reply, Text
-from handlers import answers, follow, guidance, handoff, lookup_code, payment, procedures, support
+from handlers import answers, follow, guidance, handoff, lookup_code, payment, procedures
 from handlers.content import MENU_BUTTON, menu_reply, when
 from handlers.handoff import OFFER
 from lookup.dossier import NO_FEES, Dossier
@@ -147,11 +147,6 @@ async def life_events(ctx: Context) -> list[Reply]:
 @router.on(intent_is(I.GUIDE))
 async def guide_topics(ctx: Context) -> list[Reply]:
     return await guidance.topics(ctx)
-
-
-@router.on(intent_is(I.HOTLINE))
-async def hotline(ctx: Context) -> list[Reply]:
-    return await support.hotlines(ctx)
 
 
 @router.on(intent_is(I.HUMAN))
