@@ -58,6 +58,7 @@ class ProcedureFacts(BaseModel):
     code: str
     name: str
     field: str | None = None
+    ministry: str | None = None
     level: str | None = None  # the portal's words: "Cấp xã", "Cấp tỉnh, Cấp xã"
     level_keys: list[str] = []
     agency: str | None = None
@@ -104,7 +105,8 @@ def build_facts(p: Procedure) -> ProcedureFacts:
     documents = _documents(p)
     online, online_text = _online(p)
     facts = ProcedureFacts(
-        code=p.code, name=" ".join(p.name.split()), field=p.field, level=p.level, level_keys=p.level_keys,
+        code=p.code, name=" ".join(p.name.split()), field=p.field, ministry=p.ministry, level=p.level,
+        level_keys=p.level_keys,
         agency=" ".join(p.agency.split()) if p.agency else None, competent_agency=p.competent_agency,
         subjects=p.subjects, channels=_channels(p),
         times=times, time_summary=time_summary, time_note=_time_note(p), fees=fees, fee_summary=fee_summary,
@@ -369,12 +371,20 @@ def where_lines(facts: ProcedureFacts, province: Province | None) -> list[str]:
     if facts.agency:
         lines.append(f"Cơ quan giải quyết: {facts.agency}")
     keys = set(facts.level_keys)
+    agency = (facts.agency or "").lower()
     if province is not None:
-        centre = next((a.name for a in province.agencies if a.level == "tinh" and not a.ministries), None)
         if "xa" in keys:
-            lines.append(f"Cấp xã: nộp tại {COMMUNE_OFFICE} nơi bạn cư trú ({province.full_name}).")
-        if "tinh" in keys and centre:
-            lines.append(f"Cấp tỉnh: nộp tại {centre}.")
+            body = "Công an xã, phường" if "công an" in agency else COMMUNE_OFFICE
+            lines.append(f"Cấp xã: nộp tại {body} nơi bạn cư trú ({province.full_name}).")
+        if "tinh" in keys:
+            centre = next((a.name for a in province.agencies if a.level == "tinh" and not a.ministries), None)
+            department = next((a.name for a in province.agencies if facts.ministry and facts.ministry in a.ministries),
+                              None)  # fmt: skip
+            if department and "công an" in department.lower() and "công an" in agency:
+                lines.append(f"Cấp tỉnh: nộp tại {department}.")
+            elif centre:
+                lines.append(f"Cấp tỉnh: nộp tại {centre}" + (f" (cơ quan giải quyết: {department})." if department
+                                                               else "."))  # fmt: skip
     elif keys & {"xa", "tinh"}:
         levels = [w for k, w in (("tinh", "cấp tỉnh"), ("xa", "cấp xã")) if k in keys]
         lines.append("Thực hiện ở " + " và ".join(levels) + ".")
