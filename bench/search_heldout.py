@@ -51,7 +51,9 @@ _HELD_OUT: list[tuple[str, str, tuple[str, ...]]] = [
     ("abbreviation", "xin lltp", ("3.000333",)),
     ("abbreviation", "dang ky hkd", ("1.001612",)),
     ("abbreviation", "lam the bhyt", ("1.014137",)),
-    ("abbreviation", "chuyen truong thpt", ("LOCAL-4C9FEC87",)),
+    # The national "chuyển trường và tiếp nhận học sinh" (aliases: chuyển trường THPT) answers it
+    # too, and is the one to show first: the code-less local record cannot be opened on the portal.
+    ("abbreviation", "chuyen truong thpt", ("LOCAL-4C9FEC87", "2.002854")),
     ("abbreviation", "xin ct07", ("1.010041",)),
     ("abbreviation", "mat gplx", ("3.000348",)),
     # colloquial

@@ -1,10 +1,15 @@
 """Turning what citizens type into catalog words: folding, question fillers, Telex and VNI leftovers,
-typos, and the synonyms/abbreviations lexicon (fixtures/search_lexicon.json).
+typos, abbreviations (the lexicon's, and initials of the catalog's own frequent phrases), and the
+everyday-to-administrative lexicon (fixtures/search_lexicon.json: fillers, context words, common
+abbreviations; fixtures/search_concepts.json: phrases by life concept).
 
 A query becomes a list of `Concept`s, one per meaning-bearing unit: a word, or a phrase from the
 lexicon ("sổ đỏ", "cccd"). Each concept lists alternative token sequences that count as the same
 thing (the typed word, its repaired spelling, its synonyms), each with a confidence in (0, 1]. The
-ranker then asks, per concept, how well a procedure covers its best alternative.
+ranker then asks, per concept, how well a procedure covers its best alternative. A word that is no
+catalog word, no lexicon phrase and no repairable spelling is kept as "unknown": it weighs nothing
+in the match (the catalog cannot say anything about it) and counts only as evidence against an
+answer in the refusal model.
 """
 
 from __future__ import annotations
@@ -22,19 +27,21 @@ from lookup.catalog import FIXTURES_DIR
 from lookup.text import fold
 
 LEXICON_PATH = FIXTURES_DIR / "search_lexicon.json"
+CONCEPTS_PATH = FIXTURES_DIR / "search_concepts.json"
 MAX_PHRASE_WORDS = 4
 _TELEX_TONES = "sfrxj"
 _TELEX_VOWELS = (("aa", "a"), ("aw", "a"), ("ee", "e"), ("oo", "o"), ("ow", "o"), ("uw", "u"), ("dd", "d"))
 _VOWELS = set("aeiouy")
 _LONE_I_OR_Y = re.compile(r"(qu|[bcdghklmnprstvx]+)[iy]")
 _LETTERS = "abcdeghiklmnopqrstuvxy"  # the Vietnamese alphabet folded (no f, j, w, z)
+_AS_TYPED = frozenset({"abbreviation", "unknown", "number"})  # no single repaired spelling to group by
 
 
 @dataclass(frozen=True)
 class Alternative:
     tokens: tuple[str, ...]
     confidence: float  # 1.0 as typed; less for a repaired spelling or a guessed typo
-    why: str  # "typed", "telex", "spelling", "typo", "synonym": shown by search explanations
+    why: str  # "typed", "telex", "spelling", "typo", "synonym", "abbreviation", "unknown": shown by explanations
     phrase: bool = False  # a lexicon phrase: its words count only together, in order
 
 
@@ -44,11 +51,15 @@ class Concept:
     alternatives: list[Alternative] = field(default_factory=list)
     context: bool = False  # who or when ("cho mẹ", "em bé", "hết hạn"): weighs little in coverage
     marked: str = ""  # as typed, diacritics kept
+    life: frozenset[str] = frozenset()  # life concepts of its lexicon phrase ("land_house" for "sổ đỏ")
 
 
 @dataclass(frozen=True)
 class Lexicon:
     synonyms: dict[tuple[str, ...], tuple[tuple[str, ...], ...]]
+    concepts: dict[tuple[str, ...], frozenset[str]]  # phrase -> the life concepts it belongs to
+    concept_fields: dict[str, tuple[str, ...]]  # life concept -> catalog fields (folded prefixes)
+    concept_events: dict[str, tuple[str, ...]]  # life concept -> life-event group ids
     noise: frozenset[str]
     noise_phrases: tuple[tuple[str, ...], ...]  # longest first
     noise_accented: frozenset[str]  # fillers only as typed with their marks: "thì" (not "thi", exam)
@@ -56,14 +67,31 @@ class Lexicon:
     context_marked: frozenset[str]
 
     @classmethod
-    def load(cls, path: Path = LEXICON_PATH) -> Lexicon:
+    def load(cls, path: Path = LEXICON_PATH, concepts: Path | None = CONCEPTS_PATH) -> Lexicon:
         raw = json.loads(path.read_text(encoding="utf-8"))
-        synonyms = {
-            tuple(tokens(key)): tuple(tuple(tokens(v)) for v in values) for key, values in raw["synonyms"].items()
-        }
+        entries = list(raw["synonyms"].items())
+        groups: dict[tuple[str, ...], set[str]] = {}
+        fields: dict[str, tuple[str, ...]] = {}
+        events: dict[str, tuple[str, ...]] = {}
+        if concepts is not None and concepts.exists():
+            # By life concept (birth, death, land ...): one file a person can read a topic in.
+            for name, group in json.loads(concepts.read_text(encoding="utf-8"))["concepts"].items():
+                entries += list(group["synonyms"].items())
+                fields[name] = tuple(fold(f) for f in group.get("fields", ()))
+                events[name] = tuple(group.get("events", ()))
+                for key in group["synonyms"]:
+                    groups.setdefault(tuple(tokens(key)), set()).add(name)
+        merged: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
+        for key, values in entries:
+            out = merged.setdefault(tuple(tokens(key)), [])
+            out += [t for v in values if (t := tuple(tokens(v))) and t not in out]
+        synonyms = {key: tuple(values) for key, values in merged.items() if key}
         phrases = sorted({tuple(tokens(p)) for p in raw["phrases_noise"]}, key=len, reverse=True)
         return cls(
             synonyms,
+            {key: frozenset(names) for key, names in groups.items()},
+            fields,
+            events,
             frozenset(fold(w) for w in raw["noise"]),
             tuple(p for p in phrases if p),
             frozenset(_marked(w) for w in raw.get("noise_accented", ())),
@@ -136,11 +164,18 @@ class QueryParser:
     """Parses queries against one vocabulary (the words of the catalog and of the lexicon)."""
 
     def __init__(
-        self, vocabulary: set[str], lexicon: Lexicon | None = None, compounds: frozenset[tuple[str, str]] = frozenset()
+        self,
+        vocabulary: set[str],
+        lexicon: Lexicon | None = None,
+        compounds: frozenset[tuple[str, str]] = frozenset(),
+        abbreviations: dict[str, tuple[tuple[str, ...], ...]] | None = None,
     ) -> None:
         self.lexicon = lexicon or default_lexicon()
         # Two-syllable words the catalog uses as one ("đăng ký", "giấy phép"): one concept, not two.
         self.compounds = compounds
+        # Initials of the catalog's frequent phrases ("gcn" -> giấy chứng nhận, "qsdd" -> quyền sử
+        # dụng đất), most frequent first; the lexicon's own abbreviations take precedence.
+        self.abbreviations = abbreviations or {}
         self.vocabulary = vocabulary | {t for key in self.lexicon.synonyms for t in key}
         # Fuzzy correction compares against words of 3+ letters: shorter ones are too ambiguous.
         self._fuzzy_pool = sorted(w for w in self.vocabulary if len(w) >= 3 and w.isalpha())
@@ -171,9 +206,15 @@ class QueryParser:
         return concept.typed in self.lexicon.noise or first.tokens[0] in self.lexicon.noise
 
     def _spell(self, word: str) -> list[Alternative]:
-        """The word as typed if known, else its Telex/VNI repair, else the closest catalog word."""
-        if word in self.vocabulary or word.isdigit():
-            return [Alternative((word,), 1.0, "typed")]
+        """The word as typed if known, else its Telex/VNI repair, else the phrases it abbreviates,
+        else the closest catalog word, else "unknown"."""
+        if word.isdigit():
+            return [Alternative((word,), 1.0, "number")]
+        expansions = self._abbreviation(word)
+        if word in self.vocabulary:
+            return [Alternative((word,), 1.0, "typed"), *expansions]
+        if expansions:
+            return expansions
         for candidate in telex_repairs(word):
             if candidate in self.vocabulary:
                 return [Alternative((candidate,), 0.95, "telex")]
@@ -184,6 +225,14 @@ class QueryParser:
             if swapped in self.vocabulary:
                 return [Alternative((swapped,), 0.95, "spelling")]
         return self._typo(word)
+
+    def _abbreviation(self, word: str) -> list[Alternative]:
+        """A word with no vowel is no Vietnamese syllable: read it as the initials of a catalog
+        phrase ("tncn" -> thu nhập cá nhân, "htx" -> hợp tác xã). Several phrases may share them;
+        each is an alternative and the procedure that matches the rest of the query decides."""
+        if _VOWELS & set(word) or len(word) < 2 or (word,) in self.lexicon.synonyms:
+            return []
+        return [Alternative(phrase, 0.85, "abbreviation", True) for phrase in self.abbreviations.get(word, ())]
 
     @lru_cache(maxsize=4096)  # noqa: B019 - one parser lives as long as its index; queries repeat
     def _typo(self, word: str) -> list[Alternative]:
@@ -199,10 +248,10 @@ class QueryParser:
                 # unmatched concept; each word it can be is an alternative, the ranker picks by context.
                 inserted = {word[:i] + ch + word[i:] for i in range(len(word) + 1) for ch in _LETTERS}
                 known = [Alternative((w,), 0.7, "typo") for w in sorted(inserted & self.vocabulary)]
-            return known or [Alternative((word,), 1.0, "typed")]
+            return known or [Alternative((word,), 1.0, "unknown")]
         matches = process.extract(word, self._fuzzy_pool, scorer=fuzz.ratio, score_cutoff=80, limit=3)
         if not matches:
-            return [Alternative((word,), 1.0, "typed")]
+            return [Alternative((word,), 1.0, "unknown")]
         best = matches[0][1]
         return [Alternative((m,), 0.8 * score / 100, "typo") for m, score, _ in matches if score >= best - 5]
 
@@ -210,35 +259,56 @@ class QueryParser:
         """Join runs of words that form a lexicon phrase ("so do", "bang lai xe") into one concept
         with the phrase's synonyms as alternatives; other words stay concepts of their own."""
         concepts: list[Concept] = []
-        best = [alts[0].tokens[0] for alts in spelled]
+        # The spelling each word is matched by: a repair if any, else the word as typed.
+        best = [w if alts[0].why in _AS_TYPED else alts[0].tokens[0] for w, alts in zip(words, spelled, strict=True)]
+        take = self._segment(best)
         i = 0
         while i < len(words):
-            for n in range(min(MAX_PHRASE_WORDS, len(words) - i), 0, -1):
+            if n := take[i]:
                 key = tuple(best[i : i + n])
-                if key in self.lexicon.synonyms or (n > 1 and key in self.lexicon.context):
-                    confidence = min(a.confidence for alts in spelled[i : i + n] for a in alts[:1])
-                    concept = Concept(" ".join(words[i : i + n]), [Alternative(key, confidence, "typed", True)],
-                                      marked=" ".join(marked[i : i + n]))  # fmt: skip
-                    concept.alternatives += [
-                        Alternative(expansion, confidence * 0.95, "synonym", True)
-                        for expansion in self.lexicon.synonyms.get(key, ())
-                        if expansion != key
-                    ]
-                    concepts.append(concept)
-                    i += n
-                    break
-            else:
-                if self._is_compound(spelled, i):
-                    pair = (best[i], best[i + 1])
-                    confidence = min(spelled[i][0].confidence, spelled[i + 1][0].confidence)
-                    concepts.append(Concept(" ".join(words[i : i + 2]), [Alternative(pair, confidence, "typed")],
-                                            marked=" ".join(marked[i : i + 2])))  # fmt: skip
-                    i += 2
-                    continue
-                if marked[i] not in self.lexicon.noise_accented:
-                    concepts.append(Concept(words[i], list(spelled[i]), marked=marked[i]))  # copy: _typo caches
-                i += 1
+                confidence = min(a.confidence for alts in spelled[i : i + n] for a in alts[:1])
+                concept = Concept(" ".join(words[i : i + n]), [Alternative(key, confidence, "typed", True)],
+                                  marked=" ".join(marked[i : i + n]),
+                                  life=self.lexicon.concepts.get(key, frozenset()))  # fmt: skip
+                # Expansions are listed most specific first; a later, more generic one ("giấy chứng
+                # nhận" for "sổ đỏ") is a little less sure, so the specific one wins a tie.
+                expansions = [e for e in self.lexicon.synonyms.get(key, ()) if e != key]
+                concept.alternatives += [
+                    Alternative(expansion, confidence * (0.95 - 0.04 * k), "synonym", True)
+                    for k, expansion in enumerate(expansions)
+                ]
+                concepts.append(concept)
+                i += n
+                continue
+            if self._is_compound(spelled, i):
+                pair = (best[i], best[i + 1])
+                confidence = min(spelled[i][0].confidence, spelled[i + 1][0].confidence)
+                concepts.append(Concept(" ".join(words[i : i + 2]), [Alternative(pair, confidence, "typed")],
+                                        marked=" ".join(marked[i : i + 2])))  # fmt: skip
+                i += 2
+                continue
+            if marked[i] not in self.lexicon.noise_accented:
+                concepts.append(Concept(words[i], list(spelled[i]), marked=marked[i]))  # copy: _typo caches
+            i += 1
         return concepts
+
+    def _is_phrase(self, key: tuple[str, ...]) -> bool:
+        return key in self.lexicon.synonyms or (len(key) > 1 and key in self.lexicon.context)
+
+    def _segment(self, best: list[str]) -> list[int]:
+        """Per position, the length of the lexicon phrase that starts there (0: none), choosing the
+        segmentation that covers the most words in the longest phrases (sum of squared lengths).
+        On a tie the later phrase wins: actions come first and are the generic part ("mất" + "sổ
+        hồng", not "mất sổ" + "hồng")."""
+        size = len(best)
+        value = [0] * (size + 1)
+        take = [0] * (size + 1)
+        for i in range(size - 1, -1, -1):
+            value[i], take[i] = value[i + 1], 0
+            for n in range(1, min(MAX_PHRASE_WORDS, size - i) + 1):
+                if self._is_phrase(tuple(best[i : i + n])) and n * n + value[i + n] > value[i]:
+                    value[i], take[i] = n * n + value[i + n], n
+        return take
 
     def _is_compound(self, spelled: list[list[Alternative]], i: int) -> bool:
         if i + 1 >= len(spelled) or len(spelled[i]) != 1 or len(spelled[i + 1]) != 1:

@@ -2,59 +2,148 @@
 
 The index is built once per catalog: every procedure's name, colloquial aliases, results, field
 and life-event groups are folded into words, and each word (and each pair of adjacent words of the
-name, aliases and results) gets a posting array of (procedure, field weight). A query is parsed into
-concepts (lookup.query_text); a procedure's score is the idf-weighted share of concepts it covers,
-each concept by its best alternative, with adjacent-word pairs rewarding the right phrase. The best
-few hundred are re-ranked by how much of the procedure's own name the query explains (so "đăng ký
-khai sinh" prefers the plain procedure to its foreign-element variants), then by what a citizen of
-the province can do (commune, province, online) before ministry-level ones.
+name, aliases and results) gets a posting list of (procedure, field weight), stored as flat numpy
+arrays. A query is parsed into concepts (lookup.query_text); a procedure's coverage is the
+idf-weighted share of the concepts the catalog knows that it covers, each concept by its best
+alternative, with adjacent-word pairs rewarding the right phrase. Words the catalog does not know
+("mới đẻ", "17", "cty") weigh nothing: they cannot tell one procedure from another. The best few
+hundred are re-ranked by how much of the procedure's own name the query explains, by the variant
+the query asks for (first issue, re-issue, change; adult or child; foreign element or not), then by
+what a citizen of the province can do (commune, province, online) before ministry-level ones.
 
-"Nothing credible" is a threshold on coverage: a query whose meaningful words the best procedure
-does not mostly cover gets [] and the conversation offers help instead of a confident wrong answer.
+"Nothing credible" is decided from evidence, not from a coverage threshold: a small logistic model
+(coefficients in fixtures/search_refusal.json, fitted by bench/search_fit.py on the development
+sets) turns what the query and the best match show (coverage, the share of the query's words the
+catalog knows, phrase and pair evidence, the margin over the runner-up, typo guesses) into the
+probability that the best hit is what was asked. `Hit.confidence` is that probability; below the
+fitted threshold the answer is [] and the conversation offers help instead of a wrong procedure.
 """
 
 from __future__ import annotations
 
 import itertools
+import json
 import math
 import os
 import re
 import weakref
-from collections import defaultdict
+from array import array
+from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
+from pathlib import Path
 
 import numpy as np
 
-from lookup.catalog import Catalog, Procedure, load_catalog
+from lookup.catalog import FIXTURES_DIR, Catalog, Procedure
 from lookup.query_text import Alternative, Concept, QueryParser, tokens
 
 # Field weights: a word in the name or a colloquial alias is worth more than one in the results,
 # the field (lĩnh vực) or a life-event group name.
 NAME, ALIAS, RESULT, FIELD, EVENT = 1.0, 1.0, 0.6, 0.45, 0.4
-MIN_COVERAGE = 0.6  # below this, the best match explains too little of the query to be offered
-MIN_FOLLOWER_COVERAGE = 0.5  # what may be listed after a credible best match
+FOLLOWER_SHARE = 0.6  # a hit listed after a credible best one covers at least this share of its coverage
 PAIR_SHARE = 0.45  # weight of the query's adjacent word pairs in the coverage
 CONTEXT_WEIGHT = 0.25  # share of a context word's idf weight (lexicon "context")
 RERANK = 300
 COMPOUND_MIN_DOCS, COMPOUND_SHARE = 400, 0.45
+ABBREVIATION_MIN_DOCS = 3  # a phrase whose initials are read as an abbreviation names this many procedures
+REFUSAL_PATH = FIXTURES_DIR / "search_refusal.json"
+FALLBACK_MIN_COVERAGE = 0.6  # without a fitted model: the coverage rule this module used before
 
 
 @dataclass(frozen=True)
 class Hit:
     code: str
     score: float
-    coverage: float  # share of the query's meaning the procedure covers, 0..1
+    coverage: float  # share of the query's known meaning the procedure covers, 0..1
     matched: tuple[str, ...]  # how each concept matched, e.g. "sổ đỏ → giấy chứng nhận quyền sử dụng đất"
+    # Probability (calibrated on the development sets) that the best hit is what was asked; every
+    # hit of one answer carries the best hit's value. credible: confidence reached the threshold.
+    confidence: float = 1.0
+    credible: bool = True
 
 
 def _prior(p: Procedure) -> float:
     """Small preferences that break near-ties: procedures citizens ask for by colloquial names (the
     records give aliases to the common ones), then what a citizen of the province can do locally
-    (commune, province) and online, before ministry-level ones."""
+    (commune, province) and online, before ministry-level ones. A record without a national code
+    cannot be opened on the national portal from its card: it comes after one that can."""
     keys = set(p.level_keys)
     local = 0.02 if keys & {"xa", "tinh"} else 0.0
-    return (0.04 if p.aliases else 0.0) + local + (0.01 if p.online_submission else 0.0)
+    codeless = -0.05 if p.code.startswith("LOCAL-") else 0.0
+    return (0.04 if p.aliases else 0.0) + local + (0.01 if p.online_submission else 0.0) + codeless
+
+
+# --- variants: what kind of act a procedure is, and whom it is restricted to -------------------
+# Read from the start of the folded name (after "thủ tục").
+_ACTIONS: tuple[tuple[str, str], ...] = (
+    ("trinh bao mat", "lost"), ("cap lai", "reissue"), ("dang ky lai", "reissue"), ("cap doi", "change"),
+    ("doi ", "change"), ("gia han", "extend"), ("thu hoi", "end"), ("xoa ", "end"), ("cham dut", "end"),
+    ("dinh chinh", "modify"), ("dieu chinh", "modify"), ("thay doi", "modify"), ("cai chinh", "modify"),
+    ("khoa ", "end"), ("mo khoa", "modify"), ("khoi phuc", "modify"), ("chuyen doi", "change"),
+)  # fmt: skip
+# What the query says it wants, word sequences folded: each kind with the kinds of procedure that
+# answer it. The first kind found wins, so "đổi tên" is a correction, "mất ... mới" a re-issue and
+# "đổi sổ mới" a change; losing a passport is reported, losing a card is re-issued.
+_QUERY_ACTIONS: tuple[tuple[frozenset[str], tuple[str, ...]], ...] = (
+    (frozenset({"modify"}), ("doi ten", "doi ho", "sua", "sai", "dinh chinh", "dieu chinh", "cai chinh", "thay doi")),
+    (frozenset({"reissue", "lost"}), ("mat", "bi mat", "danh roi", "that lac", "lam lai", "cap lai", "xin lai",
+                                      "dang ky lai")),
+    (frozenset({"change"}), ("doi", "cap doi", "het han", "rach", "hong", "nat", "chuyen doi")),
+    (frozenset({"extend"}), ("gia han",)),
+    (frozenset({"end"}), ("xoa", "cham dut", "dong", "giai the", "thu hoi", "huy", "cat")),
+    (frozenset({"new"}), ("lan dau", "moi", "moi mua", "moi sinh", "moi de", "dau tien")),
+)  # fmt: skip
+# Restrictions in a name, and the query words (or ages) that ask for them. A restricted variant
+# the query does not ask for comes after the common case: the adult card before the under-14 one,
+# the plain marriage before the one with a foreign element, a household's land before an
+# organisation's.
+_FOREIGN = ("nuoc ngoai", "nguoi nuoc ngoai", "viet kieu", "ngoai quoc", "han quoc", "trung quoc", "dai loan",
+            "nhat ban", "campuchia", "lao", "my", "tay", "yeu to nuoc ngoai")  # fmt: skip
+_RESTRICTIONS: dict[str, tuple[str, ...]] = {
+    "duoi 06 tuoi": ("duoi 6", "duoi 06", "so sinh", "moi sinh", "moi de"),
+    "duoi 6 tuoi": ("duoi 6", "duoi 06", "so sinh", "moi sinh", "moi de"),
+    "duoi 14 tuoi": ("duoi 14", "tre em", "tre", "be", "em be", "chau be", "con nho"),
+    "co yeu to nuoc ngoai": _FOREIGN,
+    "nguoi nuoc ngoai": _FOREIGN,
+    "khu vuc bien gioi": ("bien gioi",),
+    "luu dong": ("luu dong",),
+    "quan su": ("quan su", "quan doi", "bo doi", "quan nhan"),
+    "cong an nhan dan": ("cong an nhan dan", "nganh cong an"),
+    "lien thong": ("lien thong", "4 trong 1", "3 trong 1", "cung luc", "cung mot luc"),
+    "doi voi to chuc": ("to chuc", "cong ty", "doanh nghiep", "co quan"),
+    "bo sung": ("bo sung",),
+    "cap dac biet": ("dac biet", "cap i", "cap ii"),
+}
+# A name that also names Vietnamese citizens is not restricted to foreigners ("cho công dân Việt
+# Nam, người nước ngoài đang cư trú tại Việt Nam").
+_INCLUSIVE = {"nguoi nuoc ngoai": "cong dan viet nam"}
+_AGE = re.compile(r"\b(\d{1,3}) (?:tuoi|t)\b")
+_AGE_BANDS = (("duoi 06 tuoi", 6), ("duoi 6 tuoi", 6), ("duoi 14 tuoi", 14))
+VARIANT_MATCH, VARIANT_MISMATCH, RESTRICTED_UNASKED, RESTRICTED_ASKED = 0.08, 0.08, 0.09, 0.12
+LIFE_BONUS = 0.06
+LITERAL_MIN_DOCS = 3
+PHRASE_PAIR_BONUS = 0.04
+
+
+def _doc_action(folded_name: str) -> str:
+    name = folded_name.removeprefix("thu tuc ")
+    return next((kind for prefix, kind in _ACTIONS if name.startswith(prefix)), "new")
+
+
+def _contains(text: str, phrase: str) -> bool:
+    return f" {phrase} " in f" {text} "
+
+
+def query_action(folded: str) -> frozenset[str] | None:
+    """The kinds of procedure the query's wording asks for, or None when it says nothing of it."""
+    return next((kinds for kinds, words in _QUERY_ACTIONS if any(_contains(folded, w) for w in words)), None)
+
+
+def _restrictions(folded_name: str) -> tuple[str, ...]:
+    return tuple(
+        r for r in _RESTRICTIONS if _contains(folded_name, r) and not _contains(folded_name, _INCLUSIVE.get(r, "~"))
+    )
 
 
 class ProcedureIndex:
@@ -66,10 +155,13 @@ class ProcedureIndex:
 
     @classmethod
     def for_catalog(cls, catalog: Catalog) -> ProcedureIndex:
-        """One index per loaded catalog, shared by every app built on it (tests build many)."""
+        """One index per loaded catalog, shared by every app built on it (tests build many). The
+        last one asked for is also what `search_hits` uses, so the process loads its catalog once."""
+        global _LAST
         index = _INDEXES.get(catalog)
         if index is None:
             index = _INDEXES[catalog] = cls(catalog)
+        _LAST = (weakref.ref(index), os.environ.get("CATALOG_PATH") or None)
         return index
 
     @cached_property
@@ -87,8 +179,73 @@ class ProcedureIndex:
     def _search_codes(self, query: str, limit: int, offset: int) -> tuple[str, ...]:
         return tuple(hit.code for hit in self.hits(query, limit, offset))
 
-    def hits(self, query: str, limit: int = 5, offset: int = 0) -> list[Hit]:
-        return self._built.hits(query, limit, offset)
+    def hits(self, query: str, limit: int = 5, offset: int = 0, credible_only: bool = True) -> list[Hit]:
+        """Best first; [] when the best is not credible (unless credible_only=False, which returns
+        the ranking anyway, each hit carrying the best one's confidence and credible flag)."""
+        return self._built.hits(query, limit, offset, credible_only)
+
+    def best(self, query: str) -> Hit | None:
+        """The best hit whether or not it is credible (None when nothing matches at all)."""
+        found = self._built.hits(query, 1, 0, credible_only=False)
+        return found[0] if found else None
+
+
+class _Postings:
+    """Posting lists of many terms in three flat arrays (CSR): far less memory than a dict of
+    dicts or an array pair per term, and built with one sort instead of per-entry dict updates."""
+
+    def __init__(self, terms: dict[str, int], term_ids: array, docs: array, weights: array) -> None:
+        t = np.frombuffer(term_ids, dtype=np.int32)
+        d = np.frombuffer(docs, dtype=np.int32)
+        w = np.frombuffer(weights, dtype=np.float32)
+        order = np.lexsort((w, d, t))  # by term, then doc, then weight: the last of a (term, doc) run is its max
+        t, d, w = t[order], d[order], w[order]
+        last = np.ones(t.size, dtype=bool)
+        last[:-1] = (t[1:] != t[:-1]) | (d[1:] != d[:-1])
+        self.docs, self.weights, t = d[last].copy(), w[last].copy(), t[last]
+        self.offsets = np.searchsorted(t, np.arange(len(terms) + 1)).astype(np.int64)
+        self.terms = terms
+
+    def get(self, term: str) -> tuple[np.ndarray, np.ndarray] | None:
+        tid = self.terms.get(term)
+        if tid is None:
+            return None
+        start, end = self.offsets[tid], self.offsets[tid + 1]
+        return self.docs[start:end], self.weights[start:end]
+
+    def doc_count(self, term: str) -> int:
+        tid = self.terms.get(term)
+        return 0 if tid is None else int(self.offsets[tid + 1] - self.offsets[tid])
+
+
+@dataclass(frozen=True)
+class _Refusal:
+    features: tuple[str, ...]
+    mean: np.ndarray
+    scale: np.ndarray
+    coef: np.ndarray
+    intercept: float
+    threshold: float
+
+    @classmethod
+    def load(cls, path: Path = REFUSAL_PATH) -> _Refusal | None:
+        if not path.exists():
+            return None
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        if tuple(raw["features"]) != FEATURES:
+            return None  # fitted for another feature set: refit with bench/search_fit.py
+        return cls(tuple(raw["features"]), np.array(raw["mean"]), np.array(raw["scale"]), np.array(raw["coef"]),
+                   float(raw["intercept"]), float(raw["threshold"]))  # fmt: skip
+
+    def probability(self, x: np.ndarray) -> float:
+        z = float(((x - self.mean) / self.scale) @ self.coef + self.intercept)
+        return 1 / (1 + math.exp(-z))
+
+
+FEATURES = (
+    "coverage", "known_share", "known_concepts", "pairs", "has_pairs", "margin", "lexicon_match",
+    "rarest_matched", "explained", "guessed_share", "context_share", "rare_unmatched",
+)  # fmt: skip
 
 
 class _Built:
@@ -97,48 +254,87 @@ class _Built:
         self.codes = [p.code for p in procedures]
         self.size = len(procedures)
         group_names = {g.id: g.name for g in catalog.groups.values()}
-        words: dict[str, dict[int, float]] = defaultdict(dict)
-        pairs: dict[str, dict[int, float]] = defaultdict(dict)
+        word_ids: dict[str, int] = {}
+        pair_ids: dict[str, int] = {}
+        w_t, w_d, w_w = array("i"), array("i"), array("f")
+        p_t, p_d, p_w = array("i"), array("i"), array("f")
         self.name_words: list[frozenset[str]] = []
+        self.actions: list[str] = []
+        self.restrictions: list[tuple[str, ...]] = []
+        phrase_docs: Counter[tuple[str, ...]] = Counter()
+        seen_names: dict[str, tuple[frozenset[str], str, tuple[str, ...]]] = {}
         for doc, p in enumerate(procedures):
             fields = [(NAME, p.name), *((ALIAS, a) for a in p.aliases), *((RESULT, r.name) for r in p.results[:3]),
                       (FIELD, p.field or ""), *((EVENT, group_names.get(g, "")) for g in p.life_events)]  # fmt: skip
             for weight, text in fields:
                 seq = tokens(text)
                 for w in seq:
-                    words[w][doc] = max(words[w].get(doc, 0.0), weight)
+                    w_t.append(word_ids.setdefault(w, len(word_ids)))
+                    w_d.append(doc)
+                    w_w.append(weight)
                 if weight >= RESULT:
                     for a, b in itertools.pairwise(seq):
-                        key = f"{a} {b}"
-                        pairs[key][doc] = max(pairs[key].get(doc, 0.0), weight)
-            self.name_words.append(frozenset(tokens(_PARENTHESES.sub(" ", p.name))) - _NAME_FILLER)
-        self.words = {w: _posting(d) for w, d in words.items()}
-        self.pairs = {k: _posting(d) for k, d in pairs.items()}
+                        p_t.append(pair_ids.setdefault(f"{a} {b}", len(pair_ids)))
+                        p_d.append(doc)
+                        p_w.append(weight)
+            # Procedures of a big catalog share names (a province's copies of national ones): parse each once.
+            known = seen_names.get(p.name)
+            if known is None:
+                seq = tokens(p.name)
+                folded = " ".join(seq)
+                plain = " ".join(tokens(_PARENTHESES.sub(" ", p.name)))
+                known = seen_names[p.name] = (
+                    frozenset(plain.split()) - _NAME_FILLER,
+                    _doc_action(folded),
+                    _restrictions(folded),
+                )
+                _count_phrases(seq, phrase_docs)
+            self.name_words.append(known[0])
+            self.actions.append(known[1])
+            self.restrictions.append(known[2])
+        self.words = _Postings(word_ids, w_t, w_d, w_w)
+        self.pairs = _Postings(pair_ids, p_t, p_d, p_w)
         # idf from how many procedures name the word anywhere: "dang", "ky", "cap" weigh little.
-        self.idf = {w: math.log(1 + self.size / len(ids)) for w, (ids, _) in self.words.items()}
+        self.idf = {w: math.log(1 + self.size / self.words.doc_count(w)) for w in word_ids}
+        self.max_idf = math.log(1 + self.size)
         self.bonus = np.array([_prior(p) for p in procedures], dtype=np.float32)
-        self.parser = QueryParser(set(self.words), compounds=self._compounds(words, pairs))
+        self.action_ids = {kind: np.array([a == kind for a in self.actions]) for kind in set(self.actions)}
+        self.codeless = np.array([c.startswith("LOCAL-") for c in self.codes])
+        self.parser = QueryParser(
+            set(word_ids), compounds=self._compounds(), abbreviations=_abbreviations(phrase_docs, set(word_ids))
+        )
+        self.refusal = _Refusal.load()
+        lexicon = self.parser.lexicon
+        # Which procedures belong to each life concept: by field (prefix) or life-event group.
+        fields = {f: " ".join(tokens(f)) for f in {p.field or "" for p in procedures}}
+        self.life_docs = {}
+        for name, prefixes in lexicon.concept_fields.items():
+            starts = tuple(" ".join(tokens(prefix)) for prefix in prefixes)
+            events = set(lexicon.concept_events.get(name, ()))
+            field_in = {f for f, folded in fields.items() if folded.startswith(starts)}
+            self.life_docs[name] = np.array(
+                [(p.field or "") in field_in or bool(events.intersection(p.life_events)) for p in procedures]
+            )
 
-    @staticmethod
-    def _compounds(
-        words: dict[str, dict[int, float]], pairs: dict[str, dict[int, float]]
-    ) -> frozenset[tuple[str, str]]:
+    def _compounds(self) -> frozenset[tuple[str, str]]:
         """Adjacent words the catalog mostly writes together, in many procedures ("đăng ký", "thay
         đổi", "giấy phép"): one word of two syllables, weighed once rather than twice."""
         out = set()
-        for key, docs in pairs.items():
+        for key in self.pairs.terms:
+            docs = self.pairs.doc_count(key)
+            if docs < COMPOUND_MIN_DOCS:
+                continue
             a, b = key.split()
             if (
                 a.isalpha()
                 and b.isalpha()
-                and len(docs) >= COMPOUND_MIN_DOCS
-                and len(docs) >= COMPOUND_SHARE * min(len(words[a]), len(words[b]))
+                and docs >= COMPOUND_SHARE * min(self.words.doc_count(a), self.words.doc_count(b))
             ):
                 out.add((a, b))
         return frozenset(out)
 
     def _idf(self, token: str) -> float:
-        return self.idf.get(token, math.log(1 + self.size))  # unknown words are rare, so they weigh a lot
+        return self.idf.get(token, self.max_idf)
 
     def _alternative_scores(self, alt: Alternative) -> np.ndarray:
         """0..1 per procedure: the idf share of the alternative's words it contains (field-weighted),
@@ -148,8 +344,9 @@ class _Built:
         for t in alt.tokens:
             idf = self._idf(t)
             idf_sum += idf
-            if t in self.words:
-                ids, weights = self.words[t]
+            posting = self.words.get(t)
+            if posting is not None:
+                ids, weights = posting
                 total[ids] += weights * idf
         score = total / max(idf_sum, 1e-6)
         if len(alt.tokens) > 1:
@@ -160,13 +357,14 @@ class _Built:
         return score * alt.confidence
 
     def _concept_weight(self, concept: Concept) -> float:
+        known = [self.idf[t] for alt in concept.alternatives for t in alt.tokens if t in self.idf]
         first = concept.alternatives[0]
-        weight = max(self._idf(t) for t in first.tokens)
-        if first.phrase:
+        if first.phrase or first.why == "abbreviation":
             # A colloquial phrase or abbreviation ("cmnd", "để cưới") is absent from the catalog, so
             # its words would weigh as the rarest there are: weigh what the catalog knows of its spellings.
-            known = [self.idf[t] for alt in concept.alternatives for t in alt.tokens if t in self.idf]
-            weight = max(known, default=weight)
+            weight = max(known, default=0.0)
+        else:
+            weight = max((self.idf.get(t, 0.0) for t in first.tokens), default=0.0) or max(known, default=0.0)
         # Who it is for and when ("cho mẹ", "em bé", "hết hạn") are rare words, so idf would make
         # them the heaviest part of the query; procedure names rarely say them.
         return weight * CONTEXT_WEIGHT if concept.context else weight
@@ -175,8 +373,9 @@ class _Built:
         """Per procedure, the field-weighted share of these adjacent word pairs it contains."""
         found = np.zeros(self.size, dtype=np.float32)
         for key in keys:
-            if key in self.pairs:
-                ids, weights = self.pairs[key]
+            posting = self.pairs.get(key)
+            if posting is not None:
+                ids, weights = posting
                 found[ids] += weights
         return found / len(keys)
 
@@ -187,18 +386,100 @@ class _Built:
         pair counts in whichever of its spellings the procedure has ("pho thng": "phổ thông")."""
         found, count = np.zeros(self.size, dtype=np.float32), 0
         for left, right in itertools.pairwise(concepts):
-            if left.context or right.context or left.alternatives[0].phrase or right.alternatives[0].phrase:
+            if left.context or right.context:
                 continue
+            if left.alternatives[0].phrase or right.alternatives[0].phrase:
+                continue  # a lexicon phrase's neighbours are scored by _phrase_pairs (a bonus only)
             count += 1
-            spellings = [f"{a.tokens[-1]} {b.tokens[0]}" for a in left.alternatives for b in right.alternatives]
-            found += np.max([self._pair_share([key]) for key in spellings], axis=0)
+            spellings = {f"{a.tokens[-1]} {b.tokens[0]}" for a in left.alternatives for b in right.alternatives}
+            found += np.max([self._pair_share([key]) for key in sorted(spellings)], axis=0)
         return found / count if count else None
 
-    def hits(self, query: str, limit: int, offset: int = 0) -> list[Hit]:
-        concepts = [c for c in self.parser.parse(query) if c.alternatives]
+    def _phrase_pairs(self, concepts: list[Concept], candidates: np.ndarray) -> np.ndarray:
+        """Per candidate, a bonus for each lexicon phrase written next to its neighbour as the query
+        has them ("chứng thực" + "bản sao"), when both are the catalog's own wording. A bonus, not a
+        share of the coverage: a colloquial phrase ("sổ đỏ", "làm lại") borders whatever the catalog
+        writes next to its words by accident ("lại giấy"), so a missing pair proves nothing."""
+        bonus = np.zeros(candidates.size, dtype=np.float32)
+        for left, right in itertools.pairwise(concepts):
+            if left.context or right.context or not (left.alternatives[0].phrase or right.alternatives[0].phrase):
+                continue
+            if not (self._literal(left) and self._literal(right)):
+                continue
+            posting = self.pairs.get(f"{left.alternatives[0].tokens[-1]} {right.alternatives[0].tokens[0]}")
+            if posting is not None:
+                bonus += PHRASE_PAIR_BONUS * np.isin(candidates, posting[0])
+        return np.minimum(bonus, 2 * PHRASE_PAIR_BONUS)
+
+    def _literal(self, concept: Concept) -> bool:
+        """The concept as typed is how the catalog words it: one word, or a phrase whose adjacent
+        words the catalog writes together in several procedures."""
+        typed = concept.alternatives[0].tokens
+        return all(self.pairs.doc_count(f"{a} {b}") >= LITERAL_MIN_DOCS for a, b in itertools.pairwise(typed))
+
+    @staticmethod
+    def _asked(restriction: str, folded: str, ages: list[int]) -> bool:
+        band = dict(_AGE_BANDS).get(restriction)
+        if band is not None and ages:
+            return min(ages) < band  # "con 15 tuổi" is no under-14 card, "bé 5 tuổi" is
+        return any(_contains(folded, w) for w in _RESTRICTIONS[restriction])
+
+    def _variant_adjustment(self, folded: str, candidates: np.ndarray, life: set[str]) -> np.ndarray:
+        """Per candidate: the common case first, the variant asked for when the query names one, and
+        procedures of the life concept the query's phrases belong to ("sổ đỏ": land) before others."""
+        out = np.zeros(candidates.size, dtype=np.float32)
+        wanted = query_action(folded)
+        ages = [int(a) for a in _AGE.findall(folded)]
+        in_life = np.zeros(self.size, dtype=bool)
+        for name in life:
+            if name in self.life_docs:
+                in_life |= self.life_docs[name]
+        for i, doc in enumerate(candidates):
+            action = self.actions[doc]
+            if wanted is not None and action in wanted:
+                out[i] += VARIANT_MATCH
+            elif action != "new" and wanted is not None:
+                out[i] -= VARIANT_MISMATCH
+            elif action != "new":
+                out[i] -= VARIANT_MISMATCH / 2  # asked for nothing in particular: first issue first
+            if self.restrictions[doc]:
+                # A restricted variant comes first only when the query asks for all it is restricted to.
+                asked = all(self._asked(r, folded, ages) for r in self.restrictions[doc])
+                out[i] += RESTRICTED_ASKED if asked else -RESTRICTED_UNASKED
+            if in_life[doc]:
+                out[i] += LIFE_BONUS
+        return out
+
+    def hits(self, query: str, limit: int, offset: int = 0, credible_only: bool = True) -> list[Hit]:
+        ranking = self.rank(query, offset + limit)
+        if ranking is None:
+            return []
+        ranked, x = ranking
+        if self.refusal is None:
+            confidence = 1.0 if x[0] >= FALLBACK_MIN_COVERAGE else 0.0
+        else:
+            confidence = self.refusal.probability(x)
+        credible = confidence >= (self.refusal.threshold if self.refusal else 0.5)
+        if credible_only and not credible:
+            return []
+        return [
+            Hit(code, score, cov, why, round(confidence, 4), credible)
+            for code, score, cov, why in ranked[offset : offset + limit]
+        ]
+
+    def rank(
+        self, query: str, upto: int = 10
+    ) -> tuple[list[tuple[str, float, float, tuple[str, ...]]], np.ndarray] | None:
+        """The first `upto` of the ranking (code, score, coverage, how it matched), and the refusal
+        model's evidence for its best hit; None when no catalog word was typed."""
+        parsed = [c for c in self.parser.parse(query) if c.alternatives]
+        content = [c for c in parsed if c.alternatives[0].why != "number"]
+        concepts = [c for c in content if c.alternatives[0].why != "unknown"]
         if not concepts or all(c.alternatives[0].why == "typo" for c in concepts):
-            return []  # nothing typed is a catalog word: an answer made only of guesses is not credible
+            return None  # nothing typed is a catalog word: an answer made only of guesses is not credible
         weights = np.array([self._concept_weight(c) for c in concepts], dtype=np.float32)
+        if weights.sum() <= 0:
+            return None
         coverage = np.zeros(self.size, dtype=np.float32)
         per_concept: list[tuple[np.ndarray, np.ndarray]] = []
         for concept, weight in zip(concepts, weights, strict=True):
@@ -210,25 +491,85 @@ class _Built:
         pairs = self._pair_coverage(concepts)
         if pairs is not None:
             coverage = (1 - PAIR_SHARE) * coverage + PAIR_SHARE * pairs
-        if coverage.max(initial=0.0) < MIN_COVERAGE:
-            return []
-        # Once one procedure is a credible answer, weaker ones may follow it in the list: "đăng ký
-        # khai sinh cho trẻ" is best answered by the joint birth procedures, then by the plain one.
-        candidates = np.flatnonzero(coverage >= MIN_FOLLOWER_COVERAGE)
+        top = float(coverage.max(initial=0.0))
+        if top <= 0:
+            return None
+        # Weaker matches may follow the best in the list: "đăng ký khai sinh cho trẻ" is best
+        # answered by the joint birth procedures, then by the plain one.
+        candidates = np.flatnonzero(coverage >= FOLLOWER_SHARE * top)
         if candidates.size > RERANK:
             candidates = candidates[np.argpartition(-coverage[candidates], RERANK)[:RERANK]]
         query_words = {t for c in concepts for a in c.alternatives for t in a.tokens}
-        ranked = []
-        for doc in candidates:
-            name = self.name_words[doc]
-            explained = len(name & query_words) / max(len(name), 1)
-            score = float(coverage[doc]) + 0.25 * explained + float(self.bonus[doc])
-            ranked.append((score, float(coverage[doc]), int(doc)))
-        ranked.sort(key=lambda r: (-r[0], self.codes[r[2]]))
-        return [
-            Hit(self.codes[doc], round(score, 4), round(cov, 4), self._why(concepts, per_concept, doc))
-            for score, cov, doc in ranked[offset : offset + limit]
-        ]
+        folded = " ".join(w for c in parsed for w in c.typed.split())
+        life = {name for c in concepts for name in c.life}
+        adjust = self._variant_adjustment(folded, candidates, life)
+        explained = np.array([len(self.name_words[d] & query_words) / max(len(self.name_words[d]), 1)
+                              for d in candidates], dtype=np.float32)  # fmt: skip
+        adjust += self._phrase_pairs(concepts, candidates)
+        scores = coverage[candidates] + 0.25 * explained + self.bonus[candidates] + adjust
+        order = sorted(range(candidates.size), key=lambda i: (-scores[i], self.codes[candidates[i]]))
+        order = self._openable_first(candidates, order, concepts, per_concept, coverage)
+        x = self.features(concepts, content, weights, per_concept, coverage, pairs, candidates, scores, order,
+                          float(explained[order[0]]))  # fmt: skip
+        ranked = [
+            (self.codes[doc := int(candidates[i])], round(float(scores[i]), 4), round(float(coverage[doc]), 4),
+             self._why(concepts, per_concept, doc))
+            for i in order[:upto]
+        ]  # fmt: skip
+        return ranked, x
+
+    def _openable_first(
+        self, candidates: np.ndarray, order: list[int], concepts: list[Concept], per_concept: list, coverage: np.ndarray
+    ) -> list[int]:
+        """A code-less record (LOCAL-…) cannot be opened on the national portal from its card: it is
+        never the first answer while one that can, and answers the same thing, follows it in the
+        first five (it matches every lexicon phrase the record matches, with most of its coverage)."""
+        local = int(candidates[order[0]])
+        if not self.codeless[local]:
+            return order
+        phrases = [best for c, (best, _) in zip(concepts, per_concept, strict=True) if c.alternatives[0].phrase]
+        for k, i in enumerate(order[1:5], start=1):
+            doc = int(candidates[i])
+            if self.codeless[doc] or coverage[doc] < 0.75 * coverage[local]:
+                continue
+            if all(best[doc] >= 0.5 or best[local] < 0.5 for best in phrases):
+                return [i, *order[:k], *order[k + 1 :]]
+        return order
+
+    def features(
+        self,
+        concepts: list[Concept],
+        content: list[Concept],
+        weights: np.ndarray,
+        per_concept: list[tuple[np.ndarray, np.ndarray]],
+        coverage: np.ndarray,
+        pairs: np.ndarray | None,
+        candidates: np.ndarray,
+        scores: np.ndarray,
+        order: list[int],
+        explained: float,
+    ) -> np.ndarray:
+        """The evidence the refusal model weighs, in FEATURES order."""
+        doc = int(candidates[order[0]])
+        matched = np.array([best[doc] for best, _ in per_concept], dtype=np.float32)
+        total = float(weights.sum())
+        lexicon = any(
+            matched[k] > 0
+            and (concept.alternatives[0].phrase or concept.alternatives[int(which[doc])].why == "abbreviation")
+            for k, (concept, (_, which)) in enumerate(zip(concepts, per_concept, strict=True))
+        )
+        rarest = max((self._concept_weight(c) for c, m in zip(concepts, matched, strict=True) if m > 0.5), default=0.0)
+        unmatched = max((self._concept_weight(c) for c, m in zip(concepts, matched, strict=True) if m < 0.2),
+                        default=0.0)  # fmt: skip
+        guessed = sum(w for c, w in zip(concepts, weights, strict=True) if c.alternatives[0].why == "typo")
+        context = sum(w for c, w in zip(concepts, weights, strict=True) if c.context)
+        margin = float(scores[order[0]] - scores[order[1]]) if len(order) > 1 else 0.5
+        return np.array([
+            float(coverage[doc]), len(concepts) / max(len(content), 1), min(len(concepts), 5) / 5,
+            float(pairs[doc]) if pairs is not None else 0.0, float(pairs is not None), min(margin, 0.5),
+            float(lexicon), rarest / self.max_idf, explained, guessed / total, context / total,
+            unmatched / self.max_idf,
+        ], dtype=np.float64)  # fmt: skip
 
     @staticmethod
     def _why(concepts: list[Concept], per_concept: list[tuple[np.ndarray, np.ndarray]], doc: int) -> tuple[str, ...]:
@@ -247,20 +588,55 @@ class _Built:
 # actions "đăng ký" and "cấp"), and the "(thực hiện tại cấp tỉnh)" notes.
 _NAME_FILLER = frozenset({"thu", "tuc", "dang", "ky", "cap", "va", "cho", "cua", "cac", "theo", "voi", "o", "trong"})
 _PARENTHESES = re.compile(r"\([^)]*\)")
+_VOWELS = frozenset("aeiouy")
+_EXPANDED = frozenset({"synonym", "abbreviation"})  # alternatives that are not the words typed
 
 
-def _posting(docs: dict[int, float]) -> tuple[np.ndarray, np.ndarray]:
-    ids = np.fromiter(docs.keys(), dtype=np.int32, count=len(docs))
-    return ids, np.fromiter(docs.values(), dtype=np.float32, count=len(docs))
+def _count_phrases(seq: list[str], counts: Counter[tuple[str, ...]]) -> None:
+    """Count, once per name, the runs of 2-7 words it contains: the candidates for abbreviations."""
+    words = [w for w in seq if w.isalpha()]
+    counts.update({tuple(words[i : i + n]) for n in range(2, 8) for i in range(len(words) - n + 1)})
+
+
+def _abbreviations(
+    phrase_docs: Counter[tuple[str, ...]], vocabulary: set[str]
+) -> dict[str, tuple[tuple[str, ...], ...]]:
+    """Initials of the catalog's frequent phrases -> those phrases, most frequent first (three at
+    most): "gcn" -> giấy chứng nhận, "qsdd" -> quyền sử dụng đất, "tncn" -> thu nhập cá nhân, "htx"
+    -> hợp tác xã. Only phrases that name several procedures, and that do not merely contain a more
+    frequent phrase with the same initials."""
+    by_initials: dict[str, list[tuple[int, tuple[str, ...]]]] = {}
+    for phrase, docs in phrase_docs.items():
+        if docs >= ABBREVIATION_MIN_DOCS:
+            by_initials.setdefault("".join(w[0] for w in phrase), []).append((docs, phrase))
+    out = {}
+    for initials, found in by_initials.items():
+        if initials in vocabulary and _VOWELS & set(initials):
+            continue  # a real syllable ("an", "the"), never read as initials
+        found.sort(key=lambda f: (-f[0], f[1]))
+        out[initials] = tuple(phrase for _, phrase in found[:3])
+    return out
 
 
 _INDEXES: weakref.WeakKeyDictionary[Catalog, ProcedureIndex] = weakref.WeakKeyDictionary()
+_LAST: tuple[weakref.ReferenceType[ProcedureIndex], str | None] | None = None
 
 
 @lru_cache(maxsize=1)
+def _loaded_index(path: str | None) -> ProcedureIndex:
+    from lookup.catalog import load_catalog
+
+    return ProcedureIndex(load_catalog(path))
+
+
 def _default_index() -> ProcedureIndex:
-    # The same catalog the service loads: CATALOG_PATH (an operator's own JSONL or built file) or fixtures.
-    return ProcedureIndex(load_catalog(os.environ.get("CATALOG_PATH") or None))
+    """The index of the app's catalog when an app built one in this process under the same
+    CATALOG_PATH (the catalog is not loaded a second time), else one loaded from CATALOG_PATH (an
+    operator's own JSONL or built file) or the fixtures."""
+    path = os.environ.get("CATALOG_PATH") or None
+    if _LAST is not None and _LAST[1] == path and (index := _LAST[0]()) is not None:
+        return index
+    return _loaded_index(path)
 
 
 def search_codes(query: str, limit: int = 5) -> list[str]:
@@ -269,6 +645,8 @@ def search_codes(query: str, limit: int = 5) -> list[str]:
     return _default_index().search(query, limit)
 
 
-def search_hits(query: str, limit: int = 5) -> list[Hit]:
-    """Like search_codes, with the score, coverage and how each part of the query matched."""
-    return _default_index().hits(query, limit)
+def search_hits(query: str, limit: int = 5, credible_only: bool = True) -> list[Hit]:
+    """Like search_codes, with the score, coverage, how each part of the query matched, and the
+    calibrated confidence of the best hit. credible_only=False returns the ranking even when it is
+    not credible (each hit then says credible=False), for a caller that asks "did you mean…"."""
+    return _default_index().hits(query, limit, credible_only=credible_only)
