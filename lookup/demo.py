@@ -16,6 +16,7 @@ from lookup.catalog import FIXTURES_DIR, Procedure
 from lookup.codes import format_code
 from lookup.dossier import Applicant, Dossier, FeeLine, Payment, PaymentState
 from lookup.dossiers import SECURITY_ALPHABET, DossierService, advance, initial_status, new_dossier
+from lookup.facts import document_names
 from lookup.status import DossierStatus as S
 
 DEMO_PATH = FIXTURES_DIR / "demo_dossiers.json"
@@ -129,7 +130,7 @@ async def load_fixed_demo(service: DossierService, path: Path = DEMO_PATH) -> li
             agency,
             item["channel"],
             Applicant(**item["applicant"]),
-            [d.name for d in procedure.documents],
+            document_names(procedure),
             received,
             service.calendar.due_at(received, item["processing_days"]),
             [FeeLine(**f) for f in item["fee_lines"]],
@@ -203,7 +204,7 @@ def _random_dossier(
             agency,
             channel,
             applicant,
-            [d.name for d in procedure.documents[:8]],
+            document_names(procedure)[:8],
             received,
             due,
             fee_lines,

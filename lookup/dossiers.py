@@ -15,6 +15,7 @@ from lookup.catalog import Catalog, Procedure
 from lookup.codes import normalize_code
 from lookup.dossier import Applicant, Channel, Dossier, FeeLine, TimelineStep
 from lookup.dossier_store import DossierNotFound, DossierStore
+from lookup.facts import document_names
 from lookup.keys import Keys
 from lookup.province import Agency, Province
 from lookup.status import DossierStatus, check_transition, parse_status
@@ -175,7 +176,7 @@ class DossierService:
             fee_lines = [FeeLine(name=f"Phí, lệ phí: {procedure.name[:120]}", amount_vnd=procedure.fee_vnd)]
         else:
             fee_lines = []
-        documents = request.documents if request.documents is not None else [d.name for d in procedure.documents]
+        documents = request.documents if request.documents is not None else document_names(procedure)
         due_at = self.calendar.due_at(received_at, days)
 
         def build(code: str) -> Dossier:

@@ -334,6 +334,11 @@ def _unique(documents: list[DocumentFact]) -> list[DocumentFact]:
     return out
 
 
+def document_names(procedure: Procedure) -> list[str]:
+    """The documents of a procedure once each, whole wording: what a receipt lists."""
+    return [d.name for d in _unique(facts_of(procedure).documents)]
+
+
 def _key_documents(documents: list[DocumentFact], limit: int = 3) -> list[DocumentFact]:
     unique = _unique(documents)
     ranked = sorted(range(len(unique)), key=lambda i: (bool(_CONDITIONAL.search(unique[i].name)), i))

@@ -52,3 +52,19 @@ async def test_the_page_reads_on_a_360_px_phone_without_sideways_scrolling(live,
         await page.screenshot(path=str(tmp_path / f"thu-tuc-{width}.png"), full_page=width == 360)
         await page.close()
     assert (tmp_path / "thu-tuc-360.png").stat().st_size > 10_000
+
+
+async def test_the_api_and_the_receipt_carry_the_same_clean_facts(api, catalog, service):
+    # Before: the API and the receipt carried the crawl's cut lines ("Thông tư số 53/2025/") and the
+    # same form listed under three cases.
+    body = await (await api.get("/api/procedures/1.004194")).json()
+    facts = body["facts"]
+    assert facts["time_summary"] == "3 ngày làm việc"
+    assert facts["fee_summary"] == "Trực tuyến: 7.000 đồng; Trực tiếp: 10.000 đồng"
+    assert not any(d["name"].endswith("/") for d in facts["documents"])
+    assert any("53/2025/TT-BCA" in d["name"] for d in body["documents"])
+    from lookup.dossiers import ReceiveRequest
+
+    dossier = await service.receive(ReceiveRequest(procedure_code="1.004194", applicant={"full_name": "Lê Văn Hùng"}))
+    assert len(dossier.documents) == len(set(dossier.documents)) and dossier.documents
+    assert sum("Tờ khai thay đổi thông tin cư trú" in d for d in dossier.documents) == 1, dossier.documents

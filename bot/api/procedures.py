@@ -7,6 +7,7 @@ from aiohttp import web
 from bot.appkeys import CATALOG
 from bot.web.errors import error_response
 from bot.web.jsonresp import json_response
+from lookup.facts import facts_of
 
 routes = web.RouteTableDef()
 
@@ -16,7 +17,8 @@ async def get_procedure(request: web.Request) -> web.Response:
     procedure = request.app[CATALOG].get(request.match_info["code"])
     if procedure is None:
         return error_response(404, "procedure_not_found", f"no procedure with code {request.match_info['code']}")
-    return json_response(procedure.model_dump(mode="json"))
+    # The record as stored, and its facts in words (what the chat, the page and the receipt say).
+    return json_response({**procedure.model_dump(mode="json"), "facts": facts_of(procedure).model_dump(mode="json")})
 
 
 @routes.get("/api/life-events")
