@@ -16,18 +16,27 @@ flowchart LR
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from rapidfuzz import fuzz
+
 from bot.dispatcher import Context, Router, intent_is, is_free_text
 from bot.replies import Button, Reply, Text
 from handlers import answers, follow, guidance, handoff, lookup_code, payment, procedures
 from handlers.content import MENU_BUTTON, menu_reply, when
 from handlers.handoff import OFFER
+from lookup.catalog import Catalog
 from lookup.dossier import NO_FEES, Dossier
 from lookup.dossier_store import DossierNotFound
-from lookup.text import format_vnd
+from lookup.text import fold, format_vnd
+from understanding import Interpretation, entities
 from understanding import intents as I
 from understanding.normalize import normalize
 
 router = Router("understood")
+VARIANT_SIMILARITY = 80  # rapidfuzz token-set ratio of two names for "the same procedure, another case"
 
 # What a button says for each intent when the bot asks which one was meant, and what it sends.
 _CHOICES: dict[str, tuple[str, str]] = {
@@ -211,24 +220,62 @@ async def guide(ctx: Context) -> list[Reply]:
     return [reply] if reply else guidance.topics_reply(ctx.deps.content)
 
 
+@dataclass(frozen=True)
+class ProcedureReply:
+    """What to answer a procedure search or question with (decided apart from sending it, so the
+    answers benchmark measures exactly what the chat does)."""
+
+    kind: Literal["ask_query", "answer", "card", "list"]
+    code: str | None = None
+    facet: str | None = None
+    variants: tuple[str, ...] = ()
+    query: str = ""
+
+
+def decide(interpretation: Interpretation, text: str, search: Callable[[str, int, int], list[str]],
+           catalog: Catalog, memory: dict[str, Any]) -> ProcedureReply:  # fmt: skip
+    query = interpretation.query or text
+    if interpretation.procedure_code and catalog.get(interpretation.procedure_code) is not None:
+        kind = "answer" if interpretation.facet else "card"
+        return ProcedureReply(kind, interpretation.procedure_code, interpretation.facet, query=query)
+    if not set(normalize(query).split()) - _GENERIC_SEARCH_WORDS:
+        return ProcedureReply("ask_query", query=query)  # "tra cứu thủ tục": which one?
+    facet = interpretation.facet
+    codes: list[str] = []
+    if facet:  # the words that name the procedure first: "lệ phí … bao nhiêu" is not part of its name
+        named = entities.procedure_words(query)
+        codes = search(named, procedures.ITEMS_PER_PAGE + 1, 0) if named else []
+    codes = codes or search(query, procedures.ITEMS_PER_PAGE + 1, 0)
+    last = memory.get("procedure") if memory.get("shown") in ("procedure", "list") else None
+    if facet and not codes and last:
+        return ProcedureReply("answer", last, facet, query=query)  # "lệ phí bao nhiêu" about the one just shown
+    if facet and codes:
+        return ProcedureReply("answer", codes[0], facet, tuple(close_variants(catalog, codes)), query)
+    return ProcedureReply("list", query=query)
+
+
+def close_variants(catalog: Catalog, codes: list[str], limit: int = 2) -> list[str]:
+    """Among the next hits, the ones that are the same procedure for another case (under 14 / from
+    14, first issue / re-issue, with a foreign element): names that differ in a few words only."""
+    top = catalog.get(codes[0]) if codes else None
+    if top is None:
+        return []
+    out = []
+    for code in codes[1:4]:
+        other = catalog.get(code)
+        if other is not None and fuzz.token_set_ratio(fold(top.name), fold(other.name)) >= VARIANT_SIMILARITY:
+            out.append(code)
+    return out[:limit]
+
+
 @router.on(intent_is(I.PROCEDURE_SEARCH, I.PROCEDURE_QUESTION, I.CORRECTION))
 async def procedure(ctx: Context) -> list[Reply]:
-    interpretation = ctx.interpretation
-    query = interpretation.query or ctx.text
-    if interpretation.procedure_code:
-        found = ctx.deps.catalog.get(interpretation.procedure_code)
-        if found is not None:
-            return _answer(ctx, found.code, interpretation.facet, [])
-    if not set(normalize(query).split()) - _GENERIC_SEARCH_WORDS:
-        return await procedures.ask_for_query(ctx)  # "tra cứu thủ tục": which one?
-    codes = ctx.deps.search(query, procedures.ITEMS_PER_PAGE + 1, 0)
-    facet = interpretation.facet
-    last = ctx.memory.get("procedure") if ctx.memory.get("shown") in ("procedure", "list") else None
-    if facet and not codes and last:
-        return _answer(ctx, last, facet, [])  # "lệ phí bao nhiêu" about the procedure just shown
-    if facet and codes:
-        return _answer(ctx, codes[0], facet, codes[1:3])
-    return procedures.results(ctx, query, 1)
+    reply = decide(ctx.interpretation, ctx.text, ctx.deps.search, ctx.deps.catalog, ctx.memory)
+    if reply.kind == "ask_query":
+        return await procedures.ask_for_query(ctx)
+    if reply.kind == "list" or reply.code is None:
+        return procedures.results(ctx, reply.query, 1)
+    return _answer(ctx, reply.code, reply.facet, list(reply.variants))
 
 
 def _answer(ctx: Context, code: str, facet: str | None, variants: list[str]) -> list[Reply]:

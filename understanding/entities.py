@@ -16,7 +16,7 @@ _PROCEDURE_FACETS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("fee", ("le phi", "phi", "bao nhieu tien", "mat tien", "ton tien", "het bao nhieu", "gia bao nhieu",
              "mien phi", "chi phi", "tien le", "nop tien", "mat bao nhieu", "ton bao nhieu", "bao nhieu xu",
              "tra tien", "may tien", "nhieu tien", "dong tien", "tien phi")),
-    ("time", ("bao lau", "may ngay", "bao nhieu ngay", "bao gio co", "bao gio xong", "bao gio lay",
+    ("time", ("mat bao lau", "bao lau", "may ngay", "bao nhieu ngay", "bao gio co", "bao gio xong", "bao gio lay",
               "thoi gian", "thoi han", "khi nao co", "khi nao xong", "khi nao lay", "lau khong", "lau ko",
               "bao nhieu lau", "may hom", "may tuan", "nhanh khong", "trong ngay", "lau chua", "mat may")),
     ("where", ("o dau", "cho nao", "noi nao", "co quan nao", "nop dau", "lam dau", "den dau", "di dau",
@@ -116,3 +116,40 @@ def _word(word: str) -> str:
     folded = re.sub(r"[^a-z0-9]", "", fold(word))
     expanded = ABBREVIATIONS.get(folded, folded)
     return expanded if " " not in expanded else folded
+
+
+# Question words around a procedure's name that name no procedure ("… thì mất bao nhiêu vậy ạ"), as
+# typed with their marks: typed without marks they are dropped only when no other word folds the same
+# way would be meant ("can" may be "căn", so it stays).
+_QUESTION_WORDS = frozenset({
+    "bao", "nhiêu", "gì", "không", "ko", "k", "được", "đc", "dc", "vậy", "z", "v", "ạ", "à", "ơi", "nhé", "nha",
+    "thế", "nào", "sao", "thì", "là", "có", "cần", "phải", "những", "cho", "em", "tôi", "mình", "hỏi", "xin",
+    "giúp", "với", "ad", "admin", "muốn", "biết", "lâu", "ở", "đâu", "mất", "hết", "tốn", "ntn", "j", "bn", "bh",
+    "chưa", "rồi", "ak", "hay", "hông", "khg", "kg", "e", "mk", "nhỉ", "hả", "ko?", "k?",
+})  # fmt: skip
+_UNMARKED_QUESTION_WORDS = frozenset(fold(w) for w in _QUESTION_WORDS) - {"can", "co", "cho", "la", "ma", "o", "mat"}
+
+
+def _is_question_word(word: str) -> bool:
+    marked = re.sub(r"[^\w]", "", clean(word).lower())
+    if marked in _QUESTION_WORDS:
+        return True
+    return marked == fold(marked) and marked in _UNMARKED_QUESTION_WORDS
+
+
+def procedure_words(text: str) -> str:
+    """The words of a question that name the procedure: facet phrases ("lệ phí", "giấy tờ gì", "ở
+    đâu", "online") and question words taken out, in the citizen's own spelling. Search tries these
+    first, so that a fact asked about does not count against the procedure's name."""
+    words = clean(text).split()
+    folded = [_word(w) for w in words]
+    drop = [False] * len(words)
+    for _, phrases in _PROCEDURE_FACETS:
+        for phrase in phrases:
+            parts = tuple(phrase.split())
+            n = len(parts)
+            for i in range(len(folded) - n + 1):
+                if tuple(folded[i : i + n]) == parts:
+                    drop[i : i + n] = [True] * n
+    kept = [w for w, f, d in zip(words, folded, drop, strict=True) if f and not d and not _is_question_word(w)]
+    return " ".join(kept).strip(" ,.?!")

@@ -19,6 +19,9 @@ from understanding.normalize import clean, normalize, tokens
 # Below this probability, or this close to the runner-up, the bot asks which one was meant.
 MIN_CONFIDENCE = 0.40
 MIN_MARGIN = 0.12
+# What the model reads of a long message: its intent is said in the first sentences, and a 2,000-word
+# paste must cost no more than a question.
+MAX_WORDS = 60
 # Below this share of words the model has seen, a reading is not trusted ("asdf zxcv").
 MIN_KNOWN_SHARE = 0.5
 # The model's probability of a question above which a facet phrase makes a search a question.
@@ -34,6 +37,14 @@ _NEAR_CODE = re.compile(
 _SIGNAL_INTENTS = {"emojiok": I.THANKS, "emojiwave": I.GREETING, "emojiangry": I.FRUSTRATION,
                    "emojisad": I.FRUSTRATION}  # fmt: skip
 _CODE_INTENTS = frozenset({I.FOLLOW_DOSSIER, I.UNFOLLOW_DOSSIER, I.PAY_FEES, I.LOOKUP_DOSSIER})
+
+
+_FAMILIES = {I.PROCEDURE_SEARCH: "procedure", I.PROCEDURE_QUESTION: "procedure", I.CORRECTION: "procedure",
+             I.THANKS: "social", I.GREETING: "social"}  # fmt: skip
+
+
+def _family(intent: str) -> str:
+    return _FAMILIES.get(intent, intent)
 
 
 @dataclass(frozen=True)
@@ -69,6 +80,10 @@ class Interpretation:
         if self.source != "model":
             return False
         second = self.runner_up[1] if self.runner_up else 0.0
+        if self.runner_up and _family(self.intent) == _family(self.runner_up[0]):
+            # Two readings that lead to the same answer (a procedure search or a question about it;
+            # two guides' first steps) are not a reason to ask: together they are the reading.
+            return self.confidence + second < MIN_CONFIDENCE
         return self.confidence < MIN_CONFIDENCE or self.confidence - second < MIN_MARGIN
 
     def as_meta(self) -> dict[str, Any]:
@@ -95,9 +110,9 @@ class Interpreter:
             return Interpretation(I.EMPTY, 1.0, source="rule")
         if all(w in _SIGNAL_INTENTS for w in words):
             return Interpretation(_SIGNAL_INTENTS[words[0]], 0.9, source="rule")
-        normalized = " ".join(words)
+        normalized = " ".join(words[:MAX_WORDS])
         ranked = self._ranked(normalized, context)
-        known = sum(w in self.model.vocabulary for w in words) / len(words)
+        known = sum(w in self.model.vocabulary for w in words[:MAX_WORDS]) / min(len(words), MAX_WORDS)
         if known < MIN_KNOWN_SHARE:  # "xyz qwerty": no word the bot has ever seen, whatever the model says
             ranked = [(i, p * known) for i, p in ranked]
         codes = tuple(find_codes(text))

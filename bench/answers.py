@@ -1,0 +1,106 @@
+"""Direct answers, measured: the frozen facet questions (`fixtures/eval/answers_test.jsonl`, written
+before tuning by someone who had not read the code: documents / fee / time / where / online across
+130 procedures, typed as citizens type) through the same decision the chat makes
+(`handlers.understood.decide` on the interpreter's reading), beside today's baseline in the same
+run: the bot before direct answers, which listed search results (the fact needed a tap on the right
+card, at best).
+
+    .venv/bin/python -m bench.answers [--show-misses N]
+
+Prints the share answered with the right fact of the right procedure in the first reply, the share
+that needs a second tap (a right procedure offered as a variant button or in the list), misses by
+facet and kind, and the length distribution of answers and of every card in the catalog."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+from handlers.answers import ANSWER_LIMIT, CARD_LIMIT, facet_answer, procedure_card
+from handlers.understood import decide
+from lookup.catalog import FIXTURES_DIR, load_catalog
+from lookup.province import load_province
+from lookup.search import ProcedureIndex
+from understanding import default_interpreter
+from understanding import intents as I
+
+TEST_PATH = FIXTURES_DIR / "eval" / "answers_test.jsonl"
+BASE_URL = "https://tracuu.example.vn"
+
+
+@dataclass(frozen=True)
+class Question:
+    text: str
+    facet: str
+    codes: frozenset[str]
+    kind: str
+
+
+def load() -> list[Question]:
+    rows = [json.loads(line) for line in TEST_PATH.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [Question(r["text"], r["facet"], frozenset(r["codes"]), r.get("kind", "")) for r in rows]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--show-misses", type=int, default=0)
+    args = parser.parse_args()
+    catalog = load_catalog()
+    province = load_province("kontum")
+    index = ProcedureIndex(catalog)
+    interpreter = default_interpreter()
+    questions = load()
+    outcome: Counter[str] = Counter()
+    baseline: Counter[str] = Counter()
+    misses_by: dict[str, Counter[str]] = defaultdict(Counter)
+    lengths, misses = [], []
+    for q in questions:
+        reading = interpreter.interpret(q.text)
+        if reading.intent in (I.PROCEDURE_SEARCH, I.PROCEDURE_QUESTION) and not reading.ambiguous:
+            reply = decide(reading, q.text, index.search, catalog, {})
+        else:
+            reply = None
+        if reply and reply.kind == "answer" and reply.code in q.codes and reply.facet == q.facet:
+            result = "first reply"
+            procedure = catalog.get(reply.code)
+            if procedure is not None:
+                text = facet_answer(procedure, reply.facet, BASE_URL, province=province)[0].text  # type: ignore[union-attr]
+                lengths.append(len(text))
+        elif (reply and reply.kind == "answer" and (q.codes & set(reply.variants)) and reply.facet == q.facet) or (
+            reply and reply.kind == "list" and q.codes & set(index.search(reply.query, 5))
+        ):
+            result = "second tap"
+        else:
+            result = "missed"
+            why = reading.intent if reply is None else f"{reply.kind} {reply.code} {reply.facet}"
+            misses.append((q, why))
+        outcome[result] += 1
+        if result != "first reply":
+            misses_by["facet"][q.facet] += 1
+            misses_by["kind"][q.kind] += 1
+        listed = index.search(q.text, 5)
+        baseline["second tap" if q.codes & set(listed) else "missed"] += 1
+    n = len(questions)
+    print(f"{n} questions, {len({c for q in questions for c in q.codes})} procedures")
+    print(f"{'':<14} {'first reply':>12} {'second tap':>11} {'missed':>7}")
+    for name, counts in (("ours", outcome), ("baseline", baseline)):
+        print(f"{name:<14} {counts['first reply'] / n:>12.1%} {counts['second tap'] / n:>11.1%} "
+              f"{counts['missed'] / n:>7.1%}")  # fmt: skip
+    print("not in the first reply, by facet:", dict(misses_by["facet"]), "by kind:", dict(misses_by["kind"]))
+    if lengths:
+        lengths.sort()
+        print(f"answer length: median {statistics.median(lengths):.0f}, p95 {lengths[int(0.95 * (len(lengths) - 1))]}, "
+              f"max {lengths[-1]} (limit {ANSWER_LIMIT})")  # fmt: skip
+    cards = sorted(len(procedure_card(p, BASE_URL).text) for p in catalog.procedures.values())
+    over = sum(length > CARD_LIMIT for length in cards)
+    print(f"cards over the whole catalog: median {statistics.median(cards):.0f}, max {cards[-1]}, "
+          f"over {CARD_LIMIT}: {over}")  # fmt: skip
+    for q, why in misses[: args.show_misses]:
+        print(f"  miss [{q.facet}] {q.text!r} -> {why} (want {sorted(q.codes)[:3]})")
+
+
+if __name__ == "__main__":
+    main()
