@@ -182,7 +182,8 @@ class QueryParser:
 
     def parse(self, query: str) -> list[Concept]:
         typed = marked_tokens(query)
-        pairs = _drop_noise_phrases(typed, self.lexicon) or typed
+        # Only fillers, greetings and thanks ("em cảm ơn ạ", "cho hỏi"): nothing to search for.
+        pairs = _drop_noise_phrases(typed, self.lexicon)
         words = [w for w, _ in pairs]
         concepts = self._group(words, [self._spell(w) for w in words], [m for _, m in pairs])
         # Filler words go only after phrases are found: "con" is noise in "chuyển trường cho con" but
@@ -190,7 +191,7 @@ class QueryParser:
         meaningful = [c for c in concepts if not self._is_noise(c)]
         for concept in meaningful:
             concept.context = self._is_context(concept)
-        return meaningful or concepts
+        return meaningful
 
     def _is_context(self, concept: Concept) -> bool:
         """Typed with marks, compared with marks ("má" is context, "mã" is not); typed without,

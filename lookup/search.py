@@ -114,6 +114,8 @@ _RESTRICTIONS: dict[str, tuple[str, ...]] = {
     "doi voi to chuc": ("to chuc", "cong ty", "doanh nghiep", "co quan"),
     "bo sung": ("bo sung",),
     "cap dac biet": ("dac biet", "cap i", "cap ii"),
+    "uy quyen": ("uy quyen", "nhan thay", "linh thay", "lanh thay"),
+    "to chuc tin dung": ("to chuc tin dung", "ngan hang thuong mai", "chi nhanh ngan hang"),
 }
 # A name that also names Vietnamese citizens is not restricted to foreigners ("cho công dân Việt
 # Nam, người nước ngoài đang cư trú tại Việt Nam").
@@ -194,10 +196,12 @@ class _Postings:
     """Posting lists of many terms in three flat arrays (CSR): far less memory than a dict of
     dicts or an array pair per term, and built with one sort instead of per-entry dict updates."""
 
-    def __init__(self, terms: dict[str, int], term_ids: array, docs: array, weights: array) -> None:
-        t = np.frombuffer(term_ids, dtype=np.int32)
-        d = np.frombuffer(docs, dtype=np.int32)
-        w = np.frombuffer(weights, dtype=np.float32)
+    def __init__(self, terms: dict[str, int], runs: list[np.ndarray], docs: array, weights: array) -> None:
+        """`runs[k]` are the term ids of one field of procedure `docs[k]`, of weight `weights[k]`."""
+        lengths = np.fromiter((r.size for r in runs), dtype=np.int64, count=len(runs))
+        t = np.concatenate(runs) if runs else np.zeros(0, dtype=np.int32)
+        d = np.repeat(np.frombuffer(docs, dtype=np.int32), lengths)
+        w = np.repeat(np.frombuffer(weights, dtype=np.float32), lengths)
         order = np.lexsort((w, d, t))  # by term, then doc, then weight: the last of a (term, doc) run is its max
         t, d, w = t[order], d[order], w[order]
         last = np.ones(t.size, dtype=bool)
@@ -244,7 +248,7 @@ class _Refusal:
 
 FEATURES = (
     "coverage", "known_share", "known_concepts", "pairs", "has_pairs", "margin", "lexicon_match",
-    "rarest_matched", "explained", "guessed_share", "context_share", "rare_unmatched",
+    "rarest_matched", "explained", "guessed_share", "context_share", "rare_unmatched", "variant", "unmatched_share",
 )  # fmt: skip
 
 
@@ -256,8 +260,12 @@ class _Built:
         group_names = {g.id: g.name for g in catalog.groups.values()}
         word_ids: dict[str, int] = {}
         pair_ids: dict[str, int] = {}
-        w_t, w_d, w_w = array("i"), array("i"), array("f")
-        p_t, p_d, p_w = array("i"), array("i"), array("f")
+        # Per field of each procedure: its words' ids and its pairs' ids, each text encoded once
+        # (a big catalog repeats names, results, fields and groups across procedures).
+        w_runs: list[np.ndarray] = []
+        p_runs: list[np.ndarray] = []
+        w_d, w_w, p_d, p_w = array("i"), array("f"), array("i"), array("f")
+        encoded: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self.name_words: list[frozenset[str]] = []
         self.actions: list[str] = []
         self.restrictions: list[tuple[str, ...]] = []
@@ -267,16 +275,20 @@ class _Built:
             fields = [(NAME, p.name), *((ALIAS, a) for a in p.aliases), *((RESULT, r.name) for r in p.results[:3]),
                       (FIELD, p.field or ""), *((EVENT, group_names.get(g, "")) for g in p.life_events)]  # fmt: skip
             for weight, text in fields:
-                seq = tokens(text)
-                for w in seq:
-                    w_t.append(word_ids.setdefault(w, len(word_ids)))
-                    w_d.append(doc)
-                    w_w.append(weight)
+                if (runs := encoded.get(text)) is None:
+                    seq = tokens(text)
+                    runs = encoded[text] = (
+                        np.array([word_ids.setdefault(w, len(word_ids)) for w in seq], dtype=np.int32),
+                        np.array([pair_ids.setdefault(f"{a} {b}", len(pair_ids)) for a, b in itertools.pairwise(seq)],
+                                 dtype=np.int32),
+                    )  # fmt: skip
+                w_runs.append(runs[0])
+                w_d.append(doc)
+                w_w.append(weight)
                 if weight >= RESULT:
-                    for a, b in itertools.pairwise(seq):
-                        p_t.append(pair_ids.setdefault(f"{a} {b}", len(pair_ids)))
-                        p_d.append(doc)
-                        p_w.append(weight)
+                    p_runs.append(runs[1])
+                    p_d.append(doc)
+                    p_w.append(weight)
             # Procedures of a big catalog share names (a province's copies of national ones): parse each once.
             known = seen_names.get(p.name)
             if known is None:
@@ -292,13 +304,12 @@ class _Built:
             self.name_words.append(known[0])
             self.actions.append(known[1])
             self.restrictions.append(known[2])
-        self.words = _Postings(word_ids, w_t, w_d, w_w)
-        self.pairs = _Postings(pair_ids, p_t, p_d, p_w)
+        self.words = _Postings(word_ids, w_runs, w_d, w_w)
+        self.pairs = _Postings(pair_ids, p_runs, p_d, p_w)
         # idf from how many procedures name the word anywhere: "dang", "ky", "cap" weigh little.
         self.idf = {w: math.log(1 + self.size / self.words.doc_count(w)) for w in word_ids}
         self.max_idf = math.log(1 + self.size)
         self.bonus = np.array([_prior(p) for p in procedures], dtype=np.float32)
-        self.action_ids = {kind: np.array([a == kind for a in self.actions]) for kind in set(self.actions)}
         self.codeless = np.array([c.startswith("LOCAL-") for c in self.codes])
         self.parser = QueryParser(
             set(word_ids), compounds=self._compounds(), abbreviations=_abbreviations(phrase_docs, set(word_ids))
@@ -510,7 +521,7 @@ class _Built:
         order = sorted(range(candidates.size), key=lambda i: (-scores[i], self.codes[candidates[i]]))
         order = self._openable_first(candidates, order, concepts, per_concept, coverage)
         x = self.features(concepts, content, weights, per_concept, coverage, pairs, candidates, scores, order,
-                          float(explained[order[0]]))  # fmt: skip
+                          float(explained[order[0]]), float(adjust[order[0]]))  # fmt: skip
         ranked = [
             (self.codes[doc := int(candidates[i])], round(float(scores[i]), 4), round(float(coverage[doc]), 4),
              self._why(concepts, per_concept, doc))
@@ -548,8 +559,10 @@ class _Built:
         scores: np.ndarray,
         order: list[int],
         explained: float,
+        variant: float,
     ) -> np.ndarray:
-        """The evidence the refusal model weighs, in FEATURES order."""
+        """The evidence the refusal model weighs, in FEATURES order. `variant`: the best hit's
+        variant and life-concept adjustment (negative when it is a variant the query did not ask for)."""
         doc = int(candidates[order[0]])
         matched = np.array([best[doc] for best, _ in per_concept], dtype=np.float32)
         total = float(weights.sum())
@@ -563,12 +576,13 @@ class _Built:
                         default=0.0)  # fmt: skip
         guessed = sum(w for c, w in zip(concepts, weights, strict=True) if c.alternatives[0].why == "typo")
         context = sum(w for c, w in zip(concepts, weights, strict=True) if c.context)
+        missed = sum(w for w, m in zip(weights, matched, strict=True) if m < 0.2)
         margin = float(scores[order[0]] - scores[order[1]]) if len(order) > 1 else 0.5
         return np.array([
             float(coverage[doc]), len(concepts) / max(len(content), 1), min(len(concepts), 5) / 5,
             float(pairs[doc]) if pairs is not None else 0.0, float(pairs is not None), min(margin, 0.5),
             float(lexicon), rarest / self.max_idf, explained, guessed / total, context / total,
-            unmatched / self.max_idf,
+            unmatched / self.max_idf, variant, missed / total,
         ], dtype=np.float64)  # fmt: skip
 
     @staticmethod
@@ -593,9 +607,9 @@ _EXPANDED = frozenset({"synonym", "abbreviation"})  # alternatives that are not 
 
 
 def _count_phrases(seq: list[str], counts: Counter[tuple[str, ...]]) -> None:
-    """Count, once per name, the runs of 2-7 words it contains: the candidates for abbreviations."""
+    """Count, once per name, the runs of 2-6 words it contains: the candidates for abbreviations."""
     words = [w for w in seq if w.isalpha()]
-    counts.update({tuple(words[i : i + n]) for n in range(2, 8) for i in range(len(words) - n + 1)})
+    counts.update({tuple(words[i : i + n]) for n in range(2, 7) for i in range(len(words) - n + 1)})
 
 
 def _abbreviations(
