@@ -40,3 +40,14 @@ def words(text: str) -> list[str]:
 def format_vnd(amount: int) -> str:
     """`200000` -> `200.000 đồng`: Vietnamese groups thousands with dots."""
     return f"{amount:,}".replace(",", ".") + " đồng"
+
+
+def shorten(text: str, limit: int) -> str:
+    """At most `limit` characters, cut after a whole word and ended with "…" when cut."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut and not text[limit - 1].isspace():
+        cut = cut[: cut.rfind(" ")]
+    return cut.rstrip(" ,;:-–/(") + "…"
