@@ -28,7 +28,7 @@ from lookup.text import fold
 
 LEXICON_PATH = FIXTURES_DIR / "search_lexicon.json"
 CONCEPTS_PATH = FIXTURES_DIR / "search_concepts.json"
-MAX_PHRASE_WORDS = 4
+MAX_PHRASE_WORDS = 6
 _TELEX_TONES = "sfrxj"
 _TELEX_VOWELS = (("aa", "a"), ("aw", "a"), ("ee", "e"), ("oo", "o"), ("ow", "o"), ("uw", "u"), ("dd", "d"))
 _VOWELS = set("aeiouy")
@@ -65,6 +65,10 @@ class Lexicon:
     noise_accented: frozenset[str]  # fillers only as typed with their marks: "thì" (not "thi", exam)
     context: frozenset[tuple[str, ...]]
     context_marked: frozenset[str]
+    # Each phrase's words as written with marks: a word typed with marks must not reach a phrase
+    # through folding alone ("mặt" is not "mất", "đá" is not "đã", "bán" is not "bản").
+    marked_keys: dict[tuple[str, ...], frozenset[tuple[str, ...]]] = field(default_factory=dict)
+    noise_final: frozenset[str] = frozenset()  # fillers only as the last word ("nha": nhé, not nhà)
 
     @classmethod
     def load(cls, path: Path = LEXICON_PATH, concepts: Path | None = CONCEPTS_PATH) -> Lexicon:
@@ -82,6 +86,9 @@ class Lexicon:
                 for key in group["synonyms"]:
                     groups.setdefault(tuple(tokens(key)), set()).add(name)
         merged: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
+        marked_keys: dict[tuple[str, ...], set[tuple[str, ...]]] = {}
+        for key in [k for k, _ in entries] + list(raw.get("context", ())):
+            marked_keys.setdefault(tuple(tokens(key)), set()).add(tuple(w for _, w in marked_tokens(key)))
         for key, values in entries:
             out = merged.setdefault(tuple(tokens(key)), [])
             out += [t for v in values if (t := tuple(tokens(v))) and t not in out]
@@ -97,6 +104,8 @@ class Lexicon:
             frozenset(_marked(w) for w in raw.get("noise_accented", ())),
             frozenset(tuple(tokens(w)) for w in raw.get("context", ())),
             frozenset(_marked(w) for w in raw.get("context", ())),
+            {key: frozenset(forms) for key, forms in marked_keys.items()},
+            frozenset(raw.get("noise_final", ())),
         )
 
 
@@ -124,6 +133,15 @@ def marked_tokens(text: str) -> list[tuple[str, str]]:
         pieces = tokens(word)
         out += [(piece, word if len(pieces) == 1 else piece) for piece in pieces]
     return out
+
+
+def _same_marks(typed: list[str], written: tuple[str, ...]) -> bool:
+    """False when a word typed with marks has the written word's letters but other marks ("mặt"
+    for "mất"); words typed without marks, or spelled otherwise (a repaired typo), say nothing."""
+    for t, w in zip(typed, written, strict=False):
+        if fold(t) != t and fold(w) != w and fold(t) == fold(w) and t != w:
+            return False
+    return True
 
 
 def _drop_noise_phrases(words: list[tuple[str, str]], lexicon: Lexicon) -> list[tuple[str, str]]:
@@ -184,6 +202,14 @@ class QueryParser:
         typed = marked_tokens(query)
         # Only fillers, greetings and thanks ("em cảm ơn ạ", "cho hỏi"): nothing to search for.
         pairs = _drop_noise_phrases(typed, self.lexicon)
+        while (
+            pairs
+            and pairs[-1][1] in self.lexicon.noise_final
+            and not (
+                len(pairs) > 1 and (pairs[-2][0], pairs[-1][0]) in self.lexicon.synonyms  # "xây nha": xây nhà
+            )
+        ):
+            pairs = pairs[:-1]
         words = [w for w, _ in pairs]
         concepts = self._group(words, [self._spell(w) for w in words], [m for _, m in pairs])
         # Filler words go only after phrases are found: "con" is noise in "chuyển trường cho con" but
@@ -245,6 +271,10 @@ class QueryParser:
             swaps = {word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(len(word) - 1)}
             known = [Alternative((w,), 0.8, "typo") for w in sorted(swaps & self.vocabulary)]
             if not known and len(word) >= 3:
+                # Or one letter typed twice or too many ("tuu", "truu"): the word with it left out.
+                deleted = {word[:i] + word[i + 1 :] for i in range(len(word))}
+                known = [Alternative((w,), 0.75, "typo") for w in sorted(deleted & self.vocabulary) if len(w) >= 2]
+            if not known and len(word) >= 3:
                 # Or one letter left out ("giy", "php", "dag"): an unknown word is otherwise a heavy
                 # unmatched concept; each word it can be is an alternative, the ranker picks by context.
                 inserted = {word[:i] + ch + word[i:] for i in range(len(word) + 1) for ch in _LETTERS}
@@ -262,7 +292,7 @@ class QueryParser:
         concepts: list[Concept] = []
         # The spelling each word is matched by: a repair if any, else the word as typed.
         best = [w if alts[0].why in _AS_TYPED else alts[0].tokens[0] for w, alts in zip(words, spelled, strict=True)]
-        take = self._segment(best)
+        take = self._segment(best, marked)
         i = 0
         while i < len(words):
             if n := take[i]:
@@ -293,10 +323,13 @@ class QueryParser:
             i += 1
         return concepts
 
-    def _is_phrase(self, key: tuple[str, ...]) -> bool:
-        return key in self.lexicon.synonyms or (len(key) > 1 and key in self.lexicon.context)
+    def _is_phrase(self, key: tuple[str, ...], typed: list[str]) -> bool:
+        if not (key in self.lexicon.synonyms or (len(key) > 1 and key in self.lexicon.context)):
+            return False
+        forms = self.lexicon.marked_keys.get(key)
+        return not forms or any(_same_marks(typed, form) for form in forms)
 
-    def _segment(self, best: list[str]) -> list[int]:
+    def _segment(self, best: list[str], marked: list[str]) -> list[int]:
         """Per position, the length of the lexicon phrase that starts there (0: none), choosing the
         segmentation that covers the most words in the longest phrases (sum of squared lengths).
         On a tie the later phrase wins: actions come first and are the generic part ("mất" + "sổ
@@ -307,7 +340,7 @@ class QueryParser:
         for i in range(size - 1, -1, -1):
             value[i], take[i] = value[i + 1], 0
             for n in range(1, min(MAX_PHRASE_WORDS, size - i) + 1):
-                if self._is_phrase(tuple(best[i : i + n])) and n * n + value[i + n] > value[i]:
+                if n * n + value[i + n] > value[i] and self._is_phrase(tuple(best[i : i + n]), marked[i : i + n]):
                     value[i], take[i] = n * n + value[i + n], n
         return take
 

@@ -98,8 +98,10 @@ _QUERY_ACTIONS: tuple[tuple[frozenset[str], tuple[str, ...]], ...] = (
 # the query does not ask for comes after the common case: the adult card before the under-14 one,
 # the plain marriage before the one with a foreign element, a household's land before an
 # organisation's.
-_FOREIGN = ("nuoc ngoai", "nguoi nuoc ngoai", "viet kieu", "ngoai quoc", "han quoc", "trung quoc", "dai loan",
-            "nhat ban", "campuchia", "lao", "my", "tay", "yeu to nuoc ngoai")  # fmt: skip
+# Not bare "nước ngoài": going abroad ("bằng lái đi nước ngoài") is no foreign element.
+_FOREIGN = ("nguoi nuoc ngoai", "viet kieu", "ngoai quoc", "han quoc", "trung quoc", "dai loan", "nhat ban",
+            "campuchia", "nuoc lao", "nguoi lao", "nguoi my", "nuoc my", "nguoi tay", "yeu to nuoc ngoai",
+            "chong nuoc ngoai", "vo nuoc ngoai", "o nuoc ngoai ve")  # fmt: skip
 _RESTRICTIONS: dict[str, tuple[str, ...]] = {
     "duoi 06 tuoi": ("duoi 6", "duoi 06", "so sinh", "moi sinh", "moi de"),
     "duoi 6 tuoi": ("duoi 6", "duoi 06", "so sinh", "moi sinh", "moi de"),
@@ -113,6 +115,8 @@ _RESTRICTIONS: dict[str, tuple[str, ...]] = {
     "lien thong": ("lien thong", "4 trong 1", "3 trong 1", "cung luc", "cung mot luc"),
     "doi voi to chuc": ("to chuc", "cong ty", "doanh nghiep", "co quan"),
     "bo sung": ("bo sung",),
+    "chuyen di": ("chuyen di", "chuyen noi o", "chuyen cho o", "chuyen nha", "di noi khac"),
+    "chuyen den": ("chuyen den", "chuyen ve"),
     "cap dac biet": ("dac biet", "cap i", "cap ii"),
     "uy quyen": ("uy quyen", "nhan thay", "linh thay", "lanh thay"),
     "to chuc tin dung": ("to chuc tin dung", "ngan hang thuong mai", "chi nhanh ngan hang"),
@@ -124,6 +128,7 @@ _AGE = re.compile(r"\b(\d{1,3}) (?:tuoi|t)\b")
 _AGE_BANDS = (("duoi 06 tuoi", 6), ("duoi 6 tuoi", 6), ("duoi 14 tuoi", 14))
 VARIANT_MATCH, VARIANT_MISMATCH, RESTRICTED_UNASKED, RESTRICTED_ASKED = 0.08, 0.08, 0.09, 0.12
 LIFE_BONUS = 0.06
+ASKED_MISSING, FIRST_ISSUE = 0.05, 0.03
 LITERAL_MIN_DOCS = 3
 PHRASE_PAIR_BONUS = 0.04
 
@@ -270,7 +275,8 @@ class _Built:
         self.actions: list[str] = []
         self.restrictions: list[tuple[str, ...]] = []
         phrase_docs: Counter[tuple[str, ...]] = Counter()
-        seen_names: dict[str, tuple[frozenset[str], str, tuple[str, ...]]] = {}
+        seen_names: dict[str, tuple[frozenset[str], str, tuple[str, ...], bool]] = {}
+        self.first_issue: list[bool] = []
         for doc, p in enumerate(procedures):
             fields = [(NAME, p.name), *((ALIAS, a) for a in p.aliases), *((RESULT, r.name) for r in p.results[:3]),
                       (FIELD, p.field or ""), *((EVENT, group_names.get(g, "")) for g in p.life_events)]  # fmt: skip
@@ -299,11 +305,13 @@ class _Built:
                     frozenset(plain.split()) - _NAME_FILLER,
                     _doc_action(folded),
                     _restrictions(folded),
+                    _contains(folded, "lan dau"),
                 )
                 _count_phrases(seq, phrase_docs)
             self.name_words.append(known[0])
             self.actions.append(known[1])
             self.restrictions.append(known[2])
+            self.first_issue.append(known[3])
         self.words = _Postings(word_ids, w_runs, w_d, w_w)
         self.pairs = _Postings(pair_ids, p_runs, p_d, p_w)
         # idf from how many procedures name the word anywhere: "dang", "ky", "cap" weigh little.
@@ -441,6 +449,9 @@ class _Built:
         out = np.zeros(candidates.size, dtype=np.float32)
         wanted = query_action(folded)
         ages = [int(a) for a in _AGE.findall(folded)]
+        # Variants asked for by words (an age alone says no more than which age band fits).
+        wanted_restrictions = {r for r, words in _RESTRICTIONS.items() if any(_contains(folded, w) for w in words)}
+        wanted_restrictions -= {"duoi 06 tuoi", "duoi 6 tuoi", "duoi 14 tuoi"}
         in_life = np.zeros(self.size, dtype=bool)
         for name in life:
             if name in self.life_docs:
@@ -457,6 +468,10 @@ class _Built:
                 # A restricted variant comes first only when the query asks for all it is restricted to.
                 asked = all(self._asked(r, folded, ages) for r in self.restrictions[doc])
                 out[i] += RESTRICTED_ASKED if asked else -RESTRICTED_UNASKED
+            # ... and when the query asks for a variant, the procedures without it come after.
+            out[i] -= ASKED_MISSING * sum(1 for r in wanted_restrictions if r not in self.restrictions[doc])
+            if wanted is None and self.first_issue[doc]:
+                out[i] += FIRST_ISSUE  # nothing asked in particular: the "lần đầu" procedure first
             if in_life[doc]:
                 out[i] += LIFE_BONUS
         return out
