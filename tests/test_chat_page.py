@@ -82,7 +82,7 @@ async def test_citizen_types_a_procedure_without_accents_and_opens_its_card(live
     await page.locator(".msg.oa .item", has_text="Đăng ký đất đai").first.click()
     card = page.locator(".msg.oa", has_text="Mã thủ tục: 1.013978")
     await card.wait_for()
-    assert "Thành phần hồ sơ" in await card.inner_text()
+    assert "Giấy tờ chính" in await card.inner_text()
 
 
 async def test_citizen_pays_from_the_chat_page_and_sees_the_notices_arrive(live, browser, backend):

@@ -15,6 +15,18 @@ from bot.emulator.keys import EMU_SETTINGS, EMU_STATE, EMU_WEBHOOK
 
 routes = web.RouteTableDef()
 MAX_IMAGE_BYTES = 1024 * 1024
+# Zalo's documented limits for customer-service messages (OA API v3, /v3.0/oa/message/cs): text
+# up to 2000 characters; at most 5 buttons, each titled with 1-100 characters, a query payload of at
+# most 1000; a list template of 1-5 elements, each titled with 1-100 characters and a subtitle of at
+# most 500. Written out here on their own: the emulator plays Zalo and shares none of the bot's code.
+MAX_TEXT = 2000
+MAX_BUTTONS = 5
+MAX_BUTTON_TITLE = 100
+MAX_QUERY_PAYLOAD = 1000
+MAX_ELEMENTS = 5
+MAX_ELEMENT_TITLE = 100
+MAX_SUBTITLE = 500
+ACTION_TYPES = {"oa.open.url", "oa.query.show", "oa.query.hide", "oa.open.phone", "oa.open.sms"}
 _echo_rng = random.Random(7)  # noqa: S311 - only decides echo timing
 
 
@@ -72,8 +84,8 @@ async def send_message(request: web.Request) -> web.Response:
     user = state.users[user_id]
     if not user.in_window(time.time()):
         return _error(-230, "User has not interacted with the OA in the last 7 days")
-    if len(message.get("text") or "") > 2000:
-        return _error(-201, "Text exceeds 2000 characters")
+    if problem := message_problem(message):
+        return _error(-201, f"Parameters are invalid: {problem}")
     message_id = secrets.token_hex(16)
     await state.record_oa_message(user, {"direction": "oa", "at_ms": int(time.time() * 1000),
                                          "message_id": message_id, "message": message})  # fmt: skip
@@ -86,6 +98,73 @@ async def send_message(request: web.Request) -> web.Response:
         request.app[EMU_STATE].tasks.add(task)
         task.add_done_callback(request.app[EMU_STATE].tasks.discard)
     return web.json_response({"error": 0, "message": "Success", "data": {"message_id": message_id, "user_id": user_id}})
+
+
+def message_problem(message: Any) -> str | None:
+    """Why Zalo would refuse this `message` object, or None."""
+    if not isinstance(message, dict):
+        return "message must be an object"
+    text = message.get("text")
+    if text is not None and (not isinstance(text, str) or len(text) > MAX_TEXT):
+        return f"text must be a string of at most {MAX_TEXT} characters"
+    attachment = message.get("attachment")
+    if attachment is None:
+        return None if text else "message needs a text or an attachment"
+    payload = attachment.get("payload") if isinstance(attachment, dict) else None
+    if not isinstance(payload, dict) or attachment.get("type") != "template":
+        return "attachment must be a template with a payload"
+    buttons = payload.get("buttons", [])
+    if not isinstance(buttons, list) or len(buttons) > MAX_BUTTONS:
+        return f"at most {MAX_BUTTONS} buttons"
+    for button in buttons:
+        if problem := _action_problem(button, titled=True):
+            return problem
+    kind = payload.get("template_type")
+    if kind == "list":
+        elements = payload.get("elements")
+        if not isinstance(elements, list) or not 1 <= len(elements) <= MAX_ELEMENTS:
+            return f"a list has 1 to {MAX_ELEMENTS} elements"
+        for element in elements:
+            title, subtitle = element.get("title"), element.get("subtitle", "")
+            if not isinstance(title, str) or not 1 <= len(title) <= MAX_ELEMENT_TITLE:
+                return f"an element's title has 1 to {MAX_ELEMENT_TITLE} characters"
+            if not isinstance(subtitle, str) or len(subtitle) > MAX_SUBTITLE:
+                return f"an element's subtitle has at most {MAX_SUBTITLE} characters"
+            if "default_action" in element and (problem := _action_problem(element["default_action"], titled=False)):
+                return problem
+    elif kind == "media":
+        elements = payload.get("elements")
+        if not isinstance(elements, list) or len(elements) != 1 or not elements[0].get("attachment_id"):
+            return "a media template has one uploaded image"
+    elif kind is None:
+        if not buttons or not text:
+            return "a template without a type is a text with buttons"
+    else:
+        return f"unknown template_type {kind!r}"
+    return None
+
+
+def _action_problem(action: Any, titled: bool) -> str | None:
+    if not isinstance(action, dict) or action.get("type") not in ACTION_TYPES:
+        return "unknown action type"
+    if titled:
+        title = action.get("title")
+        if not isinstance(title, str) or not 1 <= len(title) <= MAX_BUTTON_TITLE:
+            return f"a button's title has 1 to {MAX_BUTTON_TITLE} characters"
+    # A button carries its target in "payload"; an element's default action may carry it flat.
+    target = action.get("payload", action if not titled else None)
+    if action["type"] == "oa.open.url":
+        url = target.get("url") if isinstance(target, dict) else None
+        if not isinstance(url, str) or not url.startswith(("https://", "http://")):
+            return "an open.url action needs an http(s) url"
+    elif action["type"] in ("oa.query.show", "oa.query.hide"):
+        if not isinstance(target, str) or not 1 <= len(target) <= MAX_QUERY_PAYLOAD:
+            return f"a query action's payload has 1 to {MAX_QUERY_PAYLOAD} characters"
+    elif action["type"] == "oa.open.phone" and not (
+        isinstance(target, dict) and str(target.get("phone_code", "")).isdigit()
+    ):
+        return "an open.phone action needs a phone_code of digits"
+    return None
 
 
 def _echo_event(settings: Any, user_id: str, message: dict[str, Any], message_id: str) -> dict[str, Any]:

@@ -10,23 +10,30 @@ from __future__ import annotations
 from typing import Any
 
 from bot.replies import Button, Image, ListReply, Reply, Text
+from lookup.text import shorten
 
+# Zalo's documented limits for customer-service messages (see the emulator, which refuses more).
 MAX_TEXT = 2000
 MAX_BUTTONS = 5
+MAX_BUTTON_TITLE = 100
+MAX_QUERY_PAYLOAD = 1000
 MAX_LIST_ITEMS = 5
+MAX_ITEM_TITLE = 100
+MAX_SUBTITLE = 500
 
 
 def render_button(button: Button) -> dict[str, Any]:
+    title = shorten(button.title, MAX_BUTTON_TITLE)
     match button.kind:
         case "query":
-            return {"title": button.title, "type": "oa.query.show", "payload": button.payload}
+            return {"title": title, "type": "oa.query.show", "payload": button.payload[:MAX_QUERY_PAYLOAD]}
         case "query_hide":
-            return {"title": button.title, "type": "oa.query.hide", "payload": button.payload}
+            return {"title": title, "type": "oa.query.hide", "payload": button.payload[:MAX_QUERY_PAYLOAD]}
         case "url":
-            return {"title": button.title, "type": "oa.open.url", "payload": {"url": button.payload}}
+            return {"title": title, "type": "oa.open.url", "payload": {"url": button.payload}}
         case "phone":
             digits = "".join(ch for ch in button.payload if ch.isdigit())
-            return {"title": button.title, "type": "oa.open.phone", "payload": {"phone_code": digits}}
+            return {"title": title, "type": "oa.open.phone", "payload": {"phone_code": digits}}
     raise ValueError(f"unknown button kind {button.kind}")
 
 
@@ -57,7 +64,8 @@ def render(reply: Reply, attachment_id: str | None = None) -> list[dict[str, Any
         case ListReply(items=items, buttons=buttons):
             elements = []
             for item in items[:MAX_LIST_ITEMS]:
-                element: dict[str, Any] = {"title": item.title[:100], "subtitle": item.subtitle[:500]}
+                element: dict[str, Any] = {"title": shorten(item.title, MAX_ITEM_TITLE),
+                                           "subtitle": shorten(item.subtitle, MAX_SUBTITLE)}  # fmt: skip
                 if item.image_url:
                     element["image_url"] = item.image_url
                 if item.action:
