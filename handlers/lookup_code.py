@@ -55,7 +55,7 @@ def dossier_card(dossier: Dossier, ctx: Context, following: bool = False) -> Tex
         f"Cơ quan giải quyết: {dossier.agency_name}",
         f"Người nộp: {view['applicant']['full_name']}",
         f"Ngày tiếp nhận: {when(dossier.received_at)}",
-        f"Ngày hẹn trả: {when(dossier.due_at)}",
+        f"Ngày hẹn trả: {when(dossier.due_at)}{_time_left(dossier, ctx)}",
         f"Trạng thái: {dossier.status.label}",
         f"Bước hiện tại: {step.step}" + (f" – {step.unit}" if step.unit else ""),
         f"Tiến độ: {view['timeliness']}" + (" ⚠️" if view["overdue"] else ""),
@@ -74,6 +74,17 @@ def dossier_card(dossier: Dossier, ctx: Context, following: bool = False) -> Tex
         buttons.append(Button("Theo dõi hồ sơ", f"#theodoi {dossier.code}"))
     buttons.append(MENU_BUTTON)
     return Text("\n".join(lines), tuple(buttons))
+
+
+def _time_left(dossier: Dossier, ctx: Context) -> str:
+    """The due date in words, "(còn 2 ngày làm việc nữa)", while the agency has the dossier; nothing
+    once it is done, waiting for the citizen, or late (the card says "quá hạn")."""
+    if dossier.status.is_final or dossier.finished_at is not None or dossier.waiting_for_citizen:
+        return ""
+    left = ctx.deps.dossiers.calendar.working_days_left(ctx.now, dossier.due_at)
+    if left is None:
+        return ""
+    return " (đến hạn hôm nay)" if left == 0 else f" (còn {left} ngày làm việc nữa)"
 
 
 def format_help(typed: str | None = None) -> Text:

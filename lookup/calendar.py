@@ -60,3 +60,14 @@ class WorkingCalendar:
         for _ in range(remaining - 1):
             day = self.next_working_day(day)
         return datetime.combine(day, CLOSE_OF_OFFICE, VN_TZ)
+
+    def working_days_left(self, now: datetime, due_at: datetime) -> int | None:
+        """Working days after today up to the due date's (0: due today); None once past due."""
+        if now > due_at:
+            return None
+        day, due = now.astimezone(VN_TZ).date(), due_at.astimezone(VN_TZ).date()
+        left = 0
+        while day < due:
+            day += timedelta(days=1)
+            left += self.is_working_day(day)
+        return left

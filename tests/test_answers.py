@@ -1,0 +1,58 @@
+"""Direct answers through the real bot: `#hoi <facet> <code>` gives that one fact of that procedure
+in one message, naming it and its code, with buttons to the other facts, the variants and the detail
+page; the dossier card says how many working days are left."""
+
+from __future__ import annotations
+
+from handlers.answers import facet_answer, procedure_card
+
+BASE = "https://tracuu.example.vn"
+
+
+def _buttons(message: dict) -> list[tuple[str, object]]:
+    return [(b["title"], b["payload"]) for b in message["attachment"]["payload"]["buttons"]]
+
+
+async def test_a_fee_question_gets_the_fee_of_that_procedure_in_one_message(live):
+    (reply,) = await live.say("ans-1", "#hoi fee 1.004194")
+    assert reply["text"].startswith("💰 Lệ phí – Đăng ký tạm trú (mã 1.004194):")
+    assert "Trực tuyến: 7.000 đồng" in reply["text"] and "Trực tiếp: 10.000 đồng" in reply["text"]
+    assert len(reply["text"]) <= 600
+    buttons = _buttons(reply)
+    assert ("Giấy tờ cần nộp", "#hoi documents 1.004194") in buttons and len(buttons) <= 5
+    assert ("Xem chi tiết", {"url": f"{BASE}/thu-tuc/1.004194"}) in buttons
+
+
+async def test_a_close_variant_is_offered_and_its_answer_offers_the_first_back(live):
+    (reply,) = await live.say("ans-2", "#hoi time 1.014061 1.014062")
+    assert "7 ngày làm việc" in reply["text"] and "mã 1.014061" in reply["text"]
+    assert ("Dưới 14 tuổi", "#hoi time 1.014062 1.014061") in _buttons(reply)
+    (other,) = await live.say("ans-2", "#hoi time 1.014062 1.014061")
+    assert "mã 1.014062" in other["text"] and any(p == "#hoi time 1.014061 1.014062" for _, p in _buttons(other))
+
+
+async def test_a_fact_the_record_lacks_is_said_to_be_missing_and_the_source_linked(catalog):
+    (reply,) = facet_answer(catalog.get("1.014061"), "fee", BASE)  # the record gives no fee
+    assert "chưa ghi phí, lệ phí" in reply.text
+    assert any(b.kind == "url" and b.payload.startswith("https://dichvucong.gov.vn/") for b in reply.buttons)
+
+
+async def test_the_time_without_a_unit_in_the_source_says_so_instead_of_guessing(catalog):
+    (reply,) = facet_answer(catalog.get("1.000894"), "time", BASE)  # kết hôn: "1", no unit in the source
+    assert "không ghi là ngày hay giờ" in reply.text and "không rõ" not in reply.text
+
+
+def test_the_card_fits_a_phone_screen(catalog):
+    card = procedure_card(catalog.get("1.001193"), BASE)
+    assert len(card.text) <= 800 and "Giấy chứng sinh" in card.text and "giấy tờ khác" in card.text
+    assert "bản chính: 1" not in card.text and len(card.buttons) <= 5
+
+
+async def test_the_dossier_card_says_the_working_days_left(live):
+    from bot.appkeys import DOSSIERS
+    from lookup.dossiers import ReceiveRequest
+
+    service = live.app[DOSSIERS]
+    dossier = await service.receive(ReceiveRequest(procedure_code="1.004194", applicant={"full_name": "Lê Văn Hùng"}))
+    (card,) = await live.say("ans-3", dossier.code)  # Monday 9:30, three working days: due Wednesday
+    assert "(còn 2 ngày làm việc nữa)" in card["text"]
