@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 
 from lookup.catalog import FIXTURES_DIR, Catalog, Procedure
-from lookup.query_text import Alternative, Concept, QueryParser, tokens
+from lookup.query_text import Alternative, Concept, Lexicon, QueryParser, default_lexicon, tokens
 
 # Field weights: a word in the name or a colloquial alias is worth more than one in the results,
 # the field (lĩnh vực) or a life-event group name.
@@ -263,6 +263,7 @@ class _Built:
         self.codes = [p.code for p in procedures]
         self.size = len(procedures)
         group_names = {g.id: g.name for g in catalog.groups.values()}
+        lexicon = default_lexicon()
         word_ids: dict[str, int] = {}
         pair_ids: dict[str, int] = {}
         # Per field of each procedure: its words' ids and its pairs' ids, each text encoded once
@@ -282,7 +283,7 @@ class _Built:
                       (FIELD, p.field or ""), *((EVENT, group_names.get(g, "")) for g in p.life_events)]  # fmt: skip
             for weight, text in fields:
                 if (runs := encoded.get(text)) is None:
-                    seq = tokens(text)
+                    seq = _spelled_out(tokens(text), lexicon)
                     runs = encoded[text] = (
                         np.array([word_ids.setdefault(w, len(word_ids)) for w in seq], dtype=np.int32),
                         np.array([pair_ids.setdefault(f"{a} {b}", len(pair_ids)) for a, b in itertools.pairwise(seq)],
@@ -323,7 +324,6 @@ class _Built:
             set(word_ids), compounds=self._compounds(), abbreviations=_abbreviations(phrase_docs, set(word_ids))
         )
         self.refusal = _Refusal.load()
-        lexicon = self.parser.lexicon
         # Which procedures belong to each life concept: by field (prefix) or life-event group.
         fields = {f: " ".join(tokens(f)) for f in {p.field or "" for p in procedures}}
         self.life_docs = {}
@@ -440,7 +440,10 @@ class _Built:
     def _asked(restriction: str, folded: str, ages: list[int]) -> bool:
         band = dict(_AGE_BANDS).get(restriction)
         if band is not None and ages:
-            return min(ages) < band  # "con 15 tuổi" is no under-14 card, "bé 5 tuổi" is
+            # The narrowest band the age falls in: "con 15 tuổi" is no under-14 card, "bé 10 tuổi"
+            # is, "bé 5 tuổi" is an under-6 one.
+            fitting = [b for _, b in _AGE_BANDS if min(ages) < b]
+            return bool(fitting) and band == min(fitting)
         return any(_contains(folded, w) for w in _RESTRICTIONS[restriction])
 
     def _variant_adjustment(self, folded: str, candidates: np.ndarray, life: set[str]) -> np.ndarray:
@@ -619,6 +622,19 @@ _NAME_FILLER = frozenset({"thu", "tuc", "dang", "ky", "cap", "va", "cho", "cua",
 _PARENTHESES = re.compile(r"\([^)]*\)")
 _VOWELS = frozenset("aeiouy")
 _EXPANDED = frozenset({"synonym", "abbreviation"})  # alternatives that are not the words typed
+
+
+def _spelled_out(seq: list[str], lexicon: Lexicon) -> list[str]:
+    """The words of a name or alias with its abbreviations also spelled out as the lexicon spells
+    them ("chuyển trường THPT" also reads "trung học phổ thông", "công ty TNHH" "trách nhiệm hữu
+    hạn"), so a query in full words finds what the record abbreviates."""
+    out: list[str] = []
+    for word in seq:
+        out.append(word)
+        expansions = lexicon.synonyms.get((word,)) if not _VOWELS & set(word) else None
+        if expansions:
+            out += [w for w in expansions[0] if w != word]
+    return out
 
 
 def _count_phrases(seq: list[str], counts: Counter[tuple[str, ...]]) -> None:
