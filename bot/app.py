@@ -39,6 +39,7 @@ from bot.intake.worker import Worker
 from bot.notify import Notifier
 from bot.outbox import Outbox
 from bot.photos import PhotoReader
+from bot.ratelimit import LIMITER, Limits, RateLimiter
 from bot.redis_conn import connect
 from bot.redis_lock import RedisLock
 from bot.replay.sandbox import Sandbox
@@ -99,6 +100,9 @@ async def _services_ctx(app: web.Application) -> AsyncIterator[None]:
         app[REDIS], Keys(settings.redis_key_prefix), app[CATALOG], app[PROVINCE], WorkingCalendar.load(), app[CLOCK]
     )
     app[PAYMENTS] = PaymentService(app[DOSSIERS], settings.payment_gateway_secret.get_secret_value())
+    clock = app[CLOCK]
+    app[LIMITER] = RateLimiter(app[REDIS], settings.redis_key_prefix, Limits.from_settings(settings),
+                               lambda: clock().timestamp())  # fmt: skip
     yield
 
 

@@ -95,6 +95,25 @@ class Settings(BaseSettings):
     staff_cookie_secret: SecretStr | None = Field(
         None, description="Signs staff session cookies; unset: one is generated and shared through Redis."
     )
+    staff_cookie_secure: bool | None = Field(
+        None, description="Secure flag of staff cookies; unset: when the request came over HTTPS (see trusted proxies)."
+    )
+    trusted_proxies: str = Field(
+        "", description="Proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (IPs or CIDRs, commas)."
+    )
+    # Per-client limits of the web (README "Running in production"): 429 with Retry-After beyond them.
+    lookups_per_minute: int = Field(30, description="Dossier lookups (API, receipt, lookup page) per client.")
+    lookup_misses_per_15_minutes: int = Field(20, description="Lookups of codes that do not exist, per client.")
+    security_checks_per_minute: int = Field(10, description="Requests carrying a security code, per client.")
+    payment_requests_per_minute: int = Field(20, description="Payment requests and payment pages, per client.")
+    staff_logins_per_minute: int = Field(10, description="Staff login attempts per client.")
+    webhook_max_skew_seconds: int = Field(
+        15 * 60, description="Webhook timestamps further than this from our clock are refused (replays)."
+    )
+    redis_max_connections: int | None = Field(
+        None, description="Redis connection pool size; unset: sized from the worker's concurrency."
+    )
+    redis_pool_timeout_seconds: float = Field(5.0, description="How long a request waits for a free connection.")
 
     @property
     def demo_mode(self) -> bool:

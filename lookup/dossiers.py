@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import copy
 import hmac
 import secrets
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from pydantic import BaseModel, Field, StrictInt, StrictStr
@@ -25,7 +27,15 @@ Clock = Callable[[], datetime]
 # No 0/O, 1/I/L: the code is read off paper and typed on a phone.
 SECURITY_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 SECURITY_CODE_LENGTH = 8
+# Wrong security codes, counted in windows of SECURITY_LOCK_SECONDS. A client (an address, a Zalo
+# user) is refused for one dossier after MAX_SECURITY_FAILURES and for every dossier after
+# MAX_CLIENT_FAILURES; others are not: nobody can lock the owner out. Past DOSSIER_SLOW_AFTER
+# failures from everyone together, each check of that dossier waits SLOW_SECONDS first: a
+# distributed guesser is slowed, the owner's right code still works.
 MAX_SECURITY_FAILURES = 5
+MAX_CLIENT_FAILURES = 20
+DOSSIER_SLOW_AFTER = 30
+SLOW_SECONDS = 2.0
 SECURITY_LOCK_SECONDS = 15 * 60
 
 
@@ -39,7 +49,7 @@ class SecurityCodeRejected(PermissionError):
 
 class SecurityCodeLocked(PermissionError):
     def __init__(self, retry_after: int) -> None:
-        super().__init__(f"too many wrong security codes for this dossier; try again in {retry_after} s")
+        super().__init__(f"too many wrong security codes from here; try again in {retry_after} s")
         self.retry_after = retry_after
 
 
@@ -150,6 +160,15 @@ class DossierService:
         self.province = province
         self.calendar = calendar
         self.clock = clock
+        self.client: str | None = None  # who asks, when bound with for_client
+        self.scope = ""  # "sandbox" for a replay: its failures never touch the real counters
+        self.sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+
+    def for_client(self, client: str, scope: str = "") -> DossierService:
+        """This service with security-code checks counted for `client` (and in `scope`)."""
+        bound = copy.copy(self)
+        bound.client, bound.scope = client, scope
+        return bound
 
     async def receive(self, request: ReceiveRequest) -> Dossier:
         now = self.clock()
@@ -223,18 +242,39 @@ class DossierService:
             ),
         )
 
-    async def check_security_code(self, dossier: Dossier, given: str) -> None:
-        """Constant-time comparison, with a per-dossier lock after repeated failures so that
-        the 31^8 space cannot be walked, whoever asks and from wherever."""
-        key = self.keys.security_failures(dossier.code)
-        failures = int(await self.redis.get(key) or 0)
-        if failures >= MAX_SECURITY_FAILURES:
-            raise SecurityCodeLocked(max(1, await self.redis.ttl(key)))
+    async def check_security_code(self, dossier: Dossier, given: str, client: str | None = None) -> None:
+        """Constant-time comparison. Failures are counted per (dossier, client), per client and per
+        dossier: the first two refuse that client only (SecurityCodeLocked), the last slows every
+        check of the dossier, so the 31^8 space cannot be walked and nobody can lock the owner out."""
+        client = client or self.client or "anonymous"
+        pair_key = self.keys.security_failures(dossier.code, client, self.scope)
+        total_key = self.keys.security_failures(dossier.code, scope=self.scope)
+        client_key = self.keys.client_security_failures(client, self.scope)
+        pair, total = await self.redis.mget(pair_key, total_key)
+        if int(pair or 0) >= MAX_SECURITY_FAILURES:
+            raise SecurityCodeLocked(max(1, await self.redis.ttl(pair_key)))
+        if int(await self.redis.get(client_key) or 0) >= MAX_CLIENT_FAILURES:
+            raise SecurityCodeLocked(max(1, await self.redis.ttl(client_key)))
+        if int(total or 0) >= DOSSIER_SLOW_AFTER:
+            await self.sleep(SLOW_SECONDS)
         cleaned = given.strip().upper().replace(" ", "")
         if hmac.compare_digest(cleaned.encode(), dossier.security_code.encode()):
             return
+        async with self.redis.pipeline(transaction=True) as pipe:  # one slot: the dossier's
+            for key in (pair_key, total_key):
+                pipe.incr(key)
+                pipe.expire(key, SECURITY_LOCK_SECONDS)
+            await pipe.execute()
         async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.incr(key)
-            pipe.expire(key, SECURITY_LOCK_SECONDS)
+            pipe.incr(client_key)
+            pipe.expire(client_key, SECURITY_LOCK_SECONDS)
             await pipe.execute()
         raise SecurityCodeRejected("wrong security code")
+
+    async def clear_security_failures(self, code_text: str) -> int:
+        """An officer's unlock (`python -m bot unlock CODE`): forget every wrong code counted for the
+        dossier, from every client. Returns how many counters were removed."""
+        code = normalize_code(code_text)
+        pattern = self.keys.security_failures(code).replace("[", "\\[").replace("?", "\\?").replace("*", "\\*")
+        keys = [key async for key in self.redis.scan_iter(match=pattern + "*", count=1000)]
+        return await self.redis.delete(*keys) if keys else 0

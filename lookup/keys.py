@@ -15,8 +15,15 @@ class Keys:
     def dossier(self, code: str) -> str:
         return f"{self.prefix}:{{{code}}}:dossier"
 
-    def security_failures(self, code: str) -> str:
-        return f"{self.prefix}:{{{code}}}:security-failures"
+    def security_failures(self, code: str, client: str | None = None, scope: str = "") -> str:
+        """Wrong security codes for a dossier from every client, or from one (`client`). A replay's
+        sandbox counts in its own `scope`, never on the real counters."""
+        base = f"{self.prefix}:{{{code}}}:{scope}{':' if scope else ''}security-failures"
+        return f"{base}:{client}" if client else base
+
+    def client_security_failures(self, client: str, scope: str = "") -> str:
+        """Wrong security codes from one client, whichever dossiers they named."""
+        return f"{self.prefix}:{{sec-client:{client}}}:{scope}{':' if scope else ''}security-failures"
 
     def daily_sequence(self, agency_id: str, day: date) -> str:
         return f"{self.prefix}:{{seq:{agency_id}:{day:%y%m%d}}}:sequence"

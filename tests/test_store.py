@@ -105,3 +105,11 @@ async def test_security_code_is_checked_tolerantly_and_locks_after_repeated_fail
     with pytest.raises(SecurityCodeLocked) as locked:
         await service.check_security_code(dossier, dossier.security_code)  # even the right one, for now
     assert 0 < locked.value.retry_after <= 15 * 60
+    # ...for this client only: the owner elsewhere is not locked out, and a sandbox never counts.
+    await service.check_security_code(dossier, dossier.security_code, client="ip:192.0.2.1")
+    sandbox = service.for_client("zalo:replay-x", scope="sandbox")
+    for _ in range(MAX_SECURITY_FAILURES + 1):
+        with pytest.raises((SecurityCodeRejected, SecurityCodeLocked)):
+            await sandbox.check_security_code(dossier, "WRONG123")
+    await service.check_security_code(dossier, dossier.security_code, client="ip:192.0.2.2")
+    assert int(await service.redis.get(service.keys.security_failures(dossier.code))) == MAX_SECURITY_FAILURES

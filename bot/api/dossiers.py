@@ -9,7 +9,9 @@ from aiohttp import web
 
 from bot.appkeys import CLOCK, DOSSIERS, NOTIFIER, PROVINCE, SETTINGS
 from bot.web.auth import staff_denial
+from bot.web.json_body import read_json
 from bot.web.jsonresp import json_response
+from bot.web.limits import check_security_code, look_up
 from lookup.codes import normalize_code
 from lookup.dossier import Dossier
 from lookup.dossiers import ReceiveRequest, TransitionRequest
@@ -24,7 +26,7 @@ async def _entitled(request: web.Request, dossier: Dossier) -> bool:
     given = request.headers.get("X-Security-Code")
     if given is None:
         return False
-    await request.app[DOSSIERS].check_security_code(dossier, given)
+    await check_security_code(request, dossier, given)
     return True
 
 
@@ -32,7 +34,7 @@ async def _entitled(request: web.Request, dossier: Dossier) -> bool:
 async def receive_dossier(request: web.Request) -> web.Response:
     if denial := staff_denial(request):
         return denial
-    body = ReceiveRequest.model_validate(await request.json())
+    body = ReceiveRequest.model_validate(await read_json(request))
     dossier = await request.app[DOSSIERS].receive(body)
     now = request.app[CLOCK]()
     view = dossier.full_view(now)
@@ -43,7 +45,7 @@ async def receive_dossier(request: web.Request) -> web.Response:
 
 @routes.get("/api/dossiers/{code}")
 async def get_dossier(request: web.Request) -> web.Response:
-    dossier = await request.app[DOSSIERS].get(request.match_info["code"])
+    dossier = await look_up(request, request.match_info["code"])
     now = request.app[CLOCK]()
     view = dossier.full_view(now) if await _entitled(request, dossier) else dossier.public_view(now)
     return json_response(view, headers={"Cache-Control": "no-store"})
@@ -51,7 +53,7 @@ async def get_dossier(request: web.Request) -> web.Response:
 
 @routes.get("/api/dossiers/{code}/progress")
 async def get_progress(request: web.Request) -> web.Response:
-    dossier = await request.app[DOSSIERS].get(request.match_info["code"])
+    dossier = await look_up(request, request.match_info["code"])
     return json_response(
         {
             "code": dossier.code,
@@ -65,7 +67,7 @@ async def get_progress(request: web.Request) -> web.Response:
 async def post_transition(request: web.Request) -> web.Response:
     if denial := staff_denial(request):
         return denial
-    body = TransitionRequest.model_validate(await request.json())
+    body = TransitionRequest.model_validate(await read_json(request))
     code = normalize_code(request.match_info["code"])
     async with request.app[NOTIFIER].announcing(code):
         dossier = await request.app[DOSSIERS].transition(code, body)
@@ -75,7 +77,7 @@ async def post_transition(request: web.Request) -> web.Response:
 
 @routes.get("/api/dossiers/{code}/receipt.png")
 async def get_receipt(request: web.Request) -> web.Response:
-    dossier = await request.app[DOSSIERS].get(request.match_info["code"])
+    dossier = await look_up(request, request.match_info["code"])
     full = await _entitled(request, dossier)
     settings = request.app[SETTINGS]
     # Rendering takes tens of milliseconds of CPU: keep it off the event loop.

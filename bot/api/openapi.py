@@ -118,6 +118,11 @@ def build_openapi(server_url: str) -> dict[str, Any]:
         responses: dict[str, Any] = {str(ok): {"description": "OK", "content": {content_type: {"schema": ok_schema}}}}
         for status, why in ((400, "Bad request"), (404, "Not found"), (422, "Invalid request")):
             responses[str(status)] = {"description": why, "content": {"application/json": {"schema": _ERROR}}}
+        if not staff and "callback" not in path and "openapi" not in path:
+            responses["429"] = {
+                "description": "Too many requests from this client (or wrong security codes): see Retry-After",
+                "content": {"application/json": {"schema": _ERROR}},
+            }
         if staff:
             responses["401"] = {
                 "description": "Staff token missing or wrong",

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.appkeys import DOSSIERS, NOTIFIER, PAYMENTS, SETTINGS
+from bot.appkeys import NOTIFIER, PAYMENTS, SETTINGS
+from bot.web.json_body import read_json
 from bot.web.jsonresp import json_response
+from bot.web.limits import check_security_code, limit, look_up
 from lookup.payments import CreatePaymentRequest, GatewayCallback
 
 routes = web.RouteTableDef()
@@ -14,10 +16,10 @@ routes = web.RouteTableDef()
 @routes.post("/api/payments")
 async def create_payment(request: web.Request) -> web.Response:
     """Open (or return the already open) payment request for a dossier's fees."""
-    body = CreatePaymentRequest.model_validate(await request.json())
-    dossiers = request.app[DOSSIERS]
-    dossier = await dossiers.get(body.dossier_code)
-    await dossiers.check_security_code(dossier, body.security_code)
+    await limit(request, "payments")
+    body = CreatePaymentRequest.model_validate(await read_json(request))
+    dossier = await look_up(request, body.dossier_code)
+    await check_security_code(request, dossier, body.security_code)
     dossier, payment = await request.app[PAYMENTS].request_payment(dossier)
     return json_response(
         {
@@ -35,7 +37,7 @@ async def create_payment(request: web.Request) -> web.Response:
 @routes.post("/api/payments/{payment_id}/callback")
 async def payment_callback(request: web.Request) -> web.Response:
     """The bank's signed confirmation. Idempotent: a repeat answers the same, changes nothing."""
-    body = GatewayCallback.model_validate(await request.json())
+    body = GatewayCallback.model_validate(await read_json(request))
     if body.payment_id != request.match_info["payment_id"]:
         return json_response(
             {"error": {"code": "payment_mismatch", "message": "body and URL name different payments"}}, status=400

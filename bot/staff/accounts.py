@@ -1,6 +1,8 @@
-"""Staff accounts: argon2id password hashes in Redis, two roles, and a lockout after repeated
-failed logins (per account name, so guessing one officer's password from many addresses is slowed
-just the same)."""
+"""Staff accounts: argon2id password hashes in Redis, two roles, and limits on failed logins that
+nobody on the internet can turn against an officer: a client (an address) is refused after
+MAX_FAILURES for one account or MAX_CLIENT_FAILURES in all, while an account's failures from
+everyone together only slow each further attempt (SLOW_SECONDS), never lock it: the officer's right
+password still works."""
 
 from __future__ import annotations
 
@@ -15,7 +17,10 @@ from redis.asyncio import Redis
 
 from bot.staff.keys import StaffKeys
 
-MAX_FAILURES = 5  # failed logins within LOCKOUT_SECONDS before the account is locked for the rest of it
+MAX_FAILURES = 5  # failed logins of one account from one client within LOCKOUT_SECONDS: that client is refused
+MAX_CLIENT_FAILURES = 20  # failed logins from one client, any names, within LOCKOUT_SECONDS
+ACCOUNT_SLOW_AFTER = 10  # failed logins of one account from everyone: each further attempt waits SLOW_SECONDS
+SLOW_SECONDS = 2.0
 LOCKOUT_SECONDS = 15 * 60
 MIN_PASSWORD_LENGTH = 10
 _NAME_RE = re.compile(r"[a-z0-9][a-z0-9._-]{1,39}")
@@ -46,13 +51,14 @@ class Account:
 class LoginResult(StrEnum):
     OK = "ok"
     WRONG = "wrong"
-    LOCKED = "locked"
+    LOCKED = "locked"  # refused for this client, for LOCKOUT_SECONDS; the account itself is never locked
 
 
 class Accounts:
     def __init__(self, redis: Redis, keys: StaffKeys) -> None:
         self.redis = redis
         self.keys = keys
+        self.sleep = asyncio.sleep
 
     async def add(self, name: str, password: str, role: Role = Role.VIEWER) -> Account:
         """Creates or replaces the account (replacing is how a password is reset)."""
@@ -66,23 +72,29 @@ class Accounts:
         await self.redis.delete(self.keys.login_failures(name))
         return Account(name, role)
 
-    async def login(self, name: str, password: str) -> tuple[LoginResult, Account | None]:
+    async def login(self, name: str, password: str, client: str = "anonymous") -> tuple[LoginResult, Account | None]:
         name = name.strip().lower()
-        failures_key = self.keys.login_failures(name)
-        failures = int(await self.redis.get(failures_key) or 0)
-        if failures >= MAX_FAILURES:
+        pair_key = self.keys.login_failures(name, client)
+        account_key = self.keys.login_failures(name)
+        client_key = self.keys.client_login_failures(client)
+        pair, total, from_client = await self.redis.mget(pair_key, account_key, client_key)
+        if int(pair or 0) >= MAX_FAILURES or int(from_client or 0) >= MAX_CLIENT_FAILURES:
             return LoginResult.LOCKED, None
+        if int(total or 0) >= ACCOUNT_SLOW_AFTER:
+            await self.sleep(SLOW_SECONDS)
         stored = await self.redis.hgetall(self.keys.account(name)) if _NAME_RE.fullmatch(name) else {}
         # argon2 takes tens of milliseconds of CPU: off the event loop.
         ok = await asyncio.to_thread(_verify, stored.get("hash", _DUMMY_HASH), password)
         if ok and stored:
-            await self.redis.delete(failures_key)
+            await self.redis.delete(pair_key)
             return LoginResult.OK, Account(name, Role(stored["role"]))
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.incr(failures_key)
-            pipe.expire(failures_key, LOCKOUT_SECONDS)
-            count, _ = await pipe.execute()
-        return (LoginResult.LOCKED if count >= MAX_FAILURES else LoginResult.WRONG), None
+        async with self.redis.pipeline(transaction=True) as pipe:  # one slot: {staff}
+            for key in (pair_key, account_key, client_key):
+                pipe.incr(key)
+                pipe.expire(key, LOCKOUT_SECONDS)
+            pair_count, _, _, _, client_count, _ = await pipe.execute()
+        locked = pair_count >= MAX_FAILURES or client_count >= MAX_CLIENT_FAILURES
+        return (LoginResult.LOCKED if locked else LoginResult.WRONG), None
 
 
 def _verify(hashed: str, password: str) -> bool:

@@ -19,8 +19,13 @@ class StaffKeys:
     def session(self, session_id: str) -> str:
         return self._k(f"session:{session_id}")
 
-    def login_failures(self, name: str) -> str:
-        return self._k(f"login-failures:{name}")
+    def login_failures(self, name: str, client: str | None = None) -> str:
+        """Failed logins of an account from everyone, or from one client."""
+        return self._k(f"login-failures:{name}" + (f":{client}" if client else ""))
+
+    def client_login_failures(self, client: str) -> str:
+        """Failed logins from one client, whichever names it tried."""
+        return self._k(f"login-failures-from:{client}")
 
     def cookie_secret(self) -> str:
         return self._k("cookie-secret")

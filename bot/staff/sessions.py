@@ -52,7 +52,8 @@ class Sessions:
         if not value or "." not in value:
             return None
         session_id, _, signature = value.rpartition(".")
-        if not hmac.compare_digest(signature, await self._sign(session_id)):
+        # Bytes, not str: compare_digest refuses non-ASCII text (a forged cookie was a 500).
+        if not hmac.compare_digest(signature.encode(errors="surrogateescape"), (await self._sign(session_id)).encode()):
             return None
         key = self.keys.session(session_id)
         stored = await self.redis.hgetall(key)
@@ -65,5 +66,5 @@ class Sessions:
         await self.redis.delete(self.keys.session(session.id))
 
     async def _sign(self, session_id: str) -> str:
-        mac = hmac.new(await self.secret(), session_id.encode(), hashlib.sha256).digest()
+        mac = hmac.new(await self.secret(), session_id.encode(errors="surrogateescape"), hashlib.sha256).digest()
         return base64.urlsafe_b64encode(mac).decode().rstrip("=")

@@ -12,19 +12,22 @@ from aiohttp import web
 
 from bot.appkeys import CATALOG, HTTP, REDIS, SANDBOX, SETTINGS, TRANSCRIPT
 from bot.conv_keys import ConversationKeys, UserKey
+from bot.ratelimit import RateLimited
 from bot.replay.diff import TurnDiff
 from bot.replay.runner import ReplayError, Target, replay
 from bot.replay.sandbox import is_sandbox
 from bot.replay.transcript_file import export_lines, parse_turns
 from bot.staff import conversations, dashboard
-from bot.staff.accounts import LoginResult
+from bot.staff.accounts import LOCKOUT_SECONDS, LoginResult
 from bot.staff.context import ACCOUNTS, AUDIT, SESSIONS
 from bot.staff.guard import SESSION
 from bot.staff.handoff_views import handoff_controls
 from bot.staff.html import bubbles, csrf_field, page, query_link, when
 from bot.staff.sessions import COOKIE, IDLE_SECONDS, Session
 from bot.transcript import FLOWS, OUTCOMES, user_of
+from bot.web.clients import cookie_secure
 from bot.web.jsonresp import json_response
+from bot.web.limits import limit
 from lookup.calendar import VN_TZ
 
 routes = web.RouteTableDef()
@@ -51,7 +54,7 @@ def _safe_next(value: str) -> str:
 
 def _set_cookie(request: web.Request, response: web.StreamResponse, name: str, value: str, max_age: int) -> None:
     response.set_cookie(name, value, max_age=max_age, path="/staff", httponly=True, samesite="Strict",
-                        secure=request.secure)  # fmt: skip
+                        secure=cookie_secure(request))  # fmt: skip
 
 
 @routes.get("/staff/login")
@@ -64,19 +67,32 @@ async def login_page(request: web.Request) -> web.Response:
 
 @routes.post("/staff/login")
 async def login(request: web.Request) -> web.StreamResponse:
+    try:
+        client = await limit(request, "logins")
+    except RateLimited as exc:
+        response = page("Đăng nhập", "<p class='error'>Quá nhiều lần đăng nhập từ máy này; vui lòng thử lại sau ít "
+                        "phút.</p>", status=429)  # fmt: skip
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     form = await request.post()
     expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
-    if not expected or not secrets.compare_digest(str(form.get("csrf", "")), expected):
+    # Bytes, not str: compare_digest refuses non-ASCII text (a forged token was a 500).
+    given = str(form.get("csrf", "")).encode(errors="surrogateescape")
+    if not expected or not secrets.compare_digest(given, expected.encode(errors="surrogateescape")):
         return page("Đăng nhập", "<p class='error'>Phiên đăng nhập đã hết hạn. <a href='/staff/login'>Thử lại</a></p>",
                     status=403)  # fmt: skip
-    result, account = await request.app[ACCOUNTS].login(str(form.get("name", "")), str(form.get("password", "")))
+    result, account = await request.app[ACCOUNTS].login(str(form.get("name", "")), str(form.get("password", "")),
+                                                        client)  # fmt: skip
     next_path = _safe_next(str(form.get("next", "")))
     if result is not LoginResult.OK or account is None:
         await asyncio.sleep(FAILED_LOGIN_DELAY_SECONDS)
-        message = ("Tài khoản tạm khoá sau nhiều lần sai mật khẩu; thử lại sau 15 phút." if result is LoginResult.LOCKED
+        locked = result is LoginResult.LOCKED
+        message = ("Quá nhiều lần sai mật khẩu từ máy này; thử lại sau 15 phút." if locked
                    else "Sai tên đăng nhập hoặc mật khẩu.")  # fmt: skip
         token = secrets.token_urlsafe(24)
-        response = page("Đăng nhập", _login_form(next_path, token, message), status=401)
+        response = page("Đăng nhập", _login_form(next_path, token, message), status=429 if locked else 401)
+        if locked:
+            response.headers["Retry-After"] = str(LOCKOUT_SECONDS)
         _set_cookie(request, response, LOGIN_CSRF_COOKIE, token, 3600)
         return response
     _, cookie = await request.app[SESSIONS].create(account)
@@ -248,8 +264,10 @@ async def replay_conversation(request: web.Request) -> web.Response:
 
 
 def _diff_html(conversation: str, diffs: list[TurnDiff]) -> str:
-    names = {"same": "giống", "changed": "khác", "missing": "thiếu", "extra": "thừa"}
-    differ = sum(d.status != "same" for d in diffs)
+    names = {"same": "giống", "changed": "khác", "missing": "thiếu", "extra": "thừa",
+             "not_replayable": "không chạy lại được (dữ liệu đã che)"}  # fmt: skip
+    differ = sum(d.status not in ("same", "not_replayable") for d in diffs)
+    masked = sum(d.status == "not_replayable" for d in diffs)
     rows = []
     for turn in diffs:
         said = turn.inbound.get("text") or turn.inbound.get("event_name", "")
@@ -261,7 +279,8 @@ def _diff_html(conversation: str, diffs: list[TurnDiff]) -> str:
         rows.append(f'<tr class="turn"><td>{turn.index + 1}</td><td>{escape(said)}</td>'
                     f'<td class="{turn.status}" data-status="{turn.status}">{names[turn.status]}</td>'
                     f"<td>{detail}</td></tr>")  # fmt: skip
-    summary = f'<p id="replay-summary">{len(diffs)} lượt: {len(diffs) - differ} giống, {differ} khác.</p>'
+    summary = (f'<p id="replay-summary">{len(diffs)} lượt: {len(diffs) - differ - masked} giống, {differ} khác'
+               + (f", {masked} không chạy lại được (dữ liệu đã che)" if masked else "") + ".</p>")  # fmt: skip
     back = f'<p><a href="/staff/conversations/{quote(conversation)}">Quay lại hội thoại</a></p>'
     return (f"{summary}{back}<table><tr><th>Lượt</th><th>Người dân gửi</th><th>Kết quả</th><th>Chi tiết</th></tr>"
             f'{"".join(rows)}</table>')  # fmt: skip

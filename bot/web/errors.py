@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 from pydantic import ValidationError
 
+from bot.ratelimit import RateLimited
 from bot.web.jsonresp import json_response
 from lookup.codes import InvalidDossierCode
 from lookup.dossier_store import DossierNotFound, UpdateConflict
@@ -36,7 +37,7 @@ def _validation_details(exc: ValidationError) -> list[dict]:
 
 def _domain_error(exc: Exception) -> web.Response | None:
     match exc:
-        case json.JSONDecodeError() | UnicodeDecodeError():
+        case json.JSONDecodeError() | UnicodeDecodeError() | RecursionError():
             return error_response(400, "malformed_json", "the request body is not valid JSON")
         case ValidationError():
             return error_response(
@@ -50,6 +51,8 @@ def _domain_error(exc: Exception) -> web.Response | None:
             return error_response(422, "invalid_request", str(exc))
         case IllegalTransition():
             return error_response(409, "illegal_transition", str(exc))
+        case RateLimited():
+            return error_response(429, "rate_limited", str(exc), {"Retry-After": str(exc.retry_after)})
         case SecurityCodeLocked():
             return error_response(429, "security_code_locked", str(exc), {"Retry-After": str(exc.retry_after)})
         case SecurityCodeRejected():

@@ -9,7 +9,9 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
-from bot.appkeys import CLOCK, DOSSIERS, PAYMENTS, PROVINCE, SETTINGS
+from bot.appkeys import CLOCK, PAYMENTS, PROVINCE, SETTINGS
+from bot.ratelimit import RateLimited
+from bot.web.limits import limit, look_up
 from lookup.calendar import VN_TZ
 from lookup.codes import EXAMPLE_CODE, InvalidDossierCode
 from lookup.dossier import PaymentState
@@ -30,7 +32,7 @@ input{padding:.5rem;font-size:1rem;width:70%}
 """
 
 
-def html_page(title: str, body: str, status: int = 200) -> web.Response:
+def html_page(title: str, body: str, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
     text = (
         f"<!doctype html><html lang='vi'><head><meta charset='utf-8'><meta name='viewport' "
         f"content='width=device-width,initial-scale=1'><title>{html.escape(title)}</title>"
@@ -40,7 +42,7 @@ def html_page(title: str, body: str, status: int = 200) -> web.Response:
         text=text,
         content_type="text/html",
         status=status,
-        headers={"Cache-Control": "no-store", "X-Frame-Options": "DENY"},
+        headers={"Cache-Control": "no-store", "X-Frame-Options": "DENY", **(headers or {})},
     )
 
 
@@ -64,7 +66,11 @@ async def lookup_page(request: web.Request) -> web.Response:
     if not code:
         return html_page("Tra cứu hồ sơ", body)
     try:
-        dossier = await request.app[DOSSIERS].get(code)
+        dossier = await look_up(request, code)
+    except RateLimited as exc:
+        return html_page("Tra cứu hồ sơ", body + "<p class='bad'>Bạn tra cứu quá nhiều lần trong thời gian ngắn. "
+                         f"Vui lòng thử lại sau {max(1, exc.retry_after // 60)} phút.</p>", 429,
+                         {"Retry-After": str(exc.retry_after)})  # fmt: skip
     except (InvalidDossierCode, DossierNotFound):
         return html_page(
             "Tra cứu hồ sơ",
@@ -91,6 +97,7 @@ async def lookup_page(request: web.Request) -> web.Response:
 
 
 async def payment_context(request: web.Request):
+    await limit(request, "payments")
     payments = request.app[PAYMENTS]
     payment_id = request.match_info["payment_id"]
     try:
