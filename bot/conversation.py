@@ -8,7 +8,7 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -87,6 +87,15 @@ class Conversation:
         self.outbox = outbox
         self.lock_for = lock_for
         self.messages_per_minute = messages_per_minute
+        self.sandbox_deps = sandbox.isolate(deps)  # a replay's sandbox users never touch real data
+
+    def deps_for(self, user: UserKey) -> Deps:
+        """The handlers' dependencies for this citizen: security-code checks counted for them (per
+        Zalo user, not for everyone), and a sandbox user's kept apart from real data."""
+        sandbox = is_sandbox(user)
+        deps = self.sandbox_deps if sandbox else self.deps
+        client = deps.dossiers.for_client(f"zalo:{user.user_id}", "sandbox" if sandbox else "")
+        return replace(deps, dossiers=client)
 
     async def handle(self, raw: dict[str, Any], event_key: str | None = None) -> None:
         """One queued event, start to end. Safe to call again for the same event: the stored turn
@@ -130,16 +139,17 @@ class Conversation:
     async def _notice(self, user: UserKey, key: str, notice: dict[str, Any]) -> None:
         """A dossier or payment notice for a follower: sent inside Zalo's interaction window (7 days
         from the citizen's last message), otherwise held and sent when they next write."""
-        last = await self.deps.following.last_seen(user)
+        deps = self.deps_for(user)
+        last = await deps.following.last_seen(user)
         if last is None or self.clock().timestamp() - last > WINDOW_SECONDS:
             if not await self.outbox.load(user, key):
-                await self.deps.following.hold(user, key, notice)
+                await deps.following.hold(user, key, notice)
                 await self.outbox.commit(user, key, TurnOutbox([], "notice.held", {"pushed": True}), lambda p: None)
                 metrics.NOTICES.labels("held").inc()
             return
         turn = await self._push_held(user, [notice_reply(notice)], "notice", key)
         if _undelivered(turn):  # Zalo's clock says the window closed: keep it for their next message
-            await self.deps.following.hold(user, key, notice)
+            await deps.following.hold(user, key, notice)
             metrics.NOTICES.labels("held").inc()
         else:
             # Between 48 h and 7 days Zalo charges the OA for the message: counted apart for the budget.
@@ -147,11 +157,12 @@ class Conversation:
             metrics.NOTICES.labels("sent" if free else "sent_charged").inc()
 
     async def _release_held_notices(self, user: UserKey) -> None:
-        for item in await self.deps.following.held(user):
+        following = self.deps_for(user).following
+        for item in await following.held(user):
             turn = await self._push_held(user, [notice_reply(item["notice"])], "notice", f"{item['key']}:held")
             if _undelivered(turn):
                 return
-            await self.deps.following.release(user, item)
+            await following.release(user, item)
             metrics.NOTICES.labels("sent_later").inc()
 
     @contextlib.asynccontextmanager
@@ -165,13 +176,14 @@ class Conversation:
 
     async def _run_turn(self, user: UserKey, key: str, event: InboundEvent) -> TurnOutbox:
         state, data = await self.state.load(user)
-        ctx = Context(event=event, user=user, state=state, data=data, deps=self.deps, now=self.clock())
+        deps = self.deps_for(user)
+        ctx = Context(event=event, user=user, state=state, data=data, deps=deps, now=self.clock())
         if event.from_user:
-            await self.deps.following.saw(user, ctx.now.timestamp())
+            await deps.following.saw(user, ctx.now.timestamp())
         replies = await self._too_fast(ctx)
-        if replies is None and event.from_user and await self.deps.handoffs.active(user):
+        if replies is None and event.from_user and await deps.handoffs.active(user):
             # A person answers this citizen now: the bot only listens (the console shows the message).
-            await self.deps.handoffs.touch(user, ctx.now.timestamp())
+            await deps.handoffs.touch(user, ctx.now.timestamp())
             ctx.handler, ctx.meta["flow"] = "handoff.waiting", "handoff"
             replies = []
         if replies is None:

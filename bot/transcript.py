@@ -14,6 +14,7 @@ from typing import Any
 from redis.asyncio import Redis
 
 from bot.conv_keys import ConversationKeys, UserKey
+from bot.replay.sandbox import SANDBOX_TTL_SECONDS, is_sandbox
 from bot.sealing import Sealer
 from lookup.calendar import VN_TZ
 from lookup.codes import find_codes
@@ -66,6 +67,13 @@ class Transcript:
         if error:
             entry["error"] = error
         key = self.keys.transcript(user)
+        if is_sandbox(user):
+            # A replay's sandbox: kept briefly, never in the console's lists or the dashboard's figures.
+            async with self.redis.pipeline(transaction=False) as pipe:
+                pipe.xadd(key, entry, maxlen=MAX_ENTRIES, approximate=True)
+                pipe.expire(key, SANDBOX_TTL_SECONDS)
+                await pipe.execute()
+            return
         async with self.redis.pipeline(transaction=False) as pipe:
             pipe.xadd(key, entry, maxlen=MAX_ENTRIES, approximate=True)
             pipe.expire(key, self.retention)

@@ -87,7 +87,7 @@ async def run(files: list[Path], against: str | None, update: bool, demo: bool =
                 print(f"{path}: updated ({len(turns)} turns)")
                 continue
             print(render_text(str(path), diffs))
-            failed += any(d.status != "same" for d in diffs)
+            failed += any(d.status not in ("same", "not_replayable") for d in diffs)
         if not update:
             print(f"{len(files) - failed} of {len(files)} conversations replayed unchanged")
         return 1 if failed else 0

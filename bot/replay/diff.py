@@ -1,7 +1,8 @@
 """Turn-by-turn comparison of recorded and replayed replies. Each message is flattened to
 `path: value` lines after the declared volatile parts are normalised; a turn is `same` when every
 message matches, else each message is `same`, `changed` (with a line diff), `missing` (recorded,
-not given now) or `extra` (given now, not recorded)."""
+not given now) or `extra` (given now, not recorded). A turn whose input survives only masked is
+`not_replayable`: it was sent again as masked, and its replies are not compared."""
 
 from __future__ import annotations
 
@@ -45,9 +46,12 @@ class TurnDiff:
     index: int
     inbound: dict[str, Any]
     messages: list[MessageDiff] = field(default_factory=list)
+    replayable: bool = True
 
     @property
     def status(self) -> str:
+        if not self.replayable:
+            return "not_replayable"
         differing = {m.status for m in self.messages} - {"same"}
         if not differing:
             return "same"
@@ -55,8 +59,10 @@ class TurnDiff:
 
 
 def compare_turn(index: int, inbound: dict[str, Any], recorded: list[dict[str, Any]],
-                 replayed: list[dict[str, Any]]) -> TurnDiff:  # fmt: skip
-    turn = TurnDiff(index, inbound)
+                 replayed: list[dict[str, Any]], replayable: bool = True) -> TurnDiff:  # fmt: skip
+    turn = TurnDiff(index, inbound, replayable=replayable)
+    if not replayable:
+        return turn
     for i in range(max(len(recorded), len(replayed))):
         before = flatten(recorded[i]) if i < len(recorded) else None
         after = flatten(replayed[i]) if i < len(replayed) else None
@@ -73,9 +79,11 @@ def compare_turn(index: int, inbound: dict[str, Any], recorded: list[dict[str, A
 def render_text(name: str, turns: list[TurnDiff]) -> str:
     """The readable report of one file: a line per turn, the diff under each that differs."""
     out = []
-    bad = [t for t in turns if t.status != "same"]
-    out.append(f"{name}: {len(turns)} turns, {len(turns) - len(bad)} same, {len(bad)} differ")
-    for turn in bad:
+    bad = [t for t in turns if t.status not in ("same", "not_replayable")]
+    skipped = [t for t in turns if t.status == "not_replayable"]
+    out.append(f"{name}: {len(turns)} turns, {len(turns) - len(bad) - len(skipped)} same, {len(bad)} differ"
+               + (f", {len(skipped)} not replayable (masked input)" if skipped else ""))  # fmt: skip
+    for turn in [*bad, *skipped]:
         said = turn.inbound.get("text") or turn.inbound.get("event_name")
         out.append(f"  turn {turn.index + 1} ({said!r}): {turn.status}")
         for number, message in enumerate(turn.messages, 1):

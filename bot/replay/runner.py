@@ -1,6 +1,7 @@
 """Replaying a conversation: the citizen's half is sent again, as a fresh sandbox user with fresh
 message ids, through the target's real signed webhook; the bot's captured replies are collected turn
-by turn (the sandbox marks each turn's end) and compared with the recorded ones."""
+by turn (the sandbox marks each turn's end) and compared with the recorded ones. A turn whose input
+the transcript kept only masked is sent as masked and marked not replayable."""
 
 from __future__ import annotations
 
@@ -107,7 +108,9 @@ async def replay(turns: list[Turn], target: Target) -> tuple[list[TurnDiff], lis
             await target.send(_event(target, user_id, turn.inbound))
         replies = await _turn_replies(target, user_id, index + 1)
         given_now.append(replies)
-        diffs.append(compare_turn(index, turn.inbound, turn.replies, replies))
+        # A masked input (a security code kept as dots) was sent as masked, never as a guessed secret:
+        # what the bot says to it now is not what it said to the original, so it is not compared.
+        diffs.append(compare_turn(index, turn.inbound, turn.replies, replies, replayable=not turn.masked))
     return diffs, given_now
 
 

@@ -6,6 +6,7 @@ a hand-written one may hold only `in` lines until `python -m bot replay --update
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -18,6 +19,7 @@ from lookup.calendar import VN_TZ
 class Turn:
     inbound: dict[str, Any]  # event_name, text, attachments
     replies: list[dict[str, Any]] = field(default_factory=list)  # the bot's messages, Zalo body shape
+    masked: bool = False  # what the citizen sent is kept only masked (a secret, a phone or ID number)
 
 
 def _iso(at_ms: str | int) -> str:
@@ -63,10 +65,20 @@ def parse_turns(lines: list[str]) -> list[Turn]:
         kind = item.get("kind")
         if kind == "in":
             inbound = {k: item[k] for k in ("event_name", "text", "attachments", "image_file") if k in item}
-            turns.append(Turn(inbound))
+            secret = bool((item.get("meta") or {}).get("secret"))
+            turns.append(Turn(inbound, masked=secret or is_masked(inbound.get("text") or "")))
         elif kind == "out" and turns and "message" in item:
             turns[-1].replies.append(item["message"])
     return turns
+
+
+_MASKS = re.compile(r"•|\d\*+\d")  # lookup.masking: mask_secret's dots, mask_digits' stars
+
+
+def is_masked(text: str) -> bool:
+    """The text holds masking (a security code as dots, a phone or ID number with starred digits): what
+    was really typed is not known, so sending it again would not replay the turn."""
+    return bool(_MASKS.search(text))
 
 
 def load_turns(path: Path) -> list[Turn]:
