@@ -66,12 +66,12 @@ def facet_answer(procedure: Procedure, facet: str, base_url: str, variants: Sequ
         return [procedure_card(procedure, base_url)]
     facts = facts_of(procedure)
     head = f"{_ICONS[facet]} {FACET_TITLES[facet]} – {shorten(facts.name, 150)} (mã {facts.code}):"
-    body = _body(facts, facet, province)  # type: ignore[arg-type]
+    body = _body(facts, facet, province, room=ANSWER_LIMIT - len(head) - 45)  # type: ignore[arg-type]
     text = _fit([head, *body], ANSWER_LIMIT)
     return [Text(text, _answer_buttons(facts, facet, base_url, variants))]  # type: ignore[arg-type]
 
 
-def _body(facts: ProcedureFacts, facet: Facet, province: Province | None) -> list[str]:
+def _body(facts: ProcedureFacts, facet: Facet, province: Province | None, room: int = 420) -> list[str]:
     if facet in facts.missing:
         return [_MISSING[facet] + _portal_note(facts)]
     match facet:
@@ -89,7 +89,8 @@ def _body(facts: ProcedureFacts, facet: Facet, province: Province | None) -> lis
                 lines.append("⚠️ " + facts.fee_warning)
             return lines
         case "documents":
-            lines = [f"• {d.short}" + (f" ({d.counts})" if d.counts else "") for d in _documents_to_list(facts)]
+            shown = _documents_to_list(facts, room)
+            lines = [f"• {d.short}" + (f" ({d.counts})" if d.counts else "") for d in shown]
             left = len(_unique_shorts(facts)) - len(lines)
             if left > 0:
                 lines.append(f"và {left} giấy tờ khác (bấm Xem chi tiết).")
@@ -130,8 +131,10 @@ def _documents_to_list(facts: ProcedureFacts, budget: int = 420) -> list:
     ordered = [*facts.key_documents, *[d for d in _unique_shorts(facts) if d not in facts.key_documents]]
     for d in ordered:
         line = len(d.short) + len(d.counts or "") + 6
-        if used + line > budget and chosen:
-            break
+        if used + line > budget:
+            if chosen:
+                break
+            continue
         chosen.append(d)
         used += line
     return chosen
@@ -157,6 +160,8 @@ def variant_label(name: str, other: str, limit: int = 40) -> str:
     while end < min(len(mine), len(theirs)) - start and mine[-1 - end].lower() == theirs[-1 - end].lower():
         end += 1
     words = theirs[start : len(theirs) - end] or theirs
+    if start and words is not theirs and words[0].lower() in ("lại", "đổi", "mới", "lần", "bổ", "chuyển"):
+        words = [theirs[start - 1], *words]  # "Cấp lại …", "Cấp đổi …": the verb goes with its word
     if words and words[0].lower() in ("cho", "của", "đối", "với", "người") and len(words) > 1:
         words = words[1:] if words[0].lower() != "người" else words
     label = shorten(" ".join(words).strip(" ,()"), limit)

@@ -200,6 +200,7 @@ def test_cut_source_text_is_repaired_from_the_record_or_ended_at_a_word():
 def test_a_variant_button_names_what_tells_it_apart():
     adult = "Cấp thẻ căn cước cho người từ đủ 14 tuổi trở lên"
     assert variant_label(adult, "Cấp thẻ căn cước cho người dưới 14 tuổi") == "Dưới 14 tuổi"
+    assert variant_label(adult, "Cấp lại thẻ căn cước") == "Cấp lại thẻ căn cước"
     foreign = "Thủ tục đăng ký kết hôn có yếu tố nước ngoài"
     assert variant_label("Thủ tục đăng ký kết hôn", foreign) == "Có yếu tố nước ngoài"
 
