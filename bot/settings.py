@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # The built-in values of the secrets: public (they are in this file), so they are accepted only in demo or
@@ -114,6 +114,16 @@ class Settings(BaseSettings):
         None, description="Redis connection pool size; unset: sized from the worker's concurrency."
     )
     redis_pool_timeout_seconds: float = Field(5.0, description="How long a request waits for a free connection.")
+
+    @field_validator("webhook_max_skew_seconds")
+    @classmethod
+    def _window_inside_dedupe(cls, value: int) -> int:
+        from bot.intake.queue import DEDUPE_TTL_SECONDS
+
+        # A delivery older than the dedupe keys would be accepted twice: keep the window well inside.
+        if not 0 < value * 2 <= DEDUPE_TTL_SECONDS:
+            raise ValueError(f"WEBHOOK_MAX_SKEW_SECONDS must be between 1 and {DEDUPE_TTL_SECONDS // 2}")
+        return value
 
     @property
     def demo_mode(self) -> bool:

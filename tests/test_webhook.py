@@ -60,10 +60,23 @@ async def test_bad_or_missing_signature_is_401_and_nothing_is_processed(live):
     assert await transcript(live, "intruder") == [] and await transcript(live, "intruder2") == []
 
 
+def now_ms() -> str:
+    return str(int(time.time() * 1000))
+
+
+def signed_raw(raw: bytes, timestamp: str, secret: str = OA_SECRET) -> dict:
+    mac = hashlib.sha256(b"1234567890123456789" + raw + timestamp.encode() + secret.encode()).hexdigest()
+    return {"X-ZEvent-Signature": f"mac={mac}", "Content-Type": "application/json"}
+
+
 async def test_malformed_and_oversize_bodies_are_refused(live):
     status, body = await post(live, b"{not json", {"Content-Type": "application/json"})
+    assert status == 401  # nothing unsigned is parsed
+    stamp = now_ms()
+    raw = b'{"timestamp":"' + stamp.encode() + b'","message":'  # signed, then cut short
+    status, body = await post(live, raw, signed_raw(raw, stamp))
     assert status == 400 and body["error"]["code"] == "malformed_json"
-    raw, headers = signed({"timestamp": "1", "event_name": "user_send_text"})  # signed, but names no user
+    raw, headers = signed({"timestamp": now_ms(), "event_name": "user_send_text"})  # signed, but names no user
     status, body = await post(live, raw, headers)
     assert status == 400 and body["error"]["code"] == "malformed_event"
     big = text_event("u-big", "x" * 70_000, "m-big")
@@ -78,7 +91,7 @@ async def test_oa_echoes_and_receipts_are_ignored(live):
         "recipient": {"id": "u-echo"},
         "event_name": "oa_send_text",
         "message": {"text": "hi", "msg_id": "e1"},
-        "timestamp": "1",
+        "timestamp": now_ms(),
     }
     status, body = await post(live, *signed(echo))
     assert status == 200 and body["status"] == "ignored"
@@ -132,7 +145,7 @@ async def test_follow_redelivery_is_deduplicated_by_follower_and_timestamp(live)
         "follower": {"id": "u-f"},
         "event_name": "follow",
         "source": "qr",
-        "timestamp": "1718000000123",
+        "timestamp": now_ms(),
     }
     raw, headers = signed(follow)
     assert (await post(live, raw, headers))[1]["status"] == "accepted"
@@ -157,3 +170,38 @@ async def test_webhook_answers_503_when_the_store_is_unavailable(live):
     finally:
         inbox.accept = original
     assert status == 503 and body["error"]["code"] == "store_unavailable"
+
+
+async def test_stale_future_and_non_numeric_timestamps_are_refused(live):
+    """A captured delivery replayed once its dedupe key has lapsed (7 days) must not be accepted:
+    only timestamps within WEBHOOK_MAX_SKEW_SECONDS (15 min) of our clock are."""
+    now = int(time.time() * 1000)
+    for stamp, code in ((str(now - 365 * 24 * 3600 * 1000), "stale_event"),
+                        (str(now + 10 * 365 * 24 * 3600 * 1000), "stale_event"),
+                        (str(now - 16 * 60 * 1000), "stale_event"), ("not-a-time", "bad_timestamp"),
+                        ("-5", "bad_timestamp"), ("1" * 40, "bad_timestamp")):  # fmt: skip
+        event = {**text_event("u-stale", "#hotro", f"m-stale-{stamp[:12]}"), "timestamp": stamp}
+        status, body = await post(live, *signed(event))
+        assert status == 400 and body["error"]["code"] == code, (stamp, body)
+    assert await transcript(live, "u-stale") == []
+    fresh = {**text_event("u-stale", "#hotro", "m-fresh"), "timestamp": str(now - 14 * 60 * 1000)}
+    assert (await post(live, *signed(fresh)))[1]["status"] == "accepted"
+
+
+def test_the_freshness_window_is_configurable_and_kept_inside_the_dedupe_ttl():
+    import pytest
+    from pydantic import ValidationError
+
+    assert Settings().webhook_max_skew_seconds == 15 * 60
+    assert Settings(webhook_max_skew_seconds=60).webhook_max_skew_seconds == 60
+    with pytest.raises(ValidationError, match="WEBHOOK_MAX_SKEW_SECONDS"):
+        Settings(webhook_max_skew_seconds=7 * 24 * 3600)
+
+
+async def test_deeply_nested_json_is_a_400_and_the_mac_is_checked_first(live):
+    stamp = now_ms()
+    deep = b'{"timestamp":"' + stamp.encode() + b'","x":' + b"[" * 30_000 + b"]" * 30_000 + b"}"
+    status, body = await post(live, deep, signed_raw(deep, stamp))
+    assert status == 400 and body["error"]["code"] == "malformed_json"
+    status, _ = await post(live, deep, signed_raw(deep, stamp, secret="WRONG"))
+    assert status == 401  # unsigned: refused before any parsing

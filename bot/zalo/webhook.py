@@ -1,16 +1,23 @@
 """POST /webhook/zalo: verify, dedupe, append to the intake stream, answer 200 fast; a worker (in
 this process or another) handles the event. Not stored means not acknowledged: 503, and Zalo
-delivers it again."""
+delivers it again.
+
+Nothing a stranger sends is parsed before its mac is checked: the mac covers the raw bytes and the
+body's own top-level `timestamp`, which a flat scan reads (`bot.safejson`). Then the timestamp must
+be a number of milliseconds within WEBHOOK_MAX_SKEW_SECONDS of our clock (a captured delivery
+cannot be replayed once its dedupe key lapses: the window is far inside the dedupe TTL), and the
+body is parsed with a depth limit. Refusals are 4xx, which Zalo does not retry forever."""
 
 from __future__ import annotations
 
 import json
 import logging
+import time
 
 from aiohttp import web
 from redis.exceptions import RedisError
 
-from bot import metrics
+from bot import metrics, safejson
 from bot.appkeys import QUEUE, SETTINGS
 from bot.conv_keys import UserKey
 from bot.web.errors import error_response
@@ -21,6 +28,7 @@ from bot.zalo.signature import HEADER, verify_webhook
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
 MAX_WEBHOOK_BYTES = 64 * 1024  # Zalo events are a few hundred bytes; anything larger is not Zalo
+MAX_TIMESTAMP_DIGITS = 15  # milliseconds since 1970 have 13 until the year 2286
 
 
 @routes.post("/webhook/zalo")
@@ -38,17 +46,27 @@ async def _receive(request: web.Request) -> tuple[str, web.Response]:
     raw = await _read_capped(request, MAX_WEBHOOK_BYTES)
     if raw is None:
         return "refused", error_response(413, "too_large", f"webhook bodies are limited to {MAX_WEBHOOK_BYTES} bytes")
-    try:
-        body = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return "refused", error_response(400, "malformed_json", "the body is not valid JSON")
-    timestamp = body.get("timestamp") if isinstance(body, dict) else None
-    if not isinstance(timestamp, (str, int)) or not verify_webhook(
-        request.headers.get(HEADER), settings.zalo_app_id, raw, str(timestamp),
+    timestamp = safejson.top_level_field(raw, "timestamp")
+    if timestamp is None or not verify_webhook(
+        request.headers.get(HEADER), settings.zalo_app_id, raw, timestamp,
         settings.zalo_oa_secret_key.get_secret_value(),
     ):  # fmt: skip
         log.warning("webhook refused: bad or missing signature")
         return "refused", error_response(401, "bad_signature", "X-ZEvent-Signature does not match")
+    if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= MAX_TIMESTAMP_DIGITS):
+        return "refused", error_response(400, "bad_timestamp", "timestamp must be milliseconds since 1970")
+    skew = abs(time.time() - int(timestamp) / 1000)
+    if skew > settings.webhook_max_skew_seconds:
+        log.warning("webhook refused: timestamp %.0f s away from our clock", skew)
+        return "refused", error_response(
+            400, "stale_event", f"timestamp is more than {settings.webhook_max_skew_seconds} s from our clock"
+        )
+    try:
+        body = safejson.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return "refused", error_response(400, "malformed_json", "the body is not valid JSON (or nests too deep)")
+    if not isinstance(body, dict) or str(body.get("timestamp")) != timestamp:
+        return "refused", error_response(400, "malformed_event", "the body is not one event object")
     try:
         event = parse_event(body)
     except MalformedEvent as exc:
