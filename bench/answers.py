@@ -18,16 +18,19 @@ import json
 import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from pathlib import Path
 
 from handlers.answers import ANSWER_LIMIT, CARD_LIMIT, facet_answer, procedure_card
 from handlers.understood import decide
-from lookup.catalog import FIXTURES_DIR, load_catalog
-from lookup.province import load_province
+from lookup.catalog import FIXTURES_DIR, Catalog, load_catalog
+from lookup.province import Province, load_province
 from lookup.search import ProcedureIndex
-from understanding import default_interpreter
+from understanding import Interpreter
 from understanding import intents as I
+from understanding.interpreter import default_model
 
 TEST_PATH = FIXTURES_DIR / "eval" / "answers_test.jsonl"
+DEV_PATH = Path(__file__).resolve().parent / "answers_dev.jsonl"  # tuned on
 BASE_URL = "https://tracuu.example.vn"
 
 
@@ -39,35 +42,28 @@ class Question:
     kind: str
 
 
-def load() -> list[Question]:
-    rows = [json.loads(line) for line in TEST_PATH.read_text(encoding="utf-8").splitlines() if line.strip()]
+def load(path: Path = TEST_PATH) -> list[Question]:
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     return [Question(r["text"], r["facet"], frozenset(r["codes"]), r.get("kind", "")) for r in rows]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--show-misses", type=int, default=0)
-    args = parser.parse_args()
-    catalog = load_catalog()
-    province = load_province("kontum")
-    index = ProcedureIndex(catalog)
-    interpreter = default_interpreter()
-    questions = load()
+def run(name: str, questions: list[Question], catalog: Catalog, index: ProcedureIndex, province: Province,
+        show_misses: int) -> list[int]:  # fmt: skip
+    interpreter = Interpreter(default_model())
     outcome: Counter[str] = Counter()
     baseline: Counter[str] = Counter()
     misses_by: dict[str, Counter[str]] = defaultdict(Counter)
     lengths, misses = [], []
     for q in questions:
         reading = interpreter.interpret(q.text)
+        reply = None
         if reading.intent in (I.PROCEDURE_SEARCH, I.PROCEDURE_QUESTION) and not reading.ambiguous:
             reply = decide(reading, q.text, index.search, catalog, {})
-        else:
-            reply = None
         if reply and reply.kind == "answer" and reply.code in q.codes and reply.facet == q.facet:
             result = "first reply"
             procedure = catalog.get(reply.code)
             if procedure is not None:
-                text = facet_answer(procedure, reply.facet, BASE_URL, province=province)[0].text  # type: ignore[union-attr]
+                text = facet_answer(procedure, q.facet, BASE_URL, province=province)[0].text  # type: ignore[union-attr]
                 lengths.append(len(text))
         elif (reply and reply.kind == "answer" and (q.codes & set(reply.variants)) and reply.facet == q.facet) or (
             reply and reply.kind == "list" and q.codes & set(index.search(reply.query, 5))
@@ -75,31 +71,44 @@ def main() -> None:
             result = "second tap"
         else:
             result = "missed"
-            why = reading.intent if reply is None else f"{reply.kind} {reply.code} {reply.facet}"
+            why = f"{reading.intent} (ambiguous {reading.ambiguous})" if reply is None else (
+                f"{reply.kind} {reply.code} {reply.facet}")  # fmt: skip
             misses.append((q, why))
         outcome[result] += 1
         if result != "first reply":
             misses_by["facet"][q.facet] += 1
             misses_by["kind"][q.kind] += 1
-        listed = index.search(q.text, 5)
-        baseline["second tap" if q.codes & set(listed) else "missed"] += 1
+        baseline["second tap" if q.codes & set(index.search(q.text, 5)) else "missed"] += 1
     n = len(questions)
-    print(f"{n} questions, {len({c for q in questions for c in q.codes})} procedures")
+    print(f"\n{name}: {n} questions, {len({c for q in questions for c in q.codes})} procedures")
     print(f"{'':<14} {'first reply':>12} {'second tap':>11} {'missed':>7}")
-    for name, counts in (("ours", outcome), ("baseline", baseline)):
-        print(f"{name:<14} {counts['first reply'] / n:>12.1%} {counts['second tap'] / n:>11.1%} "
+    for label, counts in (("ours", outcome), ("baseline", baseline)):
+        print(f"{label:<14} {counts['first reply'] / n:>12.1%} {counts['second tap'] / n:>11.1%} "
               f"{counts['missed'] / n:>7.1%}")  # fmt: skip
     print("not in the first reply, by facet:", dict(misses_by["facet"]), "by kind:", dict(misses_by["kind"]))
-    if lengths:
-        lengths.sort()
-        print(f"answer length: median {statistics.median(lengths):.0f}, p95 {lengths[int(0.95 * (len(lengths) - 1))]}, "
-              f"max {lengths[-1]} (limit {ANSWER_LIMIT})")  # fmt: skip
+    for q, why in misses[:show_misses]:
+        print(f"  miss [{q.facet}] {q.text!r} -> {why} (want {sorted(q.codes)[:3]})")
+    return lengths
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--show-misses", type=int, default=0, help="misses of the DEVELOPMENT set, for tuning")
+    parser.add_argument("--tuning", action="store_true", help="leave the frozen test set unread")
+    args = parser.parse_args()
+    catalog = load_catalog()
+    province = load_province("kontum")
+    index = ProcedureIndex(catalog)
+    lengths = run("development set (tuned on)", load(DEV_PATH), catalog, index, province, args.show_misses)
+    if not args.tuning:
+        lengths += run("test set (frozen, never tuned on)", load(TEST_PATH), catalog, index, province, 0)
+    lengths.sort()
+    print(f"\nanswer length: median {statistics.median(lengths):.0f}, p95 {lengths[int(0.95 * (len(lengths) - 1))]}, "
+          f"max {lengths[-1]} (limit {ANSWER_LIMIT})")  # fmt: skip
     cards = sorted(len(procedure_card(p, BASE_URL).text) for p in catalog.procedures.values())
     over = sum(length > CARD_LIMIT for length in cards)
     print(f"cards over the whole catalog: median {statistics.median(cards):.0f}, max {cards[-1]}, "
           f"over {CARD_LIMIT}: {over}")  # fmt: skip
-    for q, why in misses[: args.show_misses]:
-        print(f"  miss [{q.facet}] {q.text!r} -> {why} (want {sorted(q.codes)[:3]})")
 
 
 if __name__ == "__main__":

@@ -51,11 +51,38 @@ def read_jsonl(path: Path) -> list[Example]:
 
 # How citizens wrap a procedure's name when they ask one fact about it (mined questions).
 _FACET_ASKS: dict[str, tuple[str, ...]] = {
-    "documents": ("cần giấy tờ gì", "hồ sơ gồm những gì", "cần chuẩn bị những gì", "can mang theo gi"),
-    "fee": ("lệ phí bao nhiêu", "mất bao nhiêu tiền", "có mất phí không", "phi bn"),
-    "time": ("mất bao lâu", "bao lâu thì xong", "mấy ngày thì có", "mat bao lau"),
-    "where": ("nộp ở đâu", "làm ở đâu", "cơ quan nào giải quyết", "nop o dau"),
-    "online": ("làm online được không", "có nộp trực tuyến được không", "nop online dc ko"),
+    "documents": (
+        "cần giấy tờ gì",
+        "hồ sơ gồm những gì",
+        "cần chuẩn bị những gì",
+        "can mang theo gi",
+        "phải mang theo những giấy tờ gì",
+        "hs gom nhung gi",
+    ),
+    "fee": ("lệ phí bao nhiêu", "mất bao nhiêu tiền", "có mất phí không", "phi bn", "hết bao nhiêu tiền vậy"),
+    "time": (
+        "mất bao lâu",
+        "bao lâu thì xong",
+        "mấy ngày thì có",
+        "mat bao lau",
+        "bao lâu thì lấy được",
+        "mất mấy ngày làm việc",
+    ),
+    "where": (
+        "nộp ở đâu",
+        "làm ở đâu",
+        "cơ quan nào giải quyết",
+        "nop o dau",
+        "lên xã hay lên tỉnh",
+        "ở đâu giải quyết",
+    ),
+    "online": (
+        "làm online được không",
+        "có nộp trực tuyến được không",
+        "nop online dc ko",
+        "có thể nộp hồ sơ trực tuyến trên cổng dịch vụ công không",
+        "nộp qua mạng được không",
+    ),
     "form": ("mẫu đơn ở đâu", "tờ khai mẫu nào", "xin mau to khai"),
     "result": ("được nhận gì", "kết quả là gì"),
 }

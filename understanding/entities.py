@@ -19,14 +19,16 @@ _PROCEDURE_FACETS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("time", ("mat bao lau", "bao lau", "may ngay", "bao nhieu ngay", "bao gio co", "bao gio xong", "bao gio lay",
               "thoi gian", "thoi han", "khi nao co", "khi nao xong", "khi nao lay", "lau khong", "lau ko",
               "bao nhieu lau", "may hom", "may tuan", "nhanh khong", "trong ngay", "lau chua", "mat may")),
-    ("where", ("o dau", "cho nao", "noi nao", "co quan nao", "nop dau", "lam dau", "den dau", "di dau",
+    ("where", ("noi nop", "noi lam", "nop tai", "o dau", "cho nao", "len xa hay", "ra xa hay", "len tinh", "len huyen",
+               "o co quan nao", "ra dau", "noi nao", "co quan nao", "nop dau", "lam dau", "den dau", "di dau",
                "tai dau", "phuong nao", "xa nao", "don vi nao", "dia chi", "o cho nao", "dau lam", "dau nop",
                "cap nao", "ai giai quyet", "ai cap", "phong nao", "o cap")),
-    ("result", ("nhan duoc gi", "ket qua", "duoc cap gi", "nhan gi", "duoc gi", "cap cho cai gi")),
+    ("result", ("nhan duoc gi", "ket qua la gi", "ket qua gi", "duoc cap gi", "nhan gi", "duoc gi", "cap cho cai gi",
+                "nhan lai gi", "tra ket qua gi")),
     ("documents", ("giay to", "ho so gom", "thanh phan", "can mang", "mang theo", "mang gi", "chuan bi",
                    "can nhung gi", "can gi", "can nhung", "ho so can", "can co gi", "gom nhung gi", "gom gi",
                    "can nop gi", "nop nhung gi", "giay gi", "can co nhung", "thu tuc can", "yeu cau nhung gi",
-                   "ban sao", "can ban", "to gi", "nhung loai")),
+                   "to gi", "nhung loai", "loai giay", "man theo")),
 )  # fmt: skip
 
 _DOSSIER_FACETS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -55,20 +57,45 @@ _CORRECTION_MARKERS = (
 )  # fmt: skip
 
 
-def _first(normalized: str, table: tuple[tuple[str, tuple[str, ...]], ...]) -> str | None:
+def _last(normalized: str, table: tuple[tuple[str, tuple[str, ...]], ...]) -> tuple[str, str, int] | None:
+    """(facet, phrase, position) of the phrase that ends last in the text."""
     padded = f" {normalized} "
-    best: tuple[int, str] | None = None
+    best: tuple[str, str, int] | None = None
     for facet, phrases in table:
         for phrase in phrases:
-            at = padded.find(f" {phrase} ")
-            if at >= 0 and (best is None or at < best[0]):
-                best = (at, facet)
-    return best[1] if best else None
+            at = padded.rfind(f" {phrase} ")
+            if at >= 0 and (best is None or at > best[2]):
+                best = (facet, phrase, at)
+    return best
 
 
 def procedure_facet(normalized: str) -> str | None:
-    """The procedure fact asked for, the first one named when several are."""
-    return _first(normalized, _PROCEDURE_FACETS)
+    """The procedure fact asked for: the last one named, because Vietnamese puts the question after
+    the procedure's name, whose own words may sound like a fact ("cấp bản sao … mất mấy ngày")."""
+    found = _last(normalized, _PROCEDURE_FACETS)
+    return found[0] if found else None
+
+
+def asks_a_fact(normalized: str) -> bool:
+    """The facet is surely asked, not a word of the procedure's name: a phrase only a question uses
+    ("ở đâu", "mất bao lâu"), one that opens the message as a heading ("Thời hạn …", "Nơi nộp …"),
+    or any facet phrase in a message that asks something ("… có … không", "… gì", "… ?")."""
+    found = _last(normalized, _PROCEDURE_FACETS)
+    if found is None:
+        return False
+    _, phrase, at = found
+    words = set(normalized.split())
+    return phrase not in _NAME_LIKE or at == 0 or bool(words & _QUESTION_MARKERS)
+
+
+# Facet phrases that are also words of procedures' names ("Thủ tục ... lệ phí trước bạ", "cấp bản sao").
+_NAME_LIKE = frozenset({
+    "le phi", "phi", "chi phi", "mien phi", "tien le", "nop tien", "tra tien", "thanh phan", "chuan bi", "online",
+    "onl", "truc tuyen", "thoi gian", "thoi han", "dia chi", "mau so", "to khai", "bieu mau", "giay to", "dong tien",
+    "trong ngay", "cap nao", "o cap", "ho so can", "thu tuc can",
+})  # fmt: skip
+# Words that make a message a question; not "bao", "chua", "may" (bảo hiểm, chữa bệnh, máy: names).
+_QUESTION_MARKERS = frozenset({"khong", "gi", "nao", "sao", "?", "dau"})
 
 
 def dossier_facet(normalized: str) -> str | None:

@@ -152,7 +152,9 @@ class Interpreter:
             # "lệ phí", "chi phí", "bản sao" are also words of procedures' names.
             facet = entities.procedure_facet(normalized)
             question = dict(ranked).get(I.PROCEDURE_QUESTION, 0.0)
-            if facet and (intent == I.PROCEDURE_QUESTION or question >= MIN_QUESTION_SHARE):
+            if facet and (
+                intent == I.PROCEDURE_QUESTION or question >= MIN_QUESTION_SHARE or entities.asks_a_fact(normalized)
+            ):
                 intent = I.PROCEDURE_QUESTION
             else:
                 intent, facet = I.PROCEDURE_SEARCH, None
@@ -175,6 +177,10 @@ class Interpreter:
 
 
 @lru_cache(maxsize=1)
+def default_model() -> IntentModel:
+    """One per process: the shipped model (loaded in a few ms), or one trained from the shipped data."""
+    return IntentModel.load()
+
+
 def default_interpreter() -> Interpreter:
-    """One per process: the shipped model (loaded in ~0.1 s), or one trained from the shipped data."""
-    return Interpreter(IntentModel.load())
+    return Interpreter(default_model())

@@ -23,7 +23,7 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 
 from lookup.catalog import FIXTURES_DIR
 from understanding.data import Example, fingerprint, training_set
-from understanding.normalize import normalize
+from understanding.normalize import Vocabulary, normalize
 
 log = logging.getLogger(__name__)
 MODEL_PATH = FIXTURES_DIR / "understanding" / "model.pkl"
@@ -50,11 +50,11 @@ def _pipeline() -> Pipeline:
 class IntentModel:
     pipeline: Pipeline
     fingerprint: str
-    vocabulary: frozenset[str]
+    vocabulary: Vocabulary
 
     @classmethod
     def train(cls, examples: list[Example], fingerprint: str = "") -> IntentModel:
-        vocabulary = frozenset(w for e in examples for w in normalize(e.text).split())
+        vocabulary = Vocabulary({w for e in examples for w in normalize(e.text).split()})
         inputs = [model_input(normalize(e.text, vocabulary), e.context) for e in examples]
         pipeline = _pipeline()
         pipeline.fit(inputs, [e.intent for e in examples])
@@ -84,7 +84,7 @@ class IntentModel:
         if meta.get("sklearn") == sklearn.__version__ and path.exists():
             with open(path, "rb") as fh:
                 stored = pickle.load(fh)  # noqa: S301 - our own artifact, written by `save`
-            return cls(stored["pipeline"], meta.get("fingerprint", ""), frozenset(stored["vocabulary"]))
+            return cls(stored["pipeline"], meta.get("fingerprint", ""), Vocabulary(stored["vocabulary"]))
         log.warning(
             "intent model artifact missing or written by another scikit-learn (%s, here %s): training in "
             "memory; `python -m understanding train` ships a new one",

@@ -9,6 +9,9 @@ import re
 import unicodedata
 from collections.abc import Collection
 
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
 from lookup.query_text import telex_repairs
 from lookup.text import fold
 
@@ -42,6 +45,38 @@ ABBREVIATIONS: dict[str, str] = {
 }  # fmt: skip
 
 
+class Vocabulary(frozenset[str]):
+    """The folded words the model knows, with a one-edit spelling correction for the words it does
+    not ("onlne" -> "online", "tine" -> "tien"): a typo changes a word's character n-grams enough to
+    lose it, and what is misspelt is often the very word that says what is asked."""
+
+    MIN_LENGTH = 4  # shorter words are too often another real word one edit away
+
+    def __new__(cls, words: Collection[str]) -> Vocabulary:
+        return super().__new__(cls, words)
+
+    def __init__(self, words: Collection[str]) -> None:
+        self._by_length: dict[int, list[str]] = {}
+        for word in self:
+            self._by_length.setdefault(len(word), []).append(word)
+        for same_length in self._by_length.values():
+            same_length.sort()
+        self._cache: dict[str, str] = {}
+
+    def correct(self, word: str) -> str:
+        """The known word one edit away (the first in order when several are), else `word` itself."""
+        if len(word) < self.MIN_LENGTH or not word.isalpha():
+            return word
+        cached = self._cache.get(word)
+        if cached is None:
+            candidates = [w for n in (len(word) - 1, len(word), len(word) + 1) for w in self._by_length.get(n, ())]
+            match = process.extractOne(word, candidates, scorer=OSA.distance, score_cutoff=1)
+            cached = match[0] if match else word
+            if len(self._cache) < 50_000:  # bounded: citizens can type any number of new words
+                self._cache[word] = cached
+        return cached
+
+
 def clean(text: str) -> str:
     """NFC without invisible marks: the text as shown back to the citizen or passed to search."""
     return _INVISIBLE.sub("", unicodedata.normalize("NFC", text)).strip()
@@ -72,6 +107,8 @@ def tokens(text: str, vocabulary: Collection[str] = ()) -> list[str]:
             continue
         if vocabulary and word not in vocabulary and word.isalpha():
             word = next((c for c in telex_repairs(word) if c in vocabulary), word)
+            if word not in vocabulary and isinstance(vocabulary, Vocabulary):
+                word = vocabulary.correct(word)
         words.append(word)
     return words
 
