@@ -75,7 +75,8 @@ def vietnam_now() -> datetime:
 
 
 async def _redis_ctx(app: web.Application) -> AsyncIterator[None]:
-    app[REDIS] = connect(app[SETTINGS].redis_url)
+    settings = app[SETTINGS]
+    app[REDIS] = connect(settings.redis_url, settings.redis_pool_size, settings.redis_pool_timeout_seconds)
     yield
     await app[REDIS].aclose()
 

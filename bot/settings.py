@@ -163,6 +163,14 @@ class Settings(BaseSettings):
         return self.zalo_refresh_token
 
     @property
+    def redis_pool_size(self) -> int:
+        """Connections this process may open: REDIS_MAX_CONNECTIONS, or one per turn a worker runs at
+        once, one per shard's blocking read and 64 for the web's requests and background tasks."""
+        if self.redis_max_connections:
+            return self.redis_max_connections
+        return self.worker_max_in_flight + self.intake_shards + 64
+
+    @property
     def loopback_url(self) -> str:
         """This process's own server, for in-process peers (emulator, emulated bank)."""
         return f"http://127.0.0.1:{self.port}"
