@@ -4,8 +4,52 @@ from __future__ import annotations
 
 import re
 
-_PHONE_RE = re.compile(r"(?<!\d)(?:\+?84|0)(?:[\s.\-]?\d){8,10}(?!\d)")
-_ID_RE = re.compile(r"(?<!\d)\d{9}(?:\d{3})?(?!\d)")  # old 9-digit CMND, 12-digit CCCD
+# A run of digit groups as people write numbers: `(+84) 905 123 456`, `0905.123.456`, `0621-9000-0111`,
+# `+84 (0) 905...`. Groups are joined by a space, dot or dash, or a bracket with a space either side.
+# Not after a letter or digit, nor after one and a dot or dash (a dossier code's `H34-261102-0001`).
+_SEP = r"(?:[ \u00a0.\-]?[()][ \u00a0.\-]?|[ \u00a0.\-])"
+_RUN_RE = re.compile(rf"(?<!\w)(?<!\w[.\-])\(?\+?\d+(?:{_SEP}\d+)*\)?")
+_GROUP_RE = re.compile(r"\d+")
+_MONEY_AFTER_RE = re.compile(r"\s*(?:đồng|đ\b|vn[dđ]\b)", re.IGNORECASE)
+
+
+def _kind(digits: str) -> str | None:
+    """phone (with 84 or 0 in front), id (9-digit CMND, 12-digit CCCD) or None."""
+    if digits.startswith("84") and len(digits) in (11, 12):  # +84 and a 9-digit mobile or 10-digit landline
+        return "phone"
+    if digits.startswith("0") and len(digits) in (10, 11):
+        return "phone"
+    if len(digits) in (9, 12):
+        return "id"
+    return None
+
+
+def _redact_run(run: str) -> str:
+    """The run with every phone or ID number in it masked: from each group on, the longest stretch of
+    whole groups that makes one (two numbers side by side are two stretches)."""
+    groups = list(_GROUP_RE.finditer(run))
+    out, done, i = [], 0, 0
+    while i < len(groups):
+        found = None
+        digits = ""
+        for j in range(i, len(groups)):
+            digits += groups[j].group()
+            if len(digits) > 12:
+                break
+            if kind := _kind(digits):
+                found = (j, kind, digits)
+        if found is None:
+            i += 1
+            continue
+        j, kind, digits = found
+        start = 0 if i == 0 else groups[i].start()
+        masked = mask_phone(digits) if kind == "phone" else mask_id_number(digits)
+        out += [run[done:start], masked]
+        done = groups[j].end()
+        if run[start:done].count("(") > run[start:done].count(")") and run[done : done + 1] == ")":
+            done += 1
+        i = j + 1
+    return "".join(out) + run[done:]
 
 
 def mask_name(full_name: str) -> str:
@@ -36,9 +80,16 @@ def mask_id_number(id_number: str) -> str:
 
 
 def redact(text: str) -> str:
-    """Mask every phone and ID number inside free text (for logs and transcripts)."""
-    text = _PHONE_RE.sub(lambda m: mask_phone(m.group()), text)
-    return _ID_RE.sub(lambda m: mask_id_number(m.group()), text)
+    """Mask every Vietnamese phone number (0, 84 or +84 in front; spaces, dots, dashes, brackets) and
+    9- or 12-digit ID number, however grouped, inside free text (for logs and transcripts). Amounts of
+    money (`150.000.000 đồng`) and dossier codes are left alone."""
+
+    def run(match: re.Match[str]) -> str:
+        if _MONEY_AFTER_RE.match(text, match.end()):
+            return match.group()
+        return _redact_run(match.group())
+
+    return _RUN_RE.sub(run, text)
 
 
 def mask_secret(text: str) -> str:
