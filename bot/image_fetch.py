@@ -4,8 +4,10 @@ proxy into our own network.
 Only hosts in the allow-list (Zalo's image CDN, or the emulator's host in emulation) are fetched;
 addresses are checked when the connection is made (so a DNS answer cannot swap in 127.0.0.1 after
 the check), private and loopback ranges are refused unless the host was configured explicitly as
-local; redirects are followed by hand, a few hops at most, each hop checked again; the body is
-capped while it streams; the whole fetch has a deadline.
+local, and a local endpoint may be narrowed to a URL prefix (in emulation: the emulator's own image
+path, so its other routes and other loopback ports stay out of reach); redirects are followed by
+hand, a few hops at most, each hop checked again; the body is capped while it streams; the whole
+fetch has a deadline.
 """
 
 from __future__ import annotations
@@ -34,9 +36,34 @@ class ImageFetchError(Exception):
 @dataclass(frozen=True)
 class FetchPolicy:
     allowed_hosts: tuple[str, ...]  # exact hosts, or ".suffix" for a domain and its subdomains
-    local_hosts: tuple[str, ...] = ()  # hosts allowed to resolve to loopback/private (the emulator)
+    # Allowed to resolve to loopback/private (the emulator): a host (any port and path), or a URL
+    # prefix `http://host:port/path/` (only URLs under it).
+    local_hosts: tuple[str, ...] = ()
     max_bytes: int = 15 * 1024 * 1024
     timeout_seconds: float = 10.0
+
+    @property
+    def local_names(self) -> frozenset[str]:
+        return frozenset((urlsplit(h).hostname or "") if "://" in h else h.lower() for h in self.local_hosts)
+
+    def local_url_allowed(self, url: str) -> bool:
+        """For a local host: the URL lies under one of its configured prefixes (or the host is named bare)."""
+        parts = urlsplit(url)
+        if ".." in parts.path or "%2e" in parts.path.lower() or "\\" in parts.path:
+            return False  # no dot segments: the path is compared as written
+        host, port = (parts.hostname or "").lower(), parts.port or (443 if parts.scheme == "https" else 80)
+        for entry in self.local_hosts:
+            if "://" not in entry:
+                if host == entry.lower():
+                    return True
+                continue
+            prefix = urlsplit(entry)
+            prefix_port = prefix.port or (443 if prefix.scheme == "https" else 80)
+            if (parts.scheme, host, port) == (prefix.scheme, (prefix.hostname or "").lower(), prefix_port) and (
+                parts.path.startswith(prefix.path)
+            ):
+                return True
+        return False
 
     def host_allowed(self, host: str) -> bool:
         host = host.lower().rstrip(".")
@@ -73,7 +100,7 @@ class GuardedResolver(AbstractResolver):
         self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
     ) -> list[ResolveResult]:
         results = await self.inner.resolve(host, port, family)
-        if host.lower() in self.policy.local_hosts:
+        if host.lower() in self.policy.local_names:
             return results
         safe = [r for r in results if _public(r["host"])]
         if not safe:
@@ -91,11 +118,15 @@ def _check_url(url: str, policy: FetchPolicy) -> None:
     host = parts.hostname or ""
     if not host or not policy.host_allowed(host):
         raise ImageFetchError("host_not_allowed", f"{host or 'no host'} is not an allowed image host")
+    if host.lower() in policy.local_names:
+        if not policy.local_url_allowed(url):
+            raise ImageFetchError("host_not_allowed", f"only the configured image path is fetched from {host}")
+        return
     try:
         literal = ipaddress.ip_address(host)
     except ValueError:
         return
-    if not _public(str(literal)) and host not in policy.local_hosts:
+    if not _public(str(literal)):
         raise ImageFetchError("private_address", f"{host} is a private or loopback address")
 
 

@@ -198,11 +198,15 @@ class Settings(BaseSettings):
 
     @property
     def image_policy_hosts(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
-        """(allowed hosts, hosts allowed to be local). In emulation the emulator's loopback host
-        is the image host; nothing else local ever is."""
+        """(allowed hosts, local endpoints). In emulation the emulator's image path is the image host;
+        nothing else local ever is."""
         hosts = tuple(h.strip() for h in self.zalo_image_hosts.split(",") if h.strip())
         if self.emulator_base:
-            return (*hosts, "127.0.0.1"), ("127.0.0.1",)
+            # Only the emulator's own image path: not its other routes, nor any other loopback port.
+            from urllib.parse import urlsplit
+
+            host = urlsplit(self.emulator_base).hostname or "127.0.0.1"
+            return (*hosts, host), (f"{self.emulator_base}/emulator/media/",)
         return hosts, ()
 
     @property

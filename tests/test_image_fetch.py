@@ -44,6 +44,8 @@ async def image_host(aiohttp_server):
     app.router.add_get("/slow.jpg", slow)
     app.router.add_get("/redirect", redirect)
     app.router.add_get("/missing.jpg", missing)
+    app.router.add_get("/emulator/media/redirect", redirect)
+    app.router.add_get("/emulator/media/{media_id}", image)
     return await aiohttp_server(app, host="127.0.0.1")
 
 
@@ -120,3 +122,21 @@ def test_suffix_hosts_cover_subdomains_only():
     policy = FetchPolicy(allowed_hosts=(".zadn.vn",))
     assert policy.host_allowed("s120-ava-talk.zadn.vn") and policy.host_allowed("zadn.vn")
     assert not policy.host_allowed("zadn.vn.evil.com") and not policy.host_allowed("evilzadn.vn")
+
+
+async def test_in_emulation_only_the_emulators_image_path_is_fetched(image_host):
+    """The emulator's host is loopback: anything else on it (its other routes, the staff console,
+    other ports) must stay out of reach of a crafted photo URL."""
+    from bot.settings import Settings
+
+    settings = Settings(zalo_emulator=True, port=image_host.port)
+    allowed, local = settings.image_policy_hosts
+    policy = FetchPolicy(allowed, local, 1_000_000, 2.0)
+    base = f"http://127.0.0.1:{image_host.port}"
+    assert await fetch(policy, f"{base}/emulator/media/abc") == JPEG
+    for url in (f"{base}/img.jpg", f"{base}/staff/conversations", f"{base}/emulator/media/../../img.jpg",
+                f"{base}/emulator/media/%2e%2e/x", f"http://127.0.0.1:{image_host.port + 1}/emulator/media/abc",
+                f"{base}/emulator/users/x/messages"):  # fmt: skip
+        assert await refused(policy, url) == "host_not_allowed", url
+    # A redirect from the image path elsewhere on loopback is refused too.
+    assert await refused(policy, f"{base}/emulator/media/redirect?to=/img.jpg") == "host_not_allowed"
