@@ -66,9 +66,9 @@ def facet_answer(procedure: Procedure, facet: str, base_url: str, variants: Sequ
         return [procedure_card(procedure, base_url)]
     facts = facts_of(procedure)
     head = f"{_ICONS[facet]} {FACET_TITLES[facet]} – {shorten(facts.name, 150)} (mã {facts.code}):"
-    body = _body(facts, facet, province, room=ANSWER_LIMIT - len(head) - 45)  # type: ignore[arg-type]
+    body = _body(facts, facet, province, room=ANSWER_LIMIT - len(head) - 45)
     text = _fit([head, *body], ANSWER_LIMIT)
-    return [Text(text, _answer_buttons(facts, facet, base_url, variants))]  # type: ignore[arg-type]
+    return [Text(text, _answer_buttons(facts, facet, base_url, variants))]
 
 
 def _body(facts: ProcedureFacts, facet: Facet, province: Province | None, room: int = 420) -> list[str]:
@@ -150,8 +150,8 @@ def _fit(lines: list[str], limit: int) -> str:
 
 
 def variant_label(name: str, other: str, limit: int = 40) -> str:
-    """What tells `other` apart from `procedure` in a button: the words of its name the other's
-    lacks ("Cấp thẻ căn cước cho người dưới 14 tuổi" beside the adult card: "Dưới 14 tuổi")."""
+    """What tells the procedure named `other` apart from the one named `name`, for a button: the
+    words `name` lacks ("Cấp thẻ căn cước cho người dưới 14 tuổi" beside the adult card: "Dưới 14 tuổi")."""
     mine, theirs = name.split(), other.split()
     start = 0
     while start < min(len(mine), len(theirs)) and mine[start].lower() == theirs[start].lower():
