@@ -195,14 +195,14 @@ def print_table(title: str, queries: list[Query], results: dict[str, dict[str, S
 
 
 def calibration(index: ProcedureIndex, queries: list[Query], out) -> None:
-    """Reliability of the best hit's confidence: per band, the share of queries whose best hit is
-    right (a "none" query's best hit is never right), and the Brier score over all queries."""
+    """Reliability of the best hit's confidence (the probability that it is right): per band, how
+    many queries' best hits are right (a "none" query's never is), and the Brier score."""
     bands: dict[int, list[int]] = defaultdict(list)
     brier = 0.0
     for query in queries:
         best = index.best(query.text)
         confidence = best.confidence if best else 0.0
-        ok = int(bool(query.expect) and best is not None and best.code in query.expect and best.credible)
+        ok = int(bool(query.expect) and best is not None and best.code in query.expect)
         bands[min(int(confidence * 5), 4)].append(ok)
         brier += (confidence - ok) ** 2
     cells = ", ".join(f"{b / 5:.1f}-{(b + 1) / 5:.1f}: {sum(v)}/{len(v)} right" for b, v in sorted(bands.items()) if v)

@@ -11,12 +11,13 @@ hundred are re-ranked by how much of the procedure's own name the query explains
 the query asks for (first issue, re-issue, change; adult or child; foreign element or not), then by
 what a citizen of the province can do (commune, province, online) before ministry-level ones.
 
-"Nothing credible" is decided from evidence, not from a coverage threshold: a small logistic model
+"Nothing credible" is decided from evidence, not from a coverage threshold: small logistic models
 (coefficients in fixtures/search_refusal.json, fitted by bench/search_fit.py on the development
-sets) turns what the query and the best match show (coverage, the share of the query's words the
-catalog knows, phrase and pair evidence, the margin over the runner-up, typo guesses) into the
-probability that the best hit is what was asked. `Hit.confidence` is that probability; below the
-fitted threshold the answer is [] and the conversation offers help instead of a wrong procedure.
+sets) turn what the query and the best match show (coverage, the share of the query's words the
+catalog knows, phrase and pair evidence, the margin over the runner-up, typo guesses, whether the
+best is a variant nobody asked for) into the probability that a right procedure is listed (below
+the fitted threshold the answer is [] and the conversation offers help instead of a wrong
+procedure) and the probability that the first one is right (`Hit.confidence`).
 """
 
 from __future__ import annotations
@@ -58,7 +59,8 @@ class Hit:
     coverage: float  # share of the query's known meaning the procedure covers, 0..1
     matched: tuple[str, ...]  # how each concept matched, e.g. "sổ đỏ → giấy chứng nhận quyền sử dụng đất"
     # Probability (calibrated on the development sets) that the best hit is what was asked; every
-    # hit of one answer carries the best hit's value. credible: confidence reached the threshold.
+    # hit of one answer carries the best hit's value. credible: the refusal model found it likely
+    # that a right procedure is among the first five (else search answers "nothing credible").
     confidence: float = 1.0
     credible: bool = True
 
@@ -228,12 +230,26 @@ class _Postings:
 
 
 @dataclass(frozen=True)
+class _Logistic:
+    coef: np.ndarray
+    intercept: float
+
+    def probability(self, z: np.ndarray) -> float:
+        return 1 / (1 + math.exp(-float(z @ self.coef + self.intercept)))
+
+
+@dataclass(frozen=True)
 class _Refusal:
+    """Two logistic models over the same standardised evidence: `answer`, the probability that a
+    right procedure is among the first five (below `threshold` the answer is "nothing credible"),
+    and `best`, the probability that the first one is right (Hit.confidence: a caller asks "which
+    one?" when it is low although the list is credible)."""
+
     features: tuple[str, ...]
     mean: np.ndarray
     scale: np.ndarray
-    coef: np.ndarray
-    intercept: float
+    answer: _Logistic
+    best: _Logistic
     threshold: float
 
     @classmethod
@@ -241,14 +257,16 @@ class _Refusal:
         if not path.exists():
             return None
         raw = json.loads(path.read_text(encoding="utf-8"))
-        if tuple(raw["features"]) != FEATURES:
-            return None  # fitted for another feature set: refit with bench/search_fit.py
-        return cls(tuple(raw["features"]), np.array(raw["mean"]), np.array(raw["scale"]), np.array(raw["coef"]),
-                   float(raw["intercept"]), float(raw["threshold"]))  # fmt: skip
+        if tuple(raw["features"]) != FEATURES or not {"answer", "best"} <= raw.keys():
+            return None  # fitted for another feature set or format: refit with bench/search_fit.py
+        models = {k: _Logistic(np.array(raw[k]["coef"]), float(raw[k]["intercept"])) for k in ("answer", "best")}
+        return cls(tuple(raw["features"]), np.array(raw["mean"]), np.array(raw["scale"]), models["answer"],
+                   models["best"], float(raw["threshold"]))  # fmt: skip
 
-    def probability(self, x: np.ndarray) -> float:
-        z = float(((x - self.mean) / self.scale) @ self.coef + self.intercept)
-        return 1 / (1 + math.exp(-z))
+    def probabilities(self, x: np.ndarray) -> tuple[float, float]:
+        """(a right answer in the first five, the first one right)."""
+        z = (x - self.mean) / self.scale
+        return self.answer.probability(z), self.best.probability(z)
 
 
 FEATURES = (
@@ -485,10 +503,11 @@ class _Built:
             return []
         ranked, x = ranking
         if self.refusal is None:
-            confidence = 1.0 if x[0] >= FALLBACK_MIN_COVERAGE else 0.0
+            credible = x[0] >= FALLBACK_MIN_COVERAGE
+            confidence = float(credible)
         else:
-            confidence = self.refusal.probability(x)
-        credible = confidence >= (self.refusal.threshold if self.refusal else 0.5)
+            answer, confidence = self.refusal.probabilities(x)
+            credible = answer >= self.refusal.threshold
         if credible_only and not credible:
             return []
         return [
