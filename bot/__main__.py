@@ -1,4 +1,4 @@
-"""Command line: `python -m bot serve | seed | build-catalog | staff add | replay`."""
+"""Command line: `python -m bot serve | worker | emulator | seed | build-catalog | staff add | unlock | replay`."""
 
 from __future__ import annotations
 
@@ -167,6 +167,32 @@ def _staff_add(args: argparse.Namespace) -> None:
         sys.exit(str(exc))
 
 
+def _unlock(args: argparse.Namespace) -> None:
+    """An officer's unlock for a citizen refused after wrong security codes: forgets every wrong code
+    counted for the dossier (from every address and Zalo user)."""
+    from redis.asyncio import Redis
+
+    from lookup.dossiers import clear_security_failures
+    from lookup.keys import Keys
+
+    settings = Settings()
+    if not settings.redis_url:
+        sys.exit("the counters live in Redis: set REDIS_URL")
+
+    async def unlock() -> int:
+        redis = Redis.from_url(settings.redis_url, decode_responses=True)
+        try:
+            return await clear_security_failures(redis, Keys(settings.redis_key_prefix), args.code)
+        finally:
+            await redis.aclose()
+
+    try:
+        removed = asyncio.run(unlock())
+    except ValueError as exc:  # not a dossier code
+        sys.exit(str(exc))
+    print(f"{args.code}: {removed} wrong-code counter(s) cleared; the citizen can enter the security code again")
+
+
 def _replay(args: argparse.Namespace) -> None:
     from bot.replay.cli import run
 
@@ -217,6 +243,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--role", choices=["viewer", "supervisor"], default="viewer")
     p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     p.set_defaults(run=_staff_add)
+    p = commands.add_parser("unlock", help="clear a dossier's wrong security-code counters (an officer's unlock)")
+    p.add_argument("code", help="the dossier code")
+    p.set_defaults(run=_unlock)
     p = commands.add_parser("replay", help="replay transcript files against the current bot; exit 1 on any change")
     p.add_argument("files", nargs="+", type=Path)
     p.add_argument("--against", help="a running service's base URL (default: a fresh in-process one)")

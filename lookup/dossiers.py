@@ -272,9 +272,14 @@ class DossierService:
         raise SecurityCodeRejected("wrong security code")
 
     async def clear_security_failures(self, code_text: str) -> int:
-        """An officer's unlock (`python -m bot unlock CODE`): forget every wrong code counted for the
-        dossier, from every client. Returns how many counters were removed."""
-        code = normalize_code(code_text)
-        pattern = self.keys.security_failures(code).replace("[", "\\[").replace("?", "\\?").replace("*", "\\*")
-        keys = [key async for key in self.redis.scan_iter(match=pattern + "*", count=1000)]
-        return await self.redis.delete(*keys) if keys else 0
+        """An officer's unlock (`python -m bot unlock CODE`): see clear_security_failures."""
+        return await clear_security_failures(self.redis, self.keys, code_text)
+
+
+async def clear_security_failures(redis: Redis, keys: Keys, code_text: str) -> int:
+    """Forget every wrong security code counted for a dossier, from every client (a replay's sandbox
+    counts elsewhere and expires by itself). Returns how many counters were removed."""
+    code = normalize_code(code_text)
+    pattern = keys.security_failures(code).replace("[", "\\[").replace("?", "\\?").replace("*", "\\*")
+    found = [key async for key in redis.scan_iter(match=pattern + "*", count=1000)]
+    return await redis.delete(*found) if found else 0

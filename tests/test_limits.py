@@ -2,6 +2,7 @@
 a citizen's security code or an officer's account from elsewhere, the counters are shared by every
 web process, X-Forwarded-For and X-Forwarded-Proto count only from TRUSTED_PROXIES."""
 
+import asyncio
 import re
 
 import pytest
@@ -237,3 +238,23 @@ async def test_non_ascii_cookie_signature_and_login_token_are_refused_not_500(ap
     async with api.post("/staff/login", data={"csrf": "thử", "name": "x", "password": "y"},
                         headers={"Cookie": "tracuu_login_csrf=abc"}) as r:  # fmt: skip
         assert r.status == 403
+
+
+async def test_python_m_bot_unlock_clears_them_from_the_command_line(backend, api):
+    import subprocess
+    import sys
+
+    if backend.name != "real":
+        pytest.skip("the command reaches the service's Redis; the embedded store lives in the service")
+    created = await receive(api)
+    url = f"/api/dossiers/{created['code']}"
+    for _ in range(MAX_SECURITY_FAILURES):
+        await api.get(url, headers={"X-Security-Code": "EEEEEEEE"})
+    assert (await api.get(url, headers={"X-Security-Code": created["security_code"]})).status == 429
+    done = await asyncio.to_thread(
+        subprocess.run,  # our own CLI, fixed argv
+        [sys.executable, "-m", "bot", "unlock", created["code"]], capture_output=True, text=True, timeout=60,
+        env={"PATH": "/usr/bin:/bin", "REDIS_URL": backend.redis_url, "REDIS_KEY_PREFIX": backend.prefix},
+    )  # fmt: skip
+    assert done.returncode == 0 and "cleared" in done.stdout, done.stderr
+    assert (await api.get(url, headers={"X-Security-Code": created["security_code"]})).status == 200
