@@ -46,7 +46,7 @@ from bot.replay.sandbox import Sandbox
 from bot.routing import build_dispatcher
 from bot.sealing import Sealer
 from bot.settings import InsecureSettings, Settings
-from bot.staff import dead_letters, handoff_views
+from bot.staff import dead_letters, handoff_views, understanding_views
 from bot.staff import views as staff_views
 from bot.staff.context import staff_ctx
 from bot.staff.guard import staff_guard
@@ -211,7 +211,8 @@ def create_app(
     if role == "serve":
         app.cleanup_ctx.append(staff_ctx)
         tables += [dossiers.routes, procedures.routes, payments.routes, openapi.routes, pages.routes, webhook.routes,
-                   staff_views.routes, handoff_views.routes, dead_letters.routes, procedure_page.routes]  # fmt: skip
+                   staff_views.routes, handoff_views.routes, dead_letters.routes, procedure_page.routes,
+                   understanding_views.routes]  # fmt: skip
     if settings.demo_mode and role == "serve":
         # Stand-ins for outside parties exist only in demo/emulator mode: the emulated bank settles fees
         # for anyone holding a payment id.

@@ -21,7 +21,7 @@ from lookup.codes import find_codes
 from lookup.masking import redact
 
 MAX_ENTRIES = 2000
-FLOWS = ("lookup", "qr", "search", "guidance", "payment", "support", "handoff")
+FLOWS = ("lookup", "qr", "search", "guidance", "payment", "support", "handoff", "smalltalk")
 OUTCOMES = ("answered", "not_understood", "error")
 
 
@@ -38,7 +38,8 @@ def outcome_of(meta: dict[str, Any], handler: str | None) -> str:
     """answered / not_understood / error: what the console filters on."""
     if meta.get("outcome") == "error":
         return "error"
-    if meta.get("outcome") == "not_understood" or handler == "none":
+    understood = meta.get("understood") or {}
+    if meta.get("outcome") == "not_understood" or handler == "none" or understood.get("intent") == "empty":
         return "not_understood"
     return "answered"
 

@@ -23,8 +23,12 @@ from handlers.answers import procedure_card
 from handlers.content import MENU_BUTTON
 from lookup.catalog import Procedure
 from lookup.text import shorten
+from understanding import intents as I
 
 router = Router("procedures")
+# Intents whose words are a procedure search when the bot has just asked "which procedure?".
+# A question with a facet ("... cần giấy tờ gì") goes on to the understanding router's direct answer.
+SEARCHABLE = frozenset({I.PROCEDURE_SEARCH, I.OUT_OF_SCOPE, I.LIFE_EVENTS})
 AWAITING_QUERY = "procedures:awaiting_query"
 GROUPS_PER_PAGE = 4
 ITEMS_PER_PAGE = 5
@@ -149,18 +153,24 @@ async def card_by_typed_code(ctx: Context) -> list[Reply]:
     return await card(ctx)
 
 
-@router.on(state_is(AWAITING_QUERY), is_free_text)
+def _is_query(ctx: Context) -> bool:
+    """Asked "which procedure?": the answer is a search, unless it plainly means something else
+    ("cảm ơn", "tra cứu hồ sơ"), which the understanding router then takes."""
+    return is_free_text(ctx) and (ctx.interpretation.ambiguous or ctx.interpretation.intent in SEARCHABLE)
+
+
+@router.on(state_is(AWAITING_QUERY), _is_query)
 async def search(ctx: Context) -> list[Reply]:
-    return _results(ctx, ctx.text, 1)
+    return results(ctx, ctx.text, 1)
 
 
 @router.on(command_is("#timthem"))
 async def more_results(ctx: Context) -> list[Reply]:
     page_text, _, query = ctx.command()[1].partition(" ")
-    return _results(ctx, query, _page_number(page_text))
+    return results(ctx, query, _page_number(page_text))
 
 
-def _results(ctx: Context, query: str, page: int) -> list[Reply]:
+def results(ctx: Context, query: str, page: int) -> list[Reply]:
     ctx.meta["flow"] = "search"
     ctx.meta["search_query"] = query[:100]
     codes = ctx.deps.search(query, ITEMS_PER_PAGE + 1, (page - 1) * ITEMS_PER_PAGE)
@@ -180,21 +190,3 @@ def _results(ctx: Context, query: str, page: int) -> list[Reply]:
     more = f"#timthem {page + 1} {query[:80]}" if len(codes) > ITEMS_PER_PAGE else None
     heading = f'Các thủ tục phù hợp với "{query[:60]}"' + (f" (trang {page}):" if page > 1 else ":")
     return [Text(heading), procedure_list(procedures, more)]
-
-
-# Typed text no flow claimed: when it reads like a procedure question ("cho em hỏi làm sổ đỏ cần
-# gì"), answer with search results instead of "not understood". Registered just before the
-# fallback (bot/routing.py) so that it never takes text another flow understands.
-question_router = Router("procedure_questions")
-
-
-def _finds_procedures(ctx: Context) -> bool:
-    if not is_free_text(ctx) or len(ctx.folded) < 3:
-        return False
-    codes = ctx.deps.search(ctx.text, ITEMS_PER_PAGE + 1, 0)
-    return bool(codes)
-
-
-@question_router.on(_finds_procedures)
-async def procedure_question(ctx: Context) -> list[Reply]:
-    return _results(ctx, ctx.text, 1)

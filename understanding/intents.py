@@ -35,6 +35,7 @@ MORE = "more"
 GUIDE = "guide"  # the guide topics menu (#huongdan)
 COMMAND = "command"  # a button payload with arguments (#thutuc 1.004194, #hd dangky 2): its handler parses it
 EMPTY = "empty"  # nothing readable: only emoji, punctuation, invisible marks
+UNKNOWN = "unknown"  # no word the bot has ever seen ("asdf qwer"): not understood, said plainly
 
 INTENTS: tuple[str, ...] = (
     LOOKUP_DOSSIER, MY_DOSSIERS, FOLLOW_DOSSIER, UNFOLLOW_DOSSIER, PAY_FEES, PROCEDURE_SEARCH,
@@ -80,3 +81,21 @@ COMMANDS: dict[str, str] = {
     "#menu": CANCEL,
     "#batdau": CANCEL,
 }
+
+# What officers read in the console for each intent (Vietnamese, like the rest of the console).
+LABELS: dict[str, str] = {
+    LOOKUP_DOSSIER: "Tra cứu hồ sơ", MY_DOSSIERS: "Hồ sơ của tôi", FOLLOW_DOSSIER: "Theo dõi hồ sơ",
+    UNFOLLOW_DOSSIER: "Bỏ theo dõi", PAY_FEES: "Thanh toán", PROCEDURE_SEARCH: "Tìm thủ tục",
+    PROCEDURE_QUESTION: "Hỏi về thủ tục", LIFE_EVENTS: "Thủ tục theo sự kiện", GUIDE_REGISTER: "Hướng dẫn đăng ký",
+    GUIDE_LOGIN: "Hướng dẫn đăng nhập", GUIDE_SUBMIT: "Hướng dẫn nộp hồ sơ", GUIDE_PAY: "Hướng dẫn thanh toán",
+    GUIDE_TRACK: "Hướng dẫn theo dõi", RECEIPT_HELP: "Mã trên phiếu", HOTLINE: "Số hỗ trợ", HUMAN: "Gặp cán bộ",
+    COMPLAINT: "Phản ánh, kiến nghị", GREETING: "Chào hỏi", THANKS: "Cảm ơn, tạm biệt", FRUSTRATION: "Bực bội",
+    OUT_OF_SCOPE: "Ngoài phạm vi", CANCEL: "Hủy, về menu", DOSSIER_QUESTION: "Hỏi về hồ sơ vừa xem",
+    SELECT: "Chọn trong danh sách", CORRECTION: "Sửa câu hỏi", MORE: "Xem thêm", GUIDE: "Hướng dẫn",
+    COMMAND: "Bấm nút", EMPTY: "Không có nội dung", UNKNOWN: "Không đọc được",
+}  # fmt: skip
+FACET_LABELS: dict[str, str] = {
+    "documents": "giấy tờ", "fee": "lệ phí", "time": "thời gian", "where": "nơi nộp", "online": "trực tuyến",
+    "form": "mẫu đơn", "result": "kết quả", "due": "hẹn trả", "unit": "nơi xử lý", "status": "trạng thái",
+    "progress": "tiến độ",
+}  # fmt: skip

@@ -90,6 +90,8 @@ class Interpretation:
         """What the transcript keeps of it (staff see why the bot answered as it did)."""
         meta = {k: v for k, v in asdict(self).items() if v not in (None, (), False) and k != "ranked"}
         meta["confidence"] = round(self.confidence, 3)
+        if self.ambiguous:
+            meta["ambiguous"] = True
         if self.runner_up:
             meta["runner_up"] = [self.runner_up[0], round(self.runner_up[1], 3)]
         meta.pop("query", None)  # the text itself is in the transcript, masked
@@ -113,14 +115,15 @@ class Interpreter:
         normalized = " ".join(words[:MAX_WORDS])
         ranked = self._ranked(normalized, context)
         known = sum(w in self.model.vocabulary for w in words[:MAX_WORDS]) / min(len(words), MAX_WORDS)
-        if known < MIN_KNOWN_SHARE:  # "xyz qwerty": no word the bot has ever seen, whatever the model says
+        if known < MIN_KNOWN_SHARE:  # "xyz qwerty": few or no words the bot has seen, whatever the model says
             ranked = [(i, p * known) for i, p in ranked]
         codes = tuple(find_codes(text))
-        if codes:
-            intent = next((i for i, _ in ranked if i in _CODE_INTENTS), I.LOOKUP_DOSSIER)
-            if ranked[0][0] not in _CODE_INTENTS:
-                intent = I.LOOKUP_DOSSIER
+        if codes:  # a code is a lookup, unless the words clearly ask to follow, unfollow or pay it
+            top, p = ranked[0]
+            intent = top if top in _CODE_INTENTS and p >= MIN_CONFIDENCE else I.LOOKUP_DOSSIER
             return Interpretation(intent, 1.0, source="rule", dossier_codes=codes, ranked=tuple(ranked[:3]))
+        if not known:
+            return Interpretation(I.UNKNOWN, 0.0, source="rule")
         procedure_code = _PROCEDURE_CODE.search(text)
         if procedure_code:
             facet = entities.procedure_facet(normalized)

@@ -3,6 +3,7 @@ as chat bubbles. Every value from a transcript or a request is escaped here."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from html import escape
 from typing import Any
@@ -13,6 +14,7 @@ from aiohttp import web
 from bot.staff.sessions import Session
 from lookup.calendar import VN_TZ
 from lookup.codes import find_codes
+from understanding.intents import FACET_LABELS, LABELS
 
 STYLE = """
 body{font-family:system-ui,sans-serif;margin:0;background:#f4f6f8;color:#1a202c}
@@ -99,6 +101,31 @@ def _in_message(entry: dict[str, Any], revealed: str | None) -> str:
     return "<br>".join(parts) or f"<i>{escape(entry['kind'])}</i>"
 
 
+def inbound_meta(entry: dict[str, Any]) -> dict[str, Any]:
+    """What the turn reached (`meta` of the inbound summary), from a read transcript entry."""
+    body = entry.get("body") or {}
+    if isinstance(body, str):  # as stored; `Transcript.entries` hands it over parsed
+        try:
+            body = json.loads(body)
+        except ValueError:
+            return {}
+    return body.get("meta") or {} if isinstance(body, dict) else {}
+
+
+def understood_note(entry: dict[str, Any]) -> str:
+    """What the bot read in a citizen's message: intent, facet and confidence (and "asked which")."""
+    understood = (inbound_meta(entry)).get("understood") or {}
+    if not understood.get("intent"):
+        return ""
+    label = LABELS.get(understood["intent"], understood["intent"])
+    facet = FACET_LABELS.get(understood.get("facet") or "", "")
+    confidence = float(understood.get("confidence") or 0)
+    note = f"{label}{f' ({facet})' if facet else ''} {confidence:.0%}"
+    if understood.get("ambiguous"):
+        note += ", chưa chắc: đã hỏi lại"
+    return f' · <span class="intent" title="Bot hiểu tin nhắn này là">ý định: {escape(note)}</span>'
+
+
 def bubbles(entries: list[dict[str, Any]], revealed: dict[str, str] | None = None) -> str:
     out = []
     for entry in entries:
@@ -107,6 +134,8 @@ def bubbles(entries: list[dict[str, Any]], revealed: dict[str, str] | None = Non
             entry.get("body") or {})  # fmt: skip
         who = "Người dân" if direction == "in" else "Bot"
         meta = f"{who} · {when(entry['at_ms'])}" + (f" · {escape(entry['handler'])}" if entry.get("handler") else "")
+        if direction == "in":
+            meta += understood_note(entry)
         if entry.get("error"):
             meta += f' · <span class="error">{escape(entry["error"])}</span>'
         out.append(f'<div class="bubble {direction}">{content}<div class="meta">{meta}</div></div>')

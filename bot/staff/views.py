@@ -34,7 +34,8 @@ routes = web.RouteTableDef()
 LOGIN_CSRF_COOKIE = "tracuu_login_csrf"
 FAILED_LOGIN_DELAY_SECONDS = 0.5  # with the lockout, slows password guessing to a crawl
 FLOW_NAMES = {"lookup": "Tra cứu mã", "qr": "Ảnh QR", "search": "Thủ tục", "guidance": "Hướng dẫn",
-              "payment": "Thanh toán", "support": "Hỗ trợ", "handoff": "Chuyển cán bộ"}  # fmt: skip
+              "payment": "Thanh toán", "support": "Hỗ trợ", "handoff": "Chuyển cán bộ",
+              "smalltalk": "Chào hỏi, ngoài phạm vi"}  # fmt: skip
 OUTCOME_NAMES = {"answered": "Đã trả lời", "not_understood": "Không hiểu", "error": "Lỗi"}
 
 
@@ -309,6 +310,9 @@ async def dashboard_page(request: web.Request) -> web.Response:
                    for code, count in top)  # fmt: skip
     head = "<tr><th>Mã</th><th>Thủ tục</th><th>Lượt</th></tr>"
     table = f"<h2>Thủ tục được xem nhiều nhất</h2><table>{head}{rows}</table>"
+    if request[SESSION].account.is_supervisor:  # to label them and grow the understanding's training set
+        table += ('<p><a href="/staff/not-understood.jsonl">Tải các tin nhắn bot chưa hiểu (14 ngày, đã che, '
+                  "JSONL để gán nhãn)</a></p>")  # fmt: skip
     return page("Thống kê 14 ngày", "".join(charts) + table, request[SESSION])
 
 
