@@ -258,3 +258,13 @@ async def test_python_m_bot_unlock_clears_them_from_the_command_line(backend, ap
     )  # fmt: skip
     assert done.returncode == 0 and "cleared" in done.stdout, done.stderr
     assert (await api.get(url, headers={"X-Security-Code": created["security_code"]})).status == 200
+
+
+async def test_a_password_reset_also_lets_a_refused_client_in_again(proxied):
+    accounts = proxied.app[ACCOUNTS]
+    await accounts.add("officer4", PASSWORD, Role.VIEWER)
+    for _ in range(MAX_FAILURES):
+        await staff_login(proxied, "officer4", "not the password", "192.0.2.44")
+    assert (await staff_login(proxied, "officer4", PASSWORD, "192.0.2.44")).status == 429
+    await accounts.add("officer4", PASSWORD, Role.VIEWER)  # python -m bot staff add officer4
+    assert (await staff_login(proxied, "officer4", PASSWORD, "192.0.2.44")).status == 302

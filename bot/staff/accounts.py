@@ -69,7 +69,10 @@ class Accounts:
             raise AccountError(f"passwords need at least {MIN_PASSWORD_LENGTH} characters")
         hashed = await asyncio.to_thread(_hasher.hash, password)
         await self.redis.hset(self.keys.account(name), mapping={"hash": hashed, "role": role.value})
-        await self.redis.delete(self.keys.login_failures(name))
+        # A reset also forgets the account's failed logins, from everyone and from each client.
+        pattern = self.keys.login_failures(name, "*")
+        failures = [key async for key in self.redis.scan_iter(match=pattern, count=1000)]
+        await self.redis.delete(self.keys.login_failures(name), *failures)
         return Account(name, role)
 
     async def login(self, name: str, password: str, client: str = "anonymous") -> tuple[LoginResult, Account | None]:
