@@ -202,6 +202,7 @@ class QueryParser:
         typed = marked_tokens(query)
         # Only fillers, greetings and thanks ("em cảm ơn ạ", "cho hỏi"): nothing to search for.
         pairs = _drop_noise_phrases(typed, self.lexicon)
+        pairs = [piece for pair in pairs for piece in self._split_joined(pair)]
         while (
             pairs
             and pairs[-1][1] in self.lexicon.noise_final
@@ -231,6 +232,21 @@ class QueryParser:
         if first.phrase:
             return False
         return concept.typed in self.lexicon.noise or first.tokens[0] in self.lexicon.noise
+
+    def _split_joined(self, pair: tuple[str, str]) -> list[tuple[str, str]]:
+        """Two syllables typed without the space between them ("dangky", "khaisinh", "tamtru"):
+        the two words, when the whole is no catalog word and each half is (with a vowel, 2+ letters)."""
+        word = pair[0]
+        if len(word) < 5 or word in self.vocabulary or any(c in self.vocabulary for c in telex_repairs(word)):
+            return [pair]
+        splits = [(word[:i], word[i:]) for i in range(2, len(word) - 1)]
+        found = [(a, b) for a, b in splits if a in self.vocabulary and b in self.vocabulary and _VOWELS & set(a)
+                 and _VOWELS & set(b)]  # fmt: skip
+        if not found:
+            return [pair]
+        # A pair the lexicon or the catalog writes together first ("ho chieu", not "hoc hieu").
+        a, b = max(found, key=lambda ab: (ab in self.lexicon.synonyms or ab in self.compounds, min(map(len, ab))))
+        return [(a, a), (b, b)]
 
     def _spell(self, word: str) -> list[Alternative]:
         """The word as typed if known, else its Telex/VNI repair, else the phrases it abbreviates,

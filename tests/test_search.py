@@ -220,6 +220,12 @@ def test_the_common_case_comes_first_and_the_variant_asked_for_when_the_query_sa
     assert index.search(query, 5)[0] == expected
 
 
+def test_two_syllables_typed_without_a_space_are_read_as_two_words(index):
+    # "dangky" was one unknown word; "hochieu" is "hộ chiếu" (a phrase), not "học hiểu".
+    assert index.search("dangky khaisinh", 1) == ["1.001193"]
+    assert index.search("lam hochieu", 1)[0] in {"1.001456", "1.001471"}
+
+
 def test_a_word_typed_with_marks_is_not_a_lexicon_phrase_with_other_marks(index):
     # "da mặt" (face skin) folds onto "đã mất" (has died): it found the death registration.
     assert index.search("làm đẹp da mặt") == []
