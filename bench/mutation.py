@@ -1,0 +1,252 @@
+"""Mutation testing of the core: cosmic-ray's mutants, planted one at a time into a copy of the tree,
+each run against the tests that guard its module. Prints, per module, the score (mutants the tests
+killed out of those that are not equivalent) and every surviving mutant as a diff.
+
+The modules are those where a silent bug costs most (issue 23): the webhook's signature and parsing,
+intake and dedupe, the outbox and the worker's ack path, the citizen lock and shard leases, dossier
+security codes, payments and callbacks, the staff guard, sessions and CSRF, masking. A run is
+bounded: each module gets `--budget` seconds and its mutants are tried in a seeded random order, so
+a run cut short is an unbiased sample and says how many it tried. The real-Redis copies of
+the store tests are left out (`-k "not real"`): the logic is the same on the embedded store, and
+it halves the time. Never part of `./dev test`.
+
+    .venv/bin/pip install -e '.[bench]'                         # cosmic-ray
+    .venv/bin/python -m bench.mutation                          # every module, 300 s each
+    .venv/bin/python -m bench.mutation --module payments --budget 900
+    .venv/bin/python -m bench.mutation --tree                   # the working tree, not HEAD
+
+cosmic-ray rather than mutmut: it mutates the source file on disk and runs any command, so the
+tests run as they always do (subprocesses, the emulator, Chromium), where mutmut 3 rewrites every
+function into a trampoline inside its own copy, which our async code and subprocess-started
+services would run unmutated.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass(frozen=True)
+class Target:
+    modules: tuple[str, ...]
+    tests: tuple[str, ...]
+    select: str = "not real"  # pytest -k
+
+
+TARGETS: dict[str, Target] = {
+    "webhook": Target(
+        ("bot/zalo/signature.py", "bot/zalo/webhook.py", "bot/zalo/events.py"),
+        ("tests/test_webhook.py", "tests/test_hostile_input.py", "tests/test_secondary_checks.py"),
+        "not real and not schema_generated",
+    ),
+    "intake": Target(
+        ("bot/intake/queue.py",),
+        ("tests/test_intake.py", "tests/test_secondary_checks.py", "tests/test_webhook.py"),
+        "not real and not redis_going_away",
+    ),
+    "outbox": Target(
+        ("bot/outbox.py", "bot/intake/worker.py"),
+        ("tests/test_intake.py", "tests/test_secondary_checks.py", "tests/test_oa_client.py"),
+        "not real and not redis_going_away",
+    ),
+    "locks": Target(
+        ("bot/redis_lock.py", "bot/intake/lease.py"),
+        ("tests/test_intake.py", "tests/test_webhook.py"),
+        "not real and not redis_going_away",
+    ),
+    "security-codes": Target(
+        ("lookup/dossiers.py",), ("tests/test_store.py", "tests/test_api_dossiers.py", "tests/test_secondary_checks.py")
+    ),
+    "payments": Target(
+        ("lookup/payments.py",),
+        ("tests/test_payments.py", "tests/test_pay_notify_handoff.py", "tests/test_secondary_checks.py"),
+    ),
+    "staff": Target(
+        ("bot/staff/guard.py", "bot/staff/sessions.py"), ("tests/test_staff.py", "tests/test_secondary_checks.py")
+    ),
+    "masking": Target(("lookup/masking.py",), ("tests/test_masking.py", "tests/test_secondary_checks.py")),
+}
+
+# cosmic-ray's operators left out: every binary operator turned into every other one (130 variants,
+# nearly all killed at import or by any test: time for no information), inserted/replaced variables
+# and removed decorators (routes and dataclasses: killed by any request).
+EXCLUDED_OPERATORS = (
+    r"core/ReplaceBinaryOperator_(?!(Add_Sub|Sub_Add|Mul_Add|FloorDiv_Mul|Mod_FloorDiv)$)",
+    r"core/VariableInserter",
+    r"core/VariableReplacer",
+    r"core/RemoveDecorator",
+)
+
+# Mutants that change no behaviour, by (module, line, operator): the reason is printed with them.
+EQUIVALENT: dict[tuple[str, int, str], str] = {}
+
+
+@dataclass
+class Outcome:
+    name: str
+    total: int = 0
+    killed: int = 0
+    errors: int = 0  # the mutant broke collection or import: killed, but by no assertion
+    timeouts: int = 0
+    survivors: list[tuple[str, str]] = field(default_factory=list)  # (where, diff)
+    equivalent: list[tuple[str, str]] = field(default_factory=list)
+    baseline_seconds: float = 0.0
+    note: str = ""
+
+    @property
+    def tried(self) -> int:
+        return self.killed + self.errors + self.timeouts + len(self.survivors) + len(self.equivalent)
+
+    @property
+    def score(self) -> float | None:
+        judged = self.tried - len(self.equivalent)
+        return (judged - len(self.survivors)) / judged if judged else None
+
+
+def snapshot(working_tree: bool) -> Path:
+    """A copy of HEAD (or of the working tree) to plant mutants in: never the shared working tree."""
+    folder = Path(tempfile.mkdtemp(prefix="tracuu-mutation-"))
+    if working_tree:
+        ignore = shutil.ignore_patterns(".venv", ".git", "__pycache__", ".hypothesis", ".pytest_cache", "bench/out")
+        shutil.copytree(ROOT, folder, dirs_exist_ok=True, ignore=ignore)
+    else:
+        git, tar = shutil.which("git") or "git", shutil.which("tar") or "tar"
+        archive = subprocess.run([git, "-C", str(ROOT), "archive", "HEAD"], capture_output=True, check=True).stdout
+        subprocess.run([tar, "-x", "-C", str(folder)], input=archive, check=True)
+    return folder
+
+
+def mutants(folder: Path, modules: tuple[str, ...]) -> list:
+    """Every mutation cosmic-ray's operators make in `modules`, less the excluded operators."""
+    from cosmic_ray.commands.init import _all_work_items
+
+    excluded = re.compile("|".join(EXCLUDED_OPERATORS))
+    paths = [Path(m) for m in modules]
+    with _cwd(folder):
+        items = list(_all_work_items(paths, {}))
+    return [m for item in items for m in item.mutations if not excluded.match(m.operator_name)]
+
+
+class _cwd:
+    def __init__(self, folder: Path) -> None:
+        self.folder, self.before = folder, Path.cwd()
+
+    def __enter__(self) -> None:
+        os.chdir(self.folder)
+
+    def __exit__(self, *exc: object) -> None:
+        os.chdir(self.before)
+
+
+def pytest_argv(target: Target) -> list[str]:
+    # -x: the first failure kills the mutant; no cache: the copy's mutants must not reorder runs.
+    return [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-k", target.select, *target.tests]
+
+
+def run(folder: Path, argv: list[str], timeout: float) -> tuple[str, float]:
+    """'passed', 'failed', 'error' (collection or import broken) or 'timeout'; seconds taken."""
+    started = time.monotonic()
+    try:
+        # No bytecode: a mutant written within the same second as the last must not run from a stale .pyc.
+        done = subprocess.run(argv, cwd=folder, capture_output=True, timeout=timeout,
+                              env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})  # fmt: skip
+    except subprocess.TimeoutExpired:
+        return "timeout", time.monotonic() - started
+    status = {0: "passed", 1: "failed"}.get(done.returncode, "error")
+    return status, time.monotonic() - started
+
+
+def test_module(name: str, target: Target, folder: Path, budget: float, rng: random.Random) -> Outcome:
+    from cosmic_ray.mutating import use_mutation
+    from cosmic_ray.plugins import get_operator
+
+    outcome = Outcome(name)
+    argv = pytest_argv(target)
+    status, outcome.baseline_seconds = run(folder, argv, 600)
+    if status != "passed":
+        outcome.note = f"the unmutated tests do not pass ({status}): module skipped"
+        return outcome
+    found = mutants(folder, target.modules)
+    outcome.total = len(found)
+    rng.shuffle(found)
+    deadline = time.monotonic() + budget
+    # A mutant that hangs a test is killed by the timeout; three times the clean run is ample.
+    timeout = max(30.0, 3 * outcome.baseline_seconds)
+    for mutation in found:
+        if time.monotonic() + outcome.baseline_seconds > deadline:
+            break
+        operator = get_operator(mutation.operator_name)(**mutation.operator_args)
+        with _cwd(folder), use_mutation(mutation.module_path, operator, mutation.occurrence) as (before, after):
+            if after is None:
+                outcome.total -= 1
+                continue
+            status, _ = run(folder, argv, timeout)
+            diff = _diff(before, after, str(mutation.module_path))
+        where = f"{mutation.module_path}:{mutation.start_pos[0]} {mutation.operator_name}"
+        if status == "passed":
+            reason = EQUIVALENT.get((str(mutation.module_path), mutation.start_pos[0], mutation.operator_name))
+            (outcome.equivalent if reason else outcome.survivors).append((where + (f" ({reason})" if reason else ""),
+                                                                          diff))  # fmt: skip
+        elif status == "failed":
+            outcome.killed += 1
+        elif status == "timeout":
+            outcome.timeouts += 1
+        else:
+            outcome.errors += 1
+    return outcome
+
+
+def _diff(before: str, after: str, path: str) -> str:
+    lines = difflib.unified_diff(before.splitlines(), after.splitlines(), f"a/{path}", f"b/{path}", n=1, lineterm="")
+    return "\n".join(list(lines)[2:])
+
+
+def report(outcomes: list[Outcome]) -> None:
+    print(f"{'module':<16}{'mutants':>8}{'tried':>7}{'killed':>8}{'errors':>8}{'timeouts':>9}{'survived':>9}"
+          f"{'equiv.':>7}{'score':>8}{'clean run':>11}")  # fmt: skip
+    for o in outcomes:
+        score = f"{o.score:.0%}" if o.score is not None else "-"
+        print(f"{o.name:<16}{o.total:>8}{o.tried:>7}{o.killed:>8}{o.errors:>8}{o.timeouts:>9}{len(o.survivors):>9}"
+              f"{len(o.equivalent):>7}{score:>8}{o.baseline_seconds:>10.1f}s  {o.note}")  # fmt: skip
+    for o in outcomes:
+        for where, diff in o.survivors:
+            print(f"\nSURVIVED {where}\n{diff}")
+        for where, diff in o.equivalent:
+            print(f"\nequivalent {where}\n{diff}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--module", action="append", choices=sorted(TARGETS), help="only these (repeatable)")
+    parser.add_argument("--budget", type=float, default=300.0, help="seconds per module (default 300)")
+    parser.add_argument("--seed", type=int, default=2026, help="order in which mutants are tried")
+    parser.add_argument("--tree", action="store_true", help="the working tree instead of HEAD")
+    args = parser.parse_args()
+    folder = snapshot(args.tree)
+    try:
+        rng = random.Random(args.seed)
+        outcomes = []
+        for name in args.module or list(TARGETS):
+            outcomes.append(test_module(name, TARGETS[name], folder, args.budget, rng))
+            print(f"{name}: done", file=sys.stderr, flush=True)
+        report(outcomes)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
