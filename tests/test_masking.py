@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lookup.masking import mask_id_number, mask_name, mask_phone, redact
+from lookup.masking import mask_digits, mask_id_number, mask_name, mask_phone, mask_secret, redact
 
 
 @pytest.mark.parametrize(
@@ -108,3 +108,19 @@ def test_generated_phone_and_id_numbers_in_any_grouping_are_masked(number, befor
     kept = re.findall(r"\d", out)
     assert len(kept) <= 5 < len(digits), (written, out)  # at most the ends stay
     assert "*" * (len(digits) - 5) in out
+
+
+def test_brackets_around_a_number_go_with_it_and_the_text_keeps_its_own():
+    # The number's own brackets are masked away with it; a bracket the sentence opened stays.
+    assert redact("gọi (0905 123 456) nhé") == "gọi 09******56 nhé"
+    assert redact("(số cũ: 0905 123 456)") == "(số cũ: 09******56)"
+
+
+def test_a_value_too_short_to_keep_its_ends_is_starred_whole():
+    assert mask_digits("1234") == "****"  # keeping 2 + 2 digits would show all of it
+    assert mask_phone("0905") == "****"
+
+
+def test_a_typed_secret_shows_only_its_length_up_to_twelve():
+    assert mask_secret(" ABCD 2345 ") == "•" * 9
+    assert mask_secret("X" * 40) == "•" * 12
