@@ -491,8 +491,9 @@ class _Built:
                 out[i] += RESTRICTED_ASKED if asked else -RESTRICTED_UNASKED
             # ... and when the query asks for a variant, the procedures without it come after.
             out[i] -= ASKED_MISSING * sum(1 for r in wanted_restrictions if r not in self.restrictions[doc])
-            if wanted is None and self.first_issue[doc]:
-                out[i] += FIRST_ISSUE  # nothing asked in particular: the "lần đầu" procedure first
+            if self.first_issue[doc] and (wanted is None or "new" in wanted):
+                # The "lần đầu" procedure first when nothing else is asked, more so when it is.
+                out[i] += FIRST_ISSUE if wanted is None else 2 * FIRST_ISSUE
             if in_life[doc]:
                 out[i] += LIFE_BONUS
         return out
