@@ -15,6 +15,7 @@ import argparse
 import pickle
 import statistics
 import time
+import tracemalloc
 from collections import Counter
 from collections.abc import Callable
 
@@ -121,9 +122,12 @@ def main() -> None:
     args = parser.parse_args()
     catalog = load_catalog()
     index = ProcedureIndex(catalog)
+    tracemalloc.start()
     started = time.perf_counter()
     model = IntentModel.load()
     load_ms = (time.perf_counter() - started) * 1000
+    model_mb = tracemalloc.get_traced_memory()[0] / 1e6
+    tracemalloc.stop()
     interpreter = Interpreter(model)
     for warm in ("xin chào", "làm căn cước mất bao lâu"):
         interpreter.interpret(warm)
@@ -141,7 +145,8 @@ def main() -> None:
         evaluate("train: baseline", train, baseline(index), index),
     ]
     print(
-        f"model: {len(pickle.dumps(model.pipeline)) / 1e6:.1f} MB pickled, loaded in {load_ms:.0f} ms; "
+        f"model: {len(pickle.dumps(model.pipeline)) / 1e6:.1f} MB pickled, {model_mb:.1f} MB in memory, "
+        f"loaded in {load_ms:.0f} ms; "
         f"trained on {len(train)} hand-written + {len(mined(catalog))} mined utterances (+ context copies)"
     )
     print(f"{'set':<20} {'n':>5} {'intent acc':>10} {'oos rejected':>13} {'smalltalk→list':>15} "

@@ -197,3 +197,20 @@ async def test_each_turn_records_its_interpretation(live):
     entries = await live.app[TRANSCRIPT].entries(UserKey(live.app[SETTINGS].zalo_oa_id, "u8"))
     inbound = [e for e in entries if e.get("direction") == "in"]
     assert inbound and "hotline" in json.dumps(inbound[-1], ensure_ascii=False)
+
+
+def test_the_fast_reader_gives_the_pipelines_probabilities():
+    # The interpreter reads the fitted numbers itself (scikit-learn's per-call overhead was 0.9 ms);
+    # it must stay the same model: the same probabilities on every hand-written utterance.
+    import numpy as np
+
+    from understanding.data import hand_written
+    from understanding.interpreter import default_model
+    from understanding.model import model_input
+    from understanding.normalize import normalize
+
+    model = default_model()
+    for e in hand_written():
+        text = model_input(normalize(e.text, model.vocabulary), e.context)
+        expected = model.pipeline.predict_proba([text])[0]
+        assert np.abs(model.reader.probabilities(text) - expected).max() < 1e-5, e.text

@@ -23,6 +23,7 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 
 from lookup.catalog import FIXTURES_DIR
 from understanding.data import Example, fingerprint, training_set
+from understanding.fast import FastReader
 from understanding.normalize import Vocabulary, normalize
 
 log = logging.getLogger(__name__)
@@ -60,11 +61,14 @@ class IntentModel:
         pipeline.fit(inputs, [e.intent for e in examples])
         return cls(pipeline, fingerprint, vocabulary)
 
+    def __post_init__(self) -> None:
+        self.reader = FastReader(self.pipeline)
+
     def rank(self, normalized: str, context: str | None) -> list[tuple[str, float]]:
         """Every intent with its probability, most likely first."""
-        probabilities = self.pipeline.predict_proba([model_input(normalized, context)])[0]
-        ranked = sorted(zip(self.pipeline.classes_, probabilities, strict=True), key=lambda pair: -pair[1])
-        return [(str(intent), float(p)) for intent, p in ranked]
+        probabilities = self.reader.probabilities(model_input(normalized, context))
+        ranked = sorted(zip(self.reader.classes, probabilities, strict=True), key=lambda pair: -pair[1])
+        return [(intent, float(p)) for intent, p in ranked]
 
     def save(self, path: Path = MODEL_PATH, meta_path: Path = META_PATH) -> None:
         with open(path, "wb") as fh:
