@@ -86,6 +86,9 @@ _FACET_ASKS: dict[str, tuple[str, ...]] = {
     "form": ("mẫu đơn ở đâu", "tờ khai mẫu nào", "xin mau to khai"),
     "result": ("được nhận gì", "kết quả là gì"),
 }
+# How a question about a procedure opens and closes on Zalo ("có cách nào … không giúp em với").
+_QUESTION_LEADS = ("", "", "", "cho em hỏi ", "có cách nào ", "em muốn ", "tôi cần ", "xin hỏi ", "ad ơi ")
+_QUESTION_TAILS = ("", "", "", " ạ", " giúp em với", " vậy ad", " nhé", " z")
 _LEADS = ("", "", "", "thủ tục ", "cho em hỏi ", "làm ", "tôi muốn ", "hỏi về ")
 _CUT = re.compile(r"\s*(\(|;| - | – |, trừ | đối với | tại | theo | cho người | của ).*$")
 
@@ -106,8 +109,8 @@ def mined(catalog: Catalog, seed: int = SEED) -> list[Example]:
            for p in picked]  # fmt: skip
     for p in rng.sample(procedures, min(MINED_QUESTIONS, len(procedures))):
         facet = rng.choice(PROCEDURE_FACETS[:5]) if rng.random() < 0.9 else rng.choice(PROCEDURE_FACETS[5:])
-        out.append(Example(f"{short_name(p.name).lower()} {rng.choice(_FACET_ASKS[facet])}", PROCEDURE_QUESTION,
-                           facet=facet, kind="mined"))  # fmt: skip
+        text = f"{rng.choice(_QUESTION_LEADS)}{short_name(p.name).lower()} {rng.choice(_FACET_ASKS[facet])}"
+        out.append(Example(text + rng.choice(_QUESTION_TAILS), PROCEDURE_QUESTION, facet=facet, kind="mined"))
     return out
 
 
