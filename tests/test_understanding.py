@@ -214,3 +214,22 @@ def test_the_fast_reader_gives_the_pipelines_probabilities():
         text = model_input(normalize(e.text, model.vocabulary), e.context)
         expected = model.pipeline.predict_proba([text])[0]
         assert np.abs(model.reader.probabilities(text) - expected).max() < 1e-5, e.text
+
+
+@pytest.mark.parametrize(
+    ("question", "code", "fact"),
+    [
+        # Issue 17's "done when": each gets the fact, with its procedure, in one message.
+        ("làm căn cước mất bao lâu", "1.014061", "Thời gian"),
+        ("lệ phí đăng ký kết hôn bao nhiêu", "1.000894", "Lệ phí"),
+        ("đăng ký kết hôn cần giấy tờ gì", "1.000894", "Giấy tờ"),
+        ("cấp lại giấy khai sinh ở đâu", "1.004884", "Nộp ở đâu"),
+        ("đăng ký tạm trú có nộp online được không", "1.004194", "trực tuyến"),
+    ],
+)
+async def test_a_question_gets_its_fact_in_one_message(live, question, code, fact):
+    replies = await live.say("u9", question)
+    assert len(replies) == 1
+    text = replies[0]["text"]
+    assert f"mã {code}" in text and fact.lower() in text.lower() and len(text) <= 600
+    assert any(p == f"#hoi documents {code}" or p.startswith("#hoi ") for _, p in buttons(replies[0]))
