@@ -132,3 +132,28 @@ async def test_citizen_pays_from_the_chat_page_and_sees_the_notices_arrive(live,
                               headers=STAFF) as r:  # fmt: skip
         assert r.status == 200
     await page.locator(".msg.oa", has_text="Đã xử lý xong").wait_for(timeout=15000)
+
+
+async def test_a_typed_question_gets_its_answer_and_a_button_asks_another_fact(live, browser, backend, tmp_path):
+    # Issue 16/17 through the chat page: words, not taps; the answer and its buttons on a phone.
+    if backend.name != "real":
+        pytest.skip("the journey is the same on both stores; the browser run once is enough")
+    for width, height in ((360, 740), (1280, 800)):
+        page = await browser.new_page(viewport={"width": width, "height": height})
+        await page.goto(f"{live.base}/emulator/")
+        await page.fill("#uid", f"browser-asker-{width}")
+        await page.click("#follow")
+        await page.get_by_text("Chào mừng bạn đến với Cổng hành chính công tỉnh Kon Tum").wait_for()
+        await page.fill("#text", "làm căn cước mất bao lâu")
+        await page.press("#text", "Enter")
+        answer = page.locator(".msg.oa", has_text="mã 1.014061")
+        await answer.wait_for()
+        assert "Thời gian" in await answer.inner_text()
+        await answer.locator("button", has_text="Lệ phí").click()
+        await page.locator(".msg.oa", has_text="Lệ phí – Cấp thẻ căn cước").wait_for()
+        bubbles_fit = await page.evaluate(
+            "[...document.querySelectorAll('.msg')].every(m => m.getBoundingClientRect().right <= innerWidth + 1)"
+        )
+        assert bubbles_fit, f"a message is wider than a {width} px screen"
+        await page.screenshot(path=str(tmp_path / f"answer-{width}.png"), full_page=True)
+        await page.close()
