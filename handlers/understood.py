@@ -30,6 +30,7 @@ from handlers.handoff import OFFER
 from lookup.catalog import Catalog
 from lookup.dossier import NO_FEES, Dossier
 from lookup.dossier_store import DossierNotFound
+from lookup.facts import facts_of
 from lookup.text import fold, format_vnd
 from understanding import Interpretation, entities
 from understanding import intents as I
@@ -250,8 +251,20 @@ def decide(interpretation: Interpretation, text: str, search: Callable[[str, int
     if facet and not codes and last:
         return ProcedureReply("answer", last, facet, query=query)  # "lệ phí bao nhiêu" about the one just shown
     if facet and codes:
-        return ProcedureReply("answer", codes[0], facet, tuple(close_variants(catalog, codes)), query)
+        variants = close_variants(catalog, codes)
+        top = codes[0]
+        if _lacks(catalog, top, facet):  # the same procedure for another case may have the fact asked
+            informed = next((v for v in variants if not _lacks(catalog, v, facet)), None)
+            if informed:
+                variants = [top, *(v for v in variants if v != informed)]
+                top = informed
+        return ProcedureReply("answer", top, facet, tuple(variants), query)
     return ProcedureReply("list", query=query)
+
+
+def _lacks(catalog: Catalog, code: str, facet: str) -> bool:
+    procedure = catalog.get(code)
+    return procedure is None or facet in facts_of(procedure).missing
 
 
 def close_variants(catalog: Catalog, codes: list[str], limit: int = 2) -> list[str]:
