@@ -82,6 +82,21 @@ async def test_login_sets_a_hardened_cookie_and_logout_ends_the_session(console)
         assert r.status == 302
 
 
+async def test_staff_with_a_trailing_slash_opens_the_console_after_login(console):
+    """The README and the start-up log say open /staff/: it redirected to the login and, once
+    logged in, landed on a 404."""
+    async with console.get("/staff/", allow_redirects=False) as r:
+        assert r.status == 302 and r.headers["Location"] == "/staff/login?next=/staff/"
+    async with console.get("/staff/login?next=/staff/") as r:
+        token = re.search(r'name="csrf" value="([^"]+)"', await r.text()).group(1)
+    async with console.post("/staff/login", data={"csrf": token, "name": "viewer1", "password": PASSWORD,
+                                                  "next": "/staff/"}) as r:  # fmt: skip
+        assert r.status == 200 and "Hội thoại" in await r.text()
+    for path in ("/staff", "/staff/"):
+        async with console.get(path) as r:
+            assert r.status == 200 and r.url.path == "/staff/conversations", path
+
+
 async def test_login_form_without_its_csrf_token_is_refused(console):
     await console.get("/staff/login")
     async with console.post("/staff/login", data={"csrf": "forged", "name": "viewer1", "password": PASSWORD},

@@ -111,7 +111,9 @@ async def logout(request: web.Request) -> web.StreamResponse:
     raise response
 
 
+# Both spellings: the README, the start-up log and the login's `next` name /staff/ (it was a 404).
 @routes.get("/staff")
+@routes.get("/staff/")
 async def home(request: web.Request) -> web.StreamResponse:
     raise web.HTTPFound("/staff/conversations")
 
