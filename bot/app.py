@@ -53,7 +53,7 @@ from bot.staff.guard import staff_guard
 from bot.state import ConversationState
 from bot.throttle import Throttle
 from bot.transcript import Transcript
-from bot.web import gateway_emulator, health, metrics_route, pages, procedure_page
+from bot.web import gateway_emulator, health, home, metrics_route, pages, procedure_page
 from bot.web.errors import api_errors
 from bot.web.request_ids import request_ids
 from bot.zalo import webhook
@@ -212,7 +212,7 @@ def create_app(
         app.cleanup_ctx.append(staff_ctx)
         tables += [dossiers.routes, procedures.routes, payments.routes, openapi.routes, pages.routes, webhook.routes,
                    staff_views.routes, handoff_views.routes, dead_letters.routes, procedure_page.routes,
-                   understanding_views.routes]  # fmt: skip
+                   understanding_views.routes, home.routes]  # fmt: skip
     if settings.demo_mode and role == "serve":
         # Stand-ins for outside parties exist only in demo/emulator mode: the emulated bank settles fees
         # for anyone holding a payment id.
