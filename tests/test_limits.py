@@ -268,3 +268,22 @@ async def test_a_password_reset_also_lets_a_refused_client_in_again(proxied):
     assert (await staff_login(proxied, "officer4", PASSWORD, "192.0.2.44")).status == 429
     await accounts.add("officer4", PASSWORD, Role.VIEWER)  # python -m bot staff add officer4
     assert (await staff_login(proxied, "officer4", PASSWORD, "192.0.2.44")).status == 302
+
+
+async def test_in_the_chat_one_citizens_wrong_codes_do_not_lock_another_out(live, clock):
+    from bot.appkeys import DOSSIERS
+    from lookup.demo import load_fixed_demo
+
+    await load_fixed_demo(live.app[DOSSIERS])
+    code, right = "000.25.23.H34-261102-0001", "KTDEMA23"  # demo dossier waiting for 200.000 đồng
+    await live.say("chat-guesser", f"#thanhtoan {code}")
+    for n in range(MAX_SECURITY_FAILURES):
+        if n == 3:  # the citizen's own code-guessing throttle: three a minute
+            clock.advance(minutes=1)
+            await live.say("chat-guesser", f"#thanhtoan {code}")
+        assert "chưa đúng" in (await live.say("chat-guesser", f"WRONG{n:03d}"))[0]["text"]
+    clock.advance(minutes=1)
+    await live.say("chat-guesser", f"#thanhtoan {code}")
+    assert "tạm khóa" in (await live.say("chat-guesser", right))[0]["text"]  # the guesser is refused...
+    await live.say("chat-owner", f"#thanhtoan {code}")
+    assert "Tổng cộng: 200.000 đồng" in (await live.say("chat-owner", right))[0]["text"]  # ...the owner is not
