@@ -10,6 +10,7 @@ import aiohttp
 from aiohttp import web
 
 from bot.emulator import chat_page, oa_api, users_api
+from bot.emulator.jsonresp import json_response
 from bot.emulator.keys import EMU_HTTP, EMU_SETTINGS, EMU_STATE, EMU_WEBHOOK
 from bot.emulator.state import EmulatorState
 from bot.emulator.webhook_sender import WebhookSender
@@ -48,7 +49,7 @@ def create_emulator_app(settings: Settings) -> web.Application:
     setup_emulator(app, settings)
 
     async def healthz(request: web.Request) -> web.Response:
-        return web.json_response({"status": "ok"})
+        return json_response({"status": "ok"})
 
     app.router.add_get("/healthz", healthz)
     return app

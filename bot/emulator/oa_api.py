@@ -11,6 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.emulator.jsonresp import json_response
 from bot.emulator.keys import EMU_SETTINGS, EMU_STATE, EMU_WEBHOOK
 
 routes = web.RouteTableDef()
@@ -31,7 +32,7 @@ _echo_rng = random.Random(7)  # noqa: S311 - only decides echo timing
 
 
 def _error(code: int, message: str) -> web.Response:
-    return web.json_response({"error": code, "message": message})
+    return json_response({"error": code, "message": message})
 
 
 @routes.post("/v4/oa/access_token")
@@ -39,14 +40,14 @@ async def access_token(request: web.Request) -> web.Response:
     state, settings = request.app[EMU_STATE], request.app[EMU_SETTINGS]
     form = await request.post()
     if request.headers.get("secret_key") != settings.zalo_app_secret.get_secret_value():
-        return web.json_response({"error": -14003, "error_name": "Invalid secret key"})
+        return json_response({"error": -14003, "error_name": "Invalid secret key"})
     if form.get("app_id") != settings.zalo_app_id or form.get("grant_type") != "refresh_token":
-        return web.json_response({"error": -14002, "error_name": "Invalid app_id or grant_type"})
+        return json_response({"error": -14002, "error_name": "Invalid app_id or grant_type"})
     if not state.refresh_token or form.get("refresh_token") != state.refresh_token:
         # Single use: an old refresh token (another worker already used it) is refused.
-        return web.json_response({"error": -14014, "error_name": "Invalid refresh token"})
+        return json_response({"error": -14014, "error_name": "Invalid refresh token"})
     access, refresh = state.issue_tokens()
-    return web.json_response({"access_token": access, "refresh_token": refresh, "expires_in": "90000"})
+    return json_response({"access_token": access, "refresh_token": refresh, "expires_in": "90000"})
 
 
 def _refusal(request: web.Request) -> web.Response | None:
@@ -97,7 +98,7 @@ async def send_message(request: web.Request) -> web.Response:
         task = asyncio.create_task(sender.deliver(echo))
         request.app[EMU_STATE].tasks.add(task)
         task.add_done_callback(request.app[EMU_STATE].tasks.discard)
-    return web.json_response({"error": 0, "message": "Success", "data": {"message_id": message_id, "user_id": user_id}})
+    return json_response({"error": 0, "message": "Success", "data": {"message_id": message_id, "user_id": user_id}})
 
 
 def message_problem(message: Any) -> str | None:
@@ -209,7 +210,7 @@ async def conversation(request: web.Request) -> web.Response:
             rows.append({"src": 1, "time": entry["at_ms"], "type": "text",
                          "message": (event.get("message") or {}).get("text", ""),
                          "message_id": (event.get("message") or {}).get("msg_id", ""), "from_id": user_id})  # fmt: skip
-    return web.json_response({"error": 0, "message": "Success", "data": rows[offset : offset + count]})
+    return json_response({"error": 0, "message": "Success", "data": rows[offset : offset + count]})
 
 
 @routes.post("/v2.0/oa/upload/image")
@@ -227,4 +228,4 @@ async def upload_image(request: web.Request) -> web.Response:
     if len(data) > MAX_IMAGE_BYTES:
         return _error(-211, "Image exceeds 1 MB")
     attachment_id = state.host(data, upload.content_type)
-    return web.json_response({"error": 0, "message": "Success", "data": {"attachment_id": attachment_id}})
+    return json_response({"error": 0, "message": "Success", "data": {"attachment_id": attachment_id}})

@@ -14,6 +14,7 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.emulator.jsonresp import json_response
 from bot.emulator.keys import EMU_SETTINGS, EMU_STATE, EMU_WEBHOOK
 from bot.emulator.state import EmulatedUser
 
@@ -48,7 +49,7 @@ async def _act(
     state.tasks.add(task)
     task.add_done_callback(state.tasks.discard)
     replies = await state.wait_replies(user, seen, wait if expect_reply else quiet, quiet)
-    return web.json_response({"replies": replies})
+    return json_response({"replies": replies})
 
 
 @routes.post("/emulator/users/{user_id}/follow")
@@ -132,7 +133,7 @@ async def send_image(request: web.Request) -> web.Response:
 @routes.get("/emulator/users/{user_id}/messages")
 async def messages(request: web.Request) -> web.Response:
     user = request.app[EMU_STATE].users.get(request.match_info["user_id"])
-    return web.json_response({"messages": user.exchange if user else []})
+    return json_response({"messages": user.exchange if user else []})
 
 
 @routes.get("/emulator/users/{user_id}/replies")
@@ -146,7 +147,7 @@ async def wait_for_replies(request: web.Request) -> web.Response:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(user.changed.wait_for(lambda: user.oa_messages >= count or state.closing), timeout)
     out = [{"at_ms": e["at_ms"], "message": e["message"]} for e in user.exchange if e["direction"] == "oa"]
-    return web.json_response({"replies": out})
+    return json_response({"replies": out})
 
 
 @routes.get("/emulator/media/{media_id}")
@@ -160,7 +161,7 @@ async def media(request: web.Request) -> web.Response:
 
 @routes.get("/emulator/menu")
 async def menu(request: web.Request) -> web.Response:
-    return web.json_response(json.loads(MENU_PATH.read_text(encoding="utf-8")))
+    return json_response(json.loads(MENU_PATH.read_text(encoding="utf-8")))
 
 
 @routes.post("/emulator/control")
@@ -180,11 +181,11 @@ async def control(request: web.Request) -> web.Response:
     if age := body.get("age_user"):
         user = state.user(str(age["user_id"]))
         user.last_interaction = time.time() - float(age["days"]) * 24 * 3600
-    return web.json_response({"refreshes": state.refreshes, "deliveries": len(state.deliveries)})
+    return json_response({"refreshes": state.refreshes, "deliveries": len(state.deliveries)})
 
 
 @routes.get("/emulator/state")
 async def inspect(request: web.Request) -> web.Response:
     state = request.app[EMU_STATE]
-    return web.json_response({"refreshes": state.refreshes, "deliveries": state.deliveries,
+    return json_response({"refreshes": state.refreshes, "deliveries": state.deliveries,
                               "users": sorted(state.users)})  # fmt: skip

@@ -1,5 +1,6 @@
-"""What a visitor meets at the service's root: a landing page that says what this is and links the
-pages that exist (the chat page only in emulator mode), and a favicon. Both were 404s."""
+"""What a new user meets first (issue 20): a landing page at the root that says what this is and
+links the pages that exist (the chat page only in emulator mode), a favicon (both were 404s), the
+emulator's JSON readable in a terminal, and README commands that run as written."""
 
 from __future__ import annotations
 
@@ -52,3 +53,14 @@ async def test_a_favicon_is_served(backend, aiohttp_client, make_settings, clock
         assert r.status == 200 and r.content_type == "image/x-icon"
         icon = Image.open(io.BytesIO(await r.read()))
     assert icon.format == "ICO" and icon.size[0] >= 16
+
+
+async def test_the_emulator_answers_in_readable_utf8(backend, live):
+    """`curl .../follow` printed "Ch\\u00e0o m\\u1eebng": the README has people read these in a terminal."""
+    async with live.http.post(f"{live.base}/emulator/users/citizen1/follow") as r:
+        raw = await r.read()
+    assert r.charset == "utf-8" and b"\\u" not in raw
+    assert "Chào mừng" in raw.decode("utf-8")
+    async with live.http.get(f"{live.base}/emulator/users/citizen1/messages") as r:
+        raw = await r.read()
+    assert b"\\u" not in raw and "Chào mừng" in raw.decode("utf-8")
