@@ -28,6 +28,7 @@ AWAITING_CODE = "lookup:awaiting_code"
 MISS_LIMIT = 3
 MISS_WINDOW_SECONDS = 60
 MAX_LIST_ITEMS = 5  # Zalo's list template
+RECENT_BUTTONS = 2  # dossiers looked up before, offered when a code is asked for
 
 
 def _has_code(ctx: Context) -> bool:
@@ -159,11 +160,13 @@ async def my_dossiers(ctx: Context) -> list[Reply]:
 async def ask_for_code(ctx: Context) -> list[Reply]:
     ctx.set_state(AWAITING_CODE)
     ctx.meta["flow"] = "lookup"
-    return [Text(
-        "Vui lòng gửi mã hồ sơ in trên Phiếu tiếp nhận và hẹn trả kết quả (ví dụ "
-        f"{EXAMPLE_CODE}), hoặc gửi ảnh chụp mã QR trên phiếu.",
-        (MENU_BUTTON,),
-    )]  # fmt: skip
+    # "Hồ sơ của em đến đâu rồi" from someone who looked a dossier up before: one tap to see it again.
+    recent = [code for code, _ in await ctx.deps.following.my_dossiers(ctx.user, RECENT_BUTTONS)]
+    text = ("Vui lòng gửi mã hồ sơ in trên Phiếu tiếp nhận và hẹn trả kết quả (ví dụ "
+            f"{EXAMPLE_CODE}), hoặc gửi ảnh chụp mã QR trên phiếu.")  # fmt: skip
+    if recent:
+        text += " Hoặc bấm để xem lại hồ sơ bạn đã tra cứu:"
+    return [Text(text, (*(Button(f"Hồ sơ {code}", code) for code in recent), MENU_BUTTON))]
 
 
 @router.on(command_is("#tiendo"))

@@ -233,3 +233,11 @@ async def test_a_question_gets_its_fact_in_one_message(live, question, code, fac
     text = replies[0]["text"]
     assert f"mã {code}" in text and fact.lower() in text.lower() and len(text) <= 600
     assert any(p == f"#hoi documents {code}" or p.startswith("#hoi ") for _, p in buttons(replies[0]))
+
+
+async def test_asked_for_a_code_again_the_dossiers_looked_up_before_are_one_tap_away(live, demo):
+    await live.say("u10", LOOKUP_CODE)
+    again = await live.say("u10", "hồ sơ của em đến đâu rồi")
+    assert (f"Hồ sơ {LOOKUP_CODE}", LOOKUP_CODE) in buttons(again[0])
+    card = await live.say("u10", LOOKUP_CODE)
+    assert f"Hồ sơ {LOOKUP_CODE}" in card[0]["text"]
