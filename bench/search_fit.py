@@ -2,16 +2,17 @@
 
     .venv/bin/python -m bench.search_fit          # refit, write fixtures/search_refusal.json, print the fit
 
-Fitted on the sets we tune on (bench/search_queries.py, bench/search_dev.py) and on queries made
-from the catalog's own names (the formal wording officials and some citizens type: a name cut to
-its first words, with one typo, without accents; right = a procedure whose name starts the same
-way), never on the held-out or the blind set, whose calibration bench/search.py reports. For each
-query the index's evidence for its best hit (lookup.search.FEATURES) is the input; two logistic
-regressions on standardised features give the probability that a right procedure is among the
-first five ("answer") and that the first one is right ("best", Hit.confidence). The threshold on
-"answer" is the lowest that rejects at least TARGET_NONE of the "none" fit queries. Refit whenever
-the ranking, the parser or the lexicon changes: the features move with them. Needs the optional
-"bench" extra (scikit-learn); the service reads only the JSON.
+Fitted on the sets we tune on (bench/search_queries.py, bench/search_dev.py), on their answerable
+queries with one phone-keyboard slip, and on queries made from the catalog's own names (the formal
+wording officials and some citizens type: a name cut to its first words, with one typo, without
+accents; right = a procedure whose name starts the same way); never on the held-out or the blind
+set, whose calibration bench/search.py reports. For each query the index's evidence for its best
+hit (lookup.search.FEATURES) is the input; two logistic regressions on standardised features give
+the probability that a right procedure is among the first five ("answer") and that the first one
+is right ("best", Hit.confidence). The threshold on "answer" is the lowest that rejects at least
+TARGET_NONE of the "none" fit queries. Refit whenever the ranking, the parser or the lexicon
+changes: the features move with them. Needs the optional "bench" extra (scikit-learn); the
+service reads only the JSON.
 """
 
 from __future__ import annotations
@@ -31,9 +32,10 @@ from lookup.text import fold
 
 TARGET_NONE = 0.92
 FORMAL_NAMES = 250  # catalog names sampled for formal queries
-# Each formal query weighs this much in the fit: they teach the models that the catalog's own wording
-# is credible even when near-twins tie, without outnumbering the citizens' phrasings.
-FORMAL_WEIGHT = 0.4
+# Each generated query (formal, slipped) weighs this much in the fit: they teach the models that the
+# catalog's own wording is credible even when near-twins tie, and what a repaired slip looks like,
+# without outnumbering the citizens' phrasings.
+EXTRA_WEIGHT = 0.4
 _NOTES = re.compile(r"\([^)]*\)")
 
 
@@ -49,6 +51,102 @@ def formal_queries(catalog: Catalog, seed: int = 11) -> list[Query]:
         right = tuple(c for c, name in folded.items() if name.startswith(fold(head)))
         out += [Query(head, "formal", right), Query(one_typo(rng, head), "formal", right),
                 Query(fold(head), "formal", right)]  # fmt: skip
+    return out
+
+
+# More things the catalog has nothing for, written during tuning (so never a measure, only fit data),
+# most sharing words with real procedures: the none sets alone are too few to place a threshold.
+EXTRA_NONE: list[str] = [
+    "giá xe máy honda vision",
+    "đăng ký học tiếng anh giao tiếp",
+    "thuê xe máy đi chơi",
+    "mua bảo hiểm nhân thọ",
+    "lãi suất vay mua nhà",
+    "mất điện thoại iphone",
+    "đánh rơi ví tiền",
+    "tìm chó lạc",
+    "đăng ký thi bằng lái xe ở đâu rẻ nhất",
+    "sửa điều hòa tại nhà",
+    "học nghề nấu ăn",
+    "thuê nhà nguyên căn giá rẻ",
+    "mua đất nền dự án",
+    "đổi tiền đô la ở đâu",
+    "chuyển tiền qua ngân hàng",
+    "nạp tiền điện thoại",
+    "tra cứu hóa đơn tiền điện",
+    "đóng tiền nước",
+    "lắp mạng internet",
+    "đăng ký gói cước tivi",
+    "bán xe máy cũ giá cao",
+    "định giá nhà đất",
+    "tìm việc làm thêm cho sinh viên",
+    "mua vé tàu tết",
+    "đặt phòng khách sạn",
+    "thời khóa biểu lớp 10",
+    "điểm chuẩn đại học năm nay",
+    "học bổng du học nhật",
+    "xin việc làm công nhân",
+    "lương tối thiểu vùng bao nhiêu",
+    "cách tính lương hưu",
+    "cách làm hồ sơ xin việc",
+    "mẫu đơn xin nghỉ phép",
+    "cách viết sơ yếu lý lịch",
+    "mua thuốc cảm cúm",
+    "khám sức khỏe định kỳ",
+    "tiêm vắc xin cho trẻ",
+    "sinh con ở bệnh viện nào tốt",
+    "đặt tên cho con gái",
+    "tuổi kết hôn hợp phong thủy",
+    "xem ngày cưới đẹp",
+    "cúng đầy tháng cho bé",
+    "mua quà sinh nhật",
+    "sửa nhà vệ sinh",
+    "xây hồ cá koi",
+    "trồng rau sạch tại nhà",
+    "nuôi gà thả vườn",
+    "giá heo hơi hôm nay",
+    "thuốc trị bệnh cho gà",
+    "bán lúa giá bao nhiêu",
+    "đăng ký tài khoản zalo",
+    "quên mật khẩu facebook",
+    "khôi phục tài khoản gmail",
+    "lịch thi đấu bóng đá",
+    "mua vé số vietlott",
+    "karaoke gần đây",
+    "quán nhậu ngon",
+    "dạy lái xe ô tô",
+    "cho thuê xe cưới",
+    "thợ sửa khóa",
+]
+
+_KEYS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
+_NEAR = {ch: "".join(r[max(0, i - 1) : i + 2] for r in _KEYS[max(0, k - 1) : k + 2]).replace(ch, "")
+         for k, row in enumerate(_KEYS) for i, ch in enumerate(row)}  # fmt: skip
+
+
+def slipped_queries(queries: list[Query], seed: int = 23) -> list[Query]:
+    """Each answerable query with one slip of a phone keyboard in one word (a neighbouring key, a
+    letter left out or doubled, two swapped), accents dropped: the typos the tuned sets have few of."""
+    rng = random.Random(seed)
+    out = []
+    for query in queries:
+        words = fold(query.text).split()
+        long = [i for i, w in enumerate(words) if len(w) >= 3 and w.isalpha()]
+        if not query.expect or not long:
+            continue
+        i = rng.choice(long)
+        w, j = words[i], rng.randrange(len(words[i]))
+        kind = rng.choice(("near", "near", "drop", "double", "swap"))
+        if kind == "near" and _NEAR.get(w[j]):
+            w = w[:j] + rng.choice(_NEAR[w[j]]) + w[j + 1 :]
+        elif kind == "drop":
+            w = w[:j] + w[j + 1 :]
+        elif kind == "double":
+            w = w[:j] + w[j] + w[j:]
+        elif j < len(w) - 1:
+            w = w[:j] + w[j + 1] + w[j] + w[j + 2 :]
+        words[i] = w
+        out.append(Query(" ".join(words), "slipped", query.expect))
     return out
 
 
@@ -78,14 +176,23 @@ def fit(out=sys.stdout) -> dict:
 
     catalog = load_catalog()
     index = ProcedureIndex(catalog)
-    tuned, formal = derived() + dev_set(), formal_queries(catalog)
-    x, listed, first, answerable = evidence(index, tuned + formal)
-    weight = np.array([FORMAL_WEIGHT if q.kind == "formal" else 1.0 for q in _found(index, tuned + formal)])
+    tuned = derived() + dev_set()
+    extra = formal_queries(catalog) + slipped_queries(tuned) + [Query(t, "none", ()) for t in EXTRA_NONE]
+    x, listed, first, answerable = evidence(index, tuned + extra)
+    weight = np.array([EXTRA_WEIGHT if q.kind in {"formal", "slipped"} else 1.0 for q in _found(index, tuned + extra)])
     mean, scale = x.mean(axis=0), x.std(axis=0)
     scale[scale == 0] = 1.0
     z = (x - mean) / scale
-    models = {name: LogisticRegression(C=1.0, max_iter=2000).fit(z, y, sample_weight=weight)
-              for name, y in (("answer", listed), ("best", first))}  # fmt: skip
+    # "answer" separates queries with a right procedure listed from those the catalog has nothing
+    # for (answerable queries missed by the ranking say nothing about refusing), both classes
+    # weighing alike; "best" is fitted on everything, unweighted, so its probability is calibrated.
+    clean = (listed == 1) | ~answerable
+    models = {
+        "answer": LogisticRegression(C=1.0, max_iter=2000, class_weight="balanced").fit(
+            z[clean], listed[clean], sample_weight=weight[clean]
+        ),
+        "best": LogisticRegression(C=1.0, max_iter=2000).fit(z, first, sample_weight=weight),
+    }
     p = models["answer"].predict_proba(z)[:, 1]
     none_p = np.sort(p[~answerable])
     # The lowest threshold under which TARGET_NONE of the "none" queries fall.

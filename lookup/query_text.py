@@ -14,6 +14,7 @@ answer in the refusal model.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import unicodedata
@@ -135,6 +136,25 @@ def marked_tokens(text: str) -> list[tuple[str, str]]:
     return out
 
 
+_KEYBOARD = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
+_NEAR_KEYS = {
+    ch: "".join(row[max(0, i - 1) : i + 2] for row in _KEYBOARD[max(0, r - 1) : r + 2]).replace(ch, "")
+    for r, row in enumerate(_KEYBOARD)
+    for i, ch in enumerate(row)
+}  # a phone's neighbouring keys (same column band in the rows above and below)
+
+
+def _edits1(word: str) -> set[str]:
+    """Spellings one slip away: two letters swapped, one left out, one typed twice, one neighbouring
+    key hit instead, one letter missing."""
+    out = {word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(len(word) - 1)}
+    out |= {word[:i] + word[i + 1 :] for i in range(len(word))}
+    out |= {word[:i] + ch + word[i + 1 :] for i in range(len(word)) for ch in _NEAR_KEYS.get(word[i], "")}
+    out |= {word[:i] + ch + word[i:] for i in range(len(word) + 1) for ch in _LETTERS}
+    out.discard(word)
+    return out
+
+
 def _same_marks(typed: list[str], written: tuple[str, ...]) -> bool:
     """False when a word typed with marks has the written word's letters but other marks ("mặt"
     for "mất"); words typed without marks, or spelled otherwise (a repaired typo), say nothing."""
@@ -187,6 +207,7 @@ class QueryParser:
         lexicon: Lexicon | None = None,
         compounds: frozenset[tuple[str, str]] = frozenset(),
         abbreviations: dict[str, tuple[tuple[str, ...], ...]] | None = None,
+        bigrams: frozenset[str] = frozenset(),
     ) -> None:
         self.lexicon = lexicon or default_lexicon()
         # Two-syllable words the catalog uses as one ("đăng ký", "giấy phép"): one concept, not two.
@@ -194,6 +215,9 @@ class QueryParser:
         # Initials of the catalog's frequent phrases ("gcn" -> giấy chứng nhận, "qsdd" -> quyền sử
         # dụng đất), most frequent first; the lexicon's own abbreviations take precedence.
         self.abbreviations = abbreviations or {}
+        # Adjacent words the catalog writes in several procedures ("khai sinh", "tam tru"): a slip
+        # that makes another real word ("khau sinh", "tam yru") shows as a pair nobody writes.
+        self.bigrams = bigrams | {f"{a} {b}" for key in self.lexicon.synonyms for a, b in itertools.pairwise(key)}
         self.vocabulary = vocabulary | {t for key in self.lexicon.synonyms for t in key}
         # Fuzzy correction compares against words of 3+ letters: shorter ones are too ambiguous.
         self._fuzzy_pool = sorted(w for w in self.vocabulary if len(w) >= 3 and w.isalpha())
@@ -212,7 +236,8 @@ class QueryParser:
         ):
             pairs = pairs[:-1]
         words = [w for w, _ in pairs]
-        concepts = self._group(words, [self._spell(w) for w in words], [m for _, m in pairs])
+        spelled = self._repair_pairs(words, [self._spell(w) for w in words], [m for _, m in pairs])
+        concepts = self._group(words, spelled, [m for _, m in pairs])
         # Filler words go only after phrases are found: "con" is noise in "chuyển trường cho con" but
         # part of "nhận con".
         meaningful = [c for c in concepts if not self._is_noise(c)]
@@ -248,6 +273,47 @@ class QueryParser:
         a, b = max(found, key=lambda ab: (ab in self.lexicon.synonyms or ab in self.compounds, min(map(len, ab))))
         return [(a, a), (b, b)]
 
+    def _repair_pairs(
+        self, words: list[str], spelled: list[list[Alternative]], marked: list[str]
+    ) -> list[list[Alternative]]:
+        """A word next to another that the catalog never writes beside it, when one slip of either
+        (a swap, a letter left out or doubled, a neighbouring key) makes a pair the catalog does
+        write: "khau sinh" -> "khai sinh", "kt hon" -> "ket hon", "tam yru" -> "tam tru". Fillers,
+        context words and words already inside a lexicon phrase are left alone. The repair comes
+        first when the word is unknown or the repaired pair is a lexicon phrase or a catalog
+        compound (so phrases are found on it); otherwise after the word as typed."""
+        out = list(spelled)
+        best = [w if alts[0].why in _AS_TYPED else alts[0].tokens[-1] for w, alts in zip(words, out, strict=True)]
+        take = self._segment(best, marked)
+        in_phrase = [False] * len(words)
+        for i, n in enumerate(take):
+            if n > 1:
+                in_phrase[i : i + n] = [True] * n
+        plain = [
+            not in_phrase[i] and best[i].isalpha() and len(best[i]) >= 2 and best[i] not in self.lexicon.noise
+            and marked[i] not in self.lexicon.noise_accented and (best[i],) not in self.lexicon.context
+            and out[i][0].why != "abbreviation"
+            for i in range(len(words))
+        ]  # fmt: skip
+        i = 0
+        while i < len(words) - 1:
+            a, b = best[i], best[i + 1]
+            if not (plain[i] and plain[i + 1]) or f"{a} {b}" in self.bigrams:
+                i += 1
+                continue
+            for k, fixed in ((i, sorted(w for w in _edits1(a) if f"{w} {b}" in self.bigrams)),
+                             (i + 1, sorted(w for w in _edits1(b) if f"{a} {w}" in self.bigrams))):  # fmt: skip
+                if not fixed:
+                    continue
+                repairs = [Alternative((w,), 0.75, "typo") for w in fixed[:3]]
+                pair = (fixed[0], b) if k == i else (a, fixed[0])
+                strong = out[k][0].why == "unknown" or pair in self.lexicon.synonyms or pair in self.compounds
+                out[k] = repairs + out[k] if strong else out[k] + repairs
+                i += 1
+                break
+            i += 1
+        return out
+
     def _spell(self, word: str) -> list[Alternative]:
         """The word as typed if known, else its Telex/VNI repair, else the phrases it abbreviates,
         else the closest catalog word, else "unknown"."""
@@ -282,19 +348,25 @@ class QueryParser:
         # A slip in a short syllable makes another real syllable ("giat" is not a typo of "gia"):
         # only longer words are corrected, and a correction is never as sure as a typed word.
         if len(word) < 5:
-            # Short words: only two neighbouring letters swapped ("khia" -> "khai"), the one slip
-            # that cannot turn a word into another common syllable by accident of the edit distance.
-            swaps = {word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(len(word) - 1)}
-            known = [Alternative((w,), 0.8, "typo") for w in sorted(swaps & self.vocabulary)]
-            if not known and len(word) >= 3:
-                # Or one letter typed twice or too many ("tuu", "truu"): the word with it left out.
-                deleted = {word[:i] + word[i + 1 :] for i in range(len(word))}
-                known = [Alternative((w,), 0.75, "typo") for w in sorted(deleted & self.vocabulary) if len(w) >= 2]
-            if not known and len(word) >= 3:
-                # Or one letter left out ("giy", "php", "dag"): an unknown word is otherwise a heavy
-                # unmatched concept; each word it can be is an alternative, the ranker picks by context.
-                inserted = {word[:i] + ch + word[i:] for i in range(len(word) + 1) for ch in _LETTERS}
-                known = [Alternative((w,), 0.7, "typo") for w in sorted(inserted & self.vocabulary)]
+            # Short words: one slip that still leaves a catalog word, most likely slips first: two
+            # neighbouring letters swapped ("khia"), a letter typed twice or too many ("tuu"), a
+            # neighbouring key ("tqm"), a letter left out ("giy", "php"). An unknown word is otherwise
+            # a heavy unmatched concept; each word it can be is an alternative, the ranker picks by
+            # context, and a correction is never as sure as a typed word.
+            found: dict[str, float] = {}
+            slips = (
+                (0.8, {word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(len(word) - 1)}),
+                (0.75, {word[:i] + word[i + 1 :] for i in range(len(word))} if len(word) >= 3 else set()),
+                (0.7, {word[:i] + ch + word[i + 1 :] for i in range(len(word)) for ch in _NEAR_KEYS.get(word[i], "")}
+                 if len(word) >= 3 else set()),
+                (0.7, {word[:i] + ch + word[i:] for i in range(len(word) + 1) for ch in _LETTERS}
+                 if len(word) >= 3 else set()),
+            )  # fmt: skip
+            for confidence, candidates in slips:
+                for w in sorted(candidates & self.vocabulary):
+                    if len(w) >= 2:
+                        found.setdefault(w, confidence)
+            known = [Alternative((w,), c, "typo") for w, c in sorted(found.items(), key=lambda f: -f[1])[:6]]
             return known or [Alternative((word,), 1.0, "unknown")]
         matches = process.extract(word, self._fuzzy_pool, scorer=fuzz.ratio, score_cutoff=80, limit=3)
         if not matches:

@@ -272,6 +272,7 @@ class _Refusal:
 FEATURES = (
     "coverage", "known_share", "known_concepts", "pairs", "has_pairs", "margin", "lexicon_match",
     "rarest_matched", "explained", "guessed_share", "context_share", "rare_unmatched", "variant", "unmatched_share",
+    "matched_weight", "unknown_words", "best_score",
 )  # fmt: skip
 
 
@@ -338,9 +339,11 @@ class _Built:
         self.max_idf = math.log(1 + self.size)
         self.bonus = np.array([_prior(p) for p in procedures], dtype=np.float32)
         self.codeless = np.array([c.startswith("LOCAL-") for c in self.codes])
+        bigrams = frozenset(key for key in pair_ids if self.pairs.doc_count(key) >= 2)
         self.parser = QueryParser(
-            set(word_ids), compounds=self._compounds(), abbreviations=_abbreviations(phrase_docs, set(word_ids))
-        )
+            set(word_ids), compounds=self._compounds(), abbreviations=_abbreviations(phrase_docs, set(word_ids)),
+            bigrams=bigrams,
+        )  # fmt: skip
         self.refusal = _Refusal.load()
         # Which procedures belong to each life concept: by field (prefix) or life-event group.
         fields = {f: " ".join(tokens(f)) for f in {p.field or "" for p in procedures}}
@@ -621,6 +624,8 @@ class _Built:
             float(pairs[doc]) if pairs is not None else 0.0, float(pairs is not None), min(margin, 0.5),
             float(lexicon), rarest / self.max_idf, explained, guessed / total, context / total,
             unmatched / self.max_idf, variant, missed / total,
+            min(float(weights @ matched) / self.max_idf, 3.0), min(len(content) - len(concepts), 3) / 3,
+            float(scores[order[0]]),
         ], dtype=np.float64)  # fmt: skip
 
     @staticmethod
