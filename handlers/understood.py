@@ -130,6 +130,8 @@ async def mine(ctx: Context) -> list[Reply]:
 @router.on(intent_is(I.FOLLOW_DOSSIER, I.UNFOLLOW_DOSSIER))
 async def following(ctx: Context) -> list[Reply]:
     code = _dossier_in_view(ctx)
+    if not code and ctx.interpretation.intent == I.UNFOLLOW_DOSSIER:
+        return await lookup_code.my_dossiers(ctx)  # the followed ones are marked; each card has "Bỏ theo dõi"
     if not code:
         ctx.meta["flow"] = "lookup"
         return [Text("Bạn muốn theo dõi hồ sơ nào? Hãy tra cứu hồ sơ (gửi mã in trên Phiếu tiếp nhận), rồi bấm "
