@@ -303,8 +303,8 @@ class QueryParser:
                 continue
             for k, fixed in ((i, sorted(w for w in _edits1(a) if f"{w} {b}" in self.bigrams)),
                              (i + 1, sorted(w for w in _edits1(b) if f"{a} {w}" in self.bigrams))):  # fmt: skip
-                if not fixed:
-                    continue
+                if not fixed or (len(best[k]) < 3 and out[k][0].why != "unknown"):
+                    continue  # a real two-letter word ("do", "ba") is too easily another one
                 repairs = [Alternative((w,), 0.75, "typo") for w in fixed[:3]]
                 pair = (fixed[0], b) if k == i else (a, fixed[0])
                 strong = out[k][0].why == "unknown" or pair in self.lexicon.synonyms or pair in self.compounds
