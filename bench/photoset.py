@@ -3,7 +3,12 @@ renderer, for the QR tests and bench/qr.py. Nothing is stored: the same seed giv
 
 Buckets, easy to hard: clean, screenshot (incl. dark mode), rotated, blur, dim, uneven light,
 glare, perspective, small (a receipt far away in a 12 MP frame), moire (a photo of a screen),
-crumpled, multi (two QR codes, one not a receipt), plus negatives (no QR at all)."""
+crumpled, multi (two QR codes, one not a receipt), plus negatives (no QR at all).
+
+A quarter of the receipts carry what third-party receipts and other provinces' systems print in
+their QR instead of our lookup URL: Vietnamese UTF-8 text with no ECI header ("Mã HS: …", "Lò Thu
+Trí"), which zbar reads as Big5 or Shift-JIS unless asked for the bytes. Each photo lists every
+payload on it (`texts`), so a reader's wrong text is told from a right one."""
 
 from __future__ import annotations
 
@@ -15,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import numpy as np
+import zxingcpp
 from PIL import Image, ImageDraw, ImageEnhance, ImageFilter, ImageOps
 
 from lookup.calendar import VN_TZ
@@ -23,7 +29,7 @@ from lookup.codes import format_code
 from lookup.dossier import Applicant
 from lookup.dossiers import new_dossier
 from lookup.province import Province
-from lookup.receipts import qr_image, render_receipt
+from lookup.receipts import lookup_url, qr_image, render_receipt
 
 BASE_URL = "https://dichvucong.kontum.gov.vn"
 PHONE_FRAME = (3000, 4000)  # a 12 MP phone photo, portrait
@@ -35,6 +41,33 @@ class Photo:
     bucket: str
     code: str | None  # the dossier code the QR holds; None for negatives
     data: bytes
+    texts: tuple[str, ...] = ()  # every QR payload on the photo, exactly; () for negatives
+
+
+# What other systems put in a receipt's QR: UTF-8 without ECI, the letters zbar's charset guess
+# turns into Big5 ("M瓊 HS:", "L簷 Thu Tr穩") or Shift-JIS half-width katakana.
+THIRD_PARTY_PAYLOADS = (
+    "Mã HS: {code}",
+    "Mã hồ sơ: {code} | Người nộp: Lò Thu Trí",
+    "Lò Thu Trí - Mã HS: {code} - Hẹn trả: 20/11/2026",
+    '{{"maHoSo": "{code}", "nguoiNop": "Lò Thu Trí", "coQuan": "UBND xã Đăk Tờ Re"}}',
+    "Phiếu tiếp nhận hồ sơ {code}\nNgười nộp: Đinh Thị Ánh Tuyết\nĐịa chỉ: thôn Kon Hra Chót, Đăk Hà",
+)
+THIRD_PARTY_SHARE = 0.25
+
+
+def _with_payload(receipt: Image.Image, payload: str) -> Image.Image:
+    """The receipt with its QR replaced by one holding `payload`, the same size on paper."""
+    # Where the renderer put its QR, exactly: read it (_qr_box's dark bounding box takes in text).
+    (found,) = zxingcpp.read_barcodes(receipt, formats=zxingcpp.BarcodeFormat.QRCode)
+    corners = (found.position.top_left, found.position.bottom_right)
+    x0, y0, x1, y1 = corners[0].x, corners[0].y, corners[1].x, corners[1].y
+    modules = qr_image(payload, box_size=1).width - 8  # qr_image leaves a 4-module quiet zone a side
+    box = max(2, (x1 - x0 + 1) // modules)  # no larger than the old one: the hint text is beside it
+    out = receipt.copy()
+    ImageDraw.Draw(out).rectangle((x0, y0, x1, y1), fill="white")
+    out.paste(qr_image(payload, box_size=box), (x0 - 4 * box, y0 - 4 * box))
+    return out
 
 
 def _receipt(rng: random.Random, catalog: Catalog, province: Province) -> tuple[str, Image.Image]:
@@ -189,6 +222,8 @@ def _qr_side_in_photo(receipt: Image.Image, frame: tuple[int, int], fill: float)
     return (x1 - x0) * _desk_scale(receipt, frame, fill)
 
 
+MULTI_OTHER_PAYLOAD = "https://zalo.me/s/cong-hanh-chinh-cong-kontum"  # the OA's own QR beside a receipt's
+
 Maker = Callable[[random.Random, Image.Image], Image.Image | bytes]
 
 
@@ -260,7 +295,7 @@ def _makers(frame: tuple[int, int]) -> dict[str, Maker]:
         return _jpeg(_crumple(rng, photo, rng.uniform(25, 45)), 85)
 
     def multi(rng, r):
-        other = qr_image("https://zalo.me/s/cong-hanh-chinh-cong-kontum", box_size=6)
+        other = qr_image(MULTI_OTHER_PAYLOAD, box_size=6)
         canvas = r.copy()
         canvas.paste(other, (canvas.width - other.width - 80, canvas.height - other.height - 80))
         return _jpeg(_on_desk(rng, canvas, FRAME, 0.9), 88)
@@ -284,14 +319,21 @@ def photos(catalog: Catalog, province: Province, per_bucket: int, seed: int = 1,
     """`per_bucket` photos of each bucket, then the negatives. `frame` is the camera's pixel size:
     12 MP by default (the bench); tests pass a small one to stay fast."""
     rng = random.Random(seed)
+    # Payload choices draw from their own stream, so the photos' other randomness stays as it was.
+    payload_rng = random.Random(f"payload-{seed}")
     makers = _makers(frame)
     for bucket in buckets or tuple(makers):
         for _ in range(per_bucket):
             code, receipt = _receipt(rng, catalog, province)
+            text = lookup_url(BASE_URL, code)
+            if payload_rng.random() < THIRD_PARTY_SHARE:
+                text = payload_rng.choice(THIRD_PARTY_PAYLOADS).format(code=code)
+                receipt = _with_payload(receipt, text)
             made = makers[bucket](rng, receipt)
-            yield Photo(bucket, code, made if isinstance(made, bytes) else _jpeg(made, 85))
+            texts = (text, MULTI_OTHER_PAYLOAD) if bucket == "multi" else (text,)
+            yield Photo(bucket, code, made if isinstance(made, bytes) else _jpeg(made, 85), texts)
     for _ in range(per_bucket if negatives is None else negatives):
         yield Photo("negative", None, _negative(rng, catalog, province, frame))
 
 
-__all__ = ["HARD_BUCKETS", "Photo", "photos"]
+__all__ = ["HARD_BUCKETS", "THIRD_PARTY_PAYLOADS", "Photo", "photos"]

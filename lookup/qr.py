@@ -8,17 +8,22 @@ the pixel limit is checked from the header, before any pixel is decoded (decompr
 
 from __future__ import annotations
 
+import ctypes
 import io
 import math
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
 import zxingcpp
 from PIL import Image, ImageFilter, ImageOps, UnidentifiedImageError
+from pyzbar import pyzbar as zbar_module
+from pyzbar import wrapper as zbar_wrapper
 from pyzbar.pyzbar import ZBarSymbol
 from pyzbar.pyzbar import decode as zbar_decode
+from pyzbar.wrapper import ZBarConfig
 
 from lookup.qr_grid import regridded
 
@@ -45,36 +50,89 @@ class ImageTooLarge(QRDecodeError):
     pass
 
 
-def _repair_text(raw: bytes) -> str:
-    """zbar guesses the text encoding of a QR without an ECI header and often takes UTF-8 bytes
-    for Shift-JIS or Latin-1, handing back mojibake re-encoded as UTF-8. Undo that when doing so
-    gives valid UTF-8 (Vietnamese payloads are UTF-8)."""
-    text = raw.decode("utf-8", errors="replace")
-    if text.isascii():
-        return text
-    for wrong in ("shift_jis", "cp932", "latin-1", "cp1252"):
-        try:
-            repaired = text.encode(wrong).decode("utf-8")
-        except (UnicodeEncodeError, UnicodeDecodeError):
-            continue
-        if repaired != text:
-            return repaired
-    return text
+@dataclass(frozen=True)
+class _Symbol:
+    """One decoded symbol: its payload bytes as the decoder read them (error-corrected, so the same
+    symbol gives the same bytes in either decoder), the text, and whether that text is certain.
+    A payload without an ECI header that is not valid UTF-8 could be in any legacy charset (Big5,
+    Shift-JIS, Latin-1): guessing one is how a Vietnamese UTF-8 text came back as 'M瓊 HS:'. Such a
+    text is not trusted: its undecodable bytes are shown as U+FFFD rather than as invented letters,
+    and another decoder's certain reading of the same bytes wins."""
+
+    raw: bytes
+    text: str
+    trusted: bool
 
 
-def _zbar(image: Image.Image) -> list[str]:
-    return [_repair_text(symbol.data) for symbol in zbar_decode(image, symbols=[ZBarSymbol.QRCODE])]
+def _from_bytes(raw: bytes, declared_text: str | None = None) -> _Symbol:
+    """UTF-8 strictly first (Vietnamese payloads are UTF-8, with or without ECI); else the text a
+    decoder built from an ECI header it honoured (`declared_text`); else an untrusted rendering."""
+    try:
+        return _Symbol(raw, raw.decode("utf-8"), True)
+    except UnicodeDecodeError:
+        pass
+    if declared_text is not None:
+        return _Symbol(raw, declared_text, True)
+    return _Symbol(raw, raw.decode("utf-8", errors="replace"), False)
+
+
+def _zbar_binary_config() -> tuple[int, int, int] | None:
+    """(symbol, config, value) for zbar's 'qrcode.binary': hand back the payload's bytes instead of
+    text converted from a guessed charset. zbar >= 0.23 has it; pyzbar's enum predates it, so ask
+    the library to parse the name."""
+    symbol, config, value = ctypes.c_int(), ctypes.c_int(), ctypes.c_int()
+    if zbar_wrapper.zbar_parse_config(b"qrcode.binary", ctypes.byref(symbol), ctypes.byref(config),
+                                      ctypes.byref(value)):  # fmt: skip
+        return None
+    return symbol.value, config.value, value.value
+
+
+_ZBAR_BINARY = _zbar_binary_config()
+
+
+def _zbar_raw(image: Image.Image) -> list[bytes]:
+    """pyzbar.decode with the scanner in binary mode (pyzbar 0.1.9 offers no way to set it, so its
+    own scanner and image helpers are driven here, as its decode() does)."""
+    if _ZBAR_BINARY is None:
+        return [symbol.data for symbol in zbar_decode(image, symbols=[ZBarSymbol.QRCODE])]
+    pixels, width, height = zbar_module._pixel_data(image)
+    with zbar_module._image_scanner() as scanner:
+        for symbol in ZBarSymbol:
+            zbar_wrapper.zbar_image_scanner_set_config(scanner, symbol, ZBarConfig.CFG_ENABLE,
+                                                       int(symbol == ZBarSymbol.QRCODE))  # fmt: skip
+        zbar_wrapper.zbar_image_scanner_set_config(scanner, *_ZBAR_BINARY)
+        with zbar_module._image() as zimage:
+            zbar_wrapper.zbar_image_set_format(zimage, zbar_module._FOURCC["L800"])
+            zbar_wrapper.zbar_image_set_size(zimage, width, height)
+            zbar_wrapper.zbar_image_set_data(zimage, ctypes.cast(pixels, ctypes.c_void_p), len(pixels), None)
+            if zbar_wrapper.zbar_scan_image(scanner, zimage) < 0:
+                return []
+            return [found.data for found in zbar_module._decode_symbols(zbar_module._symbols_for_image(zimage))]
+
+
+def _zbar(image: Image.Image) -> list[_Symbol]:
+    if _ZBAR_BINARY is None:
+        # An old zbar has already turned the bytes into text from a guessed charset: only plain
+        # ASCII is certain, anything else waits for zxing's reading of the same symbol.
+        return [_Symbol(raw, raw.decode("utf-8", errors="replace"), raw.isascii()) for raw in _zbar_raw(image)]
+    return [_from_bytes(raw) for raw in _zbar_raw(image)]
 
 
 def _zxing_results(image: Image.Image, return_errors: bool = False) -> list[zxingcpp.Result]:
     return zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode, return_errors=return_errors)
 
 
-def _valid_texts(results: list[zxingcpp.Result]) -> list[str]:
-    return [r.text for r in results if r.valid]
+def _zxing_symbol(result: zxingcpp.Result) -> _Symbol:
+    # Symbology identifier ]Q2 says the symbol carries an ECI header, whose charset zxing applied.
+    declared = result.text if result.symbology_identifier.endswith("2") else None
+    return _from_bytes(result.bytes, declared)
 
 
-def _zxing(image: Image.Image) -> list[str]:
+def _valid_symbols(results: list[zxingcpp.Result]) -> list[_Symbol]:
+    return [_zxing_symbol(r) for r in results if r.valid]
+
+
+def _zxing(image: Image.Image) -> list[_Symbol]:
     """zxing-cpp's local binariser and sampling grid read blurred, grainy and slanted codes that zbar's
     line scanner misses, in a few milliseconds at working size (figures in README). It honours ECI
     and decodes UTF-8 itself.
@@ -83,11 +141,11 @@ def _zxing(image: Image.Image) -> list[str]:
     correction, the grid was bent (crumpled paper, steep angle): sample the modules ourselves
     along the bend (lookup.qr_grid) and decode the clean rendering."""
     results = _zxing_results(image, return_errors=True)
-    if texts := _valid_texts(results):
-        return texts
+    if found := _valid_symbols(results):
+        return found
     tried: list[tuple[float, float]] = []
     for result in results:
-        version = result.extra.get("Version", "")
+        version = (result.extra or {}).get("Version", "")  # None on some errored results
         if not version.isdigit():
             continue  # Micro QR guesses from a lone finder pattern: receipts carry full QR codes
         at = result.position
@@ -99,7 +157,7 @@ def _zxing(image: Image.Image) -> list[str]:
         for clean in regridded(image, corners, 17 + 4 * int(version)):
             # Both decoders: a rendering with a few wrong modules in a finder pattern is found by
             # one and not the other, and the one that decodes has checked it with error correction.
-            if found := _valid_texts(_zxing_results(clean)) or _zbar(clean):
+            if found := _valid_symbols(_zxing_results(clean)) or _zbar(clean):
                 return found
     return []
 
@@ -224,7 +282,7 @@ class _Views:
         return self.full_side > WORKING_SIDE * 1.3
 
 
-Reader = Callable[[Image.Image], list[str]]
+Reader = Callable[[Image.Image], list[_Symbol]]
 
 
 def _ladder(v: _Views) -> Iterator[tuple[str, Reader, Callable[[], list[Image.Image]]]]:
@@ -259,12 +317,13 @@ def decode_with_trace(data: bytes, budget_seconds: float = DEFAULT_BUDGET_SECOND
     started = time.thread_time()
     views = _Views(data)
     for name, reader, images in _ladder(views):
-        found: dict[str, None] = {}
+        found: dict[bytes, _Symbol] = {}
         for image in images():
-            for payload in reader(image):
-                found.setdefault(payload, None)
+            for symbol in reader(image):
+                if symbol.raw not in found or (symbol.trusted and not found[symbol.raw].trusted):
+                    found[symbol.raw] = symbol
         if found:
-            return list(found), name
+            return [symbol.text for symbol in found.values()], name
         if time.thread_time() - started > budget_seconds:
             break
     return [], None

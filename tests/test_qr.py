@@ -48,6 +48,30 @@ def test_vietnamese_utf8_payloads_come_back_intact():
         assert decode(png(qr_image(payload))) == [payload]
 
 
+def test_utf8_without_eci_that_zbar_reads_as_big5_comes_back_as_written():
+    """Third-party receipts print 'Mã HS: …' and names like 'Lò Thu Trí' as UTF-8 with no ECI
+    header. zbar's charset guess took them for Big5 ('M瓊 HS:', 'L簷 Thu Tr穩'), the old repair did
+    not know Big5, and zbar answered before zxing: the citizen was shown a wrong text."""
+    for payload in ("Mã HS: 000.31.01.H34-261110-0001", "Lò Thu Trí - Mã HS: 000.31.01.H34-261110-0001"):
+        image = qr_image(payload)
+        misread = [symbol.data.decode("utf-8") for symbol in zbar_decode(image)]
+        assert misread != [payload]  # zbar alone, as it comes
+        assert decode(png(image)) == [payload]
+
+
+def test_photos_of_third_party_receipts_read_their_exact_text(catalog, province):
+    from bench.photoset import THIRD_PARTY_PAYLOADS
+
+    seen = 0
+    for photo in photos(catalog, province, 4, seed=5, buckets=("clean", "rotated"), negatives=0, frame=SMALL_FRAME):
+        if photo.texts[0].startswith("https://"):
+            continue
+        seen += 1
+        assert any(photo.texts[0] == p.format(code=photo.code) for p in THIRD_PARTY_PAYLOADS)
+        assert decode(photo.data) == list(photo.texts)
+    assert seen
+
+
 def test_every_code_in_a_photo_is_returned_and_the_receipt_one_is_found():
     canvas = Image.new("RGB", (900, 450), "white")
     canvas.paste(qr_image("https://zalo.me/s/oa-kontum", box_size=6), (20, 20))
