@@ -236,18 +236,18 @@ def redis_server(port: int, folder: str) -> subprocess.Popen:
 
 @pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs Debian's redis-server")
 async def test_redis_going_away_gives_503_and_the_service_recovers_by_itself(make_settings, catalog, clock):
+    from aiohttp import web
+
     folder, port = tempfile.mkdtemp(), free_port()
-    server = redis_server(port, folder)
     web_port = free_port()
     settings = make_settings(redis_url=f"redis://127.0.0.1:{port}/0", port=web_port, zalo_emulator=True,
                              emulator_retry_schedule="0.05", emulator_quiet_seconds=0.1)  # fmt: skip
-    from aiohttp import web
-
     runner = web.AppRunner(create_app(settings, clock=clock, catalog=catalog), access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", web_port).start()
-    base = f"http://127.0.0.1:{web_port}"
-    try:
+    server = redis_server(port, folder)
+    try:  # from here on the Redis server and the app are stopped however the test ends
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", web_port).start()
+        base = f"http://127.0.0.1:{web_port}"
         async with aiohttp.ClientSession() as http:
             live = type("L", (), {"http": http, "base": base})()
             async with http.get(f"{base}/readyz") as r:
