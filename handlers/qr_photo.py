@@ -3,7 +3,7 @@
 ```mermaid
 stateDiagram-v2
     [*] --> read: user_send_image
-    read --> card: a QR holds a dossier code
+    read --> card: a QR holds a dossier code (one card per known dossier on the photo, up to 3)
     read --> not_receipt: QR read, no dossier code / say what was read
     read --> tips: nothing readable / photo tips, offer typing
     read --> tips: not an image, too large, unreachable
@@ -20,6 +20,7 @@ from bot.replies import Button, Reply, Text
 from handlers.content import MENU_BUTTON
 from handlers.lookup_code import show_dossier
 from lookup.codes import EXAMPLE_CODE, extract_dossier_code
+from lookup.dossier_store import DossierNotFound
 from lookup.qr import ImageTooLarge, QRDecodeError
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,20 @@ TIPS = (
     f"Hoặc bạn gõ mã hồ sơ in trên phiếu, ví dụ {EXAMPLE_CODE}."
 )
 RETRY_BUTTONS = (Button("Gõ mã hồ sơ", "#tracuuhoso"), MENU_BUTTON)
+# Cards answered for one photo: each is its own Zalo message (2000 characters, 5 buttons); a photo
+# of a family's receipts side by side has two or three, and more would flood the chat.
+MAX_CARDS = 3
+
+
+async def _known(ctx: Context, codes: list[str]) -> list[str]:
+    known = []
+    for code in codes:
+        try:
+            await ctx.deps.dossiers.get(code)
+        except DossierNotFound:
+            continue
+        known.append(code)
+    return known
 
 
 @router.on(event_is("user_send_image"))
@@ -61,7 +76,13 @@ async def photo(ctx: Context) -> list[Reply]:
     codes = list(dict.fromkeys(c for c in map(extract_dossier_code, payloads) if c))
     if codes:
         ctx.meta["qr"] = "read"
-        return await show_dossier(ctx, codes)
+        known = await _known(ctx, codes)
+        if len(known) <= 1:
+            return await show_dossier(ctx, codes)  # one card, or the not-found answer naming the codes
+        replies: list[Reply] = []
+        for code in known[:MAX_CARDS]:
+            replies += await show_dossier(ctx, [code])
+        return replies
     if payloads:
         ctx.meta["outcome"] = "not_receipt"
         shown = payloads[0] if len(payloads[0]) <= 120 else payloads[0][:117] + "…"

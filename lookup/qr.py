@@ -2,7 +2,8 @@
 
 `decode(data)` returns every QR payload found in an image file's bytes. Real photos (dim offices,
 slanted, blurred, screenshots of screens) defeat a single zbar pass, so a ladder of attempts runs
-from cheap to expensive and stops at the first that reads anything. Bad input raises a typed error;
+from cheap to expensive; after the first that reads anything only the cheap ones still run, for
+a second code on the same photo. Bad input raises a typed error;
 the pixel limit is checked from the header, before any pixel is decoded (decompression bombs).
 """
 
@@ -141,25 +142,35 @@ def _zxing(image: Image.Image) -> list[_Symbol]:
     correction, the grid was bent (crumpled paper, steep angle): sample the modules ourselves
     along the bend (lookup.qr_grid) and decode the clean rendering."""
     results = _zxing_results(image, return_errors=True)
-    if found := _valid_symbols(results):
-        return found
-    tried: list[tuple[float, float]] = []
+    found = _valid_symbols(results)
+    # Centres of the symbols already read or re-sampled: zxing may report one symbol once per
+    # finder-pattern triple, and a second code on the photo must not be skipped for the first.
+    seen = [_centre(r) for r in results if r.valid]
+    regrids = 0
     for result in results:
         version = (result.extra or {}).get("Version", "")  # None on some errored results
-        if not version.isdigit():
+        if result.valid or not version.isdigit():
             continue  # Micro QR guesses from a lone finder pattern: receipts carry full QR codes
+        centre = _centre(result)
+        if regrids == MAX_REGRIDS or any(math.dist(centre, other) < 16 for other in seen):
+            continue
+        seen.append(centre)
+        regrids += 1
         at = result.position
         corners = [(p.x, p.y) for p in (at.top_left, at.top_right, at.bottom_right, at.bottom_left)]
-        centre = (sum(x for x, _ in corners) / 4, sum(y for _, y in corners) / 4)
-        if len(tried) == MAX_REGRIDS or any(math.dist(centre, seen) < 16 for seen in tried):
-            continue  # the same symbol found again (zxing may report it once per finder-pattern triple)
-        tried.append(centre)
         for clean in regridded(image, corners, 17 + 4 * int(version)):
             # Both decoders: a rendering with a few wrong modules in a finder pattern is found by
             # one and not the other, and the one that decodes has checked it with error correction.
-            if found := _valid_symbols(_zxing_results(clean)) or _zbar(clean):
-                return found
-    return []
+            if read := _valid_symbols(_zxing_results(clean)) or _zbar(clean):
+                found += read
+                break
+    return found
+
+
+def _centre(result: zxingcpp.Result) -> tuple[float, float]:
+    at = result.position
+    corners = (at.top_left, at.top_right, at.bottom_right, at.bottom_left)
+    return sum(p.x for p in corners) / 4, sum(p.y for p in corners) / 4
 
 
 # The formats a phone sends, told by their first bytes before Pillow sees anything: Pillow would
@@ -285,6 +296,11 @@ class _Views:
 Reader = Callable[[Image.Image], list[_Symbol]]
 
 
+# Steps at working size that cost ~10-30 ms: once a step has read something they still run, since a
+# second code on the photo (the OA's own QR beside the receipt's) is often read by only one of them.
+CHEAP_STEPS = frozenset({"plain", "zxing", "zxing_flat"})
+
+
 def _ladder(v: _Views) -> Iterator[tuple[str, Reader, Callable[[], list[Image.Image]]]]:
     """Attempts, each a reader and the images it scans, ordered by what they read per CPU ms on
     bench/qr.py's photos: zbar reads the easy ones; zxing-cpp on the same working image reads most
@@ -316,17 +332,20 @@ def decode_with_trace(data: bytes, budget_seconds: float = DEFAULT_BUDGET_SECOND
     (and the same answer) on a busy machine as on an idle one."""
     started = time.thread_time()
     views = _Views(data)
+    found: dict[bytes, _Symbol] = {}  # by payload bytes: the same symbol read by either decoder
+    read_by: str | None = None
     for name, reader, images in _ladder(views):
-        found: dict[bytes, _Symbol] = {}
+        if read_by and name not in CHEAP_STEPS:
+            continue
         for image in images():
             for symbol in reader(image):
                 if symbol.raw not in found or (symbol.trusted and not found[symbol.raw].trusted):
                     found[symbol.raw] = symbol
-        if found:
-            return [symbol.text for symbol in found.values()], name
-        if time.thread_time() - started > budget_seconds:
+        if found and read_by is None:
+            read_by = name
+        if not read_by and time.thread_time() - started > budget_seconds:
             break
-    return [], None
+    return [symbol.text for symbol in found.values()], read_by
 
 
 def decode(data: bytes) -> list[str]:
