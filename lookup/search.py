@@ -41,7 +41,8 @@ from lookup.query_text import Alternative, Concept, Lexicon, QueryParser, defaul
 
 # Field weights: a word in the name or a colloquial alias is worth more than one in the results,
 # the field (lĩnh vực) or a life-event group name.
-NAME, ALIAS, RESULT, FIELD, EVENT = 1.0, 1.0, 0.6, 0.45, 0.4
+NAME, ALIAS, RESULT, FIELD, EVENT, DOCUMENT = 1.0, 1.0, 0.6, 0.45, 0.4, 0.2
+DOCUMENTS, DOCUMENT_WORDS = 6, 12  # the first documents of a dossier, their first words: what it is about
 FOLLOWER_SHARE = 0.6  # a hit listed after a credible best one covers at least this share of its coverage
 PAIR_SHARE = 0.45  # weight of the query's adjacent word pairs in the coverage
 CONTEXT_WEIGHT = 0.25  # share of a context word's idf weight (lexicon "context")
@@ -298,8 +299,10 @@ class _Built:
         seen_names: dict[str, tuple[frozenset[str], str, tuple[str, ...], bool]] = {}
         self.first_issue: list[bool] = []
         for doc, p in enumerate(procedures):
+            documents = (" ".join(d.name.split()[:DOCUMENT_WORDS]) for d in p.documents[:DOCUMENTS])
             fields = [(NAME, p.name), *((ALIAS, a) for a in p.aliases), *((RESULT, r.name) for r in p.results[:3]),
-                      (FIELD, p.field or ""), *((EVENT, group_names.get(g, "")) for g in p.life_events)]  # fmt: skip
+                      (FIELD, p.field or ""), *((EVENT, group_names.get(g, "")) for g in p.life_events),
+                      *((DOCUMENT, d) for d in documents)]  # fmt: skip
             for weight, text in fields:
                 if (runs := encoded.get(text)) is None:
                     seq = _spelled_out(tokens(text), lexicon)
