@@ -1,7 +1,7 @@
 """Procedure search as citizens type it.
 
-The index is built once per catalog: every procedure's name, colloquial aliases, results, field
-and life-event groups are folded into words, and each word (and each pair of adjacent words of the
+The index is built once per catalog: every procedure's name, colloquial aliases, results, field,
+life-event groups and first documents are folded into words (abbreviations also spelled out), and each word (and each pair of adjacent words of the
 name, aliases and results) gets a posting list of (procedure, field weight), stored as flat numpy
 arrays. A query is parsed into concepts (lookup.query_text); a procedure's coverage is the
 idf-weighted share of the concepts the catalog knows that it covers, each concept by its best
