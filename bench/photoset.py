@@ -3,7 +3,8 @@ renderer, for the QR tests and bench/qr.py. Nothing is stored: the same seed giv
 
 Buckets, easy to hard: clean, screenshot (incl. dark mode), rotated, blur, dim, uneven light,
 glare, perspective, small (a receipt far away in a 12 MP frame), moire (a photo of a screen),
-crumpled, multi (two QR codes, one not a receipt), plus negatives (no QR at all).
+crumpled, multi (two QR codes, one not a receipt), formats (16-bit grey PNG, transparent PNG, WebP),
+plus negatives (no QR at all).
 
 A quarter of the receipts carry what third-party receipts and other provinces' systems print in
 their QR instead of our lookup URL: Vietnamese UTF-8 text with no ECI header ("Mã HS: …", "Lò Thu
@@ -300,9 +301,29 @@ def _makers(frame: tuple[int, int]) -> dict[str, Maker]:
         canvas.paste(other, (canvas.width - other.width - 80, canvas.height - other.height - 80))
         return _jpeg(_on_desk(rng, canvas, FRAME, 0.9), 88)
 
+    def formats(rng, r):
+        # What else a phone or a scanner app sends: a 16-bit grey PNG scan, a transparent PNG
+        # (the receipt cut out on an alpha background), a WebP photo.
+        kind = rng.choice(("png16", "transparent", "webp"))
+        out = io.BytesIO()
+        if kind == "png16":
+            grey = np.asarray(r.convert("L"), dtype=np.uint32)
+            low = rng.randint(2_000, 9_000)  # a scan's black is not 0, its white not 65535
+            levels = (grey * (rng.randint(45_000, 60_000) - low) // 255 + low).astype("<u2")
+            Image.frombytes("I;16", r.size, levels.tobytes()).save(out, format="PNG")
+        elif kind == "transparent":
+            scale = rng.uniform(0.6, 0.9)
+            paper = r.resize((int(r.width * scale), int(r.height * scale)), Image.Resampling.LANCZOS).convert("RGBA")
+            canvas = Image.new("RGBA", (paper.width + 200, paper.height + 200), (0, 0, 0, 0))
+            canvas.paste(paper, (100, 100))
+            canvas.save(out, format="PNG")
+        else:
+            _on_desk(rng, r, FRAME, rng.uniform(0.8, 0.95)).save(out, format="WEBP", quality=80)
+        return out.getvalue()
+
     return {"clean": clean, "screenshot": screenshot, "rotated": rotated, "blur": blur, "dim": dim,
             "uneven": uneven, "glare": glare, "perspective": perspective, "small": small, "moire": moire,
-            "crumpled": crumpled, "multi": multi}  # fmt: skip
+            "crumpled": crumpled, "multi": multi, "formats": formats}  # fmt: skip
 
 
 def _negative(rng: random.Random, catalog: Catalog, province: Province, frame: tuple[int, int]) -> bytes:

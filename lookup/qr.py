@@ -223,6 +223,14 @@ def _open(data: bytes, draft_side: int | None = None) -> Image.Image:
 
 def _gray(image: Image.Image) -> Image.Image:
     image = ImageOps.exif_transpose(image)
+    if image.mode.startswith("I"):
+        # 16-bit grey PNG (I;16, I;16B, or I): convert("L") clips every value above 255 to white,
+        # so the whole code vanished. Scale the 16-bit range down instead; 8-bit data kept in a
+        # 32-bit mode (max <= 255) is left as it is.
+        pixels = np.asarray(image, dtype=np.float64)
+        if pixels.size and pixels.max() > 255:
+            pixels = pixels / 257.0
+        return Image.fromarray(np.clip(pixels, 0, 255).round().astype(np.uint8))
     if image.mode in ("RGBA", "LA", "P"):
         # Transparent screenshots: flatten on white, as a viewer shows them.
         background = Image.new("RGB", image.size, "white")

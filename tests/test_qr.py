@@ -223,3 +223,16 @@ async def test_a_photo_of_two_receipts_gets_both_dossier_cards(live):
         replies = (await response.json())["replies"]
     cards = [r["text"] for r in replies if r.get("text", "").startswith("📄 Hồ sơ")]
     assert sorted(card.splitlines()[0] for card in cards) == sorted([f"📄 Hồ sơ {first}", f"📄 Hồ sơ {second}"])
+
+
+@pytest.mark.parametrize("mode", ["I;16", "I;16B"])
+def test_a_16_bit_grey_png_is_read(mode):
+    """A 16-bit grey PNG (a scanner's or a medical-grade export): converting it to 8 bits clipped
+    every value over 255 to white, so the code vanished; it is scaled down instead."""
+    payload = "https://dichvucong.kontum.gov.vn/tra-cuu?code=000.31.01.H34-261110-0001"
+    grey = np.asarray(qr_image(payload).convert("L"), dtype=np.uint32)
+    levels = (grey * 40_000 // 255 + 12_000).astype(">u2" if mode == "I;16B" else "<u2")  # no pure black
+    image = Image.frombytes(mode, (grey.shape[1], grey.shape[0]), levels.tobytes())
+    data = png(image)
+    assert Image.open(io.BytesIO(data)).mode.startswith("I")
+    assert decode(data) == [payload]
