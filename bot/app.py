@@ -61,6 +61,7 @@ from bot.zalo.oa_client import OAClient, OutboundGuard, TokenManager
 from handlers.content import Content
 from lookup.calendar import VN_TZ, WorkingCalendar
 from lookup.catalog import Catalog, load_catalog
+from lookup.demo import prompt_example
 from lookup.dossiers import DossierService
 from lookup.keys import Keys
 from lookup.payments import PaymentService
@@ -131,6 +132,7 @@ async def _chatbot_ctx(app: web.Application) -> AsyncIterator[None]:
             throttle=Throttle(redis, keys, app[CLOCK]),
             content=Content.load(app[PROVINCE]), search=index.search, read_photo=photos.read,
             payments=app[PAYMENTS], following=following, handoffs=app[HANDOFFS], base_url=settings.base_url,
+            example_code=prompt_example(app[PROVINCE], demo=settings.demo_mode),
         )  # fmt: skip
         sealer = Sealer.from_setting(settings.transcript_key.get_secret_value() if settings.transcript_key else None)
         app[TRANSCRIPT] = Transcript(redis, keys, settings.transcript_retention_days * 24 * 3600, sealer)

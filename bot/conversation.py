@@ -67,6 +67,9 @@ class Deps:
     following: Following
     handoffs: Handoffs
     base_url: str  # of links sent to citizens (pay pages, receipts)
+    # What "mã hồ sơ có dạng …" shows: a demo dossier in demo mode (typing it finds one), else a code
+    # in the province's notation. The fixed example used to be a code that did not exist anywhere.
+    example_code: str
 
 
 class UserBusy(RuntimeError):

@@ -94,11 +94,13 @@ class Transcript:
         pipe.hincrby(summary, "turns", 1)
         if outcome != "answered":
             pipe.hincrby(summary, outcome, 1)
-        facets: dict[str, set[str]] = {"outcomes": {outcome}, "flows": set(), "codes": set(find_codes(text))}
+        # "codes" are the dossiers the turn found (what the console lists as the citizen's); a code only
+        # typed may not exist (the bot's own example once did not) and is kept apart, for the filter.
+        found = {meta["dossier_code"]} if meta.get("dossier_code") else set()
+        facets: dict[str, set[str]] = {"outcomes": {outcome}, "flows": set(), "codes": found,
+                                       "typed": set(find_codes(text)) - found}  # fmt: skip
         if meta.get("flow") in FLOWS:
             facets["flows"].add(meta["flow"])
-        if meta.get("dossier_code"):
-            facets["codes"].add(meta["dossier_code"])
         for name, values in facets.items():
             if values:
                 pipe.sadd(self.keys.facets(user, name), *values)
@@ -111,7 +113,7 @@ class Transcript:
             pipe.hincrby(stats, outcome, 1)
         if meta.get("flow") == "lookup" and meta.get("dossier_code"):
             pipe.hincrby(stats, "lookup_code", 1)
-        if meta.get("flow") == "qr" and meta.get("qr") == "read":
+        if meta.get("flow") == "qr" and meta.get("dossier_code"):  # like by code: a dossier was shown
             pipe.hincrby(stats, "lookup_qr", 1)
         shown = meta.get("procedure_code") or (meta.get("search_results") or [None])[0]
         if shown:

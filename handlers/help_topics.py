@@ -7,7 +7,6 @@ from bot.dispatcher import Context, Router, intent_is
 from bot.replies import Button, Reply, Text
 from handlers.content import MENU_BUTTON
 from handlers.handoff import OFFER
-from lookup.codes import EXAMPLE_CODE
 from lookup.province import Province
 from understanding import intents as I
 
@@ -26,8 +25,8 @@ async def receipt_codes(ctx: Context) -> list[Reply]:
     counter = _phones(province, "procedure") or province.hotlines[0].phone
     return [Text(
         "🧾 Trên Phiếu tiếp nhận và hẹn trả kết quả:\n"
-        f"• Mã hồ sơ in ở phần đầu phiếu, dạng {EXAMPLE_CODE}; mã QR trên phiếu chứa mã này, bạn có thể gửi ảnh "
-        "chụp mã QR cho mình.\n"
+        f"• Mã hồ sơ in ở phần đầu phiếu, dạng {ctx.deps.example_code}; mã QR trên phiếu chứa mã này, bạn có "
+        "thể gửi ảnh chụp mã QR cho mình.\n"
         "• Mã bảo mật in ngay dưới mã hồ sơ, dùng khi thanh toán và xem đầy đủ hồ sơ. Không đưa mã bảo mật cho "
         "người lạ.\n"
         "• Nộp trực tuyến: mã hồ sơ có trong thư điện tử, tin nhắn xác nhận và mục \"Quản lý hồ sơ đã nộp\".\n"

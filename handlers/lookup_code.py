@@ -15,7 +15,7 @@ from __future__ import annotations
 from bot.dispatcher import Context, Router, command_is, is_free_text, state_is
 from bot.replies import Button, ListItem, ListReply, Reply, Text
 from handlers.content import MENU_BUTTON, when
-from lookup.codes import EXAMPLE_CODE, find_codes
+from lookup.codes import find_codes
 from lookup.dossier import NO_FEES, Dossier, PaymentState
 from lookup.dossier_store import DossierNotFound
 from lookup.text import format_vnd
@@ -88,10 +88,10 @@ def _time_left(dossier: Dossier, ctx: Context) -> str:
     return " (đến hạn hôm nay)" if left == 0 else f" (còn {left} ngày làm việc nữa)"
 
 
-def format_help(typed: str | None = None) -> Text:
+def format_help(ctx: Context, typed: str | None = None) -> Text:
     prefix = f'Mình chưa thấy mã hồ sơ trong "{typed[:60]}". ' if typed else ""
     return Text(
-        f"{prefix}Mã hồ sơ in trên Phiếu tiếp nhận và hẹn trả kết quả, có dạng:\n{EXAMPLE_CODE}\n"
+        f"{prefix}Mã hồ sơ in trên Phiếu tiếp nhận và hẹn trả kết quả, có dạng:\n{ctx.deps.example_code}\n"
         "(mã cơ quan – ngày nhận yyMMdd – số thứ tự). Bạn có thể gõ chữ thường, thiếu dấu chấm hay gạch nối, "
         "hoặc gửi ảnh chụp mã QR trên phiếu.",
         (MENU_BUTTON,),
@@ -102,20 +102,21 @@ async def _too_many_misses(ctx: Context) -> bool:
     return await ctx.deps.throttle.count(ctx.user, "code-miss", MISS_WINDOW_SECONDS) >= MISS_LIMIT
 
 
-def slow_down() -> Text:
+def slow_down(ctx: Context) -> Text:
     return Text(
         "Bạn đã nhập mã chưa đúng nhiều lần. Vui lòng đợi khoảng 1 phút rồi thử lại, và kiểm tra kỹ mã "
-        f'trên Phiếu tiếp nhận (dạng {EXAMPLE_CODE}). Cần hỗ trợ, bấm "Hỗ trợ".',
+        f'trên Phiếu tiếp nhận (dạng {ctx.deps.example_code}). Cần hỗ trợ, bấm "Hỗ trợ".',
         (Button("Hỗ trợ", "#hotro"), MENU_BUTTON),
     )
 
 
 async def show_dossier(ctx: Context, codes: list[str]) -> list[Reply]:
     """The card of the first code that is a known dossier; counts a miss otherwise."""
-    ctx.meta["flow"] = "lookup"
+    if ctx.meta.get("flow") != "qr":  # a photo's lookup stays a QR lookup on the dashboard
+        ctx.meta["flow"] = "lookup"
     if await _too_many_misses(ctx):
         ctx.meta["outcome"] = "throttled"
-        return [slow_down()]
+        return [slow_down(ctx)]
     for code in codes:
         try:
             dossier = await ctx.deps.dossiers.get(code)
@@ -130,7 +131,7 @@ async def show_dossier(ctx: Context, codes: list[str]) -> list[Reply]:
     shown = ", ".join(codes)
     return [Text(
         f"Không tìm thấy hồ sơ có mã {shown}. Vui lòng kiểm tra lại mã trên Phiếu tiếp nhận "
-        f"(ví dụ {EXAMPLE_CODE}), hoặc gửi ảnh chụp mã QR trên phiếu.",
+        f"(ví dụ {ctx.deps.example_code}), hoặc gửi ảnh chụp mã QR trên phiếu.",
         (Button("Hỗ trợ", "#hotro"), MENU_BUTTON),
     )]  # fmt: skip
 
@@ -163,7 +164,7 @@ async def ask_for_code(ctx: Context) -> list[Reply]:
     # "Hồ sơ của em đến đâu rồi" from someone who looked a dossier up before: one tap to see it again.
     recent = [code for code, _ in await ctx.deps.following.my_dossiers(ctx.user, RECENT_BUTTONS)]
     text = ("Vui lòng gửi mã hồ sơ in trên Phiếu tiếp nhận và hẹn trả kết quả (ví dụ "
-            f"{EXAMPLE_CODE}), hoặc gửi ảnh chụp mã QR trên phiếu.")  # fmt: skip
+            f"{ctx.deps.example_code}), hoặc gửi ảnh chụp mã QR trên phiếu.")  # fmt: skip
     if recent:
         text += " Hoặc bấm để xem lại hồ sơ bạn đã tra cứu:"
     return [Text(text, (*(Button(f"Hồ sơ {code}", code) for code in recent), MENU_BUTTON))]
@@ -174,7 +175,7 @@ async def progress(ctx: Context) -> list[Reply]:
     ctx.meta["flow"] = "lookup"
     codes = find_codes(ctx.command()[1])
     if not codes:
-        return [format_help()]
+        return [format_help(ctx)]
     try:
         dossier = await ctx.deps.dossiers.get(codes[0])
     except DossierNotFound:
@@ -200,6 +201,6 @@ async def not_a_code(ctx: Context) -> list[Reply]:
     ctx.meta["flow"] = "lookup"
     ctx.meta["outcome"] = "not_understood"
     if await _too_many_misses(ctx):
-        return [slow_down()]
+        return [slow_down(ctx)]
     await ctx.deps.throttle.hit(ctx.user, "code-miss", MISS_WINDOW_SECONDS)
-    return [format_help(ctx.text)]
+    return [format_help(ctx, ctx.text)]

@@ -59,7 +59,7 @@ async def code_for_payment(ctx: Context) -> list[Reply]:
     ctx.meta["flow"] = "payment"
     codes = find_codes(ctx.text)
     if not codes:
-        return [format_help(ctx.text)]
+        return [format_help(ctx, ctx.text)]
     return await _ask_security_code(ctx, codes[0])
 
 
@@ -110,7 +110,7 @@ async def security_code(ctx: Context) -> list[Reply]:
         await ctx.deps.dossiers.check_security_code(dossier, ctx.text)
     except DossierNotFound:
         ctx.set_state(None)
-        return [format_help()]
+        return [format_help(ctx)]
     except SecurityCodeLocked as exc:
         ctx.set_state(None)
         ctx.meta["outcome"] = "throttled"
@@ -127,7 +127,7 @@ async def security_code(ctx: Context) -> list[Reply]:
     try:
         dossier, payment = await ctx.deps.payments.request_payment(dossier)
     except (AlreadyPaid, NoFeesDue):
-        return [_nothing_to_pay(await ctx.deps.dossiers.get(code)) or format_help()]
+        return [_nothing_to_pay(await ctx.deps.dossiers.get(code)) or format_help(ctx)]
     await ctx.deps.following.remember_payer(payment.id, ctx.user)
     lines = [f"💳 Phí, lệ phí hồ sơ {dossier.code}:"]
     lines += [f"• {line.name}: {format_vnd(line.amount_vnd)}" for line in dossier.fee_lines]

@@ -19,20 +19,24 @@ from bot.image_fetch import ImageFetchError
 from bot.replies import Button, Reply, Text
 from handlers.content import MENU_BUTTON
 from handlers.lookup_code import show_dossier
-from lookup.codes import EXAMPLE_CODE, extract_dossier_code
+from lookup.codes import extract_dossier_code
 from lookup.dossier_store import DossierNotFound
 from lookup.qr import ImageTooLarge, QRDecodeError
 
 log = logging.getLogger(__name__)
 router = Router("qr")
 
-TIPS = (
-    "Mẹo chụp để đọc được mã QR:\n"
-    "• Đặt điện thoại song song với tờ phiếu, không chụp nghiêng\n"
-    "• Để mã QR chiếm phần lớn khung hình và giữ máy thật chắc\n"
-    "• Chụp nơi đủ sáng, tránh bóng đổ và ánh đèn phản chiếu lên mã\n"
-    f"Hoặc bạn gõ mã hồ sơ in trên phiếu, ví dụ {EXAMPLE_CODE}."
-)
+
+def tips(ctx: Context) -> str:
+    return (
+        "Mẹo chụp để đọc được mã QR:\n"
+        "• Đặt điện thoại song song với tờ phiếu, không chụp nghiêng\n"
+        "• Để mã QR chiếm phần lớn khung hình và giữ máy thật chắc\n"
+        "• Chụp nơi đủ sáng, tránh bóng đổ và ánh đèn phản chiếu lên mã\n"
+        f"Hoặc bạn gõ mã hồ sơ in trên phiếu, ví dụ {ctx.deps.example_code}."
+    )
+
+
 RETRY_BUTTONS = (Button("Gõ mã hồ sơ", "#tracuuhoso"), MENU_BUTTON)
 # Cards answered for one photo: each is its own Zalo message (2000 characters, 5 buttons); a photo
 # of a family's receipts side by side has two or three, and more would flood the chat.
@@ -65,10 +69,11 @@ async def photo(ctx: Context) -> list[Reply]:
             payloads += await ctx.deps.read_photo(url)
         except ImageTooLarge:
             ctx.meta["outcome"] = "error"
-            return [Text("Ảnh quá lớn để xử lý. Bạn vui lòng chụp lại hoặc gửi ảnh nhỏ hơn.\n\n" + TIPS, RETRY_BUTTONS)]
+            too_large = "Ảnh quá lớn để xử lý. Bạn vui lòng chụp lại hoặc gửi ảnh nhỏ hơn.\n\n"
+            return [Text(too_large + tips(ctx), RETRY_BUTTONS)]
         except QRDecodeError:
             ctx.meta["outcome"] = "error"
-            return [Text("Tệp bạn gửi không phải là ảnh mà mình đọc được. " + TIPS, RETRY_BUTTONS)]
+            return [Text("Tệp bạn gửi không phải là ảnh mà mình đọc được. " + tips(ctx), RETRY_BUTTONS)]
         except ImageFetchError as exc:
             log.warning("photo not fetched: %s", exc.reason)
             ctx.meta["outcome"] = "error"
@@ -88,8 +93,9 @@ async def photo(ctx: Context) -> list[Reply]:
         shown = payloads[0] if len(payloads[0]) <= 120 else payloads[0][:117] + "…"
         return [Text(
             f"Mình đọc được mã QR với nội dung:\n{shown}\n\nĐây không phải mã QR của Phiếu tiếp nhận hồ sơ "
-            "(mã đó chứa mã hồ sơ dạng " + EXAMPLE_CODE + "). Bạn hãy chụp mã QR ở cuối tờ phiếu, hoặc gõ mã hồ sơ.",
+            f"(mã đó chứa mã hồ sơ dạng {ctx.deps.example_code}). Bạn hãy chụp mã QR ở cuối tờ phiếu, hoặc gõ mã "
+            "hồ sơ.",
             RETRY_BUTTONS,
         )]  # fmt: skip
     ctx.meta["outcome"] = "unreadable"
-    return [Text("Mình chưa đọc được mã QR trong ảnh này.\n\n" + TIPS, RETRY_BUTTONS)]
+    return [Text("Mình chưa đọc được mã QR trong ảnh này.\n\n" + tips(ctx), RETRY_BUTTONS)]

@@ -118,7 +118,7 @@ async def lookup(ctx: Context) -> list[Reply]:
     if ctx.interpretation.near_code:  # "000.25.23.H34-26110-0001": a digit short
         ctx.meta["flow"] = "lookup"
         ctx.set_state(lookup_code.AWAITING_CODE)
-        return [lookup_code.format_help(ctx.text)]
+        return [lookup_code.format_help(ctx, ctx.text)]
     return await lookup_code.ask_for_code(ctx)
 
 

@@ -20,7 +20,10 @@ _CODE_RE = re.compile(
 )
 AGENCY_ID_RE = re.compile(r"^\d{3}\.\d{2}\.\d{2}\.H\d{2}$")
 CANONICAL_RE = re.compile(r"^\d{3}\.\d{2}\.\d{2}\.H\d{2}-\d{6}-\d{4}$")
+# The shape only, for messages to developers (an exception's text). Citizens are shown
+# `example_code(...)` of their province, or a demo dossier's code in demo mode: this one does not exist.
 EXAMPLE_CODE = "000.09.23.H34-241015-0012"
+_EXAMPLE_DAY = date(2025, 10, 15)
 
 
 class InvalidDossierCode(ValueError):
@@ -33,6 +36,12 @@ def format_code(agency_id: str, day: date, sequence: int) -> str:
     if not 1 <= sequence <= 9999:
         raise ValueError(f"daily sequence {sequence} is outside 1..9999")
     return f"{agency_id}-{day:%y%m%d}-{sequence:04d}"
+
+
+def example_code(agency_id: str) -> str:
+    """A code in the province's own notation (its agency, a date, a sequence) for prompts that
+    show citizens the shape of what to type, where no real dossier is known to name."""
+    return format_code(agency_id, _EXAMPLE_DAY, 12)
 
 
 def _canonical(match: re.Match[str]) -> str:

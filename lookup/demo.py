@@ -8,15 +8,18 @@ import json
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 from lookup.calendar import VN_TZ
 from lookup.catalog import FIXTURES_DIR, Procedure
-from lookup.codes import format_code
+from lookup.codes import example_code, format_code
 from lookup.dossier import Applicant, Dossier, FeeLine, Payment, PaymentState
 from lookup.dossiers import SECURITY_ALPHABET, DossierService, advance, initial_status, new_dossier
 from lookup.facts import document_names
+from lookup.province import Agency, Province
 from lookup.status import DossierStatus as S
 
 DEMO_PATH = FIXTURES_DIR / "demo_dossiers.json"
@@ -112,17 +115,52 @@ class DemoEntry:
     procedure: str
 
 
+def demo_agency(province: Province, spec: dict[str, Any]) -> Agency:
+    """The office a demo dossier names by kind (`{"ministry": ...}` or `{"commune": k}`), found in
+    whichever province is configured: the demo set used to index Kon Tum's agency list by position,
+    and Quảng Ngãi's shorter list died at start with an IndexError."""
+    if "commune" in spec:
+        communes = [a for a in province.agencies if a.level == "xa"]
+        if communes:
+            return communes[int(spec["commune"]) % len(communes)]
+    ministry = spec.get("ministry")
+    return next((a for a in province.agencies if ministry and ministry in a.ministries), province.agencies[0])
+
+
+@cache  # read once: the prompts' example is asked for on every lookup page in demo mode
+def _fixed_items(path: Path) -> tuple[dict[str, Any], ...]:
+    return tuple(json.loads(path.read_text(encoding="utf-8"))["dossiers"])
+
+
+def demo_codes(province: Province, path: Path = DEMO_PATH) -> list[str]:
+    """The codes `load_fixed_demo` gives the fixed demo dossiers in this province, in file order."""
+    return [
+        format_code(demo_agency(province, item["agency"]).id, _local_day(item), item["sequence"])
+        for item in _fixed_items(path)
+    ]
+
+
+def prompt_example(province: Province, *, demo: bool) -> str:
+    """The code the bot's prompts show as an example: in demo mode the first demo dossier's (typing
+    it finds a dossier), else one in the province's notation."""
+    return demo_codes(province)[0] if demo else example_code(province.agencies[0].id)
+
+
+def _local_day(item: dict[str, Any]) -> date:
+    return datetime.fromisoformat(item["received"]).astimezone(VN_TZ).date()
+
+
 async def load_fixed_demo(service: DossierService, path: Path = DEMO_PATH) -> list[DemoEntry]:
     """Insert the README's demo dossiers (idempotent: existing codes are left alone)."""
     entries = []
-    items = json.loads(await asyncio.to_thread(path.read_text, encoding="utf-8"))["dossiers"]
+    items = await asyncio.to_thread(_fixed_items, path)
     for item in items:
-        agency = service.province.agencies[item["agency"]]
+        agency = demo_agency(service.province, item["agency"])
         procedure = service.catalog.get(item["procedure_code"])
         if procedure is None:
             raise ValueError(f"demo dossier names unknown procedure {item['procedure_code']}")
         received = datetime.fromisoformat(item["received"])
-        local_day = received.astimezone(VN_TZ).date()
+        local_day = _local_day(item)
         dossier = new_dossier(
             format_code(agency.id, local_day, item["sequence"]),
             item["security_code"],

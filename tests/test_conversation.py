@@ -39,7 +39,7 @@ async def test_follow_welcomes_with_the_oa_name_and_the_menu(live):
 async def test_lookup_by_typed_code_after_the_menu_tap(live, demo):
     await live.act("c2", "follow")
     prompt = await live.say("c2", "#tracuuhoso")
-    assert "000.09.23.H34-241015-0012" in prompt[0]["text"]
+    assert "(ví dụ 000.25.23.H34-261102-0001)" in prompt[0]["text"]  # a demo dossier, in emulator mode
     card = (await live.say("c2", "000.25.23.h34 261102 0001"))[0]
     text = card["text"]
     for expected in (
@@ -78,7 +78,7 @@ async def test_unknown_code_explains_the_format_and_guessing_is_slowed(live, dem
     clock.now = clock.now.replace(second=59, microsecond=750_000)
     await live.say("c4", "#tracuuhoso")
     reply = (await live.say("c4", "000.25.23.H34-26110-001"))[0]["text"]  # a digit short: not a code
-    assert "000.09.23.H34-241015-0012" in reply
+    assert "có dạng:\n000.25.23.H34-261102-0001\n" in reply
     missing = (await live.say("c4", "000.25.23.H34-261102-0099"))[0]["text"]
     assert "Không tìm thấy hồ sơ có mã 000.25.23.H34-261102-0099" in missing
     await live.say("c4", "000.25.23.H34-261102-0098")

@@ -9,10 +9,16 @@ import re
 import subprocess
 from pathlib import Path
 
+import aiohttp
 import pytest
 from PIL import Image
 
 from bot.app import create_app
+from bot.staff.accounts import Role
+from bot.staff.context import ACCOUNTS
+from lookup.codes import find_codes
+from lookup.demo import demo_codes, load_fixed_demo, prompt_example
+from lookup.province import load_province
 from lookup.receipts import lookup_url, qr_image
 
 # One backend is enough: nothing here is about the store.
@@ -99,3 +105,70 @@ def test_the_readme_receipt_decoding_command_runs_as_written(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert code in done.stdout
+
+
+@pytest.fixture
+async def demo(live) -> list[str]:
+    from bot.appkeys import DOSSIERS
+
+    return [entry.code for entry in await load_fixed_demo(live.app[DOSSIERS])]
+
+
+async def _staff(live) -> aiohttp.ClientSession:
+    await live.app[ACCOUNTS].add("officer1", "correct horse battery", Role.VIEWER)
+    session = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
+    async with session.get(f"{live.base}/staff/login") as r:
+        token = re.search(r'name="csrf" value="([^"]+)"', await r.text()).group(1)
+    async with session.post(f"{live.base}/staff/login", data={"csrf": token, "name": "officer1",
+                            "password": "correct horse battery"}) as r:  # fmt: skip
+        assert r.status == 200
+    return session
+
+
+@embedded_only
+async def test_the_code_the_bot_gives_as_an_example_finds_a_dossier_in_demo_mode(backend, live, demo):
+    """The prompt suggested 000.09.23.H34-241015-0012, which no dossier had: sending it got "không
+    tìm thấy". In demo mode the example is a demo dossier's code."""
+    prompt = (await live.say("ex1", "#tracuuhoso"))[0]["text"]
+    (example,) = find_codes(prompt)
+    assert example in demo
+    card = (await live.say("ex1", example))[0]["text"]
+    assert f"Hồ sơ {example}" in card and "Không tìm thấy" not in card
+    not_a_code = (await live.say("ex1", "mã của em là 12345"))[0]["text"]
+    assert find_codes(not_a_code) == [example]  # the format help shows the same one
+
+
+def test_outside_demo_mode_the_example_is_in_the_provinces_own_notation():
+    for name in ("kontum", "quangngai"):
+        province = load_province(name)
+        example = prompt_example(province, demo=False)
+        assert find_codes(example) == [example] and example.startswith(province.agencies[0].id + "-")
+        assert prompt_example(province, demo=True) in demo_codes(province)
+
+
+@embedded_only
+async def test_the_console_lists_only_found_dossiers_and_counts_photo_lookups_as_qr(backend, live, demo):
+    """A code that found nothing was listed as the citizen's dossier; two lookups by QR photo showed
+    on the dashboard as "Theo mã" (the photo's turn was recorded as a typed lookup)."""
+    for user, code in (("by-photo-1", demo[0]), ("by-photo-2", demo[1])):
+        out = io.BytesIO()
+        qr_image(lookup_url(live.base, code)).save(out, format="PNG")
+        async with live.http.post(f"{live.base}/emulator/users/{user}/image", data=out.getvalue(),
+                                  headers={"Content-Type": "image/png"}) as r:  # fmt: skip
+            assert code in (await r.json())["replies"][0]["text"]
+    missing = "000.25.23.H34-261102-0099"
+    assert "Không tìm thấy" in (await live.say("typed-wrong", missing))[0]["text"]
+    console = await _staff(live)
+    try:
+        async with console.get(f"{live.base}/staff/dashboard") as r:
+            dashboard = await r.text()
+        assert "<title>Theo mã: 0</title>" in dashboard and "<title>Theo QR: 2</title>" in dashboard
+        async with console.get(f"{live.base}/staff/conversations") as r:
+            listing = await r.text()
+        assert 'data-count="flow:qr">2<' in listing and 'data-count="flow:lookup">1<' in listing
+        assert demo[0] in listing and missing not in listing  # not "looked up": nothing was found
+        async with console.get(f"{live.base}/staff/conversations", params={"code": missing}) as r:
+            found = await r.text()
+        assert '<span id="total">1</span>' in found and "typed-wrong" in found  # still findable by what was typed
+    finally:
+        await console.close()

@@ -232,7 +232,7 @@ async def test_dashboard_draws_todays_figures_and_the_most_viewed_procedures(con
         ("a", {"flow": "search", "procedure_code": "1.001193"}),
         ("b", {"flow": "search", "search_results": ["1.001193", "1.000894"]}),
         ("c", {"flow": "lookup", "dossier_code": "000.25.23.H34-261102-0001"}),
-        ("c", {"flow": "qr", "qr": "read"}),
+        ("c", {"flow": "qr", "qr": "read", "dossier_code": "000.31.01.H34-261110-0001"}),
         ("d", {"outcome": "not_understood"}),
     ]
     for user, meta in turns:

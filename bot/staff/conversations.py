@@ -71,7 +71,8 @@ class Row:
     errors: int
     flows: set[str]
     outcomes: set[str]
-    codes: set[str]
+    codes: set[str]  # dossiers the bot found for this citizen
+    typed: set[str] = field(default_factory=set)  # codes typed that found nothing
 
     @property
     def user_id(self) -> str:
@@ -103,7 +104,7 @@ async def find(redis: Redis, keys: ConversationKeys, transcript: Transcript, fil
     if filters.user:
         rows = [r for r in rows if filters.user in r.user_id]
     if filters.code:
-        rows = [r for r in rows if filters.code in r.codes]
+        rows = [r for r in rows if filters.code in r.codes or filters.code in r.typed]
     capped = False
     if filters.text:
         rows, capped = await _with_text(transcript, rows, filters.text)
@@ -128,17 +129,17 @@ async def _rows(redis: Redis, keys: ConversationKeys, ids: list[str]) -> list[Ro
         for conversation in ids:
             user = user_of(conversation)
             pipe.hgetall(keys.summary(user))
-            for name in ("flows", "outcomes", "codes"):
+            for name in ("flows", "outcomes", "codes", "typed"):
                 pipe.smembers(keys.facets(user, name))
         results = await pipe.execute()
     rows = []
     for i, conversation in enumerate(ids):
-        summary, flows, outcomes, codes = results[4 * i : 4 * i + 4]
+        summary, flows, outcomes, codes, typed = results[5 * i : 5 * i + 5]
         if not summary:
             continue  # expired between the index and now
         rows.append(Row(conversation, float(summary.get("first_at", 0)), float(summary.get("last_at", 0)),
                         int(summary.get("turns", 0)), int(summary.get("not_understood", 0)),
-                        int(summary.get("error", 0)), set(flows), set(outcomes), set(codes)))  # fmt: skip
+                        int(summary.get("error", 0)), set(flows), set(outcomes), set(codes), set(typed)))  # fmt: skip
     return rows
 
 

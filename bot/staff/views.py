@@ -169,7 +169,7 @@ async def conversation_list(request: web.Request) -> web.Response:
     )  # fmt: skip
     body = (f'{form}{counts}<p><span id="total">{listing.total}</span> hội thoại</p>{capped}'
             f"<table><tr><th>Người dùng</th><th>Hoạt động cuối</th><th>Bắt đầu</th><th>Lượt</th><th>Luồng</th>"
-            f'<th>Không hiểu</th><th>Hồ sơ</th></tr>{rows}</table><p class="pager">{pager}</p>')  # fmt: skip
+            f'<th>Không hiểu</th><th>Hồ sơ đã tra cứu</th></tr>{rows}</table><p class="pager">{pager}</p>')  # fmt: skip
     return page("Hội thoại", body, session)
 
 

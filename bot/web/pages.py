@@ -13,7 +13,8 @@ from bot.appkeys import CLOCK, PAYMENTS, PROVINCE, SETTINGS
 from bot.ratelimit import RateLimited
 from bot.web.limits import limit, look_up
 from lookup.calendar import VN_TZ
-from lookup.codes import EXAMPLE_CODE, InvalidDossierCode
+from lookup.codes import InvalidDossierCode
+from lookup.demo import prompt_example
 from lookup.dossier import PaymentState
 from lookup.dossier_store import DossierNotFound
 from lookup.payments import BANKS, PaymentNotFound, find_payment
@@ -58,8 +59,9 @@ def _rows(pairs: list[tuple[str, str]]) -> str:
 async def lookup_page(request: web.Request) -> web.Response:
     province = request.app[PROVINCE]
     code = request.query.get("code", "").strip()
+    example = prompt_example(province, demo=request.app[SETTINGS].demo_mode)  # one that exists in demo mode
     form = (
-        f"<form method='get'><input name='code' value='{html.escape(code)}' placeholder='{EXAMPLE_CODE}'>"
+        f"<form method='get'><input name='code' value='{html.escape(code)}' placeholder='{example}'>"
         " <button class='primary'>Tra cứu</button></form>"
     )
     body = f"<h1>Tra cứu hồ sơ – {html.escape(province.oa_name)}</h1>{form}"
@@ -75,7 +77,7 @@ async def lookup_page(request: web.Request) -> web.Response:
         return html_page(
             "Tra cứu hồ sơ",
             body + f"<p class='bad'>Không tìm thấy hồ sơ có mã "
-            f"<b>{html.escape(code)}</b>. Mã hồ sơ có dạng {EXAMPLE_CODE}.</p>",
+            f"<b>{html.escape(code)}</b>. Mã hồ sơ có dạng {example}.</p>",
             404,
         )
     view = dossier.public_view(request.app[CLOCK]())
