@@ -1,7 +1,11 @@
 """Province by configuration alone, and the demo data."""
 
+import pytest
+
 from bot.app import create_app
-from lookup.demo import generate, load_fixed_demo
+from bot.appkeys import CONVERSATION
+from lookup.demo import demo_codes, generate, load_fixed_demo
+from lookup.province import PROVINCES_DIR, load_province
 from lookup.status import DossierStatus
 from tests.conftest import APPLICANT, STAFF
 
@@ -43,3 +47,27 @@ def _day(text):
     from datetime import date
 
     return date.fromisoformat(text)
+
+
+SHIPPED_PROVINCES = sorted(p.stem for p in PROVINCES_DIR.glob("*.json"))
+
+
+@pytest.mark.parametrize("backend", ["embedded"], indirect=True)
+@pytest.mark.parametrize("name", SHIPPED_PROVINCES)
+async def test_the_demo_starts_for_every_shipped_province(backend, aiohttp_client, make_settings, clock, catalog, name):
+    """`PROVINCE=quangngai ./dev start` died with IndexError: the demo dossiers pointed at Kon Tum's
+    agencies by position. The demo as `serve --demo --emulator` starts it, for each province file:
+    its fixed dossiers carry the province's own agencies and open, and the chat's example is one."""
+    from bot.__main__ import _demo_ctx
+
+    province = load_province(name)
+    app = create_app(make_settings(province=name, zalo_emulator=True, demo=True), clock=clock, catalog=catalog)
+    app.cleanup_ctx.append(_demo_ctx(20))
+    client = await aiohttp_client(app)
+    codes = demo_codes(province)
+    assert len(set(codes)) == len(codes) == 6
+    for code in codes:
+        assert province.agency(code.split("-")[0]) is not None, code
+        async with client.get("/tra-cuu", params={"code": code}) as r:
+            assert r.status == 200, (name, code)
+    assert app[CONVERSATION].deps.example_code in codes
