@@ -246,8 +246,10 @@ def decide(interpretation: Interpretation, text: str, search: Callable[[str, int
     facet = interpretation.facet
     codes: list[str] = []
     if facet:  # the words that name the procedure first: "lệ phí … bao nhiêu" is not part of its name
-        named = entities.procedure_words(query)
-        codes = search(named, procedures.ITEMS_PER_PAGE + 1, 0) if named else []
+        for named in entities.procedure_queries(query):
+            codes = search(named, procedures.ITEMS_PER_PAGE + 1, 0)
+            if codes:
+                break
     codes = codes or search(query, procedures.ITEMS_PER_PAGE + 1, 0)
     last = memory.get("procedure") if memory.get("shown") in ("procedure", "list") else None
     if facet and not codes and last:

@@ -11,7 +11,8 @@ from understanding.normalize import ABBREVIATIONS, clean
 
 _PROCEDURE_FACETS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("form", ("mau don", "to khai", "bieu mau", "mau to khai", "file mau", "mau so", "don mau", "mau giay")),
-    ("online", ("online", "onl", "truc tuyen", "qua mang", "tren mang", "qua internet", "tai nha duoc",
+    ("online", ("tren cong dich vu cong", "cong dich vu cong", "nop truc tuyen", "lam truc tuyen", "co the nop",
+                "online", "onl", "truc tuyen", "qua mang", "tren mang", "qua internet", "tai nha duoc",
                 "qua zalo", "qua app", "tren app", "dich vu cong duoc", "nop mang", "lam mang")),
     ("fee", ("le phi", "phi", "bao nhieu tien", "mat tien", "ton tien", "het bao nhieu", "gia bao nhieu",
              "mien phi", "chi phi", "tien le", "nop tien", "mat bao nhieu", "ton bao nhieu", "bao nhieu xu",
@@ -180,3 +181,24 @@ def procedure_words(text: str) -> str:
                     drop[i : i + n] = [True] * n
     kept = [w for w, f, d in zip(words, folded, drop, strict=True) if f and not d and not _is_question_word(w)]
     return " ".join(kept).strip(" ,.?!")
+
+
+_CLAUSE_BREAK = re.compile(r"[,.;!?\n]+|\b(?:cho (?:tôi|em|mình|cháu) hỏi|xin hỏi|cho hỏi|thì|nhưng)\b", re.IGNORECASE)
+
+
+def procedure_queries(text: str) -> list[str]:
+    """What to search for the procedure a question names, in order: the words of the whole question
+    that name anything, then those of its last clause that does, for a long question whose story
+    drowns the name ("tôi lên thành phố đi làm, cho tôi hỏi đăng ký tạm trú có nộp online không")."""
+    out: list[str] = []
+    whole = procedure_words(text)
+    if whole:
+        out.append(whole)
+    clauses = [c for c in _CLAUSE_BREAK.split(clean(text)) if c and c.strip()]
+    for clause in reversed(clauses):
+        named = procedure_words(clause)
+        if len(named.split()) >= 2:
+            if named not in out:
+                out.append(named)
+            break
+    return out
