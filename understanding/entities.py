@@ -29,7 +29,8 @@ _PROCEDURE_FACETS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("documents", ("giay to", "ho so gom", "thanh phan", "can mang", "mang theo", "mang gi", "chuan bi",
                    "can nhung gi", "can gi", "can nhung", "ho so can", "can co gi", "gom nhung gi", "gom gi",
                    "can nop gi", "nop nhung gi", "giay gi", "can co nhung", "thu tuc can", "yeu cau nhung gi",
-                   "to gi", "nhung loai", "loai giay", "man theo")),
+                   "to gi", "nhung loai", "loai giay", "man theo", "mang nhung giay", "mang nhung gi", "mang nhung",
+                   "nhung giay gi", "loai giay nao", "giay nao", "chuan bi nhung")),
 )  # fmt: skip
 
 _DOSSIER_FACETS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -150,12 +151,13 @@ def _word(word: str) -> str:
 # typed with their marks: typed without marks they are dropped only when no other word folds the same
 # way would be meant ("can" may be "căn", so it stays).
 _QUESTION_WORDS = frozenset({
-    "bao", "nhiêu", "gì", "không", "ko", "k", "được", "đc", "dc", "vậy", "z", "v", "ạ", "à", "ơi", "nhé", "nha",
-    "thế", "nào", "sao", "thì", "là", "có", "cần", "phải", "những", "cho", "em", "tôi", "mình", "hỏi", "xin",
+    "bao", "nhiêu", "gì", "không", "ko", "k", "được", "đc", "dc", "vậy", "z", "v", "ạ", "à", "ơi", "nhé",
+    "thế", "nào", "sao", "thì", "là", "có", "cần", "phải", "những", "em", "tôi", "mình", "hỏi",
     "giúp", "với", "ad", "admin", "muốn", "biết", "lâu", "ở", "đâu", "mất", "hết", "tốn", "ntn", "j", "bn", "bh",
     "chưa", "rồi", "ak", "hay", "hông", "khg", "kg", "e", "mk", "nhỉ", "hả", "ko?", "k?",
 })  # fmt: skip
-_UNMARKED_QUESTION_WORDS = frozenset(fold(w) for w in _QUESTION_WORDS) - {"can", "co", "cho", "la", "ma", "o", "mat"}
+# Typed without marks these may be content words: căn/cần, cơ/có, lá/là, ở/ô, mặt/mất, nhà/nha.
+_UNMARKED_QUESTION_WORDS = frozenset(fold(w) for w in _QUESTION_WORDS) - {"can", "co", "la", "ma", "o", "mat", "nha"}
 
 
 def _is_question_word(word: str) -> bool:
