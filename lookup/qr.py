@@ -12,6 +12,7 @@ from __future__ import annotations
 import ctypes
 import io
 import math
+import struct
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -32,7 +33,19 @@ MAX_PIXELS = 50_000_000  # a 48 MP phone photo passes; a bomb does not
 WORKING_SIDE = 1600  # long side that keeps a receipt QR's modules several pixels wide
 SMALL_SIDE = 700  # below this, upscaling helps zbar find the finder patterns
 MAX_REGRIDS = 2  # symbols per image to re-sample (~25 ms each): a receipt has one QR, a photo rarely 3
-DEFAULT_BUDGET_SECONDS = 0.25  # CPU s; no new ladder step starts after this; p95 target is 0.4 s a photo
+# The ladder's budget is counted in work, not time, so the same photo runs the same steps and gets
+# the same answer on a busy machine as on an idle one (a CPU-time budget flipped photos at its edge
+# between runs). A unit is a millisecond of this machine's idle CPU; each step's cost is the
+# megapixels it processes times what each operation measured per megapixel (2-core dev box):
+MS_PER_MP_ZBAR = 19.0  # zbar's scan of a grey image
+MS_PER_MP_ZXING = 3.0  # zxing-cpp's read_barcodes
+MS_PER_MP_FLATTEN = 19.0  # _flatten_light (box blur, divide, percentiles)
+MS_PER_MP_DECODE = 6.0  # a full-resolution JPEG decode and grey conversion
+MS_PER_MP_UNSHARP = 9.0
+MS_PER_MP_MEDIAN = 300.0  # a 5x5 median filter
+MS_PER_MP_ROTATE = 4.0
+DEFAULT_BUDGET_UNITS = 250.0  # no new step starts once this much work is done: ~0.25 s idle, p95 target 0.4 s
+WALL_CAP_SECONDS = 2.0  # safety net only: a machine so loaded that a photo takes this long gets no more steps
 
 
 class QRDecodeError(ValueError):
@@ -198,6 +211,11 @@ def _pillow_open(data: bytes) -> Image.Image:
     return Image.open(io.BytesIO(data), formats=[image_format(data)])
 
 
+# What Pillow's decoders raise on a damaged file, besides OSError (struct errors on short
+# segments, ValueError and EOFError from some plugins).
+_CORRUPT = (OSError, SyntaxError, ValueError, EOFError, struct.error)
+
+
 def _open(data: bytes, draft_side: int | None = None) -> Image.Image:
     """The decoded image. With `draft_side`, a JPEG is decoded straight at the smallest DCT scale
     (1/2, 1/4, 1/8) whose long side is still at least that: a 12 MP photo then costs a quarter of
@@ -208,6 +226,11 @@ def _open(data: bytes, draft_side: int | None = None) -> Image.Image:
         raise NotAnImage("the file is not an image Pillow can read") from exc
     except Image.DecompressionBombError as exc:
         raise ImageTooLarge(str(exc)) from exc
+    except QRDecodeError:
+        raise
+    except _CORRUPT as exc:
+        # A JPEG header followed by garbage fails while Pillow reads the header's segments.
+        raise TruncatedImage(f"the image data is incomplete or corrupt: {exc}") from exc
     width, height = image.size
     if width * height > MAX_PIXELS:
         raise ImageTooLarge(f"{width}x{height} pixels is over the {MAX_PIXELS:,} pixel limit")
@@ -216,7 +239,7 @@ def _open(data: bytes, draft_side: int | None = None) -> Image.Image:
         image.draft("RGB", (math.ceil(width * ratio), math.ceil(height * ratio)))
     try:
         image.load()
-    except (OSError, SyntaxError) as exc:
+    except _CORRUPT as exc:
         raise TruncatedImage(f"the image data is incomplete or corrupt: {exc}") from exc
     return image
 
@@ -281,7 +304,8 @@ class _Views:
     def __init__(self, data: bytes) -> None:
         self.data = data
         self.work = _fit(_gray(_open(data, draft_side=WORKING_SIDE)), WORKING_SIDE)
-        self.full_side = max(_pillow_open(data).size)  # the header only: _open checked it
+        header = _pillow_open(data).size  # the header only: _open checked it
+        self.full_side, self.full_pixels = max(header), header[0] * header[1]
 
     @cached_property
     def full(self) -> Image.Image:
@@ -302,57 +326,71 @@ class _Views:
 
 
 Reader = Callable[[Image.Image], list[_Symbol]]
-
+# (name, reader, the images it scans, its cost in work units)
+Step = tuple[str, Reader, Callable[[], list[Image.Image]], float]
 
 # Steps at working size that cost ~10-30 ms: once a step has read something they still run, since a
 # second code on the photo (the OA's own QR beside the receipt's) is often read by only one of them.
 CHEAP_STEPS = frozenset({"plain", "zxing", "zxing_flat"})
 
 
-def _ladder(v: _Views) -> Iterator[tuple[str, Reader, Callable[[], list[Image.Image]]]]:
-    """Attempts, each a reader and the images it scans, ordered by what they read per CPU ms on
-    bench/qr.py's photos: zbar reads the easy ones; zxing-cpp on the same working image reads most
-    hard ones for ~10 ms (and re-samples a bent symbol it found but could not decode); on the
-    light-flattened image it reads hard shadows; its pass at full resolution (~200 ms with the
-    12 MP decode) is the only one that reads a small QR in a big frame; the zbar variants after it
-    rarely earn their cost."""
-    yield "plain", _zbar, lambda: [v.work]
-    yield "zxing", _zxing, lambda: [v.work]
-    yield "zxing_flat", _zxing, lambda: [v.flat]
+def _ladder(v: _Views) -> Iterator[Step]:
+    """Attempts, each a reader, the images it scans and what that costs, ordered by what they read
+    per CPU ms on bench/qr.py's photos: zbar reads the easy ones; zxing-cpp on the same working
+    image reads most hard ones for ~10 ms (and re-samples a bent symbol it found but could not
+    decode); on the light-flattened image it reads hard shadows; its pass at full resolution
+    (~200 ms with the 12 MP decode) is the only one that reads a small QR in a big frame; the zbar
+    variants after it rarely earn their cost. Costs depend only on the image's size."""
+    work = v.work.width * v.work.height / 1e6
+    full = v.full_pixels / 1e6
+    zbar, zxing, flatten = MS_PER_MP_ZBAR, MS_PER_MP_ZXING, MS_PER_MP_FLATTEN
+    yield "plain", _zbar, lambda: [v.work], work * zbar
+    yield "zxing", _zxing, lambda: [v.work], work * zxing
+    yield "zxing_flat", _zxing, lambda: [v.flat], work * (flatten + zxing)
     if v.big:
-        yield "zxing_full", _zxing, lambda: [v.full]
-    yield "flatten_light", _zbar, lambda: [v.flat]
-    yield "sharpen", _zbar, lambda: [v.flat.filter(ImageFilter.UnsharpMask(radius=2, percent=180, threshold=2))]
-    yield "invert", _zbar, lambda: [ImageOps.invert(v.flat)]
+        yield "zxing_full", _zxing, lambda: [v.full], full * (MS_PER_MP_DECODE + zxing)
+    yield "flatten_light", _zbar, lambda: [v.flat], work * zbar
+    yield "sharpen", _zbar, lambda: [v.flat.filter(ImageFilter.UnsharpMask(radius=2, percent=180, threshold=2))], (
+        work * (MS_PER_MP_UNSHARP + zbar))  # fmt: skip
+    yield "invert", _zbar, lambda: [ImageOps.invert(v.flat)], work * zbar
     if v.small:
-        yield "upscale", _zbar, lambda: [_flatten_light(v.work.resize((v.work.width * 2, v.work.height * 2)))]
-    yield "threshold", _zbar, lambda: [_threshold(v.flat, level) for level in (40, 60)]
-    yield "denoise", _zbar, lambda: [_flatten_light(v.work.filter(ImageFilter.MedianFilter(5)))]
-    yield "rotate", _zbar, lambda: [v.flat.rotate(angle, expand=True, fillcolor=255) for angle in (30, -30)]
+        yield "upscale", _zbar, lambda: [_flatten_light(v.work.resize((v.work.width * 2, v.work.height * 2)))], (
+            4 * work * (flatten + zbar))  # fmt: skip
+    yield "threshold", _zbar, lambda: [_threshold(v.flat, level) for level in (40, 60)], 2 * work * zbar
+    yield "denoise", _zbar, lambda: [_flatten_light(v.work.filter(ImageFilter.MedianFilter(5)))], (
+        work * (MS_PER_MP_MEDIAN + flatten + zbar))  # fmt: skip
+    # Rotated by 30 degrees with expand, each copy has (cos 30 + sin 30)^2 = 1.87 times the pixels.
+    yield "rotate", _zbar, lambda: [v.flat.rotate(angle, expand=True, fillcolor=255) for angle in (30, -30)], (
+        2 * 1.87 * work * (MS_PER_MP_ROTATE + zbar))  # fmt: skip
     if v.big:
-        yield "tiles", _zbar, lambda: [_flatten_light(tile) for tile in _tiles(v.full, 2)]
+        # Four overlapping crops of 2/3 x 2/3 of the frame, each fitted to the working size.
+        yield "tiles", _zbar, lambda: [_flatten_light(tile) for tile in _tiles(v.full, 2)], (
+            4 * min(work, full * 4 / 9) * (flatten + zbar))  # fmt: skip
 
 
-def decode_with_trace(data: bytes, budget_seconds: float = DEFAULT_BUDGET_SECONDS) -> tuple[list[str], str | None]:
-    """Payloads and the name of the ladder step that read them (None when nothing was read).
-    Steps start only while the budget lasts: a photo with no QR must not hold a worker for seconds.
-    The budget is this thread's CPU time, not wall time, so that the same photo gets the same steps
-    (and the same answer) on a busy machine as on an idle one."""
-    started = time.thread_time()
+def decode_with_trace(data: bytes, budget_units: float = DEFAULT_BUDGET_UNITS) -> tuple[list[str], str | None]:
+    """Payloads and the name of the ladder step that first read them (None when nothing was read).
+    Steps start only while the budget lasts, so a photo with no QR cannot hold a worker for seconds.
+    The budget is work (the steps' costs, from the image's size), so the same photo runs the same
+    steps and gets the same answer on any machine, busy or idle; wall time stops the ladder only
+    past WALL_CAP_SECONDS, a safety net for an overloaded machine."""
+    started = time.monotonic()
     views = _Views(data)
     found: dict[bytes, _Symbol] = {}  # by payload bytes: the same symbol read by either decoder
     read_by: str | None = None
-    for name, reader, images in _ladder(views):
+    spent = 0.0
+    for name, reader, images, cost in _ladder(views):
         if read_by and name not in CHEAP_STEPS:
             continue
+        if not read_by and (spent > budget_units or time.monotonic() - started > WALL_CAP_SECONDS):
+            break
+        spent += cost
         for image in images():
             for symbol in reader(image):
                 if symbol.raw not in found or (symbol.trusted and not found[symbol.raw].trusted):
                     found[symbol.raw] = symbol
         if found and read_by is None:
             read_by = name
-        if not read_by and time.thread_time() - started > budget_seconds:
-            break
     return [symbol.text for symbol in found.values()], read_by
 
 
