@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from handlers.answers import ANSWER_LIMIT, CARD_LIMIT, facet_answer, procedure_card
-from handlers.understood import decide
+from handlers.understood import ProcedureReply, decide, suggest_from
 from lookup.catalog import FIXTURES_DIR, Catalog, load_catalog
 from lookup.province import Province, load_province
 from lookup.search import ProcedureIndex
@@ -47,6 +47,13 @@ def load(path: Path = TEST_PATH) -> list[Question]:
     return [Question(r["text"], r["facet"], frozenset(r["codes"]), r.get("kind", "")) for r in rows]
 
 
+def _offered(reply: ProcedureReply, q: Question, index: ProcedureIndex) -> bool:
+    """A right procedure one tap away: a variant button, a "did you mean" button, or in the list."""
+    if reply.kind in ("answer", "confirm"):
+        return bool(q.codes & set(reply.variants)) and reply.facet == q.facet
+    return reply.kind == "list" and bool(q.codes & set(index.search(reply.query, 5)))
+
+
 def run(name: str, questions: list[Question], catalog: Catalog, index: ProcedureIndex, province: Province,
         show_misses: int) -> list[int]:  # fmt: skip
     interpreter = Interpreter(default_model())
@@ -57,17 +64,16 @@ def run(name: str, questions: list[Question], catalog: Catalog, index: Procedure
     for q in questions:
         reading = interpreter.interpret(q.text)
         reply = None
+        suggest = suggest_from(index)
         if reading.intent in (I.PROCEDURE_SEARCH, I.PROCEDURE_QUESTION) and not reading.ambiguous:
-            reply = decide(reading, q.text, index.search, catalog, {})
+            reply = decide(reading, q.text, index.search, catalog, {}, suggest)
         if reply and reply.kind == "answer" and reply.code in q.codes and reply.facet == q.facet:
             result = "first reply"
             procedure = catalog.get(reply.code)
             if procedure is not None:
                 text = facet_answer(procedure, q.facet, BASE_URL, province=province)[0].text  # type: ignore[union-attr]
                 lengths.append(len(text))
-        elif (reply and reply.kind == "answer" and (q.codes & set(reply.variants)) and reply.facet == q.facet) or (
-            reply and reply.kind == "list" and q.codes & set(index.search(reply.query, 5))
-        ):
+        elif reply and _offered(reply, q, index):
             result = "second tap"
         else:
             result = "missed"

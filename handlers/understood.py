@@ -31,12 +31,15 @@ from lookup.catalog import Catalog
 from lookup.dossier import NO_FEES, Dossier
 from lookup.dossier_store import DossierNotFound
 from lookup.facts import facts_of
-from lookup.text import fold, format_vnd
+from lookup.search import ProcedureIndex
+from lookup.text import fold, format_vnd, shorten
 from understanding import Interpretation, entities
 from understanding import intents as I
 from understanding.normalize import normalize
 
 router = Router("understood")
+CONFIRM_CHOICES = 3
+SUGGEST_FLOOR = 0.1
 VARIANT_SIMILARITY = 80  # rapidfuzz token-set ratio of two names for "the same procedure, another case"
 
 # What a button says for each intent when the bot asks which one was meant, and what it sends.
@@ -228,7 +231,7 @@ class ProcedureReply:
     """What to answer a procedure search or question with (decided apart from sending it, so the
     answers benchmark measures exactly what the chat does)."""
 
-    kind: Literal["ask_query", "answer", "card", "list"]
+    kind: Literal["ask_query", "answer", "card", "list", "confirm"]
     code: str | None = None
     facet: str | None = None
     variants: tuple[str, ...] = ()
@@ -236,7 +239,9 @@ class ProcedureReply:
 
 
 def decide(interpretation: Interpretation, text: str, search: Callable[[str, int, int], list[str]],
-           catalog: Catalog, memory: dict[str, Any]) -> ProcedureReply:  # fmt: skip
+           catalog: Catalog, memory: dict[str, Any],
+           suggest: Callable[[str, int], list[str]] | None = None) -> ProcedureReply:  # fmt: skip
+    """`suggest(words, n)`: the best matches even when none is credible (for "did you mean …?")."""
     query = interpretation.query or text
     if interpretation.procedure_code and catalog.get(interpretation.procedure_code) is not None:
         kind = "answer" if interpretation.facet else "card"
@@ -254,6 +259,12 @@ def decide(interpretation: Interpretation, text: str, search: Callable[[str, int
     last = memory.get("procedure") if memory.get("shown") in ("procedure", "list") else None
     if facet and not codes and last:
         return ProcedureReply("answer", last, facet, query=query)  # "lệ phí bao nhiêu" about the one just shown
+    if facet and not codes and suggest:
+        # Named, but not credibly: ask which one rather than say "nothing found" (an officer would).
+        named = entities.procedure_queries(query)
+        guesses = suggest(named[0], CONFIRM_CHOICES) if named else []
+        if guesses:
+            return ProcedureReply("confirm", None, facet, tuple(guesses), query)
     if facet and codes:
         variants = close_variants(catalog, codes)
         top = codes[0]
@@ -269,6 +280,17 @@ def decide(interpretation: Interpretation, text: str, search: Callable[[str, int
 def _lacks(catalog: Catalog, code: str, facet: str) -> bool:
     procedure = catalog.get(code)
     return procedure is None or facet in facts_of(procedure).missing
+
+
+def suggest_from(index: ProcedureIndex, floor: float = SUGGEST_FLOOR) -> Callable[[str, int], list[str]]:
+    """`decide`'s suggestions from the search index: its ranking when the best is not credible, if
+    the best is at least somewhat likely (below the floor the guesses are noise)."""
+
+    def suggest(words: str, n: int) -> list[str]:
+        hits = index.hits(words, n, credible_only=False)
+        return [h.code for h in hits] if hits and hits[0].confidence >= floor else []
+
+    return suggest
 
 
 def close_variants(catalog: Catalog, codes: list[str], limit: int = 2) -> list[str]:
@@ -287,12 +309,24 @@ def close_variants(catalog: Catalog, codes: list[str], limit: int = 2) -> list[s
 
 @router.on(intent_is(I.PROCEDURE_SEARCH, I.PROCEDURE_QUESTION, I.CORRECTION))
 async def procedure(ctx: Context) -> list[Reply]:
-    reply = decide(ctx.interpretation, ctx.text, ctx.deps.search, ctx.deps.catalog, ctx.memory)
+    reply = decide(ctx.interpretation, ctx.text, ctx.deps.search, ctx.deps.catalog, ctx.memory,
+                   getattr(ctx.deps, "suggest", None))  # fmt: skip
     if reply.kind == "ask_query":
         return await procedures.ask_for_query(ctx)
+    if reply.kind == "confirm":
+        return _confirm(ctx, reply)
     if reply.kind == "list" or reply.code is None:
         return procedures.results(ctx, reply.query, 1)
     return _answer(ctx, reply.code, reply.facet, list(reply.variants))
+
+
+def _confirm(ctx: Context, reply: ProcedureReply) -> list[Reply]:
+    ctx.meta["flow"] = "search"
+    ctx.meta["outcome"] = "asked_which_procedure"
+    choices = [p for c in reply.variants if (p := ctx.deps.catalog.get(c)) is not None]
+    buttons = [Button(shorten(p.name, 100), f"#hoi {reply.facet} {p.code}") for p in choices]
+    return [Text("Mình chưa chắc bạn hỏi thủ tục nào. Có phải một trong các thủ tục sau không?",
+                 (*buttons, Button("Không phải, tìm lại", "#tracuuthutuc")))]  # fmt: skip
 
 
 def _answer(ctx: Context, code: str, facet: str | None, variants: list[str]) -> list[Reply]:
