@@ -148,8 +148,14 @@ def test_every_api_operation_survives_schema_generated_calls(tmp_path):
                 assert time.monotonic() < deadline, "the service did not start"
                 time.sleep(0.2)
         tool = shutil.which("schemathesis", path=str(__import__("pathlib").Path(sys.executable).parent))
+        # Every check (no 5xx; status codes, content types, headers and bodies as documented; invalid
+        # input refused; auth not ignored) but two the API does not meet yet, so the run stays green on
+        # what it does meet: positive_data_acceptance (7 schema-valid requests refused; 4 operations
+        # answer the fuzzer mostly 429, the per-client limits) and unsupported_method (undeclared
+        # methods are not answered 405).
         result = subprocess.run(  # noqa: S603 - fixed argv
-            [tool, "run", f"http://127.0.0.1:{port}/api/openapi.json", "--checks", "not_a_server_error",
+            [tool, "run", f"http://127.0.0.1:{port}/api/openapi.json", "--checks", "all",
+             "--exclude-checks", "positive_data_acceptance,unsupported_method",
              "--max-examples", "25", "--header", f"Authorization: Bearer {STAFF_TOKEN}", "--seed", "2026",
              "--no-color"],
             capture_output=True, text=True, timeout=600, env={**env, "SCHEMATHESIS_HOOKS": ""},
