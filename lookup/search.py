@@ -1,11 +1,12 @@
 """Procedure search as citizens type it.
 
 The index is built once per catalog: every procedure's name, colloquial aliases, results, field,
-life-event groups and first documents are folded into words (abbreviations also spelled out), and each word (and each pair of adjacent words of the
-name, aliases and results) gets a posting list of (procedure, field weight), stored as flat numpy
-arrays. A query is parsed into concepts (lookup.query_text); a procedure's coverage is the
-idf-weighted share of the concepts the catalog knows that it covers, each concept by its best
-alternative, with adjacent-word pairs rewarding the right phrase. Words the catalog does not know
+life-event groups and first documents are folded into words (abbreviations also spelled out), and
+each word (and each pair of adjacent words of the name, aliases and results) gets a posting list
+of (procedure, field weight), stored as flat numpy arrays. A query is parsed into concepts
+(lookup.query_text); a procedure's coverage is the idf-weighted share of the concepts the catalog
+knows that it covers, each concept by its best alternative, with adjacent-word pairs rewarding
+the right phrase. Words the catalog does not know
 ("mới đẻ", "17", "cty") weigh nothing: they cannot tell one procedure from another. The best few
 hundred are re-ranked by how much of the procedure's own name the query explains, by the variant
 the query asks for (first issue, re-issue, change; adult or child; foreign element or not), then by
