@@ -92,7 +92,7 @@ async def test_officer_logs_in_finds_the_conversation_by_code_reads_and_replays_
     assert await page.inner_text("#total") == "1"
     await page.click("a:has-text('citizen-yesterday')")
     await page.get_by_text("Người nộp: Nguyễn V*** A*").wait_for()
-    assert await page.locator(".bubble.in").count() == 3
+    assert await page.locator(".bubble.in").count() == 2  # the follow is a line of its own, not a citizen's bubble
     await page.click("text=Chạy lại với bot hiện tại")
     summary = page.locator("#replay-summary")
     await summary.wait_for()

@@ -39,10 +39,12 @@ class Filters:
     @classmethod
     def from_query(cls, query: Any) -> Filters:
         def day(name: str) -> date | None:
-            try:
-                return date.fromisoformat(query.get(name, ""))
-            except ValueError:
-                return None
+            # dd/mm/yyyy as officers type it in the form; ISO as the page's own links carry it.
+            value = query.get(name, "").strip()
+            for pattern in ("%d/%m/%Y", "%Y-%m-%d"):
+                with contextlib.suppress(ValueError):
+                    return datetime.strptime(value, pattern).date()
+            return None
 
         def pick(name: str, allowed: tuple[str, ...]) -> str:
             value = query.get(name, "")

@@ -54,16 +54,19 @@ async def top_procedures(redis: Redis, keys: ConversationKeys, today: date, days
     return [(code, int(score)) for code, score in sorted(totals.items(), key=lambda kv: -kv[1])[:count]]
 
 
-def bar_chart(title: str, labels: list[str], values: list[float], *, percent: bool = False) -> str:
-    """A labelled vertical bar chart as inline SVG."""
+def bar_chart(title: str, labels: list[str], values: list[float | None], *, percent: bool = False,
+              empty: str = "Chưa có số liệu trong 14 ngày") -> str:  # fmt: skip
+    """A labelled vertical bar chart as inline SVG, on a baseline. `None` is a day without data
+    (drawn "–", not 0); when no bar has height, `empty` says why instead of leaving a blank band."""
     width, height, top, bottom = 640, 200, 24, 36
-    peak = max(values, default=0) or 1
+    peak = max((v for v in values if v is not None), default=0) or 1
     step = width / max(len(values), 1)
-    bars = []
+    base = height - bottom
+    bars = [f'<line x1="0" y1="{base}" x2="{width}" y2="{base}" stroke="#a0aec0"/>']
     for i, (label, value) in enumerate(zip(labels, values, strict=True)):
-        h = (height - top - bottom) * value / peak
-        x, y = i * step + step * 0.15, height - bottom - h
-        shown = f"{100 * value:.0f}%" if percent else f"{value:g}"
+        h = (height - top - bottom) * (value or 0) / peak
+        x, y = i * step + step * 0.15, base - h
+        shown = "–" if value is None else f"{100 * value:.0f}%" if percent else f"{value:g}"
         bars.append(
             f'<rect x="{x:.1f}" y="{y:.1f}" width="{step * 0.7:.1f}" height="{h:.1f}" fill="#2b6cb0"><title>'
             f"{escape(label)}: {shown}</title></rect>"
@@ -71,6 +74,9 @@ def bar_chart(title: str, labels: list[str], values: list[float], *, percent: bo
             f'<text x="{x + step * 0.35:.1f}" y="{height - bottom + 14:.1f}" font-size="10" '
             f'text-anchor="middle">{escape(label)}</text>'
         )
-    size = f'viewBox="0 0 {width} {height}" width="{width}" height="{height}"'
+    if not any(values):
+        bars.append(f'<text class="empty" x="{width / 2:.0f}" y="{(top + base) / 2:.0f}" font-size="14" '
+                    f'text-anchor="middle" fill="#4a5568">{escape(empty)}</text>')  # fmt: skip
+    size = f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" style="max-width:100%;height:auto"'
     svg = f'<svg role="img" aria-label="{escape(title)}" {size}>'
     return f"<figure><figcaption>{escape(title)}</figcaption>{svg}{''.join(bars)}</svg></figure>"

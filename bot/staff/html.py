@@ -11,6 +11,7 @@ from urllib.parse import quote, urlencode
 
 from aiohttp import web
 
+from bot.notify import NOTICE_EVENT
 from bot.staff.sessions import Session
 from lookup.calendar import VN_TZ
 from lookup.codes import find_codes
@@ -24,12 +25,18 @@ table{border-collapse:collapse;width:100%;background:#fff}td,th{border-bottom:1p
 text-align:left;font-size:.9rem}.filters{display:flex;flex-wrap:wrap;gap:.5rem;margin-bottom:1rem}
 .filters label{display:flex;flex-direction:column;font-size:.8rem}.chat{display:flex;flex-direction:column;gap:.4rem}
 .bubble{max-width:70%;padding:.5rem .7rem;border-radius:.8rem;white-space:pre-wrap;font-size:.92rem}
-.in{align-self:flex-start;background:#fff;border:1px solid #cbd5e0}.out{align-self:flex-end;background:#dbeafe}
+.in{align-self:flex-end;background:#dbeafe;border-bottom-right-radius:.2rem}.in .meta{text-align:right}
+.out{align-self:flex-start;background:#fff;border:1px solid #cbd5e0;border-bottom-left-radius:.2rem}
+.out.staff{background:#fefcbf}.event{align-self:center;font-size:.8rem;color:#4a5568;background:#edf2f7;
+border-radius:1rem;padding:.2rem .8rem}.tech{display:none;font-family:monospace}
+#tech:checked~.chat .tech{display:inline}.techlabel{font-size:.85rem;color:#4a5568}
 .meta{font-size:.72rem;color:#4a5568;margin-top:.2rem}.btn{display:inline-block;border:1px solid #2b6cb0;
 border-radius:.4rem;padding:.1rem .4rem;margin:.15rem .15rem 0 0;font-size:.8rem;color:#2b6cb0}
 .error{color:#c53030}.same{color:#2f855a}.changed,.missing,.extra{color:#c53030}pre{background:#fff;padding:.5rem;
 overflow:auto}img.thumb{max-width:160px;max-height:160px;display:block}.counts a{margin-right:.6rem}
-.revealed{background:#fefcbf}
+.revealed{background:#fefcbf}.actions{display:flex;flex-wrap:wrap;gap:.8rem;align-items:flex-start;margin-bottom:1rem}
+fieldset{border:1px solid #cbd5e0;border-radius:.4rem;background:#fff}fieldset label{display:block;font-size:.85rem}
+fieldset input[name=reason]{width:22rem;max-width:100%}figcaption{font-weight:600}
 """
 
 
@@ -101,6 +108,21 @@ def _in_message(entry: dict[str, Any], revealed: str | None) -> str:
     return "<br>".join(parts) or f"<i>{escape(entry['kind'])}</i>"
 
 
+# Inbound events that carry no message, said as what happened (the raw "follow" was a citizen's bubble).
+EVENT_NOTES = {
+    "follow": "Người dân bấm “Quan tâm” OA",
+    "unfollow": "Người dân bỏ quan tâm OA",
+    "user_click_chatnow": "Người dân mở khung chat với OA",
+    "user_submit_info": "Người dân gửi thông tin liên hệ",
+    NOTICE_EVENT: "Thông báo tự động về hồ sơ người dân theo dõi",
+}
+
+
+def _tech(text: str) -> str:
+    """Details for whoever debugs the bot (handler ids, event kinds): hidden until asked for."""
+    return f' <span class="tech">· {escape(text)}</span>'
+
+
 def inbound_meta(entry: dict[str, Any]) -> dict[str, Any]:
     """What the turn reached (`meta` of the inbound summary), from a read transcript entry."""
     body = entry.get("body") or {}
@@ -126,17 +148,34 @@ def understood_note(entry: dict[str, Any]) -> str:
     return f' · <span class="intent" title="Bot hiểu tin nhắn này là">ý định: {escape(note)}</span>'
 
 
+def _is_event(entry: dict[str, Any]) -> bool:
+    body = entry.get("body") or {}
+    return entry["direction"] == "in" and not entry.get("text") and not body.get("attachments")
+
+
 def bubbles(entries: list[dict[str, Any]], revealed: dict[str, str] | None = None) -> str:
+    """The transcript as the citizen saw it in Zalo: their messages on the right, the OA's on the
+    left, events as a line between them; handler ids and event kinds behind the toggle."""
     out = []
     for entry in entries:
+        handler = entry.get("handler") or ""
+        tech = _tech(f"{entry['kind']}{f' → {handler}' if handler else ''}")
+        if _is_event(entry):
+            note = EVENT_NOTES.get(entry["kind"], "Sự kiện từ Zalo")
+            out.append(f'<div class="event">{escape(note)} · {when(entry["at_ms"])}{tech}</div>')
+            continue
         direction = "in" if entry["direction"] == "in" else "out"
         content = _in_message(entry, (revealed or {}).get(entry["id"])) if direction == "in" else _out_message(
             entry.get("body") or {})  # fmt: skip
-        who = "Người dân" if direction == "in" else "Bot"
-        meta = f"{who} · {when(entry['at_ms'])}" + (f" · {escape(entry['handler'])}" if entry.get("handler") else "")
+        staff = direction == "out" and handler.startswith("staff:")
+        who = "Người dân" if direction == "in" else f"Cán bộ {handler.removeprefix('staff:')}" if staff else "Bot"
+        meta = f"{escape(who)} · {when(entry['at_ms'])}"
         if direction == "in":
             meta += understood_note(entry)
         if entry.get("error"):
             meta += f' · <span class="error">{escape(entry["error"])}</span>'
-        out.append(f'<div class="bubble {direction}">{content}<div class="meta">{meta}</div></div>')
-    return f'<div class="chat">{"".join(out)}</div>'
+        css = f"bubble {direction}{' staff' if staff else ''}"
+        out.append(f'<div class="{css}">{content}<div class="meta">{meta}{tech}</div></div>')
+    toggle = ('<input type="checkbox" id="tech"><label class="techlabel" for="tech"> Hiện chi tiết kỹ thuật (loại '
+              "sự kiện, bộ xử lý của bot)</label>")  # fmt: skip
+    return f'{toggle}<div class="chat">{"".join(out)}</div>'

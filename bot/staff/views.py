@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from datetime import datetime
+from datetime import date, datetime
 from html import escape
 from urllib.parse import quote
 
@@ -122,6 +122,14 @@ def _keys(request: web.Request) -> ConversationKeys:
     return ConversationKeys(request.app[SETTINGS].redis_key_prefix)
 
 
+def _day_input(label: str, name: str, day: date | None) -> str:
+    # Text, not type=date: Chromium draws a date input in the browser's locale ("mm/dd/yyyy" on an
+    # English system) whatever the page's language; officers write days as dd/mm/yyyy.
+    value = day.strftime("%d/%m/%Y") if day else ""
+    return (f'<label>{label}<input name="{name}" value="{value}" placeholder="dd/mm/yyyy" inputmode="numeric" '
+            r'pattern="\d{1,2}/\d{1,2}/\d{4}" title="ngày/tháng/năm, ví dụ 16/11/2026"></label>')  # fmt: skip
+
+
 @routes.get("/staff/conversations")
 async def conversation_list(request: web.Request) -> web.Response:
     session = request[SESSION]
@@ -134,8 +142,7 @@ async def conversation_list(request: web.Request) -> web.Response:
                                        page_number)  # fmt: skip
     params = filters.as_query()
     form = (f'<form class="filters" method="get" action="/staff/conversations">'
-            f'<label>Từ ngày<input type="date" name="since" value="{params.get("since", "")}"></label>'
-            f'<label>Đến ngày<input type="date" name="until" value="{params.get("until", "")}"></label>'
+            f"{_day_input('Từ ngày', 'since', filters.since)}{_day_input('Đến ngày', 'until', filters.until)}"
             f'<label>Mã người dùng<input name="user" value="{escape(filters.user)}"></label>'
             f'<label>Mã hồ sơ<input name="code" value="{escape(filters.code)}"></label>'
             f'<label>Luồng<select name="flow"><option value="">(tất cả)</option>'
@@ -183,16 +190,18 @@ async def _entries(request: web.Request, user: UserKey) -> list[dict]:
 def _conversation_page(session: Session, conversation: str, entries: list[dict], revealed: dict[str, str] | None,
                        extra: str = "") -> web.Response:  # fmt: skip
     path = f"/staff/conversations/{quote(conversation)}"
-    actions = (f'<p><a href="{path}/export.jsonl">Tải JSONL (đã che)</a></p>'
-               f'<form method="post" action="{path}/replay">{csrf_field(session)}'
-               f"<button>Chạy lại với bot hiện tại</button></form>")  # fmt: skip
+    actions = (f'<fieldset><legend>Hội thoại này</legend><p><a href="{path}/export.jsonl">Tải JSONL (đã che số '
+               f'điện thoại, số giấy tờ)</a></p><form method="post" action="{path}/replay">{csrf_field(session)}'
+               f"<button>Chạy lại với bot hiện tại</button></form></fieldset>")  # fmt: skip
     if session.account.is_supervisor:
-        reason = '<input name="reason" required minlength="5" placeholder="Lý do (ghi nhật ký)">'
-        actions += (f'<form method="post" action="{path}/reveal">{csrf_field(session)}{reason}'
-                    f"<button>Hiện dữ liệu cá nhân</button></form>"
-                    f'<form method="post" action="{path}/export">{csrf_field(session)}{reason}'
-                    f"<button>Tải JSONL không che</button></form>")  # fmt: skip
-    return page(f"Hội thoại {user_of(conversation).user_id}", actions + extra + bubbles(entries, revealed), session)
+        # One labelled reason for both: the two fields used to stand unlabelled one under the other.
+        actions += (f'<form method="post" action="{path}/reveal">{csrf_field(session)}<fieldset><legend>Dữ liệu cá '
+                    "nhân chưa che (giám sát viên)</legend><label>Lý do xem, ghi vào nhật ký truy cập (ít nhất 5 "
+                    'ký tự) <input name="reason" required minlength="5" placeholder="ví dụ: người dân gọi tổng đài '
+                    'nhờ kiểm tra hồ sơ"></label><p><button>Hiện dữ liệu cá nhân</button> <button '
+                    f'formaction="{path}/export">Tải JSONL không che</button></p></fieldset></form>')  # fmt: skip
+    body = f'<div class="actions">{actions}</div>{extra}{bubbles(entries, revealed)}'
+    return page(f"Hội thoại {user_of(conversation).user_id}", body, session)
 
 
 @routes.get("/staff/conversations/{conversation}")
@@ -297,15 +306,22 @@ async def dashboard_page(request: web.Request) -> web.Response:
     top = await dashboard.top_procedures(redis, keys, today)
     catalog_names = {code: name for code, _ in top if (name := _procedure_name(request, code))}
     labels = [d.day.strftime("%d/%m") for d in days]
+    messages, not_understood = sum(d.messages for d in days), sum(d.not_understood for d in days)
     charts = [
         dashboard.bar_chart("Hội thoại mỗi ngày", labels, [d.conversations for d in days]),
         dashboard.bar_chart(
-            "Tỉ lệ tin nhắn bot không hiểu", labels, [d.not_understood_share for d in days], percent=True
+            f"Tỉ lệ tin nhắn bot không hiểu: {_share(not_understood, messages)} ({not_understood} / {messages} tin "
+            "nhắn, 14 ngày)",
+            labels,
+            [d.not_understood_share if d.messages else None for d in days],  # no messages: "–", not 0 %
+            percent=True,
+            empty="Bot hiểu mọi tin nhắn trong 14 ngày" if messages else "Chưa có tin nhắn nào trong 14 ngày",
         ),
         dashboard.bar_chart(
             "Tra cứu hồ sơ: theo mã / theo ảnh QR (14 ngày)",
             ["Theo mã", "Theo QR"],
             [sum(d.lookup_code for d in days), sum(d.lookup_qr for d in days)],
+            empty="Chưa có lượt tra cứu hồ sơ nào trong 14 ngày",
         ),
     ]
     rows = "".join(f"<tr><td>{escape(code)}</td><td>{escape(catalog_names.get(code, ''))}</td><td>{count}</td></tr>"
@@ -316,6 +332,10 @@ async def dashboard_page(request: web.Request) -> web.Response:
         table += ('<p><a href="/staff/not-understood.jsonl">Tải các tin nhắn bot chưa hiểu (14 ngày, đã che, '
                   "JSONL để gán nhãn)</a></p>")  # fmt: skip
     return page("Thống kê 14 ngày", "".join(charts) + table, request[SESSION])
+
+
+def _share(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.0f} %" if whole else "–"
 
 
 def _procedure_name(request: web.Request, code: str) -> str:
