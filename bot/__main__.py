@@ -1,4 +1,4 @@
-"""Command line: `python -m bot serve | worker | emulator | seed | build-catalog | staff add | unlock | replay`."""
+"""Command line: `python -m bot serve | worker | emulator | seed | build-catalog | staff add | oa | unlock | replay`."""
 
 from __future__ import annotations
 
@@ -200,6 +200,13 @@ def _replay(args: argparse.Namespace) -> None:
     sys.exit(asyncio.run(run(args.files, args.against, args.update, demo=args.demo)))
 
 
+def _oa(args: argparse.Namespace) -> None:
+    from bot.zalo.auth_cli import main as oa_main
+
+    refuse_insecure(Settings(), ("zalo_app_secret",))
+    oa_main(args.oa_command)
+
+
 def build_catalog(args: argparse.Namespace) -> None:
     from lookup.catalog import save_catalog
     from lookup.catalog_build import build_catalog as build
@@ -243,6 +250,11 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--role", choices=["viewer", "supervisor"], default="viewer")
     p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     p.set_defaults(run=_staff_add)
+    oa = commands.add_parser("oa", help="the OA's Zalo authorization").add_subparsers(dest="oa_command", required=True)
+    oa.add_parser("set-refresh-token", help="store a refresh token read from stdin and use it at once").set_defaults(
+        run=_oa
+    )
+    oa.add_parser("status", help="the OA's authorization: ok, expiring or lost").set_defaults(run=_oa)
     p = commands.add_parser("unlock", help="clear a dossier's wrong security-code counters (an officer's unlock)")
     p.add_argument("code", help="the dossier code")
     p.set_defaults(run=_unlock)

@@ -46,7 +46,7 @@ from bot.replay.sandbox import Sandbox
 from bot.routing import build_dispatcher
 from bot.sealing import Sealer
 from bot.settings import InsecureSettings, Settings
-from bot.staff import dead_letters, handoff_views, understanding_views
+from bot.staff import dead_letters, handoff_views, oa_views, understanding_views
 from bot.staff import views as staff_views
 from bot.staff.context import staff_ctx
 from bot.staff.guard import staff_guard
@@ -57,7 +57,8 @@ from bot.web import gateway_emulator, health, home, metrics_route, pages, proced
 from bot.web.errors import api_errors
 from bot.web.request_ids import request_ids
 from bot.zalo import webhook
-from bot.zalo.oa_client import OAClient, OutboundGuard, TokenManager
+from bot.zalo.auth import AuthKeeper, AuthorizationLost
+from bot.zalo.oa_client import OA_TOKENS, OAClient, OutboundGuard, TokenManager
 from handlers.content import Content
 from lookup.calendar import VN_TZ, WorkingCalendar
 from lookup.catalog import Catalog, load_catalog
@@ -117,6 +118,7 @@ async def _chatbot_ctx(app: web.Application) -> AsyncIterator[None]:
         app_secret=settings.zalo_app_secret.get_secret_value(), oauth_base=settings.oa_oauth_base,
         seed_refresh_token=settings.seed_refresh_token, seed_access_token=settings.zalo_access_token,
     )  # fmt: skip
+    app[OA_TOKENS] = tokens
     index = ProcedureIndex.for_catalog(app[CATALOG])
     # Built before the first citizen asks (~0.7 s for the default catalog), off the event loop.
     await asyncio.to_thread(index.warm)
@@ -160,10 +162,14 @@ def _worker_ctx(app: web.Application) -> Callable[[web.Application], AsyncIterat
         app[WORKER] = Worker(
             app[REDIS], app[QUEUE].keys, app[CONVERSATION].handle, queue=app[QUEUE],
             lease_ms=settings.intake_lease_ms, max_in_flight=settings.worker_max_in_flight,
+            hold_on=(AuthorizationLost,), may_send=app[OA_TOKENS].auth.may_send,
         )  # fmt: skip
         task = asyncio.create_task(app[WORKER].run(), name="worker")
         sweeper = asyncio.create_task(app[NOTIFIER].sweep_forever(app[DOSSIERS]), name="announcement-sweeper")
+        keeper = asyncio.create_task(AuthKeeper(app[OA_TOKENS], lambda: app[WORKER].held).run_forever(),
+                                     name="oa-authorization-keeper")  # fmt: skip
         yield
+        keeper.cancel()
         sweeper.cancel()
         app[WORKER].stop()
         await task
@@ -198,7 +204,7 @@ def create_app(
         # `python -m bot` says so line by line before getting here; this guards every other way in.
         raise InsecureSettings("; ".join(problems))
     app = web.Application(client_max_size=settings.max_body_bytes,
-                          middlewares=[request_ids, staff_guard, api_errors])  # fmt: skip
+                          middlewares=[request_ids, staff_guard, oa_views.oa_banner, api_errors])  # fmt: skip
     app[SETTINGS] = settings
     app[CLOCK] = clock
     app[PROVINCE] = load_province(settings.province)
@@ -214,7 +220,7 @@ def create_app(
         app.cleanup_ctx.append(staff_ctx)
         tables += [dossiers.routes, procedures.routes, payments.routes, openapi.routes, pages.routes, webhook.routes,
                    staff_views.routes, handoff_views.routes, dead_letters.routes, procedure_page.routes,
-                   understanding_views.routes, home.routes]  # fmt: skip
+                   understanding_views.routes, home.routes, oa_views.routes]  # fmt: skip
     if settings.demo_mode and role == "serve":
         # Stand-ins for outside parties exist only in demo/emulator mode: the emulated bank settles fees
         # for anyone holding a payment id.

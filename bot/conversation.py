@@ -231,6 +231,10 @@ class Conversation:
         return [TOO_FAST] if count == self.messages_per_minute + 1 else []
 
     async def _deliver(self, user: UserKey, key: str, turn: TurnOutbox) -> None:
+        """Send the turn's replies not sent yet, in order. While the OA's authorization is lost this
+        raises AuthorizationLost before a reply is begun (the worker holds the event); a reply held
+        past Zalo's window (7 days since the citizen last wrote) is recorded as not sent."""
+        window_checked = False
         for i, item in enumerate(turn.items):
             if turn.sent(i):
                 metrics.OUTBOUND_SKIPPED.inc()
@@ -240,6 +244,16 @@ class Conversation:
                 await self.sandbox.capture(user, message)
                 await self._sent(user, key, turn, i, message, "captured")
                 continue
+            await self.oa.ensure_authorized()
+            if not window_checked:
+                window_checked = True
+                last = await self.deps.following.last_seen(user)
+                if last is not None and self.clock().timestamp() - last > WINDOW_SECONDS:
+                    # Zalo would refuse it (-230); its moment has passed anyway: skipped, with a record.
+                    metrics.OUTBOUND_ERRORS.labels("window").inc()
+                    await self._sent(user, key, turn, i, item.get("message") or {}, "undelivered:window",
+                                     error="không gửi: đã quá 7 ngày kể từ tin nhắn cuối của người dân")  # fmt: skip
+                    return
             attempt = turn.attempt(i)
             if attempt is not None and (message_id := await self._delivered_since(user, item, *attempt, turn)):
                 # The worker that began this send died before noting it; Zalo has the message.

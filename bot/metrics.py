@@ -33,3 +33,12 @@ NOTICES = Counter("tracuu_notices_total", "Dossier and payment notices by what b
 OUTBOUND_WAITED = Counter(
     "tracuu_outbound_budget_waits_total", "OA API calls held to the next second by OA_CALLS_PER_SECOND."
 )
+OA_AUTHORIZATION = Gauge(
+    "tracuu_oa_authorization", "The OA's Zalo authorization: 1 for its current state (ok, expiring, lost).", ["state"]
+)
+OA_REFRESH_TOKEN_SECONDS_LEFT = Gauge(
+    "tracuu_oa_refresh_token_seconds_left", "Seconds until the OA's refresh token expires, as last stored."
+)
+EVENTS_HELD = Gauge(
+    "tracuu_events_held", "Events this worker holds because the OA's authorization is lost (not failures)."
+)

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 import aiohttp
 from aiohttp import web
 
-from bot.emulator import chat_page, oa_api, users_api
+from bot.emulator import chat_page, oa_api, oauth, users_api
 from bot.emulator.jsonresp import json_response
 from bot.emulator.keys import EMU_HTTP, EMU_SETTINGS, EMU_STATE, EMU_WEBHOOK
 from bot.emulator.state import EmulatorState
@@ -38,7 +38,7 @@ def setup_emulator(app: web.Application, settings: Settings) -> None:
 
     app.cleanup_ctx.append(lifecycle)
     app.on_shutdown.append(end_long_polls)
-    for table in (oa_api.routes, users_api.routes, chat_page.routes):
+    for table in (oa_api.routes, oauth.routes, users_api.routes, chat_page.routes):
         app.router.add_routes(table)
 
 

@@ -1,4 +1,4 @@
-"""The emulated OA Open API and OAuth endpoints, with Zalo's answers and error codes."""
+"""The emulated OA Open API, with Zalo's answers and error codes (OAuth: `bot.emulator.oauth`)."""
 
 from __future__ import annotations
 
@@ -33,21 +33,6 @@ _echo_rng = random.Random(7)  # noqa: S311 - only decides echo timing
 
 def _error(code: int, message: str) -> web.Response:
     return json_response({"error": code, "message": message})
-
-
-@routes.post("/v4/oa/access_token")
-async def access_token(request: web.Request) -> web.Response:
-    state, settings = request.app[EMU_STATE], request.app[EMU_SETTINGS]
-    form = await request.post()
-    if request.headers.get("secret_key") != settings.zalo_app_secret.get_secret_value():
-        return json_response({"error": -14003, "error_name": "Invalid secret key"})
-    if form.get("app_id") != settings.zalo_app_id or form.get("grant_type") != "refresh_token":
-        return json_response({"error": -14002, "error_name": "Invalid app_id or grant_type"})
-    if not state.refresh_token or form.get("refresh_token") != state.refresh_token:
-        # Single use: an old refresh token (another worker already used it) is refused.
-        return json_response({"error": -14014, "error_name": "Invalid refresh token"})
-    access, refresh = state.issue_tokens()
-    return json_response({"access_token": access, "refresh_token": refresh, "expires_in": "90000"})
 
 
 def _refusal(request: web.Request) -> web.Response | None:

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 TOKEN_LIFETIME_SECONDS = 90_000  # 25 h, as Zalo
+REFRESH_TOKEN_LIFETIME_SECONDS = 90 * 24 * 3600  # "3 months", as Zalo documents
+CODE_LIFETIME_SECONDS = 600  # an authorization code lives 10 minutes
 INTERACTION_WINDOW_SECONDS = 7 * 24 * 3600
 
 
@@ -40,7 +42,10 @@ class EmulatorState:
         self.users: dict[str, EmulatedUser] = {}
         self.access_tokens: dict[str, float] = {}
         self.refresh_token = refresh_token
+        self.refresh_expires_at = time.time() + REFRESH_TOKEN_LIFETIME_SECONDS
         self.refreshes = 0
+        self.authorizations = 0  # token pairs issued for an authorization code
+        self.codes: dict[str, dict[str, Any]] = {}  # authorization code -> challenge, redirect, expiry
         self.media: dict[str, tuple[bytes, str]] = {}
         self.deliveries: list[dict[str, Any]] = []
         self.faults = Faults()
@@ -58,11 +63,16 @@ class EmulatorState:
             self.users[user_id] = EmulatedUser(user_id)
         return self.users[user_id]
 
-    def issue_tokens(self) -> tuple[str, str]:
+    def issue_tokens(self, *, refresh: bool = True) -> tuple[str, str]:
+        """A new pair; the previous refresh token is no longer accepted (one OA, one live pair)."""
         access = "emu-at-" + secrets.token_hex(12)
         self.access_tokens[access] = time.time() + TOKEN_LIFETIME_SECONDS
         self.refresh_token = "emu-rt-" + secrets.token_hex(12)
-        self.refreshes += 1
+        self.refresh_expires_at = time.time() + REFRESH_TOKEN_LIFETIME_SECONDS
+        if refresh:
+            self.refreshes += 1
+        else:
+            self.authorizations += 1
         return access, self.refresh_token
 
     def token_valid(self, token: str | None) -> bool:

@@ -166,12 +166,15 @@ async def menu(request: web.Request) -> web.Response:
 
 @routes.post("/emulator/control")
 async def control(request: web.Request) -> web.Response:
-    """Fault switches: expire_tokens, rate_limit_next / server_error_next (the next N calls),
-    rate_limit_seconds / server_error_seconds (every call for a while), age_user {user_id, days}."""
+    """Fault switches: expire_tokens, expire_refresh_token (Zalo's 3 months are over),
+    rate_limit_next / server_error_next (the next N calls), rate_limit_seconds / server_error_seconds
+    (every call for a while), age_user {user_id, days}."""
     state = request.app[EMU_STATE]
     body = await request.json()
     if body.get("expire_tokens"):
         state.expire_tokens()
+    if body.get("expire_refresh_token"):
+        state.refresh_expires_at = time.time() - 1
     state.faults.rate_limit_next = int(body.get("rate_limit_next", state.faults.rate_limit_next))
     state.faults.server_error_next = int(body.get("server_error_next", state.faults.server_error_next))
     if "rate_limit_seconds" in body:
@@ -187,5 +190,5 @@ async def control(request: web.Request) -> web.Response:
 @routes.get("/emulator/state")
 async def inspect(request: web.Request) -> web.Response:
     state = request.app[EMU_STATE]
-    return json_response({"refreshes": state.refreshes, "deliveries": state.deliveries,
-                              "users": sorted(state.users)})  # fmt: skip
+    return json_response({"refreshes": state.refreshes, "authorizations": state.authorizations,
+                          "deliveries": state.deliveries, "users": sorted(state.users)})  # fmt: skip

@@ -39,14 +39,22 @@ from bot.logs import event_id_var
 log = logging.getLogger(__name__)
 
 Handle = Callable[[dict[str, Any], str], Awaitable[None]]  # (raw event, dedupe key)
+MaySend = Callable[[], Awaitable[bool]]
+
+
+async def _always() -> bool:
+    return True
+
+
 Entry = tuple[int, str, dict[str, str]]  # (shard, entry id, fields)
 
 
 class Worker:
     def __init__(self, redis: Redis, keys: IntakeKeys, handle: Handle, *, queue: EventQueue | None = None,
                  lease_ms: int = 10_000, max_in_flight: int = 256, batch: int = 64, block_ms: int = 1000,
-                 reclaim_idle_ms: int = 30_000, max_attempts: int = 5,
-                 retry_seconds: float = 30.0) -> None:  # fmt: skip
+                 reclaim_idle_ms: int = 30_000, max_attempts: int = 5, retry_seconds: float = 30.0,
+                 hold_on: tuple[type[BaseException], ...] = (), may_send: MaySend = _always,
+                 hold_poll_seconds: float = 1.0) -> None:  # fmt: skip
         self.redis = redis
         self.keys = keys
         self.handle = handle
@@ -58,6 +66,12 @@ class Worker:
         self.reclaim_idle_ms = reclaim_idle_ms
         self.max_attempts = max_attempts
         self.retry_seconds = retry_seconds
+        # Exceptions that mean "nothing may be sent now" (the OA's authorization is lost), not "this
+        # event failed": the event waits in its chain until `may_send()`, and no attempt is counted.
+        self.hold_on = hold_on
+        self.may_send = may_send
+        self.hold_poll_seconds = hold_poll_seconds
+        self.held = 0
         self.readers: dict[int, asyncio.Task] = {}
         self.chains: dict[tuple[str, str], deque[Entry]] = {}
         self.chain_tasks: set[asyncio.Task] = set()
@@ -205,10 +219,12 @@ class Worker:
             for entry_id, fields in entries:
                 if (shard, entry_id) in self.in_flight or not fields:
                     continue
-                attempts = await self.redis.hincrby(self.keys.attempts(shard), entry_id, 1)
-                if attempts > self.max_attempts:
-                    await self._dead_letter(shard, entry_id, fields)
-                    continue
+                # While nothing may be sent, a reclaimed event was held, not failed: not counted.
+                if await self._may_send():
+                    attempts = await self.redis.hincrby(self.keys.attempts(shard), entry_id, 1)
+                    if attempts > self.max_attempts:
+                        await self._dead_letter(shard, entry_id, fields)
+                        continue
                 metrics.EVENTS_RECLAIMED.inc()
                 await self._submit(shard, entry_id, fields)
             if start in ("0-0", "0"):
@@ -273,6 +289,10 @@ class Worker:
                 return True
             except asyncio.CancelledError:
                 raise
+            except self.hold_on:
+                if not await self._hold(shard):
+                    return False  # shard moved or stopping: pending, for whoever reads it next
+                delay, deadline = 0.2, time.monotonic() + self.retry_seconds
             except Exception as exc:
                 metrics.EVENTS_FAILED.inc()
                 if time.monotonic() + delay > deadline or shard not in self.readers:
@@ -281,6 +301,30 @@ class Worker:
                 log.warning("handling an event failed (%s); trying again in %.1f s", type(exc).__name__, delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
+
+    async def _may_send(self) -> bool:
+        try:
+            return await self.may_send()
+        except (RedisError, OSError):
+            return True  # unknown: count as before (the store's own failures are retried anyway)
+
+    async def _hold(self, shard: int) -> bool:
+        """Wait, without counting anything against the event, until sending is allowed again (True),
+        or the shard is no longer ours or the worker stops (False). The citizen's later events wait
+        behind it in the chain, so they still go out in order."""
+        self.held += 1
+        metrics.EVENTS_HELD.inc()
+        try:
+            while shard in self.readers and not self.stopped.is_set():
+                with contextlib.suppress(RedisError, OSError):  # Redis away: not known to be back
+                    if await self.may_send():
+                        return True
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.stopped.wait(), self.hold_poll_seconds)
+            return False
+        finally:
+            self.held -= 1
+            metrics.EVENTS_HELD.dec()
 
     async def _ack(self, shard: int, entry_id: str) -> None:
         """Acknowledge and drop the entry. If Redis is away, the entry stays pending and is handled

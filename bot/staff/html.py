@@ -4,6 +4,7 @@ as chat bubbles. Every value from a transcript or a request is escaped here."""
 from __future__ import annotations
 
 import json
+from contextvars import ContextVar
 from datetime import datetime
 from html import escape
 from typing import Any
@@ -39,6 +40,9 @@ fieldset{border:1px solid #cbd5e0;border-radius:.4rem;background:#fff}fieldset l
 fieldset input[name=reason]{width:22rem;max-width:100%}figcaption{font-weight:600}
 """
 
+# Set per request by `bot.staff.oa_views.oa_banner` (supervisors): the OA's authorization is lost or expiring.
+BANNER: ContextVar[str] = ContextVar("staff_banner", default="")
+
 
 def page(title: str, body: str, session: Session | None = None, status: int = 200) -> web.Response:
     nav = ""
@@ -46,11 +50,12 @@ def page(title: str, body: str, session: Session | None = None, status: int = 20
         nav = ('<a href="/staff/conversations">Hội thoại</a><a href="/staff/handoffs">Chờ cán bộ</a>'
                '<a href="/staff/dashboard">Thống kê</a>'
                + ('<a href="/staff/audit">Nhật ký truy cập</a><a href="/staff/dead-letters">Sự kiện lỗi</a>'
-                  if session.account.is_supervisor else "")
+                  '<a href="/staff/oa">Ủy quyền OA</a>' if session.account.is_supervisor else "")
                + f'<form method="post" action="/staff/logout">{csrf_field(session)}<span>{escape(session.account.name)}'
                f" ({escape(session.account.role.value)})</span> <button>Đăng xuất</button></form>")  # fmt: skip
     html = (f'<!doctype html><html lang="vi"><head><meta charset="utf-8"><title>{escape(title)} · tracuu</title>'
             f"<style>{STYLE}</style></head><body><header><strong>tracuu · cán bộ hỗ trợ</strong>{nav}</header>"
+            f"{BANNER.get()}"
             f"<main><h1>{escape(title)}</h1>{body}</main></body></html>")  # fmt: skip
     return web.Response(text=html, content_type="text/html", status=status)
 

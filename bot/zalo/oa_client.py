@@ -4,7 +4,9 @@ the access token fresh.
 Access tokens last 25 h; the refresh token is single-use and rotates, so only one worker may
 refresh at a time (a Redis lock) and the new pair is stored in Redis for every worker. Errors:
 -216 (invalid token) refreshes and retries once; -32 (rate limit) backs off and retries; the
-interaction-window errors are final for that message and are returned, not retried.
+interaction-window errors are final for that message and are returned, not retried. A refresh
+Zalo refuses (or no refresh token at all) makes the authorization lost (`bot.zalo.auth`): sends
+raise AuthorizationLost and the events wait, they are not failures.
 """
 
 from __future__ import annotations
@@ -18,11 +20,27 @@ from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
+from aiohttp import web
 from redis.asyncio import Redis
 
 from bot import metrics
 from bot.conv_keys import ConversationKeys
 from bot.redis_lock import RedisLock
+from bot.zalo.auth import (
+    ACCESS_AHEAD_SECONDS,
+    EXPIRING,
+    LOST,
+    OK,
+    REFRESH_AHEAD_SECONDS,
+    REFRESH_TOKEN_LIFETIME_SECONDS,
+    RETRY_LOST_SECONDS,
+    WARN_AHEAD_SECONDS,
+    AuthorizationLost,
+    AuthState,
+    AuthStatus,
+    publish,
+    token_fingerprint,
+)
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +60,7 @@ class OAError(RuntimeError):
 
 
 class TokenRefreshFailed(RuntimeError):
-    pass
+    """A refresh that could not be done now (another worker holds the lock): a passing failure."""
 
 
 @dataclass(frozen=True)
@@ -54,16 +72,23 @@ class SendResult:
 
 
 class TokenManager:
+    """The OA's token pair in Redis, shared by every process, and the authorization state beside it
+    (`bot.zalo.auth`). A refresh token Zalo refused is not offered again by every event: the state
+    says lost and each send fails at once with AuthorizationLost until a new pair is stored."""
+
     def __init__(self, redis: Redis, keys: ConversationKeys, http: aiohttp.ClientSession, *, oa_id: str,
                  app_id: str, app_secret: str, oauth_base: str, seed_refresh_token: str | None,
                  seed_access_token: str | None = None) -> None:  # fmt: skip
         self.redis = redis
+        self.oa_id = oa_id
         self.key = keys.oa_token(oa_id)
         self.lock_key = keys.oa_token_lock(oa_id)
+        self.auth = AuthState(redis, keys.prefix, oa_id)
         self.http = http
         self.app_id = app_id
         self.app_secret = app_secret
         self.oauth_url = f"{oauth_base.rstrip('/')}/v4/oa/access_token"
+        self.permission_url = f"{oauth_base.rstrip('/')}/v4/oa/permission"
         self.seed_refresh_token = seed_refresh_token
         self.seed_access_token = seed_access_token
 
@@ -79,24 +104,37 @@ class TokenManager:
         return pair
 
     async def access_token(self) -> str:
+        """A valid access token, refreshed if needed; AuthorizationLost when there is none to be had."""
         pair = await self._pair()
-        if pair.get("access_token") and float(pair.get("expires_at", 0)) - REFRESH_MARGIN_SECONDS > time.time():
+        if (pair.get("access_token") and float(pair.get("expires_at", 0)) - REFRESH_MARGIN_SECONDS > time.time()
+                and await self.auth.may_send()):  # fmt: skip
             return pair["access_token"]
         return await self.refresh(stale=pair.get("access_token"))
 
-    async def refresh(self, stale: str | None) -> str:
-        """Get a new token, unless another worker already replaced `stale` while we waited."""
+    async def refresh(self, stale: str | None, *, retry_lost: bool = False) -> str:
+        """Get a new token, unless another worker already replaced `stale` while we waited. A refresh
+        token that Zalo already refused is tried again only by the keeper (`retry_lost`), at most
+        every RETRY_LOST_SECONDS: Zalo is not asked once per held event."""
         lock = RedisLock(self.redis, self.lock_key, ttl_ms=15_000)
         if not await lock.acquire(wait=15):
             raise TokenRefreshFailed("another worker holds the refresh lock for too long")
         try:
             pair = await self._pair()
+            state = await self.auth.raw()
             current = pair.get("access_token")
-            if current and current != stale and float(pair.get("expires_at", 0)) > time.time():
+            if (current and current != stale and float(pair.get("expires_at", 0)) > time.time()
+                    and state.get("state") != LOST):  # fmt: skip
                 return current  # someone refreshed while we waited for the lock
             refresh_token = pair.get("refresh_token")
+            fingerprint = token_fingerprint(refresh_token)
+            if state.get("state") == LOST and state.get("failed_token") == fingerprint:
+                recent = time.time() - float(state.get("tried_at") or 0) < RETRY_LOST_SECONDS
+                if not retry_lost or recent:
+                    raise AuthorizationLost(state.get("error") or "authorization lost")
             if not refresh_token:
-                raise TokenRefreshFailed("no refresh token: set ZALO_REFRESH_TOKEN")
+                error = "no refresh token stored: authorize the OA again (/staff/oa) or set one"
+                await self.auth.mark_lost(error, "")
+                raise AuthorizationLost(error)
             async with self.http.post(
                 self.oauth_url,
                 headers={"secret_key": self.app_secret},
@@ -105,17 +143,107 @@ class TokenManager:
             ) as response:
                 body = await response.json(content_type=None)
             if not isinstance(body, dict) or "access_token" not in body:
-                error = body.get("error") if isinstance(body, dict) else None
-                raise TokenRefreshFailed(f"Zalo refused the refresh token (error {error})")
-            expires_at = time.time() + int(body.get("expires_in", "90000"))
-            await self.redis.hset(self.key, mapping={
-                "access_token": body["access_token"], "refresh_token": body["refresh_token"],
-                "expires_at": str(expires_at),
-            })  # fmt: skip
+                error = _oauth_error(body, "Zalo refused the refresh token")
+                await self.auth.mark_lost(error, fingerprint)
+                raise AuthorizationLost(error)
+            # Zalo has now discarded `refresh_token`: the new pair is stored before anything else
+            # happens (see README "Running in production" for a process dying right here).
+            await self.store_pair(body, who="refresh")
             log.info("Zalo access token refreshed; valid for %s s", body.get("expires_in"))
             return body["access_token"]
         finally:
             await lock.release()
+
+    async def store_pair(self, body: dict[str, Any], who: str) -> None:
+        """Zalo's answer (a refresh or a code exchange) becomes the pair, and the authorization ok,
+        in one transaction: no process ever sees the new access token with the old state."""
+        now = time.time()
+        refresh_in = int(body.get("refresh_token_expires_in") or REFRESH_TOKEN_LIFETIME_SECONDS)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hset(self.key, mapping={
+                "access_token": body["access_token"], "refresh_token": body["refresh_token"],
+                "expires_at": str(now + int(body.get("expires_in") or 90000)),
+                "refresh_expires_at": str(now + refresh_in), "stored_at": str(now),
+            })  # fmt: skip
+            self.auth.queue_ok(pipe, who)
+            await pipe.execute()
+        publish(OK, now + refresh_in)
+
+    async def exchange_code(self, code: str, code_verifier: str, who: str) -> None:
+        """The end of Zalo's OAuth flow: the authorization code and our PKCE code_verifier for a new
+        token pair, stored at once. Raises TokenRefreshFailed with Zalo's error."""
+        lock = RedisLock(self.redis, self.lock_key, ttl_ms=15_000)
+        if not await lock.acquire(wait=15):
+            raise TokenRefreshFailed("another worker holds the refresh lock for too long")
+        try:  # under the refresh lock: a refresh racing with the old token cannot overwrite this pair
+            async with self.http.post(
+                self.oauth_url,
+                headers={"secret_key": self.app_secret},
+                data={"code": code, "app_id": self.app_id, "grant_type": "authorization_code",
+                      "code_verifier": code_verifier},
+                timeout=aiohttp.ClientTimeout(total=10),
+            ) as response:  # fmt: skip
+                body = await response.json(content_type=None)
+            if not isinstance(body, dict) or "access_token" not in body:
+                raise TokenRefreshFailed(_oauth_error(body, "Zalo refused the authorization code"))
+            await self.store_pair(body, who=who)
+        finally:
+            await lock.release()
+
+    async def set_refresh_token(self, refresh_token: str, who: str) -> str:
+        """An operator's refresh token (`python -m bot oa set-refresh-token`): replaces the pair and is
+        used at once, so a wrong one is known now. Returns the new access token."""
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.delete(self.key)
+            pipe.hset(self.key, mapping={"refresh_token": refresh_token, "stored_at": str(time.time())})
+            await pipe.execute()
+        token = await self.refresh(stale=None, retry_lost=True)
+        await self.redis.hset(self.auth.key, "changed_by", who)
+        return token
+
+    async def keep_fresh(self) -> AuthStatus:
+        """The keeper's tick: refresh when the access token ends soon or the refresh token has less
+        than REFRESH_AHEAD_SECONDS left; while lost, try a refused token again now and then."""
+        pair = await self._pair()
+        state = await self.auth.raw()
+        now = time.time()
+        refresh_expires_at = float(pair.get("refresh_expires_at") or 0)
+        if state.get("state") == LOST:
+            await self.refresh(stale=pair.get("access_token"), retry_lost=True)
+        elif (not pair.get("access_token") or float(pair.get("expires_at", 0)) - ACCESS_AHEAD_SECONDS < now
+              or (refresh_expires_at and refresh_expires_at - REFRESH_AHEAD_SECONDS < now)):  # fmt: skip
+            await self.refresh(stale=pair.get("access_token"))
+        return await self.status()
+
+    async def status(self) -> AuthStatus:
+        """The authorization as supervisors and probes see it; updates the gauge."""
+        pair = await self._pair()
+        raw = await self.auth.raw()
+        if not pair.get("refresh_token") and raw.get("state") != LOST:
+            await self.auth.mark_lost("no token pair stored in Redis", "")
+            raw = await self.auth.raw()
+        refresh_expires_at = float(pair["refresh_expires_at"]) if pair.get("refresh_expires_at") else None
+        state = raw.get("state") or OK
+        if state == OK and refresh_expires_at is not None and refresh_expires_at - WARN_AHEAD_SECONDS < time.time():
+            state = EXPIRING
+        publish(state, refresh_expires_at)
+        return AuthStatus(
+            state=state, since=float(raw["since"]) if raw.get("since") else None, error=raw.get("error", ""),
+            refresh_expires_at=refresh_expires_at,
+            access_expires_at=float(pair["expires_at"]) if pair.get("expires_at") else None,
+            changed_by=raw.get("changed_by", ""),
+        )  # fmt: skip
+
+
+def _oauth_error(body: Any, what: str) -> str:
+    """Zalo's OAuth refusal in one line: its error code and name, never a token."""
+    if not isinstance(body, dict):
+        return f"{what} (unreadable answer)"
+    name = body.get("error_name") or body.get("error_description") or body.get("message") or ""
+    return f"{what}: error {body.get('error')}{f' ({name})' if name else ''}"
+
+
+OA_TOKENS = web.AppKey("oa_tokens", TokenManager)
 
 
 class OutboundGuard:
@@ -177,6 +305,12 @@ class OAClient:
                 token = await self.tokens.refresh(stale=token)
                 refreshed = True
                 continue
+            if error == INVALID_TOKEN:
+                # A token Zalo has just issued is refused too: the OA no longer lets this app speak.
+                pair = await self.tokens._pair()
+                reason = "Zalo refused a freshly issued access token (error -216): the app's permission was withdrawn"
+                await self.tokens.auth.mark_lost(reason, token_fingerprint(pair.get("refresh_token")))
+                raise AuthorizationLost(reason)
             if error in (RATE_LIMITED, SERVER_ERROR) and attempt < self.rate_limit_retries:
                 delay = self.backoff * (2**attempt)
                 if error == RATE_LIMITED and self.guard:
@@ -194,6 +328,10 @@ class OAClient:
             if response.status >= 500:
                 return {"error": SERVER_ERROR, "message": f"HTTP {response.status}"}
             return await response.json(content_type=None)
+
+    async def ensure_authorized(self) -> None:
+        """Raises AuthorizationLost before anything of a send is begun or marked."""
+        await self.tokens.access_token()
 
     async def send(self, user_id: str, message: dict[str, Any]) -> SendResult:
         try:
