@@ -4,7 +4,8 @@ renderer, for the QR tests and bench/qr.py. Nothing is stored: the same seed giv
 Buckets, easy to hard: clean, screenshot (incl. dark mode), rotated, blur, dim, uneven light,
 glare, perspective, small (a receipt far away in a 12 MP frame), moire (a photo of a screen),
 crumpled, multi (two QR codes, one not a receipt), formats (16-bit grey PNG, transparent PNG, WebP),
-plus negatives (no QR at all).
+closeup, lowq (a chat app's hard recompression), inverted (dark mode), noise, lowcontrast (faded
+print), noquiet (no white margin around the code), tiny (a code printed small), plus negatives.
 
 A quarter of the receipts carry what third-party receipts and other provinces' systems print in
 their QR instead of our lookup URL: Vietnamese UTF-8 text with no ECI header ("Mã HS: …", "Lò Thu
@@ -34,7 +35,8 @@ from lookup.receipts import lookup_url, qr_image, render_receipt
 
 BASE_URL = "https://dichvucong.kontum.gov.vn"
 PHONE_FRAME = (3000, 4000)  # a 12 MP phone photo, portrait
-HARD_BUCKETS = ("dim", "uneven", "glare", "perspective", "small", "moire", "crumpled", "blur")
+HARD_BUCKETS = ("dim", "uneven", "glare", "perspective", "small", "moire", "crumpled", "blur", "lowq", "noise",
+                "lowcontrast", "noquiet", "tiny")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -57,12 +59,16 @@ THIRD_PARTY_PAYLOADS = (
 THIRD_PARTY_SHARE = 0.25
 
 
-def _with_payload(receipt: Image.Image, payload: str) -> Image.Image:
-    """The receipt with its QR replaced by one holding `payload`, the same size on paper."""
-    # Where the renderer put its QR, exactly: read it (_qr_box's dark bounding box takes in text).
+def _qr_corners(receipt: Image.Image) -> tuple[int, int, int, int]:
+    """Where the renderer put its QR, exactly (_qr_box's dark bounding box takes in text): read it."""
     (found,) = zxingcpp.read_barcodes(receipt, formats=zxingcpp.BarcodeFormat.QRCode)
     corners = (found.position.top_left, found.position.bottom_right)
-    x0, y0, x1, y1 = corners[0].x, corners[0].y, corners[1].x, corners[1].y
+    return corners[0].x, corners[0].y, corners[1].x, corners[1].y
+
+
+def _with_payload(receipt: Image.Image, payload: str) -> Image.Image:
+    """The receipt with its QR replaced by one holding `payload`, the same size on paper."""
+    x0, y0, x1, y1 = _qr_corners(receipt)
     modules = qr_image(payload, box_size=1).width - 8  # qr_image leaves a 4-module quiet zone a side
     box = max(2, (x1 - x0 + 1) // modules)  # no larger than the old one: the hint text is beside it
     out = receipt.copy()
@@ -198,11 +204,18 @@ def _glare(rng: random.Random, image: Image.Image, qr_box: tuple[int, int, int, 
 
 
 def _moire(rng: random.Random, image: Image.Image) -> Image.Image:
+    """A photo of a screen showing the receipt: the screen's pixel grid (a fine grating, tinted by
+    its sub-pixels) aliased by the camera's into broad fringes across the image, the beat of two
+    nearly equal spatial frequencies, as bright and dark bands over the code."""
     w, h = image.size
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
     period = rng.uniform(3.0, 5.0)
     angle = rng.uniform(0.1, 0.6)
-    wave = 0.85 + 0.15 * np.sin((xx * math.cos(angle) + yy * math.sin(angle)) * 2 * math.pi / period)
+    fine = np.sin((xx * math.cos(angle) + yy * math.sin(angle)) * 2 * math.pi / period)
+    fringe_period = rng.uniform(25.0, 70.0) * w / 2400  # fringes scale with the frame
+    fringe_angle = angle + rng.uniform(0.6, 1.2)
+    fringe = np.sin((xx * math.cos(fringe_angle) + yy * math.sin(fringe_angle)) * 2 * math.pi / fringe_period)
+    wave = 0.8 + 0.1 * fine + rng.uniform(0.12, 0.2) * fringe
     tint = np.array([0.92, 1.0, 1.08], dtype=np.float32)
     pixels = np.asarray(image, dtype=np.float32) * wave[..., None] * tint
     return Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8)).filter(ImageFilter.GaussianBlur(0.8))
@@ -301,6 +314,65 @@ def _makers(frame: tuple[int, int]) -> dict[str, Maker]:
         canvas.paste(other, (canvas.width - other.width - 80, canvas.height - other.height - 80))
         return _jpeg(_on_desk(rng, canvas, FRAME, 0.9), 88)
 
+    def closeup(rng, r):
+        # The phone held close to the QR: the code fills most of the frame, focus a little soft.
+        x0, y0, x1, y1 = _qr_corners(r)
+        side = x1 - x0
+        margin = side * rng.uniform(0.15, 0.4)
+        crop = r.crop((int(x0 - margin), int(y0 - margin), int(x1 + margin), int(y1 + margin)))
+        scale = FRAME[0] * rng.uniform(0.8, 1.0) / crop.width
+        photo = _on_desk(rng, crop, FRAME, min(0.97, crop.height * scale / FRAME[1]))
+        return _jpeg(photo.filter(ImageFilter.GaussianBlur(side * scale * rng.uniform(0.002, 0.004))), 85)
+
+    def lowq(rng, r):
+        # Sent on through a chat app that recompresses hard: strong JPEG blocks, halved size.
+        photo = _on_desk(rng, r, FRAME, rng.uniform(0.8, 0.95))
+        photo = photo.resize((FRAME[0] // 2, FRAME[1] // 2), Image.Resampling.BILINEAR)
+        return _jpeg(photo, rng.randint(6, 14))
+
+    def inverted(rng, r):
+        # Light modules on a dark ground: a receipt shown in a phone's dark mode, photographed.
+        photo = _on_desk(rng, ImageOps.invert(r), FRAME, rng.uniform(0.8, 0.95))
+        return _jpeg(_noise(rng, photo, 5 * GRAIN), 85)
+
+    def noise(rng, r):
+        # Normal light but a small, noisy sensor (grain without the darkness of 'dim').
+        photo = _on_desk(rng, r, FRAME, rng.uniform(0.8, 0.95))
+        return _jpeg(_noise(rng, photo, rng.uniform(35, 50) * GRAIN), 80)
+
+    def lowcontrast(rng, r):
+        # Faded thermal print or grey ink on grey paper: dark modules barely darker than the light.
+        faded = ImageEnhance.Contrast(r).enhance(rng.uniform(0.12, 0.2))
+        photo = _on_desk(rng, ImageEnhance.Brightness(faded).enhance(rng.uniform(0.8, 1.05)), FRAME, 0.9)
+        return _jpeg(_noise(rng, photo, 3 * GRAIN), 85)
+
+    def noquiet(rng, r):
+        # The code printed with no white margin, right against a coloured band or a frame line.
+        x0, y0, x1, y1 = _qr_corners(r)
+        module = (x1 - x0) / 33
+        out = r.copy()
+        draw = ImageDraw.Draw(out)
+        colour = (rng.randint(60, 150), rng.randint(60, 150), rng.randint(90, 170))
+        ring = rng.uniform(0.6, 1.2) * module  # a module or so of white, then the band
+        for box in ((x0 - 4 * module, y0 - 4 * module, x1 + 4 * module, y0 - ring),
+                    (x0 - 4 * module, y1 + ring, x1 + 4 * module, y1 + 4 * module),
+                    (x0 - 4 * module, y0 - ring, x0 - ring, y1 + ring),
+                    (x1 + ring, y0 - ring, x1 + 4 * module, y1 + ring)):  # fmt: skip
+            draw.rectangle(box, fill=colour)
+        return _jpeg(_on_desk(rng, out, FRAME, rng.uniform(0.85, 0.95)), 85)
+
+    def tiny(rng, r):
+        # A QR printed small (a sticker, a corner of a form): the receipt fills the frame, the code
+        # is a fraction of its usual size.
+        x0, y0, x1, y1 = _qr_corners(r)
+        side = x1 - x0
+        shrink = rng.uniform(0.3, 0.4)
+        small = r.crop((x0, y0, x1, y1)).resize((int(side * shrink),) * 2, Image.Resampling.LANCZOS)
+        out = r.copy()
+        ImageDraw.Draw(out).rectangle((x0, y0, x1, y1), fill="white")
+        out.paste(small, (x0, y0))
+        return _jpeg(_on_desk(rng, out, FRAME, rng.uniform(0.85, 0.95)), 85)
+
     def formats(rng, r):
         # What else a phone or a scanner app sends: a 16-bit grey PNG scan, a transparent PNG
         # (the receipt cut out on an alpha background), a WebP photo.
@@ -323,7 +395,9 @@ def _makers(frame: tuple[int, int]) -> dict[str, Maker]:
 
     return {"clean": clean, "screenshot": screenshot, "rotated": rotated, "blur": blur, "dim": dim,
             "uneven": uneven, "glare": glare, "perspective": perspective, "small": small, "moire": moire,
-            "crumpled": crumpled, "multi": multi, "formats": formats}  # fmt: skip
+            "crumpled": crumpled, "multi": multi, "formats": formats, "closeup": closeup, "lowq": lowq,
+            "inverted": inverted, "noise": noise, "lowcontrast": lowcontrast, "noquiet": noquiet,
+            "tiny": tiny}  # fmt: skip
 
 
 def _negative(rng: random.Random, catalog: Catalog, province: Province, frame: tuple[int, int]) -> bytes:

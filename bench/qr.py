@@ -19,7 +19,7 @@ import random
 import statistics
 import sys
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TextIO
@@ -31,7 +31,7 @@ from bench.photoset import HARD_BUCKETS, PHONE_FRAME, Photo, photos
 from bench.stats import percentile
 from lookup.catalog import load_catalog
 from lookup.province import load_province
-from lookup.qr import QRDecodeError, decode
+from lookup.qr import QRDecodeError, decode, decode_with_trace
 
 WORKING_SIDE = 1600
 
@@ -125,6 +125,7 @@ def run(per_bucket: int, seed: int, frame: tuple[int, int], out: TextIO = sys.st
         f"{len(photo_set)} photos ({frame[0]}x{frame[1]}) generated in {time.perf_counter() - started:.0f} s", file=out
     )
     flipped: list[str] = []
+    read_by: Counter[str] = Counter()  # the ladder step that first read each photo
     for photo in photo_set:
         for name, reader in READERS.items():
             t = time.perf_counter()
@@ -133,7 +134,11 @@ def run(per_bucket: int, seed: int, frame: tuple[int, int], out: TextIO = sys.st
             for bucket in (photo.bucket, "ALL", "HARD" if photo.bucket in HARD_BUCKETS else None):
                 if bucket:
                     results[name][bucket].add(photo, payloads, elapsed)
-            if name == "ours" and sorted(decode(photo.data)) != sorted(payloads):
+            if name != "ours":
+                continue
+            again, step = decode_with_trace(photo.data)
+            read_by[step or "nothing"] += 1
+            if sorted(again) != sorted(payloads):
                 # The same photo twice in a row: the answer must not depend on the machine's load.
                 flipped.append(photo.bucket)
                 for bucket in (photo.bucket, "ALL"):
@@ -149,6 +154,7 @@ def run(per_bucket: int, seed: int, frame: tuple[int, int], out: TextIO = sys.st
     print(f"ours: {read}/{len(with_qr)} photos with a QR read ({100 * read / max(1, len(with_qr)):.1f} %), "
           f"{results['ours']['ALL'].wrong} with a wrong text, answers differing between two runs: "
           f"{len(flipped)} {flipped or ''}", file=out)  # fmt: skip
+    print("ours, first read by: " + ", ".join(f"{step} {n}" for step, n in read_by.most_common()), file=out)
     clean = 0
     files = broken_files(seed, photo_set[0].data)
     for data in files:

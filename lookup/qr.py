@@ -44,6 +44,8 @@ MS_PER_MP_DECODE = 6.0  # a full-resolution JPEG decode and grey conversion
 MS_PER_MP_UNSHARP = 9.0
 MS_PER_MP_MEDIAN = 300.0  # a 5x5 median filter
 MS_PER_MP_ROTATE = 4.0
+MS_PER_MP_BOX = 2.0  # an area-averaging resize
+BOX_SIDE = 800
 DEFAULT_BUDGET_UNITS = 250.0  # no new step starts once this much work is done: ~0.25 s idle, p95 target 0.4 s
 WALL_CAP_SECONDS = 2.0  # safety net only: a machine so loaded that a photo takes this long gets no more steps
 
@@ -132,8 +134,18 @@ def _zbar(image: Image.Image) -> list[_Symbol]:
     return [_from_bytes(raw) for raw in _zbar_raw(image)]
 
 
-def _zxing_results(image: Image.Image, return_errors: bool = False) -> list[zxingcpp.Result]:
-    return zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode, return_errors=return_errors)
+def _zxing_results(
+    image: Image.Image, return_errors: bool = False, binarizer: zxingcpp.Binarizer = zxingcpp.Binarizer.LocalAverage
+) -> list[zxingcpp.Result]:
+    qr = zxingcpp.BarcodeFormat.QRCode
+    return zxingcpp.read_barcodes(image, formats=qr, return_errors=return_errors, binarizer=binarizer)
+
+
+def _zxing_fixed(image: Image.Image) -> list[_Symbol]:
+    """zxing with one global threshold instead of its local-average binariser: on a blurred photo
+    the local average follows the blur and breaks module edges apart, while the paper's white and
+    the ink's black still sit either side of mid-grey (bench blur photos: 7 of 8 read against 5)."""
+    return _valid_symbols(_zxing_results(image, binarizer=zxingcpp.Binarizer.FixedThreshold))
 
 
 def _zxing_symbol(result: zxingcpp.Result) -> _Symbol:
@@ -283,6 +295,13 @@ def _flatten_light(image: Image.Image) -> Image.Image:
     return Image.fromarray(stretched)
 
 
+def _box_down(image: Image.Image, side: int) -> Image.Image:
+    if max(image.size) <= side:
+        return image
+    ratio = side / max(image.size)
+    return image.resize((round(image.width * ratio), round(image.height * ratio)), Image.Resampling.BOX)
+
+
 def _threshold(image: Image.Image, level: float) -> Image.Image:
     pixels = np.asarray(image)
     return Image.fromarray(np.where(pixels > np.percentile(pixels, level), 255, 0).astype(np.uint8))
@@ -331,7 +350,7 @@ Step = tuple[str, Reader, Callable[[], list[Image.Image]], float]
 
 # Steps at working size that cost ~10-30 ms: once a step has read something they still run, since a
 # second code on the photo (the OA's own QR beside the receipt's) is often read by only one of them.
-CHEAP_STEPS = frozenset({"plain", "zxing", "zxing_flat"})
+CHEAP_STEPS = frozenset({"plain", "zxing", "zxing_fixed", "zxing_box", "zxing_flat"})
 
 
 def _ladder(v: _Views) -> Iterator[Step]:
@@ -346,7 +365,15 @@ def _ladder(v: _Views) -> Iterator[Step]:
     zbar, zxing, flatten = MS_PER_MP_ZBAR, MS_PER_MP_ZXING, MS_PER_MP_FLATTEN
     yield "plain", _zbar, lambda: [v.work], work * zbar
     yield "zxing", _zxing, lambda: [v.work], work * zxing
+    yield "zxing_fixed", _zxing_fixed, lambda: [v.work], work * zxing
+    # Area averaging down to ~800 px merges a screen's pixel grid (moiré) into flat grey before
+    # zxing binarises, where the working copy's grating breaks its local thresholds apart.
+    yield "zxing_box", _zxing, lambda: [_box_down(v.work, BOX_SIDE)], work * (MS_PER_MP_BOX + zxing)
     yield "zxing_flat", _zxing, lambda: [v.flat], work * (flatten + zxing)
+    # Unsharp at module scale (a receipt QR's module is ~3 px at working size) restores the edges
+    # defocus and a shaking hand soften.
+    yield "zxing_sharp", _zxing, lambda: [v.work.filter(ImageFilter.UnsharpMask(radius=3, percent=200, threshold=0))], (
+        work * (MS_PER_MP_UNSHARP + zxing))  # fmt: skip
     if v.big:
         yield "zxing_full", _zxing, lambda: [v.full], full * (MS_PER_MP_DECODE + zxing)
     yield "flatten_light", _zbar, lambda: [v.flat], work * zbar
