@@ -203,7 +203,8 @@ def _replay(args: argparse.Namespace) -> None:
 def _oa(args: argparse.Namespace) -> None:
     from bot.zalo.auth_cli import main as oa_main
 
-    refuse_insecure(Settings(), ("zalo_app_secret",))
+    if args.oa_command == "set-refresh-token":
+        refuse_insecure(Settings(), ("zalo_app_secret",))
     oa_main(args.oa_command)
 
 

@@ -27,7 +27,7 @@ from bot.settings import Settings
 from bot.staff.accounts import Role
 from bot.staff.context import ACCOUNTS, AUDIT
 from bot.zalo.auth import AuthKeeper
-from bot.zalo.oa_client import OA_TOKENS
+from bot.zalo.oa_client import OA_TOKENS, TokenRefreshFailed
 from tests.conftest import APP_SECRET, OA_SECRET, REAL_REDIS_URL
 
 OA = Settings().zalo_oa_id
@@ -132,7 +132,10 @@ async def test_tokens_deleted_mid_conversation_are_held_shown_and_sent_once_in_o
         console_page = await page_text(supervisor, f"{live.base}/staff/conversations")
         assert BANNER_LOST in console_page and 'href="/staff/oa"' in console_page
         assert BANNER_LOST not in await page_text(viewer, f"{live.base}/staff/conversations")  # supervisors'
-        assert "Mất ủy quyền" in await page_text(supervisor, f"{live.base}/staff/oa")
+        oa_page = await page_text(supervisor, f"{live.base}/staff/oa")
+        assert "Mất ủy quyền" in oa_page and "Invalid refresh token" in oa_page
+        waiting = int(re.search(r"Sự kiện đang chờ xử lý</th><td>(\d+)", oa_page).group(1))
+        assert waiting == len(TEXTS) + 1  # all of "held" and "held-too": accepted, kept
         assert await dead_and_counted(live) == (0, 0)
         assert len(await live.oa_messages("held")) == before
 
@@ -305,6 +308,15 @@ async def test_set_refresh_token_from_a_script_recovers_without_a_restart(live, 
     messages = await live.settle("cli", before + 1)
     assert len(messages) == before + 1 and "Hỗ trợ" in messages[-1]["text"]
     assert (await readiness(live, send="1"))[0] == 200
+
+
+async def test_a_mistyped_refresh_token_changes_nothing(live, backend):
+    await live.act("typo", "follow")
+    pair = await live.app[REDIS].hgetall(pair_key(backend))
+    with pytest.raises(TokenRefreshFailed, match="-14014"):
+        await live.app[OA_TOKENS].set_refresh_token("emu-rt-mistyped", who="cli:test")
+    assert await live.app[REDIS].hgetall(pair_key(backend)) == pair  # the working pair is kept
+    assert len(await live.say("typo", "#hotro")) == 1
 
 
 class Hold(Exception):

@@ -20,7 +20,7 @@ import aiohttp
 from aiohttp import web
 from redis.exceptions import RedisError
 
-from bot.appkeys import SETTINGS
+from bot.appkeys import QUEUE, SETTINGS
 from bot.staff.context import AUDIT
 from bot.staff.guard import SESSION, is_staff_path
 from bot.staff.html import BANNER, csrf_field, page, when
@@ -67,6 +67,15 @@ async def oa_banner(request: web.Request, handler: Handler) -> web.StreamRespons
         BANNER.reset(token)
 
 
+async def _waiting(request: web.Request) -> int:
+    """Events accepted and not yet done (while lost: what will be sent once authorized again)."""
+    queue = request.app[QUEUE]
+    async with queue.redis.pipeline(transaction=False) as pipe:
+        for shard in range(queue.keys.shards):
+            pipe.xlen(queue.keys.stream(shard))
+        return sum(await pipe.execute())
+
+
 def _supervisor(request: web.Request) -> None:
     if not request[SESSION].account.is_supervisor:
         raise web.HTTPForbidden(text="supervisors only")
@@ -87,7 +96,8 @@ async def oa_page(request: web.Request) -> web.Response:
             ("Refresh token hết hạn", f"{when(status.refresh_expires_at)} (còn {status.days_left()} ngày)"
              if status.refresh_expires_at else "không rõ"),
             ("Access token hết hạn", when(status.access_expires_at) if status.access_expires_at else "—"),
-            ("Thay đổi gần nhất bởi", status.changed_by or "—")]  # fmt: skip
+            ("Thay đổi gần nhất bởi", status.changed_by or "—"),
+            ("Sự kiện đang chờ xử lý", str(await _waiting(request)))]  # fmt: skip
     table = "<table>" + "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in rows) + "</table>"
     body = (f"<p>OA {escape(tokens.oa_id)}. Bot tự gia hạn ủy quyền trước khi hết hạn; khi mất ủy quyền, tin nhắn "
             "của người dân vẫn được nhận và giữ lại, rồi được gửi theo đúng thứ tự khi OA được ủy quyền lại.</p>"

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import contextlib
 import hashlib
 import logging
 import secrets
@@ -155,8 +154,13 @@ class AuthKeeper:
             # The first tick waits too: a fresh start's first send refreshes anyway, and a refresh
             # at start-up would rotate the refresh token before anything else needed it.
             await asyncio.sleep(self.interval)
-            with contextlib.suppress(Exception):
+            try:
                 await self.tick()
+            except (RedisError, OSError, TimeoutError):
+                pass  # said by tick()
+            except Exception as exc:  # Zalo's OAuth unreachable, the refresh lock busy: next minute
+                log.warning("renewing the Zalo authorization failed (%s); trying again in %.0f s", type(exc).__name__,
+                            self.interval)  # fmt: skip
 
     async def tick(self) -> AuthStatus:
         try:

@@ -7,13 +7,13 @@ from __future__ import annotations
 import asyncio
 import getpass
 import sys
+import time
 
 import aiohttp
 from redis.asyncio import Redis
 
 from bot.conv_keys import ConversationKeys
 from bot.settings import Settings
-from bot.zalo.auth import AuthorizationLost
 from bot.zalo.oa_client import TokenManager, TokenRefreshFailed
 
 
@@ -26,7 +26,7 @@ def _tokens(settings: Settings, redis: Redis, http: aiohttp.ClientSession) -> To
 
 
 async def set_refresh_token(settings: Settings, refresh_token: str, who: str) -> str:
-    """Store the token and use it at once; returns a line for the operator. Raises on refusal."""
+    """Use the token at once and store the pair it brings; a line for the operator. Raises on refusal."""
     redis = Redis.from_url(settings.redis_url or "", decode_responses=True)
     try:
         async with aiohttp.ClientSession() as http:
@@ -46,9 +46,10 @@ async def show_status(settings: Settings) -> str:
             status = await _tokens(settings, redis, http).status()
     finally:
         await redis.aclose()
+    since = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(status.since)) if status.since else ""
     return (
         f"OA {settings.zalo_oa_id}: {status.state}"
-        + (f" since {status.since:.0f}" if status.since else "")
+        + (f" since {since}" if since else "")
         + (f" ({status.error})" if status.error else "")
         + (f"; refresh token expires in {status.days_left()} days" if status.refresh_expires_at else "")
     )
@@ -66,5 +67,7 @@ def main(command: str) -> None:
         sys.exit("no refresh token on standard input")
     try:
         print(asyncio.run(set_refresh_token(settings, token, who=f"cli:{getpass.getuser()}")))
-    except (AuthorizationLost, TokenRefreshFailed, aiohttp.ClientError, TimeoutError) as exc:
-        sys.exit(f"the refresh token was stored but Zalo did not accept it: {exc}")
+    except TokenRefreshFailed as exc:
+        sys.exit(f"{exc}; nothing was changed")
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        sys.exit(f"could not reach Zalo's OAuth ({type(exc).__name__}); nothing was changed")

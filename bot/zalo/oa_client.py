@@ -135,13 +135,7 @@ class TokenManager:
                 error = "no refresh token stored: authorize the OA again (/staff/oa) or set one"
                 await self.auth.mark_lost(error, "")
                 raise AuthorizationLost(error)
-            async with self.http.post(
-                self.oauth_url,
-                headers={"secret_key": self.app_secret},
-                data={"refresh_token": refresh_token, "app_id": self.app_id, "grant_type": "refresh_token"},
-                timeout=aiohttp.ClientTimeout(total=10),
-            ) as response:
-                body = await response.json(content_type=None)
+            body = await self._ask_zalo(refresh_token)
             if not isinstance(body, dict) or "access_token" not in body:
                 error = _oauth_error(body, "Zalo refused the refresh token")
                 await self.auth.mark_lost(error, fingerprint)
@@ -153,6 +147,15 @@ class TokenManager:
             return body["access_token"]
         finally:
             await lock.release()
+
+    async def _ask_zalo(self, refresh_token: str) -> Any:
+        async with self.http.post(
+            self.oauth_url,
+            headers={"secret_key": self.app_secret},
+            data={"refresh_token": refresh_token, "app_id": self.app_id, "grant_type": "refresh_token"},
+            timeout=aiohttp.ClientTimeout(total=10),
+        ) as response:
+            return await response.json(content_type=None)
 
     async def store_pair(self, body: dict[str, Any], who: str) -> None:
         """Zalo's answer (a refresh or a code exchange) becomes the pair, and the authorization ok,
@@ -191,15 +194,20 @@ class TokenManager:
             await lock.release()
 
     async def set_refresh_token(self, refresh_token: str, who: str) -> str:
-        """An operator's refresh token (`python -m bot oa set-refresh-token`): replaces the pair and is
-        used at once, so a wrong one is known now. Returns the new access token."""
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.delete(self.key)
-            pipe.hset(self.key, mapping={"refresh_token": refresh_token, "stored_at": str(time.time())})
-            await pipe.execute()
-        token = await self.refresh(stale=None, retry_lost=True)
-        await self.redis.hset(self.auth.key, "changed_by", who)
-        return token
+        """An operator's refresh token (`python -m bot oa set-refresh-token`): used at once, and the
+        pair it brings replaces the stored one only if Zalo accepts it (a mistyped token changes
+        nothing). Returns the new access token; TokenRefreshFailed with Zalo's refusal."""
+        lock = RedisLock(self.redis, self.lock_key, ttl_ms=15_000)
+        if not await lock.acquire(wait=15):
+            raise TokenRefreshFailed("another worker holds the refresh lock for too long")
+        try:
+            body = await self._ask_zalo(refresh_token)
+            if not isinstance(body, dict) or "access_token" not in body:
+                raise TokenRefreshFailed(_oauth_error(body, "Zalo refused this refresh token"))
+            await self.store_pair(body, who=who)
+            return body["access_token"]
+        finally:
+            await lock.release()
 
     async def keep_fresh(self) -> AuthStatus:
         """The keeper's tick: refresh when the access token ends soon or the refresh token has less
