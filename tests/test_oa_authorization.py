@@ -232,6 +232,9 @@ async def test_the_emulated_exchange_refuses_a_wrong_verifier_and_a_reused_code(
         ) as r:
             return await r.json()
 
+    async with live.http.get(f"{live.base}/v4/oa/permission", params={"app_id": "1", "code_challenge": challenge,
+                             "redirect_uri": "https://x.example/cb"}) as r:  # fmt: skip
+        assert r.status == 400 and "app_id sai" in await r.text()
     assert (await exchange(await code_for(challenge), verifier + "x"))["error"] == -14022
     code = await code_for(challenge)
     assert "access_token" in await exchange(code, verifier)
