@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
 from redis.exceptions import RedisError
 
 from bot import metrics
@@ -118,9 +119,9 @@ class AuthState:
             await pipe.execute()
         publish(LOST)
 
-    def queue_ok(self, pipe: object, who: str) -> None:
+    def queue_ok(self, pipe: Pipeline, who: str) -> None:
         """Into a transaction that stores a new token pair: authorized again from that moment."""
-        pipe.hset(self.key, mapping={"state": OK, "since": str(time.time()), "error": "", "failed_token": "",  # type: ignore[attr-defined]
+        pipe.hset(self.key, mapping={"state": OK, "since": str(time.time()), "error": "", "failed_token": "",
                                      "changed_by": who})  # fmt: skip
 
     def log_lost_now(self) -> bool:
