@@ -70,6 +70,8 @@ class Deps:
     # What "mã hồ sơ có dạng …" shows: a demo dossier in demo mode (typing it finds one), else a code
     # in the province's notation. The fixed example used to be a code that did not exist anywhere.
     example_code: str
+    # (words, n) -> the best procedure codes even when none is credible, for "did you mean …?"
+    suggest: Callable[[str, int], list[str]] | None = None
 
 
 class UserBusy(RuntimeError):

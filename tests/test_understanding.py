@@ -241,3 +241,13 @@ async def test_asked_for_a_code_again_the_dossiers_looked_up_before_are_one_tap_
     assert (f"Hồ sơ {LOOKUP_CODE}", LOOKUP_CODE) in buttons(again[0])
     card = await live.say("u10", LOOKUP_CODE)
     assert f"Hồ sơ {LOOKUP_CODE}" in card[0]["text"]
+
+
+async def test_a_question_about_a_procedure_named_unsurely_asks_which_one(live):
+    # Search finds nothing credible for these words, but something likely: "did you mean …?" buttons
+    # that ask the same fact, instead of "nothing found".
+    replies = await live.say("u11", "Em muốn tách thửa để bán một phần thì chuẩn bị những gì nhé")
+    choices = [p for _, p in buttons(replies[0]) if p.startswith("#hoi documents ")]
+    assert "chưa chắc bạn hỏi thủ tục nào" in replies[0]["text"] and choices
+    answer = await live.say("u11", choices[0])
+    assert "Giấy tờ cần nộp" in answer[0]["text"]
