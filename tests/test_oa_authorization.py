@@ -359,3 +359,20 @@ async def test_a_reclaimed_event_held_for_authorization_is_not_counted_towards_d
         assert handled == ["k1"] and await redis_client.xlen(stream) == 0
     finally:
         worker.readers[0].cancel()
+
+
+async def test_an_officers_reply_while_authorization_is_lost_says_it_was_not_sent(live):
+    # It was a 500 (push raised AuthorizationLost): the officer could not tell the reply was lost.
+    await live.say("waiting", "gặp cán bộ")
+    await live.control(expire_tokens=True, expire_refresh_token=True)
+    officer = await staff(live, "officer9", Role.VIEWER)
+    try:
+        conversation = f"{OA}:waiting"
+        page = await page_text(officer, f"{live.base}/staff/conversations/{conversation}")
+        token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+        async with officer.post(f"{live.base}/staff/conversations/{conversation}/reply",
+                                data={"csrf": token, "text": "Chào anh, em kiểm tra giúp anh nhé"}) as r:  # fmt: skip
+            assert r.status == 503
+            assert "chưa được gửi" in await r.text()
+    finally:
+        await officer.close()

@@ -18,6 +18,7 @@ from bot.staff.guard import SESSION
 from bot.staff.html import csrf_field, page, when
 from bot.staff.sessions import Session
 from bot.transcript import conversation_id, user_of
+from bot.zalo.auth import AuthorizationLost
 from handlers.content import MENU_BUTTON
 
 routes = web.RouteTableDef()
@@ -63,9 +64,14 @@ async def reply(request: web.Request) -> web.StreamResponse:
         raise web.HTTPBadRequest(text="the reply is empty")
     if not await request.app[HANDOFFS].active(user):
         raise web.HTTPConflict(text="this conversation is with the bot: nobody asked for a person")
-    turn = await request.app[CONVERSATION].push(
-        user, [Text(text)], f"staff:{session.account.name}", f"staff:{secrets.token_hex(8)}"
-    )
+    try:
+        turn = await request.app[CONVERSATION].push(
+            user, [Text(text)], f"staff:{session.account.name}", f"staff:{secrets.token_hex(8)}"
+        )
+    except AuthorizationLost:  # nothing can be sent until a supervisor authorizes the OA again
+        return page("Chưa gửi được", '<p>OA đang mất quyền gửi tin nhắn Zalo nên tin trả lời <b>chưa được gửi</b>. '
+                    'Người giám sát cấp lại quyền tại <a href="/staff/oa">Quyền Zalo của OA</a>, rồi bạn gửi lại.</p>',
+                    session, status=503)  # fmt: skip
     await request.app[AUDIT].write(session.account.name, "reply", conversation, f"{len(text)} characters")
     if not (turn.sent(0) or "").startswith(("undelivered", "failed")):
         raise web.HTTPSeeOther(f"/staff/conversations/{quote(conversation)}")
