@@ -14,6 +14,7 @@ from aiohttp import web
 from bot.app import create_app
 from bot.appkeys import DOSSIERS, SETTINGS
 from bot.logs import setup_logging
+from bot.preflight import port_problem, refuse_unready
 from bot.settings import Settings
 
 log = logging.getLogger("bot")
@@ -76,6 +77,7 @@ def serve(args: argparse.Namespace) -> None:
     refuse_insecure(settings)
     if not settings.redis_url and not settings.run_worker:
         sys.exit("the embedded store lives in this process only: with no REDIS_URL, `serve` must run its worker")
+    refuse_unready(settings)
     announce_demo(settings)
     if not settings.demo_mode and not settings.payment_gateway_url:
         log.warning("PAYMENT_GATEWAY_URL is not set: /pay/{id} pages cannot hand citizens over to the payment "
@@ -95,6 +97,7 @@ def work(args: argparse.Namespace) -> None:
     if not settings.redis_url:
         sys.exit("a separate worker shares the web processes' Redis: set REDIS_URL (or run `serve` alone)")
     port = args.port or settings.worker_metrics_port
+    refuse_unready(settings, port)
     announce_demo(settings)
     app = create_app(settings, role="worker")
     log.info("worker: probes and /metrics on http://%s:%d", settings.host, port)
@@ -108,6 +111,8 @@ def emulate(args: argparse.Namespace) -> None:
     settings.port = args.port
     if args.webhook:
         settings.emulator_webhook_urls = args.webhook
+    if problem := port_problem(settings.host, args.port):
+        sys.exit(f"refusing to start: {problem}")
     log.info("Zalo emulator on http://%s:%d/emulator/, webhooks to %s", settings.host, args.port,
              ", ".join(settings.webhook_urls))  # fmt: skip
     web.run_app(create_emulator_app(settings), host=settings.host, port=args.port, print=None, access_log=None)

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import io
 import re
+import socket
 import subprocess
+import sys
 from pathlib import Path
 
 import aiohttp
@@ -172,3 +174,40 @@ async def test_the_console_lists_only_found_dossiers_and_counts_photo_lookups_as
         assert '<span id="total">1</span>' in found and "typed-wrong" in found  # still findable by what was typed
     finally:
         await console.close()
+
+
+def _serve(*argv: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(  # noqa: S603 - our own CLI, fixed argv
+        [sys.executable, "-m", "bot", "serve", "--demo", "--emulator", *argv],
+        env={"PATH": "/usr/bin:/bin", "LOG_FORMAT": "text", **env}, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+
+
+def _one_line_refusal(result: subprocess.CompletedProcess) -> str:
+    assert result.returncode == 2, result.stderr[-2000:]
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("refusing to start: "), result.stderr[-2000:]
+    assert "DEMO MODE" not in result.stderr and "mã bảo mật" not in result.stderr  # no banner first
+    return lines[0]
+
+
+def test_an_unknown_province_is_one_line_naming_the_valid_ones():
+    """It was a 24-line FileNotFoundError."""
+    line = _one_line_refusal(_serve(env={"PROVINCE": "nowhere"}))
+    assert "PROVINCE=nowhere" in line and "kontum, quangngai" in line
+
+
+def test_an_unreachable_redis_is_one_line():
+    """`--demo` with REDIS_URL pointing nowhere was a 90-line ConnectionError."""
+    line = _one_line_refusal(_serve(env={"REDIS_URL": "redis://:secret@127.0.0.1:1/0"}))
+    assert "cannot reach Redis" in line and "127.0.0.1:1" in line and "secret" not in line
+
+
+def test_a_second_instance_on_the_same_port_is_one_line_before_any_banner():
+    """It printed the banner and the demo table, then `OSError: [Errno 98]`."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        line = _one_line_refusal(_serve("--port", str(port), env={}))
+    assert f"port {port}" in line and "already in use" in line
