@@ -13,6 +13,7 @@ from PIL import Image, ImageDraw
 
 from bot.appkeys import PROVINCE, SETTINGS
 from bot.web.pages import html_page
+from lookup.demo import prompt_example
 
 routes = web.RouteTableDef()
 
@@ -56,8 +57,9 @@ async def home(request: web.Request) -> web.Response:
         f"<p>Chatbot của Official Account Zalo “{html.escape(province.oa_name)}”: người dân tra cứu hồ sơ theo "
         "mã biên nhận hoặc ảnh mã QR, tìm thủ tục hành chính, được hướng dẫn từng bước và nộp lệ phí; "
         "kèm dịch vụ hồ sơ và thanh toán mà chatbot tra cứu.</p>"
-        '<form method="get" action="/tra-cuu"><p><label>Mã hồ sơ <input name="code" required '
-        'autocomplete="off"></label> <button class="primary">Tra cứu</button></p></form>'
+        '<form method="get" action="/tra-cuu"><p><label>Mã hồ sơ <input name="code" required autocomplete="off" '
+        f'placeholder="{html.escape(prompt_example(province, demo=settings.demo_mode))}"></label> '
+        '<button class="primary">Tra cứu</button></p></form>'
         f"<ul>{items}</ul>"
     )
     return html_page(f"Tra cứu hồ sơ — {province.oa_name}", body)
