@@ -9,16 +9,19 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from bot.appkeys import CONVERSATION, TRANSCRIPT
+from bot.appkeys import CONVERSATION, REDIS, SETTINGS, TRANSCRIPT
 from bot.conv_keys import UserKey
 from bot.intake.keys import IntakeKeys
+from bot.intake.lease import Leases
 from bot.intake.queue import EventQueue
+from bot.redis_lock import RedisLock
 from bot.web.gateway_emulator import signed_callback
 from bot.zalo.events import parse_event
 from lookup.masking import redact
 from tests.conftest import GATEWAY_SECRET, STAFF
 from tests.test_api_dossiers import receive
 from tests.test_payments import dossier_awaiting_fees, open_payment
+from tests.test_staff import console, csrf_of, login  # noqa: F401 - console is a fixture used here
 from tests.test_webhook import OA, post, signed, text_event
 
 PAID_AT = datetime.fromisoformat("2026-11-16T10:00:00+07:00")
@@ -136,3 +139,55 @@ async def test_a_phone_number_written_with_84_is_masked_like_one_with_0(live):
     entries = await live.app[TRANSCRIPT].entries(UserKey(OA, "intl-number"))
     said = next(e for e in entries if e["direction"] == "in")
     assert "123 456" not in said["text"] and "+84 9" not in said["text"]
+
+
+async def test_a_worker_whose_lease_lapsed_cannot_renew_the_new_holders(backend, redis_client):
+    """A worker stalled past its shard lease must learn it lost the shard: renewing must fail, or
+    two workers read one shard and a citizen's messages are handled out of order."""
+    key = f"{backend.prefix}:lease-test"
+    stalled, successor = Leases(redis_client, "worker-a", 200), Leases(redis_client, "worker-b", 10_000)
+    assert await stalled.take(key)
+    await redis_client.delete(key)  # its lease ran out while it stalled...
+    assert await successor.take(key)  # ...and another worker took the shard
+    assert not await stalled.renew(key)
+    await stalled.give_back(key)
+    assert await redis_client.get(key) == "worker-b" and not await stalled.take(key)
+
+
+async def test_a_citizen_lock_that_lapsed_is_not_released_or_extended_by_its_old_holder(backend, redis_client):
+    """A turn that outlived its lock (a stalled worker) must not free or prolong the lock another
+    turn of the same citizen now holds: two turns at once would interleave the replies."""
+    key = f"{backend.prefix}:lock-test"
+    old, new, third = (RedisLock(redis_client, key, ttl_ms=10_000) for _ in range(3))
+    assert await old.acquire()
+    await redis_client.delete(key)  # the old holder's TTL ran out
+    assert await new.acquire()
+    assert not await old.extend()
+    assert not await old.release()
+    assert not await third.acquire()  # still held: by the new turn
+    assert await new.extend() and await new.release()
+    assert not await new.release()  # released once; a second release frees nothing
+    assert not await new.extend()  # nor can a released lock be prolonged
+    assert await third.acquire()
+
+
+async def test_a_console_form_may_carry_its_csrf_token_in_the_header(console):  # noqa: F811 - the fixture
+    """Scripts of the console send the token as X-CSRF-Token instead of a form field."""
+    await login(console, "viewer1")
+    token = await csrf_of(console)
+    async with console.post("/staff/logout", headers={"X-CSRF-Token": token}, allow_redirects=False) as r:
+        assert r.status == 302
+    async with console.get("/staff/conversations", allow_redirects=False) as r:
+        assert r.status == 302  # logged out
+
+
+async def test_an_officer_stays_logged_in_through_a_working_day(console):  # noqa: F811 - the fixture
+    """A console session ends after 8 idle hours, not one: the officer is not sent back to the
+    login page after lunch. (Sessions live in Redis with that expiry, renewed by every request.)"""
+    await login(console, "viewer1")
+    async with console.get("/staff/conversations") as r:
+        assert r.status == 200
+    redis, prefix = console.app[REDIS], console.app[SETTINGS].redis_key_prefix
+    sessions = [k async for k in redis.scan_iter(match=f"{prefix}:{{staff}}:session:*")]
+    ttls = [await redis.ttl(k) for k in sessions]
+    assert ttls and all(7.9 * 3600 < t <= 8 * 3600 for t in ttls)
