@@ -124,3 +124,8 @@ def test_a_value_too_short_to_keep_its_ends_is_starred_whole():
 def test_a_typed_secret_shows_only_its_length_up_to_twelve():
     assert mask_secret(" ABCD 2345 ") == "•" * 9
     assert mask_secret("X" * 40) == "•" * 12
+
+
+def test_an_empty_name_masks_to_nothing_and_a_single_word_to_its_initial():
+    assert mask_name("") == "" and mask_name("   ") == ""
+    assert mask_name("An") == "A***"
