@@ -69,6 +69,7 @@ from lookup.keys import Keys
 from lookup.payments import PaymentService
 from lookup.province import load_province
 from lookup.search import ProcedureIndex
+from understanding.interpreter import default_model
 
 log = logging.getLogger(__name__)
 
@@ -123,6 +124,9 @@ async def _chatbot_ctx(app: web.Application) -> AsyncIterator[None]:
     index = ProcedureIndex.for_catalog(app[CATALOG])
     # Built before the first citizen asks (~0.7 s for the default catalog), off the event loop.
     await asyncio.to_thread(index.warm)
+    # The intent model too: loaded (or, written by another scikit-learn, retrained) before the first
+    # citizen's message, never inside a turn.
+    await asyncio.to_thread(default_model)
     allowed, local = settings.image_policy_hosts
     policy = FetchPolicy(allowed, local, settings.image_max_bytes, settings.image_fetch_timeout_seconds)
     async with ImageFetcher(policy) as fetcher:

@@ -11,8 +11,9 @@ from typing import Any
 from bot.conv_keys import UserKey
 from bot.replies import Reply
 from bot.zalo.events import InboundEvent
+from lookup.masking import redact
 from lookup.text import fold
-from understanding import DialogueContext, Interpretation, Interpreter, default_interpreter
+from understanding import DialogueContext, Interpretation, default_interpreter
 
 MEMORY = "_ctx"  # key in the state data: what the citizen was shown last (survives flow changes)
 
@@ -60,12 +61,8 @@ class Context:
         """What the citizen meant, read once per turn (lazily: a security code is never interpreted
         because the flow that asked for it takes the text first)."""
         if self._interpretation is None:
-            interpreter: Interpreter = getattr(self.deps, "interpreter", None) or default_interpreter()
-            self._interpretation = interpreter.interpret(self.text, self.dialogue_context())
+            self._interpretation = default_interpreter().interpret(self.text, self.dialogue_context())
         return self._interpretation
-
-    def reinterpret(self, interpretation: Interpretation) -> None:
-        self._interpretation = interpretation
 
     def command(self) -> tuple[str, str]:
         """For `#keyword args` texts: (`#keyword`, `args`); else ("", "")."""
@@ -162,7 +159,10 @@ def _record(ctx: Context) -> None:
     if meta.get("outcome") in ("not_found", "throttled", "error"):
         return
     if meta.get("search_results"):
-        memory.update(shown="list", list=list(meta["search_results"]), query=meta.get("search_query"))
+        # The query is kept as the transcript keeps text: phone and ID numbers masked.
+        memory.update(shown="list", list=list(meta["search_results"]), query=redact(meta.get("search_query") or ""),
+                      page=meta.get("search_page", 1))  # fmt: skip
+        memory.pop("procedure", None)  # "lệ phí bao nhiêu" now asks about the list, not an older card
     elif meta.get("procedure_code"):
         memory.update(shown="procedure", procedure=meta["procedure_code"])
     elif meta.get("dossier_code"):

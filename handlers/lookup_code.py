@@ -23,7 +23,8 @@ from understanding import intents as I
 
 router = Router("lookup")
 # What an answer to "send the code" may be read as and still be a (wrong) code.
-CODE_ANSWERS = frozenset({I.LOOKUP_DOSSIER, I.EMPTY, I.OUT_OF_SCOPE, I.PROCEDURE_SEARCH})
+# A procedure search or an emoji is not a wrong code (it would count towards the guessing limit).
+CODE_ANSWERS = frozenset({I.LOOKUP_DOSSIER, I.UNKNOWN, I.OUT_OF_SCOPE})
 AWAITING_CODE = "lookup:awaiting_code"
 MISS_LIMIT = 3
 MISS_WINDOW_SECONDS = 60

@@ -185,6 +185,7 @@ def results(ctx: Context, query: str, page: int) -> list[Reply]:
         )]  # fmt: skip
     shown = codes[:ITEMS_PER_PAGE]
     ctx.meta["search_results"] = shown
+    ctx.meta["search_page"] = page
     procedures = [p for c in shown if (p := ctx.deps.catalog.get(c))]
     # One more than a page was asked for: its presence is what says there is a next page.
     more = f"#timthem {page + 1} {query[:80]}" if len(codes) > ITEMS_PER_PAGE else None

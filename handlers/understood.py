@@ -242,6 +242,8 @@ def decide(interpretation: Interpretation, text: str, search: Callable[[str, int
            catalog: Catalog, memory: dict[str, Any],
            suggest: Callable[[str, int], list[str]] | None = None) -> ProcedureReply:  # fmt: skip
     """`suggest(words, n)`: the best matches even when none is credible (for "did you mean …?")."""
+    if interpretation.intent == I.CORRECTION and not interpretation.query:
+        return ProcedureReply("ask_query", query=text)  # "không phải" alone: which one, then?
     query = interpretation.query or text
     if interpretation.procedure_code and catalog.get(interpretation.procedure_code) is not None:
         kind = "answer" if interpretation.facet else "card"
@@ -256,7 +258,7 @@ def decide(interpretation: Interpretation, text: str, search: Callable[[str, int
             if codes:
                 break
     codes = codes or search(query, procedures.ITEMS_PER_PAGE + 1, 0)
-    last = memory.get("procedure") if memory.get("shown") in ("procedure", "list") else None
+    last = memory.get("procedure") if memory.get("shown") == "procedure" else None
     if facet and not codes and last:
         return ProcedureReply("answer", last, facet, query=query)  # "lệ phí bao nhiêu" about the one just shown
     if facet and not codes and suggest:
@@ -321,6 +323,7 @@ async def procedure(ctx: Context) -> list[Reply]:
 
 
 def _confirm(ctx: Context, reply: ProcedureReply) -> list[Reply]:
+    ctx.set_state(None)
     ctx.meta["flow"] = "search"
     ctx.meta["outcome"] = "asked_which_procedure"
     choices = [p for c in reply.variants if (p := ctx.deps.catalog.get(c)) is not None]
@@ -330,6 +333,7 @@ def _confirm(ctx: Context, reply: ProcedureReply) -> list[Reply]:
 
 
 def _answer(ctx: Context, code: str, facet: str | None, variants: list[str]) -> list[Reply]:
+    ctx.set_state(None)  # answered: no longer waiting for "which procedure?"
     ctx.meta["flow"] = "search"
     procedure = ctx.deps.catalog.get(code)
     if procedure is None:
@@ -347,6 +351,7 @@ async def select(ctx: Context) -> list[Reply]:
     shown = ctx.memory.get("list") or []
     position = ctx.interpretation.ordinal
     if not shown or position is None or not (position == -1 or 1 <= position <= len(shown)):
+        ctx.meta["outcome"] = "not_understood"  # the list stays in view for the next try
         return [Text(f"Danh sách vừa rồi có {len(shown)} thủ tục; bạn chọn số từ 1 đến {len(shown)} nhé.",
                      (MENU_BUTTON,))]  # fmt: skip
     return _answer(ctx, shown[position - 1 if position > 0 else -1], None, [])
@@ -356,7 +361,7 @@ async def select(ctx: Context) -> list[Reply]:
 async def more(ctx: Context) -> list[Reply]:
     memory = ctx.memory
     if memory.get("shown") == "list" and memory.get("query"):
-        return procedures.results(ctx, memory["query"], 2)
+        return procedures.results(ctx, memory["query"], int(memory.get("page") or 1) + 1)
     if memory.get("shown") == "procedure" and memory.get("procedure"):
         return _answer(ctx, memory["procedure"], None, [])
     if memory.get("shown") == "dossier" and memory.get("dossier"):

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from bot.appkeys import DOSSIERS, SETTINGS, TRANSCRIPT
+from bot.appkeys import CONVERSATION, DOSSIERS, SETTINGS, TRANSCRIPT
 from bot.conv_keys import UserKey
 from lookup.demo import load_fixed_demo
 from understanding import DialogueContext, default_interpreter
@@ -196,7 +196,8 @@ async def test_each_turn_records_its_interpretation(live):
     await live.say("u8", "số tổng đài")
     entries = await live.app[TRANSCRIPT].entries(UserKey(live.app[SETTINGS].zalo_oa_id, "u8"))
     inbound = [e for e in entries if e.get("direction") == "in"]
-    assert inbound and "hotline" in json.dumps(inbound[-1], ensure_ascii=False)
+    understood = inbound[-1]["body"]["meta"]["understood"]
+    assert understood["intent"] == "hotline" and understood["confidence"] > 0.5
 
 
 def test_the_fast_reader_gives_the_pipelines_probabilities():
@@ -251,3 +252,54 @@ async def test_a_question_about_a_procedure_named_unsurely_asks_which_one(live):
     assert "chưa chắc bạn hỏi thủ tục nào" in replies[0]["text"] and choices
     answer = await live.say("u11", choices[0])
     assert "Giấy tờ cần nộp" in answer[0]["text"]
+
+
+async def test_a_security_code_the_bot_asked_for_is_never_interpreted(live, demo):
+    await live.say("u12", f"#thanhtoan {LOOKUP_CODE}")
+    await live.say("u12", "KTDEMA23")  # the demo dossier's security code
+    entries = await live.app[TRANSCRIPT].entries(UserKey(live.app[SETTINGS].zalo_oa_id, "u12"))
+    secret = [e for e in entries if e.get("direction") == "in"][-1]
+    assert "understood" not in secret["body"]["meta"] and "KTDEMA23" not in json.dumps(secret)
+
+
+async def test_a_question_after_a_list_is_not_about_an_older_card(live):
+    await live.say("u13", "1.000894")  # the marriage card
+    await live.say("u13", "thủ tục khai sinh")  # then a list of birth procedures
+    fee = await live.say("u13", "lệ phí bao nhiêu")
+    assert "1.000894" not in fee[0]["text"]
+
+
+@pytest.mark.parametrize("text", ["tạm trú ở đâu", "sau khi nộp thì sao", "hai vợ chồng", "năm nay"])
+def test_everyday_words_after_a_list_are_not_a_pick(text):
+    assert default_interpreter().interpret(text, DialogueContext(shown="list")).intent != I.SELECT
+
+
+@pytest.mark.parametrize("text", ["làm sổ hồng", "so hong chung cu", "giải thể công ty", "mua nhà ở xã hội"])
+def test_words_are_not_mistaken_for_chat_shorthand_once_their_marks_are_gone(text):
+    # "hồng" is not "hong" (không), "ty" not "cảm ơn", "nhà" not "nhé".
+    assert default_interpreter().interpret(text).intent == I.PROCEDURE_SEARCH
+
+
+async def test_asked_for_a_code_a_search_or_an_emoji_is_not_counted_as_a_wrong_code(live, demo):
+    await live.say("u14", "#tracuuhoso")
+    for text in ("🙂", "🙂", "🙂", "thủ tục khai sinh"):
+        replies = await live.say("u14", text)
+        assert "nhập mã chưa đúng nhiều lần" not in json.dumps(replies, ensure_ascii=False)
+    card = await live.say("u14", LOOKUP_CODE)
+    assert f"Hồ sơ {LOOKUP_CODE}" in card[0]["text"]
+
+
+async def test_more_twice_pages_on_and_a_bare_correction_asks_which(live):
+    first = await live.say("u15", "thủ tục hộ kinh doanh")
+    assert first[-1]["attachment"]["payload"]["template_type"] == "list"
+    second = await live.say("u15", "xem thêm")
+    third = await live.say("u15", "xem thêm")
+    assert "(trang 2)" in second[0]["text"] and "(trang 3)" in third[0]["text"]
+    which = await live.say("u15", "không phải")
+    assert "Bạn cần làm thủ tục gì" in which[0]["text"]
+
+
+async def test_what_the_bot_remembers_of_a_search_is_masked(live):
+    await live.say("u16", "khai sinh cho con 0905123456")
+    state = await live.app[CONVERSATION].state.load(UserKey(live.app[SETTINGS].zalo_oa_id, "u16"))
+    assert "0905123456" not in json.dumps(state, ensure_ascii=False)

@@ -48,10 +48,15 @@ _ORDINAL_WORDS = {
     "mot": 1, "nhat": 1, "dau": 1, "dau tien": 1, "hai": 2, "nhi": 2, "ba": 3, "bon": 4, "tu": 4, "nam": 5,
     "sau": 6, "bay": 7, "tam": 8, "chin": 9, "muoi": 10, "cuoi": -1, "cuoi cung": -1,
 }  # fmt: skip
+_NUMBER = r"(\d{1,2}|dau tien|cuoi cung|cuoi|mot|nhat|hai|nhi|ba|bon|tu|nam|sau|bay|tam|chin|muoi)"
+# A position needs its marker ("cái thứ 2", "số 3", "thủ tục đầu tiên"): bare number words are also
+# everyday words ("tạm trú", "sau khi", "hai vợ chồng", "năm nay").
 _ORDINAL = re.compile(
-    r"(?:^|\s)(?:(?:cai|so|muc|thu tuc|dong|lua chon|phuong an|ket qua|tt)\s+)?(?:thu\s+)?"
-    r"(\d{1,2}|dau tien|cuoi cung|cuoi|mot|nhat|hai|nhi|ba|bon|tu|nam|sau|bay|tam|chin|muoi)(?=\s|$)"
+    r"(?:^|\s)(?:(?:cai|so|muc|thu tuc|dong|lua chon|phuong an|ket qua|tt|con)\s+(?:thu\s+)?|thu\s+)"
+    + _NUMBER
+    + r"(?=\s|$)|(?:^|\s)(dau tien|cuoi cung)(?=\s|$)"
 )
+_ONLY_A_NUMBER = re.compile(r"^\s*(?:so\s+)?(\d{1,2})\s*(?:a|nhe|nha|di|ha|ad|admin|\?)*\s*$")
 _CORRECTION_MARKERS = (
     ("khong", "phai"), ("y", "toi", "la"), ("y", "em", "la"), ("y", "minh", "la"), ("y", "la"),
     ("toi", "muon", "noi"), ("em", "muon", "noi"), ("nham", "roi"), ("sai", "roi"), ("khong", "dung"),
@@ -111,10 +116,10 @@ def dossier_facet(normalized: str) -> str | None:
 
 def ordinal(normalized: str) -> int | None:
     """1-based position asked for in a list just shown; -1 is the last one."""
-    match = _ORDINAL.search(normalized)
+    match = _ONLY_A_NUMBER.match(normalized) or _ORDINAL.search(normalized)
     if match is None:
         return None
-    word = match.group(1)
+    word = next(g for g in match.groups() if g)
     number = int(word) if word.isdigit() else _ORDINAL_WORDS[word]
     return number if number == -1 or 1 <= number <= 20 else None
 

@@ -28,20 +28,23 @@ _EMOJI_TO_SIGNAL = {ch: signal for signal, chars in _EMOJI_SIGNALS.items() for c
 # consonant run inside a word, which abbreviations have ("cccd").
 _HELD_LETTER = re.compile(r"([aeiouy])\1{2,}|([a-z])\2{2,}$")
 _TOKEN = re.compile(r"[a-z0-9]+|\?")
+_TYPED_TOKEN = re.compile(r"[^\W_]+|\?")  # a word as typed, marks kept
 
-# Zalo chat shorthand -> the words it stands for (folded). Only forms that mean one thing here.
+# Zalo chat shorthand -> the words it stands for (folded), applied only to words typed without marks.
+# Not "hong", "ty", "nha", "kg", "hn": once the marks are gone they are real words too (sổ hồng, tỷ,
+# nhà, kg, Hà Nội).
 ABBREVIATIONS: dict[str, str] = {
-    "ko": "khong", "k": "khong", "kh": "khong", "hok": "khong", "hong": "khong", "khg": "khong", "kg": "khong",
-    "dc": "duoc", "dk": "dang ky", "dky": "dang ky", "dki": "dang ky", "j": "gi", "ntn": "nhu the nao",
+    "ko": "khong", "k": "khong", "kh": "khong", "hok": "khong", "khg": "khong", "dc": "duoc", "dk": "dang ky",
+    "dky": "dang ky", "dki": "dang ky", "j": "gi", "ntn": "nhu the nao",
     "bn": "bao nhieu", "bnhieu": "bao nhieu", "bh": "bao gio", "bjo": "bao gio", "sdt": "so dien thoai",
     "dt": "dien thoai", "ad": "admin", "e": "em", "mk": "minh", "mik": "minh", "mh": "minh", "vs": "voi",
     "hs": "ho so", "tk": "tai khoan", "dvc": "dich vu cong", "z": "vay", "v": "vay", "r": "roi",
     "oke": "ok", "okie": "ok", "oki": "ok", "okela": "ok", "okay": "ok", "uk": "ok", "uh": "ok", "um": "ok",
     "tks": "cam on", "thanks": "cam on", "thank": "cam on", "thx": "cam on", "camon": "cam on",
-    "cmon": "cam on", "ty": "cam on", "pls": "giup", "plz": "giup", "lm": "lam", "ng": "nguoi",
+    "cmon": "cam on", "pls": "giup", "plz": "giup", "lm": "lam", "ng": "nguoi",
     "trc": "truoc", "ck": "chuyen khoan", "vnid": "vneid", "tthc": "thu tuc hanh chinh", "ib": "nhan tin",
     "cccd": "cccd can cuoc", "gplx": "gplx giay phep lai xe", "nhiu": "nhieu", "wa": "qua", "ak": "a",
-    "ah": "a", "nha": "nhe", "nhen": "nhe", "nhá": "nhe", "đc": "duoc", "hn": "hom nay", "lq": "lien quan",
+    "ah": "a", "nhen": "nhe", "lq": "lien quan",
 }  # fmt: skip
 
 
@@ -97,20 +100,30 @@ def _signals(text: str) -> str:
 
 def tokens(text: str, vocabulary: Collection[str] = ()) -> list[str]:
     """The normalised words of `text`; `vocabulary` (folded words we know) enables Telex repairs."""
-    folded = fold(_signals(clean(text)))
     words: list[str] = []
-    for word in _TOKEN.findall(folded):
-        if word not in ABBREVIATIONS:
+    for typed in _TYPED_TOKEN.findall(_signals(clean(text)).lower()):
+        bare = fold(typed)
+        # Shorthand is typed without marks ("đ" is a letter: "đc" is shorthand too): "ko" is "không",
+        # but "hồng" (sổ hồng) is not "hong", nor "nhà" "nha".
+        unmarked = typed.replace("đ", "d") == bare
+        for word in _TOKEN.findall(bare):
+            if unmarked and word in ABBREVIATIONS:
+                words += ABBREVIATIONS[word].split()
+                continue
             word = _HELD_LETTER.sub(lambda m: m.group(1) or m.group(2), word)
-        if word in ABBREVIATIONS:
-            words += ABBREVIATIONS[word].split()
-            continue
-        if vocabulary and word not in vocabulary and word.isalpha():
-            word = next((c for c in telex_repairs(word) if c in vocabulary), word)
-            if word not in vocabulary and isinstance(vocabulary, Vocabulary):
-                word = vocabulary.correct(word)
-        words.append(word)
+            if unmarked and word in ABBREVIATIONS:  # "okkk"
+                words += ABBREVIATIONS[word].split()
+                continue
+            words.append(_known(word, vocabulary))
     return words
+
+
+def _known(word: str, vocabulary: Collection[str]) -> str:
+    if vocabulary and word not in vocabulary and word.isalpha():
+        word = next((c for c in telex_repairs(word) if c in vocabulary), word)
+        if word not in vocabulary and isinstance(vocabulary, Vocabulary):
+            word = vocabulary.correct(word)
+    return word
 
 
 def normalize(text: str, vocabulary: Collection[str] = ()) -> str:

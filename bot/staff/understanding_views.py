@@ -7,6 +7,7 @@ Labelling is then a matter of setting `intent` and moving the line into
 from __future__ import annotations
 
 import json
+import re
 import time
 
 from aiohttp import web
@@ -19,6 +20,15 @@ from bot.staff.html import inbound_meta
 from bot.transcript import outcome_of, user_of
 
 routes = web.RouteTableDef()
+# A receipt's security code typed where the bot did not ask for it is "not understood" too: anything
+# shaped like one (6-12 letters and digits mixed) leaves the console masked.
+_CODE_LIKE = re.compile(r"\b(?=[A-Za-z0-9]*\d)(?=[A-Za-z0-9]*[A-Za-z])[A-Za-z0-9]{6,12}\b")
+
+
+def mask_code_like(text: str) -> str:
+    return _CODE_LIKE.sub(lambda m: "•" * len(m.group()), text)
+
+
 MAX_CONVERSATIONS = 500
 DAYS = 14
 
@@ -45,8 +55,9 @@ async def not_understood(request: web.Request) -> web.Response:
                 continue
             understood = meta.get("understood") or {}
             guess = [understood.get("intent"), understood.get("confidence")]
-            lines.append(json.dumps({"text": entry["text"], "intent": "", "facet": None, "context": None,
-                                     "kind": "console", "bot_guess": guess}, ensure_ascii=False))  # fmt: skip
+            row = {"text": mask_code_like(entry["text"]), "intent": "", "facet": None, "context": None,
+                   "kind": "console", "bot_guess": guess}  # fmt: skip
+            lines.append(json.dumps(row, ensure_ascii=False))
     await request.app[AUDIT].write(session.account.name, "export not understood", "-", f"{len(lines)} messages")
     return web.Response(text="\n".join(lines) + ("\n" if lines else ""), content_type="application/x-ndjson",
                         headers={"Content-Disposition": 'attachment; filename="not-understood.jsonl"'})  # fmt: skip
