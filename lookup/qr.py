@@ -3,8 +3,8 @@
 `decode(data)` returns every QR payload found in an image file's bytes. Real photos (dim offices,
 slanted, blurred, screenshots of screens) defeat a single zbar pass, so a ladder of attempts runs
 from cheap to expensive; after the first that reads anything only the cheap ones still run, for
-a second code on the same photo. Bad input raises a typed error;
-the pixel limit is checked from the header, before any pixel is decoded (decompression bombs).
+a second code on the same photo. Bad input raises a typed error; the pixel limit is checked from
+the header, before any pixel is decoded (decompression bombs).
 """
 
 from __future__ import annotations
@@ -106,7 +106,10 @@ def _zbar_binary_config() -> tuple[int, int, int] | None:
     return symbol.value, config.value, value.value
 
 
-_ZBAR_BINARY = _zbar_binary_config()
+# pyzbar's helpers are private: should a release drop them, zbar's text mode (and distrust of any
+# non-ASCII it returns) takes over rather than an AttributeError.
+_PYZBAR_HELPERS = ("_pixel_data", "_image_scanner", "_image", "_decode_symbols", "_symbols_for_image", "_FOURCC")
+_ZBAR_BINARY = _zbar_binary_config() if all(hasattr(zbar_module, name) for name in _PYZBAR_HELPERS) else None
 
 
 def _zbar_raw(image: Image.Image) -> list[bytes]:
