@@ -256,9 +256,10 @@ def main() -> int:
     args = parser.parse_args()
     folder = snapshot(args.tree)
     try:
-        rng = random.Random(args.seed)
         outcomes = []
         for name in args.module or list(TARGETS):
+            # Seeded per module: a module's sample is the same whichever others run with it.
+            rng = random.Random(f"{args.seed}:{name}")
             outcomes.append(test_module(name, TARGETS[name], folder, args.budget, rng))
             print(f"{name}: done", file=sys.stderr, flush=True)
         report(outcomes)
