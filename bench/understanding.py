@@ -59,22 +59,30 @@ def baseline(index: ProcedureIndex) -> Predict:
     return predict
 
 
+ASKED = "?"  # suffix of a reading the chat does not act on: it asks which one was meant
+
+
 def ours(interpreter: Interpreter) -> Predict:
     def predict(e: Example) -> str:
-        return interpreter.interpret(e.text, DialogueContext(shown=e.context)).intent
+        reading = interpreter.interpret(e.text, DialogueContext(shown=e.context))
+        return reading.intent + (ASKED if reading.ambiguous else "")
 
     return predict
 
 
 def evaluate(name: str, examples: list[Example], predict: Predict, index: ProcedureIndex) -> dict:
-    gold, got, times = [], [], []
+    gold, got, times, asked = [], [], [], []
     for e in examples:
         started = time.perf_counter()
         predicted = predict(e)
         times.append((time.perf_counter() - started) * 1000)
         gold.append(e.intent)
-        got.append(predicted)
+        asked.append(predicted.endswith(ASKED))
+        got.append(predicted.removesuffix(ASKED))
     right = sum(g == p for g, p in zip(gold, got, strict=True))
+    # What the chat does with it: acts on the right intent, asks which one, or acts on a wrong one.
+    acted_right = sum(g == p and not a for g, p, a in zip(gold, got, asked, strict=True))
+    acted_wrong = sum(g != p and not a for g, p, a in zip(gold, got, asked, strict=True))
     oos = [p for g, p in zip(gold, got, strict=True) if g == I.OUT_OF_SCOPE]
     # What the citizen gets: a procedure search that finds nothing answers "không tìm thấy", not a list.
     listed = sum(1 for e, p in zip(examples, got, strict=True)
@@ -84,6 +92,8 @@ def evaluate(name: str, examples: list[Example], predict: Predict, index: Proced
         "name": name, "n": len(examples), "accuracy": right / len(examples), "gold": gold, "got": got,
         "oos_rejected": sum(p not in LIST_INTENTS for p in oos) / max(1, len(oos)),
         "smalltalk_listed": listed, "p50": statistics.median(times), "p99": times[int(0.99 * (len(times) - 1))],
+        "acted_right": acted_right / len(examples), "asked": sum(asked) / len(examples),
+        "acted_wrong": acted_wrong / len(examples),
     }  # fmt: skip
 
 
@@ -149,10 +159,11 @@ def main() -> None:
         f"loaded in {load_ms:.0f} ms; "
         f"trained on {len(train)} hand-written + {len(mined(catalog))} mined utterances (+ context copies)"
     )
-    print(f"{'set':<20} {'n':>5} {'intent acc':>10} {'oos rejected':>13} {'smalltalk→list':>15} "
-          f"{'p50 ms':>7} {'p99 ms':>7}")  # fmt: skip
+    print(f"{'set':<20} {'n':>5} {'intent acc':>10} {'acted right/asked/wrong':>24} {'oos rejected':>13} "
+          f"{'smalltalk→list':>15} {'p50 ms':>7} {'p99 ms':>7}")  # fmt: skip
     for r in results:
-        print(f"{r['name']:<20} {r['n']:>5} {r['accuracy']:>10.1%} {r['oos_rejected']:>13.1%} "
+        chat = f"{r['acted_right']:.1%} / {r['asked']:.1%} / {r['acted_wrong']:.1%}"
+        print(f"{r['name']:<20} {r['n']:>5} {r['accuracy']:>10.1%} {chat:>24} {r['oos_rejected']:>13.1%} "
               f"{r['smalltalk_listed']:>15} {r['p50']:>7.2f} {r['p99']:>7.2f}")  # fmt: skip
     if not args.no_cv:
         accuracy, errors = cross_validated(train)
