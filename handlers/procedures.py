@@ -21,8 +21,8 @@ from bot.dispatcher import Context, Router, command_is, is_free_text, is_text, s
 from bot.replies import Button, ListItem, ListReply, Reply, Text
 from handlers.answers import procedure_card
 from handlers.content import MENU_BUTTON
-from lookup.catalog import Procedure
-from lookup.text import shorten
+from lookup.catalog import Catalog, LifeEventGroup, Procedure
+from lookup.text import fold, shorten, words
 from understanding import intents as I
 
 router = Router("procedures")
@@ -109,6 +109,22 @@ async def sub_group(ctx: Context) -> list[Reply]:
     return _sub_group_page(group.id, group.name, int(index_text), fields, _page_number(page_text))
 
 
+_NAMING_NOTHING = frozenset({"thu", "tuc", "ve", "cac", "nhung", "lam", "tra", "cuu", "tim", "hanh", "chinh", "va"})
+
+
+def groups_named(catalog: Catalog, query: str) -> list[LifeEventGroup]:
+    """Life-event groups whose name holds the words a category query names ("thủ tục đất đai" ->
+    "Điện lực, nhà ở, đất đai"): a search that finds no one procedure can still open the right shelf."""
+    typed = re.findall(r"[^\W_]+", query.lower())
+    # With its marks when typed with them: "hưu trí" is not "sở hữu trí tuệ".
+    marked = any(fold(w) != w for w in typed)
+    form = (lambda text: re.findall(r"[^\W_]+", text.lower())) if marked else words
+    phrase = " ".join(w for w in form(query) if fold(w) not in _NAMING_NOTHING)
+    if not phrase:
+        return []
+    return [g for g in catalog.groups.values() if f" {phrase} " in f" {' '.join(form(g.name))} "]
+
+
 def _page_number(text: str) -> int:
     return int(text) if text.isdigit() else 1
 
@@ -178,10 +194,11 @@ def results(ctx: Context, query: str, page: int) -> list[Reply]:
         ctx.meta["outcome"] = "not_found"
         if page > 1:
             return [Text("Không còn kết quả nào khác.", (Button("Tìm thủ tục khác", "#tracuuthutuc"), MENU_BUTTON))]
+        groups = [Button(g.name, f"#nhom {g.id}") for g in groups_named(ctx.deps.catalog, query)[:2]]
         return [Text(
             f"Không tìm thấy thủ tục phù hợp với \"{query[:60]}\". Bạn thử gõ ngắn gọn hơn (ví dụ \"khai sinh\", "
             "\"tạm trú\"), tìm theo nhóm sự kiện, hoặc gọi tổng đài hỗ trợ.",
-            (Button("Thủ tục theo sự kiện", "#sukien"), Button("Hỗ trợ", "#hotro"), MENU_BUTTON),
+            (*groups, Button("Thủ tục theo sự kiện", "#sukien"), Button("Hỗ trợ", "#hotro"), MENU_BUTTON),
         )]  # fmt: skip
     shown = codes[:ITEMS_PER_PAGE]
     ctx.meta["search_results"] = shown

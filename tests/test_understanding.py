@@ -303,3 +303,10 @@ async def test_what_the_bot_remembers_of_a_search_is_masked(live):
     await live.say("u16", "khai sinh cho con 0905123456")
     state = await live.app[CONVERSATION].state.load(UserKey(live.app[SETTINGS].zalo_oa_id, "u16"))
     assert "0905123456" not in json.dumps(state, ensure_ascii=False)
+
+
+async def test_a_category_the_search_cannot_narrow_opens_its_life_event_group(live):
+    replies = await live.say("u17", "thủ tục đất đai")
+    assert ("Điện lực, nhà ở, đất đai", "#nhom dien-nha-dat") in buttons(replies[0])
+    group = await live.say("u17", "#nhom dien-nha-dat")
+    assert "Điện lực, nhà ở, đất đai" in group[0]["text"]
