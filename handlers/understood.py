@@ -159,11 +159,6 @@ async def life_events(ctx: Context) -> list[Reply]:
     return await procedures.groups(ctx)
 
 
-@router.on(intent_is(I.GUIDE))
-async def guide_topics(ctx: Context) -> list[Reply]:
-    return await guidance.topics(ctx)
-
-
 @router.on(intent_is(I.HUMAN))
 async def human(ctx: Context) -> list[Reply]:
     return await handoff.hand_to_staff(ctx)
@@ -365,7 +360,7 @@ async def more(ctx: Context) -> list[Reply]:
     if memory.get("shown") == "procedure" and memory.get("procedure"):
         return _answer(ctx, memory["procedure"], None, [])
     if memory.get("shown") == "dossier" and memory.get("dossier"):
-        ctx.event = ctx.event.model_copy(update={"text": f"#tiendo {memory['dossier']}"})
+        _as_command(ctx, f"#tiendo {memory['dossier']}")
         return await lookup_code.progress(ctx)
     return [menu_reply(ctx.deps.content, "Bạn muốn xem thêm về việc gì? Chọn một mục dưới đây:")]
 
@@ -385,7 +380,7 @@ async def dossier_question(ctx: Context) -> list[Reply]:
     facet = ctx.interpretation.facet
     step = dossier.current_step
     if facet == "progress":
-        ctx.event = ctx.event.model_copy(update={"text": f"#tiendo {dossier.code}"})
+        _as_command(ctx, f"#tiendo {dossier.code}")
         return await lookup_code.progress(ctx)
     if facet == "unit":
         unit = step.unit or dossier.agency_name
