@@ -3,9 +3,12 @@
     .venv/bin/python -m bench.search                      # every set, baselines, latency, 10x catalog
     .venv/bin/python -m bench.search --sets main,dev      # only these sets (while tuning: never "blind")
     .venv/bin/python -m bench.search --quick              # ours only, no 10x catalog
+    .venv/bin/python -m bench.search --quick --sets dev2 --show-misses 30   # a tuning set's misses
 
 Sets: `main` (bench/search_queries.py, 390), `heldout` (bench/search_heldout.py, 72), `dev`
-(bench/search_dev.py, written before issue 18's tuning and tuned on), `blind`
+(bench/search_dev.py, written before issue 18's tuning and tuned on), `dev2` (bench/search_dev2.jsonl,
+written by someone who had not read the code, for the second round of issue 18's tuning, and tuned
+on from then), `blind`
 (fixtures/eval/search_test.jsonl, written by someone else and never tuned on; read only when asked
 for or by default when the file exists).
 
@@ -48,7 +51,9 @@ from lookup.text import fold, words
 
 Search = Callable[[str], list[str]]
 BLIND_PATH = FIXTURES_DIR / "eval" / "search_test.jsonl"
-SETS = ("main", "heldout", "dev", "blind")
+DEV2_PATH = Path(__file__).resolve().parent / "search_dev2.jsonl"
+SETS = ("main", "heldout", "dev", "dev2", "blind")
+TUNING_SETS = ("main", "heldout", "dev", "dev2")  # sets whose misses may be shown (never "blind")
 
 
 def wratio_baseline(catalog: Catalog) -> Search:
@@ -162,8 +167,8 @@ def evaluate(searches: dict[str, Search], queries: list[Query]) -> dict[str, dic
     return results
 
 
-def blind_set(path: Path = BLIND_PATH) -> list[Query]:
-    """The blind test set: {"query", "codes", "intent", "kind"} per line; kind "none" = no answer."""
+def jsonl_set(path: Path) -> list[Query]:
+    """A set written as {"query", "codes", "intent", "kind"} per line; kind "none" = no answer."""
     out = []
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.strip():
@@ -175,8 +180,34 @@ def blind_set(path: Path = BLIND_PATH) -> list[Query]:
 
 def query_sets(names: list[str]) -> dict[str, list[Query]]:
     loaders: dict[str, Callable[[], list[Query]]] = {"main": derived, "heldout": held_out, "dev": dev_set,
-                                                     "blind": blind_set}  # fmt: skip
-    return {name: loaders[name]() for name in names if name != "blind" or BLIND_PATH.exists()}
+                                                     "dev2": lambda: jsonl_set(DEV2_PATH),
+                                                     "blind": lambda: jsonl_set(BLIND_PATH)}  # fmt: skip
+    files = {"dev2": DEV2_PATH, "blind": BLIND_PATH}
+    return {name: loaders[name]() for name in names if name not in files or files[name].exists()}
+
+
+def show_misses(index: ProcedureIndex, catalog: Catalog, queries: list[Query], limit: int, out) -> None:
+    """A tuning set's misses: what was wanted, what came first, and how each part of the query
+    matched. Never for the blind set, whose queries are not read while tuning."""
+    shown = 0
+    for query in queries:
+        hits = index.hits(query.text, 5, credible_only=False)
+        offered = [h.code for h in hits] if hits and hits[0].credible else []
+        if (offered[:1] and offered[0] in query.expect) or (not query.expect and not offered):
+            continue
+        if shown >= limit:
+            break
+        shown += 1
+        rank = next((i + 1 for i, code in enumerate(offered) if code in query.expect), None)
+        state = "refused" if hits and not hits[0].credible else f"right at {rank}" if rank else "not in 5"
+        print(f"  [{query.kind}] {query.text!r}: {state} (confidence {hits[0].confidence if hits else 0:.2f})",
+              file=out)  # fmt: skip
+        for code in query.expect[:2]:
+            print(f"      want {code} {catalog.procedures[code].name[:100] if code in catalog.procedures else '?'}",
+                  file=out)  # fmt: skip
+        for hit in hits[:2]:
+            print(f"      got  {hit.code} {catalog.procedures[hit.code].name[:100]} | {'; '.join(hit.matched)[:140]}",
+                  file=out)  # fmt: skip
 
 
 def print_table(title: str, queries: list[Query], results: dict[str, dict[str, Score]], out) -> None:
@@ -264,7 +295,9 @@ def scale_probe(copies: int) -> None:
     }))  # fmt: skip
 
 
-def run(sets: list[str] | None = None, quick: bool = False, out=sys.stdout) -> dict[str, dict[str, dict[str, Score]]]:
+def run(
+    sets: list[str] | None = None, quick: bool = False, out=sys.stdout, misses: int = 0
+) -> dict[str, dict[str, dict[str, Score]]]:
     catalog = load_catalog()
     index = ProcedureIndex(catalog)
     started = time.perf_counter()
@@ -288,6 +321,8 @@ def run(sets: list[str] | None = None, quick: bool = False, out=sys.stdout) -> d
             calibration(index, queries, out)
         print("  latency " + "; ".join(f"{m} {latency(r['ALL'].seconds)}"
                                        for m, r in results.items()), file=out)  # fmt: skip
+        if misses and name in TUNING_SETS:
+            show_misses(index, catalog, queries, misses, out)
     if not quick:
         probe = subprocess.run(
             [sys.executable, "-m", "bench.search", "--scale-probe", "10"], capture_output=True, text=True, check=True
@@ -304,12 +339,14 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="our search only, no 10x catalog")
     parser.add_argument("--sets", default=",".join(SETS), help="comma-separated: " + ", ".join(SETS))
+    parser.add_argument("--show-misses", type=int, default=0, metavar="N",
+                        help="the first N misses of each tuning set (never the blind set)")  # fmt: skip
     parser.add_argument("--scale-probe", type=int, metavar="COPIES", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.scale_probe:
         scale_probe(args.scale_probe)
         return
-    run([s for s in args.sets.split(",") if s], args.quick)
+    run([s for s in args.sets.split(",") if s], args.quick, misses=args.show_misses)
 
 
 if __name__ == "__main__":
