@@ -21,12 +21,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from handlers.answers import ANSWER_LIMIT, CARD_LIMIT, facet_answer, procedure_card
-from handlers.understood import ProcedureReply, decide, suggest_from
+from handlers.understood import ProcedureReply, decide, names_from, suggest_from
 from lookup.catalog import FIXTURES_DIR, Catalog, load_catalog
 from lookup.province import Province, load_province
 from lookup.search import ProcedureIndex
 from understanding import Interpreter
 from understanding import intents as I
+from understanding.evidence import with_catalog
 from understanding.interpreter import default_model
 
 TEST_PATH = FIXTURES_DIR / "eval" / "answers_test.jsonl"
@@ -57,12 +58,13 @@ def _offered(reply: ProcedureReply, q: Question, index: ProcedureIndex) -> bool:
 def run(name: str, questions: list[Question], catalog: Catalog, index: ProcedureIndex, province: Province,
         show_misses: int) -> list[int]:  # fmt: skip
     interpreter = Interpreter(default_model())
+    names = names_from(index)
     outcome: Counter[str] = Counter()
     baseline: Counter[str] = Counter()
     misses_by: dict[str, Counter[str]] = defaultdict(Counter)
     lengths, misses = [], []
     for q in questions:
-        reading = interpreter.interpret(q.text)
+        reading = with_catalog(interpreter.interpret(q.text), q.text, names)
         reply = None
         suggest = suggest_from(index)
         if reading.intent in (I.PROCEDURE_SEARCH, I.PROCEDURE_QUESTION) and not reading.ambiguous:

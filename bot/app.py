@@ -60,7 +60,7 @@ from bot.zalo import webhook
 from bot.zalo.auth import AuthKeeper, AuthorizationLost
 from bot.zalo.oa_client import OA_TOKENS, OAClient, OutboundGuard, TokenManager
 from handlers.content import Content
-from handlers.understood import suggest_from
+from handlers.understood import names_from, suggest_from
 from lookup.calendar import VN_TZ, WorkingCalendar
 from lookup.catalog import Catalog, load_catalog
 from lookup.demo import prompt_example
@@ -140,6 +140,7 @@ async def _chatbot_ctx(app: web.Application) -> AsyncIterator[None]:
             content=Content.load(app[PROVINCE]), search=index.search, read_photo=photos.read,
             payments=app[PAYMENTS], following=following, handoffs=app[HANDOFFS], base_url=settings.base_url,
             example_code=prompt_example(app[PROVINCE], demo=settings.demo_mode), suggest=suggest_from(index),
+            names_procedure=names_from(index),
         )  # fmt: skip
         sealer = Sealer.from_setting(settings.transcript_key.get_secret_value() if settings.transcript_key else None)
         app[TRANSCRIPT] = Transcript(redis, keys, settings.transcript_retention_days * 24 * 3600, sealer)

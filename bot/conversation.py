@@ -72,6 +72,8 @@ class Deps:
     example_code: str
     # (words, n) -> the best procedure codes even when none is credible, for "did you mean …?"
     suggest: Callable[[str, int], list[str]] | None = None
+    # words -> do they name one procedure surely? (the catalog overriding a doubtful reading)
+    names_procedure: Callable[[str], bool] | None = None
 
 
 class UserBusy(RuntimeError):

@@ -14,6 +14,7 @@ from bot.zalo.events import InboundEvent
 from lookup.masking import redact
 from lookup.text import fold
 from understanding import DialogueContext, Interpretation, default_interpreter
+from understanding.evidence import with_catalog
 
 MEMORY = "_ctx"  # key in the state data: what the citizen was shown last (survives flow changes)
 
@@ -61,7 +62,11 @@ class Context:
         """What the citizen meant, read once per turn (lazily: a security code is never interpreted
         because the flow that asked for it takes the text first)."""
         if self._interpretation is None:
-            self._interpretation = default_interpreter().interpret(self.text, self.dialogue_context())
+            reading = default_interpreter().interpret(self.text, self.dialogue_context())
+            names_procedure = getattr(self.deps, "names_procedure", None)
+            if names_procedure is not None:  # the catalog's word where the model was unsure or wrong
+                reading = with_catalog(reading, self.text, names_procedure)
+            self._interpretation = reading
         return self._interpretation
 
     def command(self) -> tuple[str, str]:

@@ -65,7 +65,7 @@ def facet_answer(procedure: Procedure, facet: str, base_url: str, variants: Sequ
     if facet not in FACETS:
         return [procedure_card(procedure, base_url)]
     facts = facts_of(procedure)
-    head = f"{_ICONS[facet]} {FACET_TITLES[facet]} – {shorten(facts.name, 150)} (mã {facts.code}):"
+    head = f"{_ICONS[facet]} {FACET_TITLES[facet]} – {shorten(facts.name.rstrip(' .'), 150)} (mã {facts.code}):"
     body = _body(facts, facet, province, room=ANSWER_LIMIT - len(head) - 45)
     text = _fit([head, *body], ANSWER_LIMIT)
     return [Text(text, _answer_buttons(facts, facet, base_url, variants))]

@@ -35,11 +35,14 @@ from lookup.search import ProcedureIndex
 from lookup.text import fold, format_vnd, shorten
 from understanding import Interpretation, entities
 from understanding import intents as I
+from understanding.interpreter import default_model
 from understanding.normalize import normalize
 
 router = Router("understood")
 CONFIRM_CHOICES = 3
 SUGGEST_FLOOR = 0.1
+# Above this probability that search found what was asked, the catalog overrules the intent model.
+NAMED_FLOOR = 0.9
 VARIANT_SIMILARITY = 80  # rapidfuzz token-set ratio of two names for "the same procedure, another case"
 
 # What a button says for each intent when the bot asks which one was meant, and what it sends.
@@ -248,7 +251,7 @@ def decide(interpretation: Interpretation, text: str, search: Callable[[str, int
     facet = interpretation.facet
     codes: list[str] = []
     if facet:  # the words that name the procedure first: "lệ phí … bao nhiêu" is not part of its name
-        for named in entities.procedure_queries(query):
+        for named in entities.procedure_queries(query, default_model().vocabulary):
             codes = search(named, procedures.ITEMS_PER_PAGE + 1, 0)
             if codes:
                 break
@@ -258,7 +261,7 @@ def decide(interpretation: Interpretation, text: str, search: Callable[[str, int
         return ProcedureReply("answer", last, facet, query=query)  # "lệ phí bao nhiêu" about the one just shown
     if facet and not codes and suggest:
         # Named, but not credibly: ask which one rather than say "nothing found" (an officer would).
-        named = entities.procedure_queries(query)
+        named = entities.procedure_queries(query, default_model().vocabulary)
         guesses = suggest(named[0], CONFIRM_CHOICES) if named else []
         if guesses:
             return ProcedureReply("confirm", None, facet, tuple(guesses), query)
@@ -288,6 +291,17 @@ def suggest_from(index: ProcedureIndex, floor: float = SUGGEST_FLOOR) -> Callabl
         return [h.code for h in hits] if hits and hits[0].confidence >= floor else []
 
     return suggest
+
+
+def names_from(index: ProcedureIndex, floor: float = NAMED_FLOOR) -> Callable[[str], bool]:
+    """Whether words name a procedure surely: the best hit credible and very likely right (the
+    refusal model's calibrated probability), enough to overrule the intent model's reading."""
+
+    def names(words: str) -> bool:
+        best = index.best(words)
+        return best is not None and best.credible and best.confidence >= floor
+
+    return names
 
 
 def close_variants(catalog: Catalog, codes: list[str], limit: int = 2) -> list[str]:

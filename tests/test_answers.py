@@ -56,3 +56,19 @@ async def test_the_dossier_card_says_the_working_days_left(live):
     dossier = await service.receive(ReceiveRequest(procedure_code="1.004194", applicant={"full_name": "Lê Văn Hùng"}))
     (card,) = await live.say("ans-3", dossier.code)  # Monday 9:30, three working days: due Wednesday
     assert "(còn 2 ngày làm việc nữa)" in card["text"]
+
+
+async def test_a_fact_asked_of_a_named_procedure_is_answered_though_it_sounds_like_the_guide(live):
+    # The intent model hears "nộp hồ sơ … qua mạng" as the submission guide; the catalog knows the name.
+    (reply,) = await live.say("ans-guide", "nop ho so gia han tam tru qua mang")
+    assert "Gia hạn tạm trú" in reply["text"] and "mã 1.002755" in reply["text"]
+
+
+async def test_the_words_around_a_question_do_not_hide_the_procedure_it_names(live):
+    # "Cho hỏi … thì sau mấy ngày được trả kết quả ạ?": only "tách thửa đất" names anything.
+    (reply,) = await live.say("ans-wrap", "Cho hỏi tách thửa đất thì sau mấy ngày được trả kết quả ạ?")
+    assert reply["text"].startswith("⏱ Thời gian – Tách thửa hoặc hợp thửa đất (mã 1.012784)")
+    # A story first, then the question, typed without marks: the last clause names the procedure.
+    (fee,) = await live.say("ans-story", "toi vua mua lai chiec xe may cu cua hang xom, cho toi hoi dang ky "
+                                         "sang ten xe thi phai nop le phi bao nhieu tien?")  # fmt: skip
+    assert "mã 1.013076" in fee["text"] and "Lệ phí" in fee["text"]

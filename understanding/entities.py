@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import re
 
+from rapidfuzz.distance import OSA
+
 from lookup.text import fold
-from understanding.normalize import ABBREVIATIONS, clean
+from understanding.normalize import ABBREVIATIONS, Vocabulary, clean
 
 _PROCEDURE_FACETS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("form", ("mau don", "to khai", "bieu mau", "mau to khai", "file mau", "mau so", "don mau", "mau giay")),
@@ -146,10 +148,22 @@ def correction_text(text: str) -> str | None:
 _CORRECTION_LEAD = frozenset({"la", "", "ve", "muon", "hoi", "thu", "tuc"})
 
 
-def _word(word: str) -> str:
+def _word(word: str, vocabulary: Vocabulary | None = None) -> str:
+    """The folded word phrases are matched against: abbreviations expanded, a typo corrected to the
+    known word one edit away ("mạgn" -> "mang", "khng" -> "khong") when `vocabulary` is given."""
+    if clean(word).lower().strip(_EDGE_PUNCTUATION) in _NOT_THEIR_HOMOGRAPH:
+        return clean(word).lower().strip(_EDGE_PUNCTUATION)
     folded = re.sub(r"[^a-z0-9]", "", fold(word))
+    if vocabulary is not None and folded and folded not in vocabulary and folded not in ABBREVIATIONS:
+        folded = vocabulary.correct(folded)
     expanded = ABBREVIATIONS.get(folded, folded)
     return expanded if " " not in expanded else folded
+
+
+_EDGE_PUNCTUATION = " ,.;:!?\"'()"
+# Typed with their marks these are content words, never the question word they fold to: "căn cước"
+# is not "cần", so "hồ sơ căn cước" is not "hồ sơ cần".
+_NOT_THEIR_HOMOGRAPH = frozenset({"căn"})
 
 
 # Question words around a procedure's name that name no procedure ("… thì mất bao nhiêu vậy ạ"), as
@@ -165,45 +179,78 @@ _QUESTION_WORDS = frozenset({
 _UNMARKED_QUESTION_WORDS = frozenset(fold(w) for w in _QUESTION_WORDS) - {"can", "co", "la", "ma", "o", "mat", "nha"}
 
 
-def _is_question_word(word: str) -> bool:
+def _is_question_word(word: str, folded: str = "") -> bool:
+    """`folded`: the word as `_word` read it (a typo corrected): "khng" is "không"."""
     marked = re.sub(r"[^\w]", "", clean(word).lower())
     if marked in _QUESTION_WORDS:
         return True
-    return marked == fold(marked) and marked in _UNMARKED_QUESTION_WORDS
+    if folded and folded != fold(marked) and folded in _UNMARKED_QUESTION_WORDS:
+        return True
+    if marked == fold(marked):
+        return marked in _UNMARKED_QUESTION_WORDS
+    return _near_question_word(marked)
 
 
-def procedure_words(text: str) -> str:
+# Ways of asking that name no procedure and tell no facet of their own: a polite opening, the verbs
+# around a fact ("nộp lệ phí", "sau mấy ngày được trả kết quả", "cơ quan nào giải quyết"). Dropped
+# like facet phrases; "giải quyết" alone stays (99 names hold it: "Giải quyết chế độ …").
+_NAMELESS_PHRASES: tuple[str, ...] = (
+    "cho hoi", "cho toi hoi", "cho em hoi", "cho minh hoi", "cho chau hoi", "xin hoi", "hoi chut", "hoi xiu",
+    "sau may ngay", "sau bao lau", "sau bao nhieu ngay", "duoc tra ket qua", "tra ket qua", "co ket qua",
+    "lay ket qua", "duoc nhan ket qua", "moi nhan duoc ket qua", "nhan duoc ket qua", "lay duoc",
+    "co quan nao giai quyet", "o dau giai quyet", "giai quyet o dau", "giai quyet tai dau", "noi giai quyet",
+    "cap nao giai quyet", "ai giai quyet", "nop le phi", "nop phi", "phai nop", "co nop", "nop online",
+    "nop qua mang", "nop truc tuyen", "nop ho so", "lam ho so", "lam thu tuc", "len tan noi", "hay phai len",
+    "phai len", "truc tiep", "hay phai", "lam sao", "lam the nao", "the nao", "nhu the nao", "ra sao",
+)  # fmt: skip
+# Question words typed one letter off ("kông", "đưc", "nhửng"): compared with their marks, to
+# the longer question words only, so that a short real word is never taken for one.
+_TYPO_TARGETS = tuple(w for w in _QUESTION_WORDS if len(w) >= 4)
+
+
+def _near_question_word(marked: str) -> bool:
+    if len(marked) < 3 or marked == fold(marked):
+        return False  # unmarked, a typo's neighbours are too often real words ("duc", "kong")
+    return any(abs(len(marked) - len(q)) <= 1 and OSA.distance(marked, q, score_cutoff=1) <= 1
+               for q in _TYPO_TARGETS)  # fmt: skip
+
+
+def procedure_words(text: str, vocabulary: Vocabulary | None = None) -> str:
     """The words of a question that name the procedure: facet phrases ("lệ phí", "giấy tờ gì", "ở
     đâu", "online") and question words taken out, in the citizen's own spelling. Search tries these
     first, so that a fact asked about does not count against the procedure's name."""
     words = clean(text).split()
-    folded = [_word(w) for w in words]
+    folded = [_word(w, vocabulary) for w in words]
     drop = [False] * len(words)
-    for _, phrases in _PROCEDURE_FACETS:
+    for phrases in (*(phrases for _, phrases in _PROCEDURE_FACETS), _NAMELESS_PHRASES):
         for phrase in phrases:
             parts = tuple(phrase.split())
             n = len(parts)
             for i in range(len(folded) - n + 1):
                 if tuple(folded[i : i + n]) == parts:
                     drop[i : i + n] = [True] * n
-    kept = [w for w, f, d in zip(words, folded, drop, strict=True) if f and not d and not _is_question_word(w)]
+    kept = [w for w, f, d in zip(words, folded, drop, strict=True) if f and not d and not _is_question_word(w, f)]
     return " ".join(kept).strip(" ,.?!")
 
 
-_CLAUSE_BREAK = re.compile(r"[,.;!?\n]+|\b(?:cho (?:tôi|em|mình|cháu) hỏi|xin hỏi|cho hỏi|thì|nhưng)\b", re.IGNORECASE)
+# Unmarked too ("cho toi hoi"), but not "thi": unmarked it is also "thi" (an exam).
+_CLAUSE_BREAK = re.compile(
+    r"[,.;!?\n]+|\b(?:cho (?:tôi|em|mình|cháu|toi|minh|chau) (?:hỏi|hoi)|xin (?:hỏi|hoi)|cho (?:hỏi|hoi)|thì|nhưng)\b",
+    re.IGNORECASE,
+)
 
 
-def procedure_queries(text: str) -> list[str]:
+def procedure_queries(text: str, vocabulary: Vocabulary | None = None) -> list[str]:
     """What to search for the procedure a question names, in order: the words of the whole question
     that name anything, then those of its last clause that does, for a long question whose story
     drowns the name ("tôi lên thành phố đi làm, cho tôi hỏi đăng ký tạm trú có nộp online không")."""
     out: list[str] = []
-    whole = procedure_words(text)
+    whole = procedure_words(text, vocabulary)
     if whole:
         out.append(whole)
     clauses = [c for c in _CLAUSE_BREAK.split(clean(text)) if c and c.strip()]
     for clause in reversed(clauses):
-        named = procedure_words(clause)
+        named = procedure_words(clause, vocabulary)
         if len(named.split()) >= 2:
             if named not in out:
                 out.append(named)
