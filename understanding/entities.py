@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import re
 
-from rapidfuzz.distance import OSA
-
 from lookup.text import fold
 from understanding.normalize import ABBREVIATIONS, Vocabulary, clean
 
@@ -175,8 +173,17 @@ _QUESTION_WORDS = frozenset({
     "giúp", "với", "ad", "admin", "muốn", "biết", "lâu", "ở", "đâu", "mất", "hết", "tốn", "ntn", "j", "bn", "bh",
     "chưa", "rồi", "ak", "hay", "hông", "khg", "kg", "e", "mk", "nhỉ", "hả", "ko?", "k?",
 })  # fmt: skip
-# Typed without marks these may be content words: căn/cần, cơ/có, lá/là, ở/ô, mặt/mất, nhà/nha.
-_UNMARKED_QUESTION_WORDS = frozenset(fold(w) for w in _QUESTION_WORDS) - {"can", "co", "la", "ma", "o", "mat", "nha"}
+# Typed without marks these may be content words: căn/cần, cơ/có, lá/là, ở/ô, mặt/mất, nhà/nha, thẻ/thế.
+_UNMARKED_QUESTION_WORDS = frozenset(fold(w) for w in _QUESTION_WORDS) - {
+    "can",
+    "co",
+    "la",
+    "ma",
+    "o",
+    "mat",
+    "nha",
+    "the",
+}
 
 
 def _is_question_word(word: str, folded: str = "") -> bool:
@@ -186,9 +193,7 @@ def _is_question_word(word: str, folded: str = "") -> bool:
         return True
     if folded and folded != fold(marked) and folded in _UNMARKED_QUESTION_WORDS:
         return True
-    if marked == fold(marked):
-        return marked in _UNMARKED_QUESTION_WORDS
-    return _near_question_word(marked)
+    return marked == fold(marked) and marked in _UNMARKED_QUESTION_WORDS
 
 
 # Ways of asking that name no procedure and tell no facet of their own: a polite opening, the verbs
@@ -203,16 +208,6 @@ _NAMELESS_PHRASES: tuple[str, ...] = (
     "nop qua mang", "nop truc tuyen", "nop ho so", "lam ho so", "lam thu tuc", "len tan noi", "hay phai len",
     "phai len", "truc tiep", "hay phai", "lam sao", "lam the nao", "the nao", "nhu the nao", "ra sao",
 )  # fmt: skip
-# Question words typed one letter off ("kông", "đưc", "nhửng"): compared with their marks, to
-# the longer question words only, so that a short real word is never taken for one.
-_TYPO_TARGETS = tuple(w for w in _QUESTION_WORDS if len(w) >= 4)
-
-
-def _near_question_word(marked: str) -> bool:
-    if len(marked) < 3 or marked == fold(marked):
-        return False  # unmarked, a typo's neighbours are too often real words ("duc", "kong")
-    return any(abs(len(marked) - len(q)) <= 1 and OSA.distance(marked, q, score_cutoff=1) <= 1
-               for q in _TYPO_TARGETS)  # fmt: skip
 
 
 def procedure_words(text: str, vocabulary: Vocabulary | None = None) -> str:
