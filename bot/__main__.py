@@ -141,8 +141,7 @@ async def _seed(args: argparse.Namespace) -> None:
 def _staff_add(args: argparse.Namespace) -> None:
     import getpass
 
-    from redis.asyncio import Redis
-
+    from bot.redis_conn import connect
     from bot.staff.accounts import AccountError, Accounts, Role
     from bot.staff.keys import StaffKeys
 
@@ -157,7 +156,7 @@ def _staff_add(args: argparse.Namespace) -> None:
             sys.exit("the passwords differ")
 
     async def add() -> None:
-        redis = Redis.from_url(settings.redis_url, decode_responses=True)
+        redis = connect(settings.redis_url)  # a cluster too
         try:
             account = await Accounts(redis, StaffKeys(settings.redis_key_prefix)).add(
                 args.name, password, Role(args.role)
@@ -175,8 +174,7 @@ def _staff_add(args: argparse.Namespace) -> None:
 def _unlock(args: argparse.Namespace) -> None:
     """An officer's unlock for a citizen refused after wrong security codes: forgets every wrong code
     counted for the dossier (from every address and Zalo user)."""
-    from redis.asyncio import Redis
-
+    from bot.redis_conn import connect
     from lookup.dossiers import clear_security_failures
     from lookup.keys import Keys
 
@@ -185,7 +183,7 @@ def _unlock(args: argparse.Namespace) -> None:
         sys.exit("the counters live in Redis: set REDIS_URL")
 
     async def unlock() -> int:
-        redis = Redis.from_url(settings.redis_url, decode_responses=True)
+        redis = connect(settings.redis_url)  # a cluster too
         try:
             return await clear_security_failures(redis, Keys(settings.redis_key_prefix), args.code)
         finally:

@@ -42,3 +42,7 @@ OA_REFRESH_TOKEN_SECONDS_LEFT = Gauge(
 EVENTS_HELD = Gauge(
     "tracuu_events_held", "Events this worker holds because the OA's authorization is lost (not failures)."
 )
+WRITES_UNREPLICATED = Counter(
+    "tracuu_writes_unreplicated_total",
+    "Cluster writes kept by a primary that had no replica left to confirm them (see bot.replicated).",
+)

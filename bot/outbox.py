@@ -22,10 +22,26 @@ from redis.asyncio.client import Pipeline
 from redis.exceptions import WatchError
 
 from bot.conv_keys import ConversationKeys, UserKey
+from bot.lua import Lua
+from bot.replicated import Replicated
 from bot.replies import Image, Reply
 from bot.zalo.render import render
 
 OUTBOX_TTL_SECONDS = 7 * 24 * 3600  # as long as the intake remembers the event
+
+# KEYS[1] the turn's outbox, KEYS[2] the citizen's latest OA message id; ARGV[1] the mark's name,
+# ARGV[2] when the send began (ms). The landmark is read and the attempt written in one step.
+MARK_ATTEMPT = Lua("""
+local before = redis.call('GET', KEYS[2]) or ''
+return redis.call('HSET', KEYS[1], ARGV[1], ARGV[2] .. '|' .. before)
+""")
+# KEYS as above; ARGV[1] the mark's name, ARGV[2] its value, ARGV[3] Zalo's message id ('' if none),
+# ARGV[4] the landmark's TTL.
+MARK_SENT = Lua("""
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+if ARGV[3] ~= '' then redis.call('SET', KEYS[2], ARGV[3], 'EX', ARGV[4]) end
+return 1
+""")
 
 
 def to_items(replies: list[Reply]) -> list[dict[str, Any]]:
@@ -72,6 +88,8 @@ class Outbox:
     def __init__(self, redis: Redis, keys: ConversationKeys) -> None:
         self.redis = redis
         self.keys = keys
+        # The marks around a send must outlive a lost primary, or a reply would go out twice.
+        self.replicated = Replicated(redis)
 
     async def load(self, user: UserKey, event_key: str) -> TurnOutbox | None:
         raw = await self.redis.hgetall(self.keys.outbox(user, event_key))
@@ -80,7 +98,9 @@ class Outbox:
     async def commit(self, user: UserKey, event_key: str, outbox: TurnOutbox,
                      queue_state: Callable[[Pipeline], None]) -> TurnOutbox:  # fmt: skip
         """Store the turn with the state it leaves, unless a turn for this event is already stored
-        (then that one wins and is returned: its replies are the ones the citizen may have seen)."""
+        (then that one wins and is returned: its replies are the ones the citizen may have seen).
+        WATCH/MULTI rather than a script: the state's writes are the caller's (`queue_state`); every
+        key shares the citizen's hash tag, so it is one slot on a cluster too."""
         key = self.keys.outbox(user, event_key)
         async with self.redis.pipeline(transaction=True) as pipe:
             try:
@@ -103,17 +123,14 @@ class Outbox:
         await self.redis.hset(self.keys.outbox(user, event_key), name, value)
 
     async def mark_attempt(self, user: UserKey, event_key: str, i: int) -> None:
-        before = await self.redis.get(self.keys.last_sent(user)) or ""
-        await self.mark(user, event_key, f"attempt:{i}", f"{int(time.time() * 1000)}|{before}")
+        keys = [self.keys.outbox(user, event_key), self.keys.last_sent(user)]
+        await self.replicated.run(MARK_ATTEMPT, keys, [f"attempt:{i}", int(time.time() * 1000)])
 
     async def mark_sent(self, user: UserKey, event_key: str, i: int, mark: str, message_id: str | None) -> None:
         """Reply i is done (`mark`: Zalo's message id or why not); a real id also becomes the
         citizen's latest OA message, the landmark of the next attempt."""
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.hset(self.keys.outbox(user, event_key), f"sent:{i}", mark)
-            if message_id:
-                pipe.set(self.keys.last_sent(user), message_id, ex=OUTBOX_TTL_SECONDS)
-            await pipe.execute()
+        keys = [self.keys.outbox(user, event_key), self.keys.last_sent(user)]
+        await self.replicated.run(MARK_SENT, keys, [f"sent:{i}", mark, message_id or "", OUTBOX_TTL_SECONDS])
 
 
 def _parse(raw: dict[str, str]) -> TurnOutbox:

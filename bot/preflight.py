@@ -12,7 +12,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 import redis
 from pydantic import ValidationError
+from redis.cluster import ClusterNode
 
+from bot.redis_conn import cluster_nodes, is_cluster_url
 from bot.settings import Settings
 from lookup.province import PROVINCES_DIR, load_province
 
@@ -47,12 +49,19 @@ def redis_problem(url: str | None, timeout: float = 3.0) -> str | None:
     if not url:
         return None
     try:
-        client = redis.Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout)
+        if is_cluster_url(url):
+            nodes, username, password = cluster_nodes(url)
+            client = redis.RedisCluster(
+                startup_nodes=[ClusterNode(host, port) for host, port in nodes], username=username,
+                password=password, socket_connect_timeout=timeout, socket_timeout=timeout,
+            )  # fmt: skip
+        else:
+            client = redis.Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout)
         try:
             client.ping()
         finally:
             client.close()
-    except (redis.RedisError, OSError, ValueError) as exc:
+    except (redis.RedisError, redis.exceptions.RedisClusterException, OSError, ValueError) as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         return (f"cannot reach Redis at REDIS_URL={_without_password(url)}: {reason} (start it, fix REDIS_URL, or "
                 "unset it for the embedded store)")  # fmt: skip

@@ -1,6 +1,6 @@
-"""A Redis lock shared by every process: SET NX PX with a random token, released only by its holder
-through WATCH/MULTI (no Lua, so the embedded store and a real Redis behave the same). The TTL frees
-the lock when a holder dies."""
+"""A Redis lock shared by every process: SET NX PX with a random token, prolonged and released only
+by its holder, each a script (`bot.lua`: one round trip, the same on the embedded store, one Redis
+and a cluster). The TTL frees the lock when a holder dies."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ import time
 from collections.abc import AsyncIterator
 
 from redis.asyncio import Redis
-from redis.exceptions import RedisError, WatchError
+
+from bot.lua import DELETE_IF_HOLDER, PEXPIRE_IF_HOLDER
+from bot.redis_conn import STORE_ERRORS
 
 
 class RedisLock:
@@ -37,17 +39,7 @@ class RedisLock:
         """Push the expiry back while we still hold the lock; False if it is no longer ours."""
         if self.token is None:
             return False
-        async with self.redis.pipeline(transaction=True) as pipe:
-            try:
-                await pipe.watch(self.key)
-                if await pipe.get(self.key) != self.token:
-                    return False
-                pipe.multi()
-                pipe.pexpire(self.key, self.ttl_ms)
-                await pipe.execute()
-                return True
-            except WatchError:
-                return False
+        return bool(await PEXPIRE_IF_HOLDER(self.redis, [self.key], [self.token, self.ttl_ms]))
 
     @contextlib.asynccontextmanager
     async def held(self, wait: float) -> AsyncIterator[bool]:
@@ -61,7 +53,7 @@ class RedisLock:
         async def keep() -> None:
             while True:
                 await asyncio.sleep(self.ttl_ms / 3000)
-                with contextlib.suppress(RedisError, OSError):
+                with contextlib.suppress(*STORE_ERRORS):
                     await self.extend()
 
         keeper = asyncio.create_task(keep())
@@ -69,7 +61,7 @@ class RedisLock:
             yield True
         finally:
             keeper.cancel()
-            with contextlib.suppress(RedisError, OSError):
+            with contextlib.suppress(*STORE_ERRORS):
                 await self.release()
 
     async def release(self) -> bool:
@@ -77,14 +69,4 @@ class RedisLock:
         if self.token is None:
             return False
         token, self.token = self.token, None
-        async with self.redis.pipeline(transaction=True) as pipe:
-            try:
-                await pipe.watch(self.key)
-                if await pipe.get(self.key) != token:
-                    return False
-                pipe.multi()
-                pipe.delete(self.key)
-                await pipe.execute()
-                return True
-            except WatchError:
-                return False
+        return bool(await DELETE_IF_HOLDER(self.redis, [self.key], [token]))

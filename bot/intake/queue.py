@@ -1,5 +1,6 @@
-"""Accepting events: mark and append to the user's shard stream in one transaction, so a mark
-without the event (or the reverse) cannot happen; the webhook answers 200 only after this."""
+"""Accepting events: mark and append to the user's shard stream in one server-side script, so a mark
+without the event cannot happen and a redelivery is told apart in the same round trip; the webhook
+answers 200 only after this (on a cluster, once a replica has it too: `bot.replicated`)."""
 
 from __future__ import annotations
 
@@ -12,32 +13,41 @@ from redis.exceptions import ResponseError
 
 from bot.conv_keys import UserKey
 from bot.intake.keys import GROUP, IntakeKeys
+from bot.lua import Lua
+from bot.replicated import Replicated
 
 DEDUPE_TTL_SECONDS = 7 * 24 * 3600  # longer than Zalo keeps redelivering
+
+# KEYS[1] the dedupe mark, KEYS[2] the shard's stream (one hash tag); ARGV[1] the mark's TTL, then
+# the entry's field/value pairs. 1 = appended, 0 = seen before (nothing written). The append comes
+# before the mark: a script is not rolled back, and an entry without its mark is only handled again
+# on a redelivery (the outbox repeats nothing), while a mark without its entry would lose the event.
+ACCEPT = Lua("""
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('XADD', KEYS[2], '*', unpack(ARGV, 2))
+redis.call('SET', KEYS[1], '1', 'EX', ARGV[1])
+return 1
+""")
 
 
 class EventQueue:
     def __init__(self, redis: Redis, keys: IntakeKeys) -> None:
         self.redis = redis
         self.keys = keys
+        self.replicated = Replicated(redis)
         # Workers in this process, woken at once instead of at their next poll (the embedded store
         # cannot block on XREADGROUP).
         self.listeners: list[Callable[[int], None]] = []
 
     async def accept(self, user: UserKey, dedupe_id: str, event: dict[str, Any]) -> bool:
-        """Queue the event; True when it was not seen before. One round trip: the dedupe mark and
-        the append go in one transaction, so neither can exist without the other. A redelivery is
-        appended too (deciding first would take a second round trip) and is answered "duplicate";
-        the worker finds its turn already stored under the same key and repeats nothing."""
+        """Queue the event; True when it was not seen before (a redelivery is answered "duplicate"
+        and not appended again). One round trip: the check, the append and the mark are one script."""
         shard = self.keys.shard_of(user)
-        fields = {
-            "oa": user.oa_id, "user": user.user_id, "key": dedupe_id,
-            "event": json.dumps(event, ensure_ascii=False, separators=(",", ":")),
-        }  # fmt: skip
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.set(self.keys.seen(shard, dedupe_id), 1, nx=True, ex=DEDUPE_TTL_SECONDS)
-            pipe.xadd(self.keys.stream(shard), fields)
-            first, _ = await pipe.execute()
+        event_json = json.dumps(event, ensure_ascii=False, separators=(",", ":"))
+        first = await self.replicated.run(
+            ACCEPT, [self.keys.seen(shard, dedupe_id), self.keys.stream(shard)],
+            [DEDUPE_TTL_SECONDS, "oa", user.oa_id, "user", user.user_id, "key", dedupe_id, "event", event_json],
+        )  # fmt: skip
         for wake in self.listeners:
             wake(shard)
         return bool(first)

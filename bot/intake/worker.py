@@ -28,13 +28,14 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from redis.asyncio import Redis
-from redis.exceptions import RedisError, ResponseError
+from redis.exceptions import ResponseError
 
 from bot import metrics
 from bot.intake.keys import GROUP, IntakeKeys
 from bot.intake.lease import Leases
 from bot.intake.queue import EventQueue, ensure_group
 from bot.logs import event_id_var
+from bot.redis_conn import STORE_ERRORS
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +94,7 @@ class Worker:
             while not self.stopped.is_set():
                 try:
                     await self._tick()
-                except (RedisError, OSError) as exc:
+                except STORE_ERRORS as exc:
                     log.warning("worker tick failed (%s); retrying", type(exc).__name__)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.stopped.wait(), self.lease_ms / 3000)
@@ -163,7 +164,7 @@ class Worker:
             self._stop_reader(shard)
         if self.chain_tasks:
             await asyncio.wait(self.chain_tasks, timeout=10)
-        with contextlib.suppress(RedisError, OSError):
+        with contextlib.suppress(*STORE_ERRORS):
             for shard in range(self.keys.shards):
                 await self.leases.give_back(self.keys.lease(shard))
             await self.redis.zrem(self.keys.workers(), self.worker_id)
@@ -175,13 +176,22 @@ class Worker:
     async def _read(self, shard: int) -> None:
         stream = self.keys.stream(shard)
         backoff = 0.2
-        while True:
+        me = asyncio.current_task()
+
+        def still_mine() -> bool:
+            # A cancellation that lands as a read times out can be swallowed (asyncio.timeout in
+            # Python 3.11 may turn it into the TimeoutError it was racing with, which the loop below
+            # retries): a reader that is no longer the shard's stops by itself, or it would go on
+            # reading a shard whose lease another worker now holds.
+            return self.readers.get(shard) is me
+
+        while still_mine():
             try:
                 await ensure_group(self.redis, stream)
                 # Whatever the shard's previous reader left unacknowledged comes first: it came first.
                 await self._reclaim(shard, min_idle_ms=0)
                 last_reclaim = time.monotonic()
-                while True:
+                while still_mine():
                     if time.monotonic() - last_reclaim > self.reclaim_idle_ms / 2000:
                         # Our own events whose handling failed (left pending): try them again.
                         await self._reclaim(shard, min_idle_ms=self.reclaim_idle_ms)
@@ -204,7 +214,7 @@ class Worker:
                     log.error("shard %d: Redis refused a command (%s)", shard, exc)
                     await asyncio.sleep(backoff)
                 # NOGROUP: Redis came back without its data; the loop creates the group again.
-            except (RedisError, OSError) as exc:
+            except STORE_ERRORS as exc:
                 log.warning("shard %d: Redis unavailable (%s); retrying in %.1f s", shard, type(exc).__name__, backoff)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 5.0)
@@ -305,7 +315,7 @@ class Worker:
     async def _may_send(self) -> bool:
         try:
             return await self.may_send()
-        except (RedisError, OSError):
+        except STORE_ERRORS:
             return True  # unknown: count as before (the store's own failures are retried anyway)
 
     async def _hold(self, shard: int) -> bool:
@@ -316,7 +326,7 @@ class Worker:
         metrics.EVENTS_HELD.inc()
         try:
             while shard in self.readers and not self.stopped.is_set():
-                with contextlib.suppress(RedisError, OSError):  # Redis away: not known to be back
+                with contextlib.suppress(*STORE_ERRORS):  # Redis away: not known to be back
                     if await self.may_send():
                         return True
                 with contextlib.suppress(TimeoutError):
@@ -335,5 +345,5 @@ class Worker:
                 pipe.xdel(self.keys.stream(shard), entry_id)
                 pipe.hdel(self.keys.attempts(shard), entry_id)
                 await pipe.execute()
-        except (RedisError, OSError) as exc:
+        except STORE_ERRORS as exc:
             log.warning("could not acknowledge an event (%s); it will be seen again", type(exc).__name__)

@@ -8,9 +8,9 @@ accepting and storing what citizens write (a load balancer would otherwise take 
 from __future__ import annotations
 
 from aiohttp import web
-from redis.exceptions import RedisError
 
 from bot.appkeys import CATALOG, REDIS
+from bot.redis_conn import STORE_ERRORS
 from bot.web.jsonresp import json_response
 from bot.zalo.auth import LOST
 from bot.zalo.oa_client import OA_TOKENS
@@ -29,7 +29,7 @@ async def readyz(request: web.Request) -> web.Response:
     try:
         await request.app[REDIS].ping()
         checks["redis"] = "ok"
-    except (RedisError, OSError) as exc:
+    except STORE_ERRORS as exc:
         checks["redis"] = f"unavailable: {type(exc).__name__}"
     catalog = request.app.get(CATALOG)
     checks["catalog"] = f"ok ({len(catalog)} procedures)" if catalog else "not loaded"
@@ -40,7 +40,7 @@ async def readyz(request: web.Request) -> web.Response:
     if ready and OA_TOKENS in request.app:
         try:
             auth = await request.app[OA_TOKENS].status()
-        except (RedisError, OSError) as exc:
+        except STORE_ERRORS as exc:
             auth, body["send"] = None, f"unknown: {type(exc).__name__}"
             sending = False
         if auth is not None:

@@ -7,10 +7,10 @@ import logging
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from redis.exceptions import RedisError
 
 from bot import metrics
 from bot.appkeys import QUEUE
+from bot.redis_conn import STORE_ERRORS
 
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
@@ -23,7 +23,7 @@ async def prometheus_metrics(request: web.Request) -> web.Response:
             depth, pending = await request.app[QUEUE].depth()
             metrics.QUEUE_DEPTH.set(depth)
             metrics.QUEUE_PENDING.set(pending)
-        except (RedisError, OSError) as exc:
+        except STORE_ERRORS as exc:
             log.warning("queue depth unavailable for /metrics: %s", type(exc).__name__)
     body = generate_latest()
     return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})

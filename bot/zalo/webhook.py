@@ -15,11 +15,11 @@ import logging
 import time
 
 from aiohttp import web
-from redis.exceptions import RedisError
 
 from bot import metrics, safejson
 from bot.appkeys import QUEUE, SETTINGS
 from bot.conv_keys import UserKey
+from bot.redis_conn import STORE_ERRORS
 from bot.web.errors import error_response
 from bot.web.jsonresp import json_response
 from bot.zalo.events import MalformedEvent, parse_event
@@ -79,7 +79,7 @@ async def _receive(request: web.Request) -> tuple[str, web.Response]:
     user = UserKey(event.oa_id, event.user_id)
     try:
         accepted = await request.app[QUEUE].accept(user, event.dedupe_id, body)
-    except (RedisError, OSError) as exc:
+    except STORE_ERRORS as exc:
         # Not stored, so not acknowledged: Zalo will deliver it again.
         log.error("webhook could not queue the event: %s", type(exc).__name__)
         return "unavailable", error_response(503, "store_unavailable", "try again", {"Retry-After": "1"})

@@ -1,0 +1,84 @@
+"""Writes that must survive the loss of a Redis Cluster primary: the webhook's accept (Zalo is told
+200 and never sends the event again) and the outbox's marks around each send (lost, a reply would
+go out twice). Replication is asynchronous, so a primary SIGKILLed right after answering may take a
+write its replica never got. On a cluster such a write is followed, on the same connection and in
+the same round trip, by `WAIT 1 <ms>`: it counts as done only once a replica has it. The replication
+stream is ordered, so that also covers every earlier write to the same primary (a turn's stored
+outbox before its first mark).
+
+No replica confirming in time: if the cluster knows the primary to have none left (it lost one and
+its old primary has not come back as a replica yet), the write is all there is and goes through
+(counted in `tracuu_writes_unreplicated_total`); otherwise it is NotReplicated (a RedisError: the
+webhook answers 503 and Zalo delivers again; a worker retries). On one Redis, or the embedded store,
+nothing is waited for: AOF is what keeps it (see README, "Running at scale")."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from redis.asyncio.cluster import RedisCluster
+from redis.exceptions import NoScriptError, RedisError
+
+from bot import metrics
+from bot.lua import Lua
+
+REPLICA_WAIT_MS = 200  # a replica on the same network acknowledges within a few ms
+TOPOLOGY_REFRESH_SECONDS = 1.0
+
+
+class NotReplicated(RedisError):
+    """The primary has the write but no replica confirmed it: not yet safe to acknowledge."""
+
+
+class Replicated:
+    def __init__(self, redis: Any, wait_ms: int = REPLICA_WAIT_MS) -> None:
+        self.redis = redis
+        self.cluster = isinstance(redis, RedisCluster)
+        self.wait_ms = wait_ms
+        self._refreshed_at = 0.0
+        self._refresh_lock = asyncio.Lock()
+
+    async def run(self, script: Lua, keys: Sequence[str], args: Sequence[Any] = ()) -> Any:
+        """The script's answer once it is on the primary and (on a cluster) on a replica."""
+        if not self.cluster:
+            return await script(self.redis, keys, args)
+        await self.redis.initialize()  # the slot map, on the first call or after a failover emptied it
+        node = self.redis.get_node_from_key(keys[0])
+        try:
+            result, replicas = await self._script_then_wait(script, keys, args, node)
+        except NoScriptError:
+            await self.redis.script_load(script.source)  # every primary, a promoted replica included
+            result, replicas = await self._script_then_wait(script, keys, args, node)
+        if int(replicas) >= 1 and self.redis.get_node_from_key(keys[0]).name == node.name:
+            return result
+        if self.redis.get_node_from_key(keys[0]).name != node.name:
+            # The slot moved during the call: the WAIT went to the old primary and proves nothing.
+            raise NotReplicated(f"slot of {keys[0]!r} moved during the write")
+        if await self._has_no_replica(keys[0]):
+            metrics.WRITES_UNREPLICATED.inc()
+            return result
+        raise NotReplicated(f"no replica confirmed the write within {self.wait_ms} ms")
+
+    async def _script_then_wait(self, script: Lua, keys: Sequence[str], args: Sequence[Any],
+                                node: Any) -> tuple[Any, int]:  # fmt: skip
+        # Not a transaction: a pipeline whose two commands both go to the key's primary, so they
+        # share one connection (WAIT counts that connection's writes) and one round trip.
+        async with self.redis.pipeline(transaction=False) as pipe:
+            # (.evalsha() is refused on a cluster pipeline; the command itself is routed by its key.)
+            pipe.execute_command("EVALSHA", script.sha, len(keys), *keys, *args)
+            pipe.execute_command("WAIT", 1, self.wait_ms, target_nodes=node)
+            result, replicas = await pipe.execute()
+        return result, int(replicas)
+
+    async def _has_no_replica(self, key: str) -> bool:
+        """Whether the slot's primary has no replica, by a slot map at most a second old (a replica
+        that died drops out of it once the cluster marks it failed)."""
+        async with self._refresh_lock:
+            if time.monotonic() - self._refreshed_at > TOPOLOGY_REFRESH_SECONDS:
+                self._refreshed_at = time.monotonic()
+                await self.redis.nodes_manager.initialize()
+        slot = self.redis.keyslot(key)
+        return len(self.redis.nodes_manager.slots_cache.get(slot, [])) <= 1
