@@ -2,8 +2,8 @@
 
     .venv/bin/python -m bench.search_fit          # refit, write fixtures/search_refusal.json, print the fit
 
-Fitted on the sets we tune on (bench/search_queries.py, bench/search_dev.py), on their answerable
-queries with one phone-keyboard slip, and on queries made from the catalog's own names (the formal
+Fitted on the sets we tune on (bench/search_queries.py, bench/search_dev.py, bench/search_dev2.jsonl),
+on their answerable queries with one phone-keyboard slip, and on queries made from the catalog's own names (the formal
 wording officials and some citizens type: a name cut to its first words, with one typo, without
 accents; right = a procedure whose name starts the same way); never on the held-out or the blind
 set, whose calibration bench/search.py reports. For each query the index's evidence for its best
@@ -24,13 +24,17 @@ import sys
 
 import numpy as np
 
+from bench.search import DEV2_PATH, jsonl_set
 from bench.search_dev import dev_set
 from bench.search_queries import Query, derived, one_typo
 from lookup.catalog import Catalog, load_catalog
 from lookup.search import FEATURES, REFUSAL_PATH, ProcedureIndex
 from lookup.text import fold
 
-TARGET_NONE = 0.92
+# The threshold rejects this share of the fit's "none" queries. Each point of rejection above ~88 %
+# cost several points of answers kept on the development sets (bench/search_dev2.jsonl: 93 % of the
+# listed-right answers kept at 88 %, 86 % at 90 %), so the threshold stops there.
+TARGET_NONE = 0.88
 FORMAL_NAMES = 250  # catalog names sampled for formal queries
 # Each generated query (formal, slipped) weighs this much in the fit: they teach the models that the
 # catalog's own wording is credible even when near-twins tie, and what a repaired slip looks like,
@@ -176,7 +180,7 @@ def fit(out=sys.stdout) -> dict:
 
     catalog = load_catalog()
     index = ProcedureIndex(catalog)
-    tuned = derived() + dev_set()
+    tuned = derived() + dev_set() + (jsonl_set(DEV2_PATH) if DEV2_PATH.exists() else [])
     extra = formal_queries(catalog) + slipped_queries(tuned) + [Query(t, "none", ()) for t in EXTRA_NONE]
     x, listed, first, answerable = evidence(index, tuned + extra)
     weight = np.array([EXTRA_WEIGHT if q.kind in {"formal", "slipped"} else 1.0 for q in _found(index, tuned + extra)])

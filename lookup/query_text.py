@@ -144,10 +144,27 @@ _NEAR_KEYS = {
 }  # a phone's neighbouring keys (same column band in the rows above and below)
 
 
+# Spellings that sound alike in one dialect or another, so people write one for the other: initial
+# ch/tr, s/x, d/gi/r, l/n, and final n/ng, c/t ("tạm chú" for "tạm trú", "sổ sanh" for "sổ xanh").
+_SOUND_INITIALS = (("ch", "tr"), ("tr", "ch"), ("s", "x"), ("x", "s"), ("d", "gi"), ("gi", "d"), ("r", "d"),
+                   ("d", "r"), ("gi", "r"), ("r", "gi"), ("l", "n"), ("n", "l"))  # fmt: skip
+_CHAT_INITIALS = (("f", "ph"), ("j", "gi"), ("z", "d"), ("z", "gi"), ("w", "qu"), ("w", "u"), ("dz", "d"))
+_SOUND_FINALS = (("ng", "n"), ("n", "ng"), ("c", "t"), ("t", "c"))
+
+
+def sound_alikes(word: str) -> set[str]:
+    """The word with its initial or final consonant written as another that sounds alike."""
+    out = {new + word[len(old) :] for old, new in _SOUND_INITIALS if word.startswith(old)}
+    out |= {word[: -len(old)] + new for old, new in _SOUND_FINALS if word.endswith(old) and len(word) > len(old) + 1}
+    out.discard(word)
+    return out
+
+
 def _edits1(word: str) -> set[str]:
     """Spellings one slip away: two letters swapped, one left out, one typed twice, one neighbouring
-    key hit instead, one letter missing."""
-    out = {word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(len(word) - 1)}
+    key hit instead, one letter missing, or a consonant that sounds alike."""
+    out = sound_alikes(word)
+    out |= {word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(len(word) - 1)}
     out |= {word[:i] + word[i + 1 :] for i in range(len(word))}
     out |= {word[:i] + ch + word[i + 1 :] for i in range(len(word)) for ch in _NEAR_KEYS.get(word[i], "")}
     out |= {word[:i] + ch + word[i:] for i in range(len(word) + 1) for ch in _LETTERS}
@@ -289,12 +306,15 @@ class QueryParser:
         for i, n in enumerate(take):
             if n > 1:
                 in_phrase[i : i + n] = [True] * n
+        # Initials the catalog's phrases give ("snh" -> "sáp nhập hợp") are guesses too: a slip that
+        # makes a pair the catalog writes ("khai snh" -> "khai sinh") is the likelier reading.
+        # The lexicon's own abbreviations ("cccd", "gks") are phrases, never repaired.
         plain = [
             not in_phrase[i] and best[i].isalpha() and len(best[i]) >= 2 and best[i] not in self.lexicon.noise
             and marked[i] not in self.lexicon.noise_accented and (best[i],) not in self.lexicon.context
-            and out[i][0].why != "abbreviation"
             for i in range(len(words))
         ]  # fmt: skip
+        self._swap_i_y(best, out, plain)
         i = 0
         while i < len(words) - 1:
             a, b = best[i], best[i + 1]
@@ -314,6 +334,22 @@ class QueryParser:
             i += 1
         return out
 
+    def _swap_i_y(self, best: list[str], out: list[list[Alternative]], plain: list[bool]) -> None:
+        """A final i or y after consonants is written either way ("kí"/"ký", "lí"/"lý"), and both
+        spellings may be catalog words ("ki", "ky"): the one that makes a pair the catalog writes
+        with a neighbour ("đăng kí" -> "đăng ký") is the word meant, with no slip involved."""
+        for i, word in enumerate(best):
+            if not plain[i] or not _LONE_I_OR_Y.fullmatch(word):
+                continue
+            swapped = word[:-1] + ("y" if word.endswith("i") else "i")
+            if swapped not in self.vocabulary:
+                continue
+            neighbours = [f"{best[i - 1]} {{}}"] if i else []
+            neighbours += [f"{{}} {best[i + 1]}"] if i + 1 < len(best) else []
+            if any(n.format(swapped) in self.bigrams and n.format(word) not in self.bigrams for n in neighbours):
+                best[i] = swapped
+                out[i] = [Alternative((swapped,), 0.95, "spelling")]
+
     def _spell(self, word: str) -> list[Alternative]:
         """The word as typed if known, else its Telex/VNI repair, else the phrases it abbreviates,
         else the closest catalog word, else "unknown"."""
@@ -327,6 +363,10 @@ class QueryParser:
         for candidate in telex_repairs(word):
             if candidate in self.vocabulary:
                 return [Alternative((candidate,), 0.95, "telex")]
+        # Chat spellings of initial consonants ("fép" for "phép", "jấy" for "giấy", "zo" for "vô").
+        for old, new in _CHAT_INITIALS:
+            if word.startswith(old) and (candidate := new + word[len(old) :]) in self.vocabulary:
+                return [Alternative((candidate,), 0.9, "spelling")]
         # A lone final i or y after consonants is spelled either way ("kí"/"ký", "lí"/"lý"); not in
         # diphthongs, where they differ ("gái" is not "gáy").
         if _LONE_I_OR_Y.fullmatch(word):

@@ -135,6 +135,7 @@ LIFE_BONUS = 0.06
 ASKED_MISSING, FIRST_ISSUE = 0.05, 0.03
 LITERAL_MIN_DOCS = 3
 PHRASE_PAIR_BONUS = 0.04
+PROSE_FACTOR = 0.5  # a word weighs at most this times its idf over the catalog's prose
 
 
 def _doc_action(folded_name: str) -> str:
@@ -274,7 +275,8 @@ class _Refusal:
 FEATURES = (
     "coverage", "known_share", "known_concepts", "pairs", "has_pairs", "margin", "lexicon_match",
     "rarest_matched", "explained", "guessed_share", "context_share", "rare_unmatched", "variant", "unmatched_share",
-    "matched_weight", "unknown_words", "best_score",
+    "matched_weight", "unknown_words", "best_score", "name_weight_explained", "phrase_match", "core_matched",
+    "tied",
 )  # fmt: skip
 
 
@@ -336,6 +338,7 @@ class _Built:
             self.actions.append(known[1])
             self.restrictions.append(known[2])
             self.first_issue.append(known[3])
+        self.prose_idf = self._prose_idf(procedures)
         self.words = _Postings(word_ids, w_runs, w_d, w_w)
         self.pairs = _Postings(pair_ids, p_runs, p_d, p_w)
         # idf from how many procedures name the word anywhere: "dang", "ky", "cap" weigh little.
@@ -359,6 +362,23 @@ class _Built:
             self.life_docs[name] = np.array(
                 [(p.field or "") in field_in or bool(events.intersection(p.life_events)) for p in procedures]
             )
+
+    def _prose_idf(self, procedures: list[Procedure]) -> dict[str, float]:
+        """idf of each word over the catalog's own prose (documents, steps, conditions, subjects):
+        a word the records use freely in their prose but rarely in names ("trước", "tháng", "một",
+        "hết", "nhà") is everyday language, and says little about which procedure a query means
+        ("chặt cây xanh trước nhà", "quán nghỉ tết một tháng"). Texts repeated across records (a
+        province's copies of national procedures) are read once."""
+        df: Counter[str] = Counter()
+        seen: dict[str, frozenset[str]] = {}
+        for p in procedures:
+            words: set[str] = set()
+            for text in (*(d.name for d in p.documents), *p.steps, p.conditions or "", p.subjects or ""):
+                if (found := seen.get(text)) is None:
+                    found = seen[text] = frozenset(tokens(text))
+                words |= found
+            df.update(words)
+        return {w: math.log(1 + self.size / n) for w, n in df.items()}
 
     def _compounds(self) -> frozenset[tuple[str, str]]:
         """Adjacent words the catalog mostly writes together, in many procedures ("đăng ký", "thay
@@ -400,6 +420,10 @@ class _Built:
             score = score * score * (0.15 + 0.85 * pair_share * pair_share)
         return score * alt.confidence
 
+    def _word_weight(self, word: str) -> float:
+        """A catalog word's weight: its idf, at most PROSE_FACTOR times its idf over the prose."""
+        return min(self.idf.get(word, 0.0), PROSE_FACTOR * self.prose_idf.get(word, self.max_idf))
+
     def _concept_weight(self, concept: Concept) -> float:
         known = [self.idf[t] for alt in concept.alternatives for t in alt.tokens if t in self.idf]
         first = concept.alternatives[0]
@@ -408,7 +432,7 @@ class _Built:
             # its words would weigh as the rarest there are: weigh what the catalog knows of its spellings.
             weight = max(known, default=0.0)
         else:
-            weight = max((self.idf.get(t, 0.0) for t in first.tokens), default=0.0) or max(known, default=0.0)
+            weight = max((self._word_weight(t) for t in first.tokens), default=0.0) or max(known, default=0.0)
         # Who it is for and when ("cho mẹ", "em bé", "hết hạn") are rare words, so idf would make
         # them the heaviest part of the query; procedure names rarely say them.
         return weight * CONTEXT_WEIGHT if concept.context else weight
@@ -623,13 +647,26 @@ class _Built:
         context = sum(w for c, w in zip(concepts, weights, strict=True) if c.context)
         missed = sum(w for w, m in zip(weights, matched, strict=True) if m < 0.2)
         margin = float(scores[order[0]] - scores[order[1]]) if len(order) > 1 else 0.5
+        # How much of the best name's distinctive meaning the query asks for, each name word by its
+        # weight (so "thực hiện tại cấp tỉnh" and other boilerplate count little).
+        query_words = {t for c in concepts for a in c.alternatives for t in a.tokens}
+        name_w = {w: self._word_weight(w) for w in self.name_words[doc]}
+        name_explained = sum(v for w, v in name_w.items() if w in query_words) / max(sum(name_w.values()), 1e-6)
+        # The best graded evidence of a lexicon phrase or a multiword concept, and how the query's
+        # heaviest concept is matched.
+        phrase = max((float(m) for c, m in zip(concepts, matched, strict=True)
+                      if len(c.alternatives[0].tokens) > 1 or c.alternatives[0].phrase), default=0.0)  # fmt: skip
+        core = float(matched[int(np.argmax(weights))])
+        # How many procedures the query's words fit as well as the best: a category ("đất đai",
+        # "việc làm") fits hundreds alike and names no one procedure.
+        tied = math.log1p(int(np.count_nonzero(coverage >= 0.98 * coverage[doc]))) / math.log1p(self.size)
         return np.array([
             float(coverage[doc]), len(concepts) / max(len(content), 1), min(len(concepts), 5) / 5,
             float(pairs[doc]) if pairs is not None else 0.0, float(pairs is not None), min(margin, 0.5),
             float(lexicon), rarest / self.max_idf, explained, guessed / total, context / total,
             unmatched / self.max_idf, variant, missed / total,
             min(float(weights @ matched) / self.max_idf, 3.0), min(len(content) - len(concepts), 3) / 3,
-            float(scores[order[0]]),
+            float(scores[order[0]]), name_explained, phrase, core, tied,
         ], dtype=np.float64)  # fmt: skip
 
     @staticmethod
