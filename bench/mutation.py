@@ -4,11 +4,16 @@ killed out of those that are not equivalent) and every surviving mutant as a dif
 
 The modules are those where a silent bug costs most (issue 23): the webhook's signature and parsing,
 intake and dedupe, the outbox and the worker's ack path, the citizen lock and shard leases, dossier
-security codes, payments and callbacks, the staff guard, sessions and CSRF, masking. A run is
-bounded: each module gets `--budget` seconds and its mutants are tried in a seeded random order, so
-a run cut short is an unbiased sample and says how many it tried. The real-Redis copies of
-the store tests are left out (`-k "not real"`): the logic is the same on the embedded store, and
-it halves the time. Never part of `./dev test`.
+security codes, payments and callbacks, the staff guard, sessions and CSRF, masking, and the
+understanding's thresholds (act, ask which, not understood). A run is bounded: each module gets
+`--budget` seconds and its mutants are tried in a seeded random order, so a run cut short is an
+unbiased sample and says how many it tried. The real-Redis copies of the store tests are left out
+(`-k "not real"`): the logic is the same on the embedded store, and it halves the time. Never part
+of `./dev test`.
+
+The clean run is traced (bench/linemap.py) to learn which tests reach which lines; each mutant runs
+first against only those, where most die in a few seconds, and a mutant they let live runs against
+the module's whole set, which alone may call it a survivor.
 
     .venv/bin/pip install -e '.[bench]'                         # cosmic-ray
     .venv/bin/python -m bench.mutation                          # every module, 300 s each
@@ -25,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import json
 import os
 import random
 import re
@@ -79,6 +85,13 @@ TARGETS: dict[str, Target] = {
         ("bot/staff/guard.py", "bot/staff/sessions.py"), ("tests/test_staff.py", "tests/test_secondary_checks.py")
     ),
     "masking": Target(("lookup/masking.py",), ("tests/test_masking.py", "tests/test_secondary_checks.py")),
+    # The thresholds deciding act / ask / not understood. The fast reader's test judges the model's
+    # arithmetic, not the interpreter (5 s a run): left out.
+    "understanding": Target(
+        ("understanding/interpreter.py",),
+        ("tests/test_understanding.py", "tests/test_replay.py", "tests/test_secondary_checks.py"),
+        "not real and not fast_reader",
+    ),
 }
 
 # cosmic-ray's operators left out: every binary operator turned into every other one (130 variants,
@@ -169,22 +182,41 @@ class _cwd:
         os.chdir(self.before)
 
 
-def pytest_argv(target: Target) -> list[str]:
+def pytest_argv(target: Target, tests: list[str] | None = None) -> list[str]:
     # -x: the first failure kills the mutant; no cache: the copy's mutants must not reorder runs.
-    return [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-k", target.select, *target.tests]
+    return [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-k", target.select,
+            *(tests or target.tests)]  # fmt: skip
 
 
-def run(folder: Path, argv: list[str], timeout: float) -> tuple[str, float]:
+def run(folder: Path, argv: list[str], timeout: float, env: dict[str, str] | None = None) -> tuple[str, float]:
     """'passed', 'failed', 'error' (collection or import broken) or 'timeout'; seconds taken."""
     started = time.monotonic()
     try:
         # No bytecode: a mutant written within the same second as the last must not run from a stale .pyc.
         done = subprocess.run(argv, cwd=folder, capture_output=True, timeout=timeout,
-                              env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})  # fmt: skip
+                              env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1", **(env or {})})  # fmt: skip
     except subprocess.TimeoutExpired:
         return "timeout", time.monotonic() - started
     status = {0: "passed", 1: "failed"}.get(done.returncode, "error")
     return status, time.monotonic() - started
+
+
+def line_map(folder: Path, target: Target) -> tuple[str, float, dict[str, dict[str, list[int]]]]:
+    """The clean run, traced by bench.linemap: its status, seconds, and which test ran which line."""
+    out = folder / ".linemap.json"
+    files = os.pathsep.join(str((folder / m).resolve()) for m in target.modules)
+    argv = pytest_argv(target)
+    argv[3:3] = ["-p", "bench.linemap"]
+    status, seconds = run(folder, argv, 900, {"TRACUU_LINEMAP_FILES": files, "TRACUU_LINEMAP_OUT": str(out)})
+    lines = json.loads(out.read_text()) if out.exists() else {}
+    return status, seconds, lines
+
+
+def reaching(lines: dict[str, dict[str, list[int]]], path: str, first: int, last: int) -> list[str]:
+    """The tests that ran any of lines first..last of path (in the order they ran); none for a line
+    run only at import (a constant, a default argument): those mutants go to the whole set."""
+    span = set(range(first, last + 1))
+    return [test for test, files in lines.items() if test and span & set(files.get(path, ()))]
 
 
 def test_module(name: str, target: Target, folder: Path, budget: float, rng: random.Random) -> Outcome:
@@ -193,7 +225,7 @@ def test_module(name: str, target: Target, folder: Path, budget: float, rng: ran
 
     outcome = Outcome(name)
     argv = pytest_argv(target)
-    status, outcome.baseline_seconds = run(folder, argv, 600)
+    status, outcome.baseline_seconds, lines = line_map(folder, target)
     if status != "passed":
         outcome.note = f"the unmutated tests do not pass ({status}): module skipped"
         return outcome
@@ -207,11 +239,17 @@ def test_module(name: str, target: Target, folder: Path, budget: float, rng: ran
         if time.monotonic() + outcome.baseline_seconds > deadline:
             break
         operator = get_operator(mutation.operator_name)(**mutation.operator_args)
+        path = str((folder / mutation.module_path).resolve())
+        first = reaching(lines, path, mutation.start_pos[0], mutation.end_pos[0])
         with _cwd(folder), use_mutation(mutation.module_path, operator, mutation.occurrence) as (before, after):
             if after is None:
                 outcome.total -= 1
                 continue
-            status, _ = run(folder, argv, timeout)
+            # The tests that reach the mutant first: most mutants die there in seconds. Only the
+            # whole set may call a mutant a survivor (a subprocess-started service is not traced).
+            status = run(folder, pytest_argv(target, first), timeout)[0] if first else "passed"
+            if status == "passed":
+                status, _ = run(folder, argv, timeout)
             diff = _diff(before, after, str(mutation.module_path))
         where = f"{mutation.module_path}:{mutation.start_pos[0]} {mutation.operator_name}"
         if status == "passed":
@@ -225,6 +263,10 @@ def test_module(name: str, target: Target, folder: Path, budget: float, rng: ran
             outcome.timeouts += 1
         else:
             outcome.errors += 1
+        # Progress on stderr, survivors at once: their tests can be written while the run goes on.
+        print(f"{name}: {outcome.tried}/{outcome.total} {status}", file=sys.stderr, flush=True)
+        if status == "passed":
+            print(f"SURVIVED? {where}\n{diff}", file=sys.stderr, flush=True)
     return outcome
 
 
