@@ -1,6 +1,8 @@
 """A whole deployment on loopback for load and fault runs: its own Redis server (AOF with fsync on
 every write, in a temporary folder, so that a restart keeps what was acknowledged; never the shared
-server), the Zalo emulator, N web and M worker processes, each a real `python -m bot` process."""
+server) or its own Redis Cluster (`redis_cluster=True`: 3 primaries + 3 replicas,
+bench.redis_cluster), the Zalo emulator, N web and M worker processes, each a real `python -m bot`
+process."""
 
 from __future__ import annotations
 
@@ -15,6 +17,8 @@ import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from bench.redis_cluster import LocalRedisCluster
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -50,9 +54,13 @@ class Cluster:
     web_ports: list[int] = field(default_factory=list)
     worker_ports: list[int] = field(default_factory=list)
     procs: dict[str, subprocess.Popen] = field(default_factory=dict)
+    redis_cluster: bool = False
+    nodes: LocalRedisCluster | None = None
 
     @property
     def redis_url(self) -> str:
+        if self.nodes is not None:
+            return self.nodes.url
         return f"redis://127.0.0.1:{self.redis_port}/0"
 
     @property
@@ -62,7 +70,12 @@ class Cluster:
     def start(self) -> None:
         self.web_ports = [free_port() for _ in range(self.webs)]
         self.worker_ports = [free_port() for _ in range(self.workers)]
-        self.start_redis()
+        if self.redis_cluster:
+            # Durability on a cluster is a replica's copy (WAIT, bot.replicated): AOF once a second.
+            self.nodes = LocalRedisCluster(folder=self.folder / "redis-cluster")
+            self.nodes.start()
+        else:
+            self.start_redis()
         self._spawn("seed", [sys.executable, "-m", "bot", "seed", "--count", "0"]).wait(timeout=120)
         webhooks = ",".join(f"http://127.0.0.1:{p}/webhook/zalo" for p in self.web_ports)
         self._spawn("emulator", [sys.executable, "-m", "bot", "emulator", "--port", str(self.emulator_port),
@@ -135,6 +148,8 @@ class Cluster:
         if "redis" in self.procs:
             self.procs["redis"].kill()
             self.procs["redis"].wait()
+        if self.nodes is not None:
+            self.nodes.stop()
         self.procs.clear()
         if not keep_logs:
             shutil.rmtree(self.folder, ignore_errors=True)

@@ -14,6 +14,8 @@ Phases, all in one run:
 
     PYTHONPATH=. .venv/bin/python -m bench.load                 # 2 web, 2 workers, 300 citizens
     PYTHONPATH=. .venv/bin/python -m bench.load --quick         # what the test runs
+    PYTHONPATH=. .venv/bin/python -m bench.load --cluster       # on a 6-node Redis Cluster: a primary
+                                                                # is SIGKILLed instead of the Redis
 """
 
 from __future__ import annotations
@@ -128,6 +130,7 @@ class Progress:
     steps_done: int = 0
     steps_total: int = 0
     faults: list[str] = field(default_factory=list)
+    failover: dict[str, Any] = field(default_factory=dict)
 
 
 async def act(http: aiohttp.ClientSession, emulator: str, user: str, action: str, arg: str | None,
@@ -206,6 +209,9 @@ async def faults(cluster: Cluster, http: aiohttp.ClientSession, progress: Progre
         await asyncio.sleep(1.0)
         await asyncio.to_thread(cluster.start_redis)
         progress.faults.append("Redis restarted after 1 s (AOF)")
+    if "kill-primary" in plan:
+        await when(0.45)
+        await kill_primary(cluster, progress)
     if "oa-errors" in plan:
         await when(0.65)
         await control(server_error_seconds=1.5)
@@ -213,6 +219,30 @@ async def faults(cluster: Cluster, http: aiohttp.ClientSession, progress: Progre
         await when(0.8)
         await control(rate_limit_seconds=1.5)
         progress.faults.append(f"OA API -32 for 1.5 s at step {progress.steps_done}")
+
+
+async def kill_primary(cluster: Cluster, progress: Progress) -> None:
+    """SIGKILL one primary of the Redis Cluster under load, time its replica's promotion, then start
+    the old node again (it rejoins as the new primary's replica)."""
+    nodes = cluster.nodes
+    if nodes is None:
+        raise RuntimeError("kill-primary needs the deployment on a Redis Cluster (--cluster)")
+    primary = nodes.primary_ports()[0]
+    replicas = nodes.replica_of(primary)
+    step = progress.steps_done
+    await asyncio.to_thread(nodes.kill, primary)
+    promoted_after = await asyncio.to_thread(nodes.wait_promoted, replicas, 60)
+    promoted = next(p for p in replicas if nodes.roles().get(p) == "master")
+    progress.faults.append(f"Redis primary :{primary} SIGKILLed at step {step}/{progress.steps_total}")
+    progress.faults.append(f"its replica :{promoted} serving as primary {promoted_after:.1f} s later")
+    await asyncio.sleep(1.0)
+    await asyncio.to_thread(nodes.restart, primary)
+    rejoined_after = await asyncio.to_thread(nodes.wait_healthy, 60)
+    progress.failover = {
+        "killed_primary": primary, "signal": "SIGKILL", "at_step": step, "promoted_replica": promoted,
+        "seconds_to_promotion": round(promoted_after, 2), "old_primary_rejoined_as": nodes.roles().get(primary),
+        "seconds_to_rejoin_after_restart": round(rejoined_after, 2),
+    }  # fmt: skip
 
 
 async def scrape(http: aiohttp.ClientSession, url: str) -> dict[str, float]:
@@ -231,7 +261,8 @@ async def scrape(http: aiohttp.ClientSession, url: str) -> dict[str, float]:
 
 async def main(args: argparse.Namespace) -> dict[str, Any]:
     rng = random.Random(args.seed)
-    cluster = Cluster(webs=args.webs, workers=args.workers, oa_calls_per_second=args.oa_calls_per_second)
+    cluster = Cluster(webs=args.webs, workers=args.workers, oa_calls_per_second=args.oa_calls_per_second,
+                      redis_cluster=args.cluster)  # fmt: skip
     bare_port = free_port()
     bare = subprocess.Popen([sys.executable, "-c", BARE_APP, str(bare_port)])
     report: dict[str, Any] = {"webs": args.webs, "workers": args.workers, "citizens": args.citizens}
@@ -261,7 +292,8 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
             names = [n for n, w in WEIGHTS.items() for _ in range(w)]
             citizens = [Citizen(f"9{i:08d}", rng.choice(names)) for i in range(args.citizens)]
             progress = Progress(steps_total=sum(len(JOURNEYS[c.journey]) for c in citizens))
-            plan = [] if args.no_faults else ["kill-worker", "restart-redis", "oa-errors"]
+            redis_fault = "kill-primary" if args.cluster else "restart-redis"
+            plan = [] if args.no_faults else ["kill-worker", redis_fault, "oa-errors"]
             started = time.perf_counter()
 
             async def staggered(c: Citizen, delay: float) -> None:
@@ -290,6 +322,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
             async with http.get(f"{cluster.emulator}/emulator/state") as r:
                 deliveries = (await r.json())["deliveries"]
             acks = [a["seconds"] for d in deliveries for a in d["attempts"] if a.get("status") == 200]
+            refused = Counter(a.get("status") for d in deliveries for a in d["attempts"] if a.get("status") != 200)
             redelivered = sum(1 for d in deliveries if len(d["attempts"]) > 1)
             report["load"] = {
                 "steps": progress.steps_total, "seconds": round(load_seconds, 1),
@@ -302,10 +335,15 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
                 "ack_p50_ms": round(pct(acks, 0.5) * 1000, 1), "ack_p95_ms": round(pct(acks, 0.95) * 1000, 1),
                 "ack_p99_ms": round(pct(acks, 0.99) * 1000, 1), "webhook_deliveries": len(deliveries),
                 "redelivered_events": redelivered, "faults": progress.faults,
+                "webhook_non_200_by_status": {str(k): v for k, v in sorted(refused.items(), key=str)},
                 "e2e_p50_p95_ms_by_journey": {
                     name: [round(pct(v, 0.5) * 1000), round(pct(v, 0.95) * 1000)] for name, v in by_journey.items()
                 },
             }  # fmt: skip
+            if args.cluster:
+                report["redis"] = {"mode": "cluster", "primaries": 3, "replicas": 3, "failover": progress.failover}
+            else:
+                report["redis"] = {"mode": "single", "aof": "appendfsync always"}
             if unhappy:
                 report["unhappy_citizens"] = unhappy[:10]
             web = await scrape(http, f"http://127.0.0.1:{cluster.web_ports[0]}/metrics")
@@ -367,6 +405,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--oa-calls-per-second", default="1000", help="the shared outbound budget (OA quota)")
     parser.add_argument("--no-faults", action="store_true")
+    parser.add_argument("--cluster", action="store_true", help="run on a 3+3 node Redis Cluster; kill a primary")
     parser.add_argument("--keep-logs", action="store_true")
     parser.add_argument("--quick", action="store_true", help="small and short: what the test suite runs")
     parser.add_argument("--json", type=Path, help="also write the report here")
