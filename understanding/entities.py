@@ -30,7 +30,9 @@ _PROCEDURE_FACETS: tuple[tuple[str, tuple[str, ...]], ...] = (
                    "can nhung gi", "can gi", "can nhung", "ho so can", "can co gi", "gom nhung gi", "gom gi",
                    "can nop gi", "nop nhung gi", "giay gi", "can co nhung", "thu tuc can", "yeu cau nhung gi",
                    "to gi", "nhung loai", "loai giay", "man theo", "mang nhung giay", "mang nhung gi", "mang nhung",
-                   "nhung giay gi", "loai giay nao", "giay nao", "chuan bi nhung")),
+                   "nhung giay gi", "loai giay nao", "giay nao", "chuan bi nhung", "ho so gi", "can ho so",
+                   "ho so nhu the nao", "ho so the nao", "ho so ra sao", "yeu cau ho so", "giay to can thiet",
+                   "thu tuc gi", "nhung thu tuc gi", "can nhung thu tuc")),
 )  # fmt: skip
 
 _DOSSIER_FACETS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -80,7 +82,13 @@ def procedure_facet(normalized: str) -> str | None:
     """The procedure fact asked for: the last one named, because Vietnamese puts the question after
     the procedure's name, whose own words may sound like a fact ("cấp bản sao … mất mấy ngày")."""
     found = _last(normalized, _PROCEDURE_FACETS)
+    if found is None and normalized.startswith(_DOCUMENTS_HEADING):
+        return "documents"
     return found[0] if found else None
+
+
+# "Hồ sơ đăng ký thường trú": the documents, as a heading; elsewhere "hồ sơ" is mostly "nộp hồ sơ".
+_DOCUMENTS_HEADING = "ho so "
 
 
 def asks_a_fact(normalized: str) -> bool:
@@ -89,7 +97,7 @@ def asks_a_fact(normalized: str) -> bool:
     or any facet phrase in a message that asks something ("… có … không", "… gì", "… ?")."""
     found = _last(normalized, _PROCEDURE_FACETS)
     if found is None:
-        return False
+        return normalized.startswith(_DOCUMENTS_HEADING)
     _, phrase, at = found
     words = set(normalized.split())
     return phrase not in _NAME_LIKE or at == 0 or bool(words & _QUESTION_MARKERS)
