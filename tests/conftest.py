@@ -35,7 +35,21 @@ hypothesis_settings.register_profile("fixed", derandomize=True, database=None, p
 hypothesis_settings.register_profile("explore", derandomize=False, database=None, print_blob=True)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "fixed"))
 
-REAL_REDIS_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/13")
+# Under pytest-xdist (`./dev test` runs `-n 2`) each worker process is gw0, gw1, ...; None when not.
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+WORKER_INDEX = int(XDIST_WORKER.removeprefix("gw")) if XDIST_WORKER else 0
+
+
+def _worker_redis_url(url: str, index: int) -> str:
+    """The base database (13) for the first worker, one below it for each next one (12, 11, ...), so
+    that two workers never share a database (a test's scan or count sees only its own worker's)."""
+    base, _, db = url.rpartition("/")
+    if not db.isdigit() or index == 0:
+        return url
+    return f"{base}/{max(int(db) - index, 1)}"
+
+
+REAL_REDIS_URL = _worker_redis_url(os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/13"), WORKER_INDEX)
 STAFF_TOKEN = "test-staff-token"
 GATEWAY_SECRET = "test-gateway-secret"
 # Explicit, non-demo secrets: an app outside emulator mode refuses the built-in demo ones.
@@ -206,12 +220,26 @@ async def browser():
         await browser.close()
 
 
+# Ports for the servers tests start: each xdist worker has its own block below the kernel's
+# ephemeral range (32768-60999 on Debian), so no other worker's server nor any outgoing connection's
+# local port can take a port between free_port() answering and the server binding it.
+PORT_BLOCK = 1000
+_next_port = iter(range(20000 + WORKER_INDEX * PORT_BLOCK, 20000 + (WORKER_INDEX + 1) * PORT_BLOCK))
+
+
 def free_port() -> int:
+    """A port of this worker's block that nothing listens on now; never the same one twice in a run
+    (a test may ask for two before it binds either)."""
     import socket
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    for port in _next_port:
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue  # taken by someone else on this shared machine
+            return port
+    raise RuntimeError(f"this test process used up its {PORT_BLOCK} ports")
 
 
 @dataclass
