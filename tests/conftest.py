@@ -222,9 +222,19 @@ async def browser():
 
 # Ports for the servers tests start: each xdist worker has its own block below the kernel's
 # ephemeral range (32768-60999 on Debian), so no other worker's server nor any outgoing connection's
-# local port can take a port between free_port() answering and the server binding it.
+# local port can take a port between free_port() answering and the server binding it. A run starts
+# at a random place in its block, so two runs at once on this shared machine seldom walk in step.
 PORT_BLOCK = 1000
-_next_port = iter(range(20000 + WORKER_INDEX * PORT_BLOCK, 20000 + (WORKER_INDEX + 1) * PORT_BLOCK))
+
+
+def _port_walk(index: int) -> Iterator[int]:
+    import random
+
+    first, start = 20000 + index * PORT_BLOCK, random.randrange(PORT_BLOCK)
+    return (first + (start + i) % PORT_BLOCK for i in range(PORT_BLOCK))
+
+
+_next_port = _port_walk(WORKER_INDEX)
 
 
 def free_port() -> int:
