@@ -190,4 +190,5 @@ async def test_an_officer_stays_logged_in_through_a_working_day(console):  # noq
     redis, prefix = console.app[REDIS], console.app[SETTINGS].redis_key_prefix
     sessions = [k async for k in redis.scan_iter(match=f"{prefix}:{{staff}}:session:*")]
     ttls = [await redis.ttl(k) for k in sessions]
-    assert ttls and all(7.9 * 3600 < t <= 8 * 3600 for t in ttls)
+    # The whole 8 hours, less the test's own few requests: not 8 hours less some seconds or minutes.
+    assert ttls and all(8 * 3600 - 5 <= t <= 8 * 3600 for t in ttls)
