@@ -31,6 +31,17 @@ async def test_a_conversation_page_says_what_the_bot_understood(console):  # noq
     assert "ý định: Số hỗ trợ 97%" in page
 
 
+async def test_a_reading_the_catalog_settled_says_so_and_what_the_model_heard(console):  # noqa: F811
+    settled = {"intent": "procedure_question", "facet": "online", "confidence": 0.62, "source": "catalog",
+               "runner_up": ["guide_submit", 0.62]}  # fmt: skip
+    conversation = await _record(console.app, "z4", "nop ho so gia han tam tru qua mang", settled)
+    await login(console, "viewer1")
+    async with console.get(f"/staff/conversations/{conversation}") as r:
+        page = await r.text()
+    assert "theo tên thủ tục trong danh mục (mô hình nghe là: Hướng dẫn nộp hồ sơ)" in page
+    assert "62%" not in page  # not the model's confidence in a reading it did not make
+
+
 async def test_supervisors_export_what_was_not_understood_masked_and_audited(console):  # noqa: F811
     await _record(console.app, "z2", "asdf gọi tôi 0905123456", ASKED, "not_understood")
     await _record(console.app, "z3", "cho xin số tổng đài", UNDERSTOOD)

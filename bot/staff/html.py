@@ -148,6 +148,10 @@ def understood_note(entry: dict[str, Any]) -> str:
     facet = FACET_LABELS.get(understood.get("facet") or "", "")
     confidence = float(understood.get("confidence") or 0)
     note = f"{label}{f' ({facet})' if facet else ''} {confidence:.0%}"
+    if understood.get("source") == "catalog":  # the model was unsure or heard a guide; the name settled it
+        runner_up = (understood.get("runner_up") or [""])[0]
+        note = f"{label}{f' ({facet})' if facet else ''}, theo tên thủ tục trong danh mục"
+        note += f" (mô hình nghe là: {LABELS.get(runner_up, runner_up)})" if runner_up else ""
     if understood.get("ambiguous"):
         note += ", chưa chắc: đã hỏi lại"
     return f' · <span class="intent" title="Bot hiểu tin nhắn này là">ý định: {escape(note)}</span>'
