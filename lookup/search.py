@@ -275,7 +275,7 @@ class _Refusal:
 FEATURES = (
     "coverage", "known_share", "known_concepts", "pairs", "has_pairs", "margin", "lexicon_match",
     "rarest_matched", "explained", "guessed_share", "context_share", "rare_unmatched", "variant", "unmatched_share",
-    "matched_weight", "unknown_words", "best_score", "name_weight_explained", "phrase_match", "core_matched",
+    "matched_weight", "best_score", "name_weight_explained", "phrase_match", "core_matched",
     "tied",
 )  # fmt: skip
 
@@ -665,7 +665,7 @@ class _Built:
             float(pairs[doc]) if pairs is not None else 0.0, float(pairs is not None), min(margin, 0.5),
             float(lexicon), rarest / self.max_idf, explained, guessed / total, context / total,
             unmatched / self.max_idf, variant, missed / total,
-            min(float(weights @ matched) / self.max_idf, 3.0), min(len(content) - len(concepts), 3) / 3,
+            min(float(weights @ matched) / self.max_idf, 3.0),
             float(scores[order[0]]), name_explained, phrase, core, tied,
         ], dtype=np.float64)  # fmt: skip
 

@@ -297,3 +297,29 @@ async def test_small_talk_outside_search_still_gets_the_not_understood_help(live
     replies = await live.say("u-chat", "alo alo")
     assert "Chào bạn" in replies[0]["text"]
     assert not any(r.get("attachment", {}).get("payload", {}).get("template_type") == "list" for r in replies)
+
+
+def test_consonants_that_sound_alike_are_repaired_by_the_pair_the_catalog_writes(index):
+    # "ch" for "tr" (one dialect says them alike): "tạm chú" is no pair any record writes.
+    assert index.search("dang ky tam chu", 1) == ["1.004194"]
+    assert index.search("tạm chú", 1) == ["1.004194"]
+
+
+def test_i_and_y_are_swapped_when_only_the_other_spelling_pairs_with_its_neighbour(index):
+    # "ki" is a catalog word too ("kì"), so only the pair "đăng ký" says which was meant.
+    assert index.search("đăng kí xe", 1)[0] in {"1.013067", "1.012575"}
+    assert index.search("dang ki nghia vu quan su", 1) == ["1.013133"]
+
+
+def test_chat_spellings_of_initial_consonants_are_read(index):
+    assert index.search("xin giay fep xay dung nha o", 1) == ["1.013225"]
+
+
+def test_a_slip_that_looks_like_initials_is_repaired_when_it_makes_a_catalog_pair(index):
+    # "snh" has no vowel, so it was read as the initials of "sáp nhập hợp (nhất)".
+    assert index.search("khai snh", 1) == ["1.001193"]
+
+
+def test_a_category_that_fits_hundreds_of_procedures_alike_names_none_of_them(index):
+    assert index.hits("việc làm") == []
+    assert index.hits("khai sinh")[0].code == "1.001193"
