@@ -1,26 +1,43 @@
 """The procedure catalog: what a citizen needs to know about each administrative procedure.
 
 The catalog is built once from records in the shared crawl schema (see `catalog_build`) into a
-compact gzip'd JSON file under `fixtures/`, which the service loads at start-up. Lookups here are
-exact (by code, by life-event group); fuzzy search lives in its own module.
+gzip'd JSON file under `fixtures/`, which the service loads at start-up. Lookups here are exact (by
+code, by life-event group); fuzzy search lives in its own module.
+
+Records are lean, because a big province's catalog must fit a small server: what search and lists
+read of every record (code, name, aliases, field, level, agency, ...) is held as plain attributes,
+the repeated ones (fields, ministries, agencies, levels) shared between records; the long texts are
+held compressed (`lookup.packed`) in two blobs per record, decoded when one record is read: its
+documents and results (which search indexes too), and the rest (steps, channels and fees, legal
+basis, conditions). A record reads as before (`p.documents`, `p.steps`: lists), and a few recent
+records' decoded texts are kept, so an answer that reads them several times decodes them once.
 """
 
 from __future__ import annotations
 
+import base64
 import gzip
 import json
-from collections.abc import Iterable
+import sys
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator
+from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, NamedTuple
 
-from pydantic import BaseModel, Field, PrivateAttr
+from pydantic import BaseModel
+
+from lookup.packed import pack, unpack
 
 FIXTURES_DIR = Path(__file__).resolve().parent.parent / "fixtures"
 DEFAULT_CATALOG_PATH = FIXTURES_DIR / "catalog.json.gz"
 LIFE_EVENTS_PATH = FIXTURES_DIR / "life_events.json"
+FORMAT = 2  # a line per record, its long texts already packed: loading never holds the whole file parsed
+DECODED_RECORDS = 16  # records whose decoded texts are kept (an answer reads the same one several times)
+FACTS_KEPT = 4096  # records whose lookup.facts are kept (the procedures citizens are asking about)
 
 
-class Document(BaseModel):
+class Document(NamedTuple):
     name: str
     originals: int = 0
     copies: int = 0
@@ -28,7 +45,7 @@ class Document(BaseModel):
     case: str | None = None
 
 
-class Method(BaseModel):
+class Method(NamedTuple):
     """One submission channel with its own processing time and fee."""
 
     method: str
@@ -38,45 +55,241 @@ class Method(BaseModel):
     fee_vnd: int | None = None
 
 
-class Result(BaseModel):
+class Result(NamedTuple):
     name: str
     code: str | None = None
 
 
-class Procedure(BaseModel):
-    code: str = Field(description="National code `d.dddddd`, or a stable local id `LOCAL-xxxxxxxx`.")
+def _opt_str(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _opt_int(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+def _opt_float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def _document(value: Any) -> Document:
+    if isinstance(value, Document):
+        return value
+    return Document(str(value["name"]), int(value.get("originals") or 0), int(value.get("copies") or 0),
+                    _opt_str(value.get("form")), _opt_str(value.get("case")))  # fmt: skip
+
+
+def _method(value: Any) -> Method:
+    if isinstance(value, Method):
+        return value
+    return Method(str(value["method"]), _opt_float(value.get("time_value")), _opt_str(value.get("time_unit")),
+                  _opt_str(value.get("fee_text")), _opt_int(value.get("fee_vnd")))  # fmt: skip
+
+
+def _result(value: Any) -> Result:
+    return value if isinstance(value, Result) else Result(str(value["name"]), _opt_str(value.get("code")))
+
+
+# How each kind of field is read from outside (a dict, a list) into what a record keeps.
+_CONVERT = {
+    "str": str, "opt": _opt_str, "bool": lambda v: None if v is None else bool(v), "float": _opt_float,
+    "int": _opt_int, "strs": lambda v: tuple(map(str, v or ())), "ints": lambda v: tuple(map(int, v or ())),
+    "documents": lambda v: tuple(map(_document, v or ())), "methods": lambda v: tuple(map(_method, v or ())),
+    "results": lambda v: tuple(map(_result, v or ())),
+}  # fmt: skip
+_ROWS = {"documents": Document, "methods": Method, "results": Result}
+_LISTS = frozenset({"strs", "ints", *_ROWS})
+# Texts that repeat across records (a field, a ministry, an agency, a level): one string for all.
+_SHARED_TEXT = frozenset({"field", "ministry", "level", "agency", "competent_agency", "online_level", "status"})
+
+# Every field, in the order the API and the built file list them: (name, kind, where it is kept:
+# "" a plain attribute, "listing" or "detail" one of the two compressed blobs).
+FIELDS: tuple[tuple[str, str, str], ...] = (
+    ("code", "str", ""), ("name", "str", ""), ("aliases", "strs", ""), ("field", "opt", ""),
+    ("ministry", "opt", ""), ("level", "opt", ""), ("level_keys", "strs", ""), ("agency", "opt", ""),
+    ("competent_agency", "opt", ""), ("subjects", "opt", "detail"), ("submission_methods", "strs", "detail"),
+    ("online_submission", "bool", ""), ("online_level", "opt", ""), ("processing_days", "float", ""),
+    ("processing_time_text", "opt", "detail"), ("processing_note", "opt", "detail"), ("fee_vnd", "int", ""),
+    ("fee_text", "opt", "detail"), ("fee_warning", "opt", "detail"), ("fee_amounts_mentioned_vnd", "ints", "detail"),
+    ("methods", "methods", "detail"), ("documents", "documents", "listing"), ("steps", "strs", "detail"),
+    ("results", "results", "listing"), ("legal_basis", "strs", "detail"), ("conditions", "opt", "detail"),
+    ("life_events", "strs", ""), ("national_url", "opt", "detail"), ("local_code", "opt", ""), ("status", "opt", ""),
+)  # fmt: skip
+_KIND = {name: kind for name, kind, _ in FIELDS}
+_GROUPS = {g: tuple(name for name, _, where in FIELDS if where == g) for g in ("listing", "detail")}
+_PLAIN = tuple(name for name, kind, where in FIELDS if not where and kind not in _LISTS)
+_PLAIN_LISTS = tuple(name for name, kind, where in FIELDS if not where and kind in _LISTS)
+_shared_tuples: dict[tuple, tuple] = {}
+
+
+def _shared(value: tuple) -> tuple:
+    """One tuple for equal ones (level keys, life-event ids, the empty aliases of most records)."""
+    if len(_shared_tuples) > 10_000:  # a catalog with that many distinct ones shares nothing more
+        return value
+    return _shared_tuples.setdefault(value, value)
+
+
+def _decoder(group: str):
+    names = _GROUPS[group]
+    kinds = [_KIND[n] for n in names]
+
+    @lru_cache(maxsize=DECODED_RECORDS)
+    def decode(blob: bytes) -> tuple:
+        raw = unpack(blob, len(names))
+        return tuple(
+            tuple(map(_ROWS[k]._make, v or ())) if k in _ROWS else tuple(v or ()) if k in _LISTS else v
+            for k, v in zip(kinds, raw, strict=True)
+        )
+
+    return decode
+
+
+_DECODE = {group: _decoder(group) for group in _GROUPS}
+
+
+class _PlainList:
+    """A list field kept as a shared tuple and read as a new list (callers compare, slice and join lists)."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.slot, self.kind = "_" + name, _KIND[name]
+
+    def __get__(self, obj: Procedure | None, owner: type | None = None) -> Any:
+        return self if obj is None else list(getattr(obj, self.slot))
+
+    def __set__(self, obj: Procedure, value: Any) -> None:
+        setattr(obj, self.slot, _shared(_CONVERT[self.kind](value)))
+
+
+class _Packed:
+    """A field kept in one of the record's compressed blobs: decoded on reading."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name, self.kind = name, _KIND[name]
+        self.group = next(g for g, names in _GROUPS.items() if name in names)
+        self.slot, self.position = "_" + self.group, _GROUPS[self.group].index(name)
+
+    def __get__(self, obj: Procedure | None, owner: type | None = None) -> Any:
+        if obj is None:
+            return self
+        value = _DECODE[self.group](getattr(obj, self.slot))[self.position]
+        return list(value) if self.kind in _LISTS else value
+
+    def __set__(self, obj: Procedure, value: Any) -> None:
+        values = list(_DECODE[self.group](getattr(obj, self.slot)))
+        values[self.position] = _CONVERT[self.kind](value)
+        setattr(obj, self.slot, pack(values))
+
+
+_facts_kept: OrderedDict[int, tuple[Procedure, object]] = OrderedDict()
+
+
+class Procedure:
+    """One procedure. Built like the pydantic model it replaces (`Procedure(code=..., name=...)`,
+    `Procedure.model_validate(dict)`, nested documents and methods as dicts or tuples; unknown keys
+    ignored), and read the same way (`model_dump`, `model_copy`)."""
+
+    __slots__ = (*_PLAIN, *("_" + n for n in _PLAIN_LISTS), "_listing", "_detail")
+    code: str  # national code `d.dddddd`, or a stable local id `LOCAL-xxxxxxxx`
     name: str
-    aliases: list[str] = []
-    field: str | None = None
-    ministry: str | None = None
-    level: str | None = None
-    level_keys: list[str] = []
-    agency: str | None = None
-    competent_agency: str | None = None
-    subjects: str | None = None
-    submission_methods: list[str] = []
-    online_submission: bool | None = None
-    online_level: str | None = Field(None, description="toàn trình / một phần, where the source says.")
-    processing_days: float | None = Field(None, description="Minimum over channels, working days.")
-    processing_time_text: str | None = None
-    processing_note: str | None = None
-    fee_vnd: int | None = Field(None, description="Highest fee over channels in VND; 0 = free.")
-    fee_text: str | None = None
-    fee_warning: str | None = Field(
-        None, description="Set when the fee cell says free but the description names amounts."
-    )
-    fee_amounts_mentioned_vnd: list[int] = []
-    methods: list[Method] = []
-    documents: list[Document] = []
-    steps: list[str] = []
-    results: list[Result] = []
-    legal_basis: list[str] = []
-    conditions: str | None = None
-    life_events: list[str] = Field([], description="Ids of the life-event groups it belongs to.")
-    national_url: str | None = None
-    local_code: str | None = Field(None, description="Provincial notation `<code>.000.00.00.H34`.")
-    status: str | None = None
-    _facts: object = PrivateAttr(default=None)  # lookup.facts.facts_of keeps the record's facts here
+    field: str | None
+    ministry: str | None
+    level: str | None
+    agency: str | None
+    competent_agency: str | None
+    online_submission: bool | None
+    online_level: str | None  # toàn trình / một phần, where the source says
+    processing_days: float | None  # minimum over channels, working days
+    fee_vnd: int | None  # highest fee over channels in VND; 0 = free
+    local_code: str | None  # provincial notation `<code>.000.00.00.H34`
+    status: str | None
+
+    aliases = _PlainList()
+    level_keys = _PlainList()
+    life_events = _PlainList()  # ids of the life-event groups it belongs to
+    subjects = _Packed()
+    submission_methods = _Packed()
+    processing_time_text = _Packed()
+    processing_note = _Packed()
+    fee_text = _Packed()
+    fee_warning = _Packed()  # set when the fee cell says free but the description names amounts
+    fee_amounts_mentioned_vnd = _Packed()
+    methods = _Packed()
+    documents = _Packed()
+    steps = _Packed()
+    results = _Packed()
+    legal_basis = _Packed()
+    conditions = _Packed()
+    national_url = _Packed()
+
+    def __init__(self, **data: Any) -> None:
+        for name in ("code", "name"):
+            if not isinstance(data.get(name), str):
+                raise ValueError(f"a procedure needs a {name} (text), got {data.get(name)!r}")
+        for name in _PLAIN:
+            value = _CONVERT[_KIND[name]](data.get(name))
+            setattr(self, name, sys.intern(value) if name in _SHARED_TEXT and value is not None else value)
+        for name in _PLAIN_LISTS:
+            setattr(self, "_" + name, _shared(_CONVERT[_KIND[name]](data.get(name))))
+        for group, names in _GROUPS.items():
+            values = [_CONVERT[_KIND[n]](data.get(n)) for n in names]
+            setattr(self, "_" + group, pack(values))
+
+    @classmethod
+    def model_validate(cls, data: dict[str, Any]) -> Procedure:
+        return cls(**data)
+
+    def model_dump(self, mode: str = "python", exclude_defaults: bool = False) -> dict[str, Any]:
+        """The record as plain data, fields in their order (`mode` is accepted for the callers of the
+        pydantic model; every value is JSON already). exclude_defaults: without empty fields."""
+        out: dict[str, Any] = {}
+        for name, kind, _ in FIELDS:
+            value = getattr(self, name)
+            if exclude_defaults and (value is None or value == []):
+                continue
+            if kind in _ROWS:
+                value = [_row_dump(row, exclude_defaults) for row in value]
+            out[name] = value
+        return out
+
+    def model_copy(self, update: dict[str, Any] | None = None) -> Procedure:
+        """A copy (sharing the compressed blobs), with `update`'s fields set."""
+        copy = object.__new__(Procedure)
+        for slot in Procedure.__slots__:
+            object.__setattr__(copy, slot, getattr(self, slot))
+        for name, value in (update or {}).items():
+            setattr(copy, name, value)
+        return copy
+
+    @property
+    def _facts(self) -> object:
+        """lookup.facts.facts_of keeps a record's facts here: for the last FACTS_KEPT records asked
+        about, so a long-running service does not end up with every record's facts in memory."""
+        kept = _facts_kept.get(id(self))
+        if kept is None or kept[0] is not self:
+            return None
+        _facts_kept.move_to_end(id(self))
+        return kept[1]
+
+    @_facts.setter
+    def _facts(self, facts: object) -> None:
+        _facts_kept[id(self)] = (self, facts)
+        _facts_kept.move_to_end(id(self))
+        while len(_facts_kept) > FACTS_KEPT:
+            _facts_kept.popitem(last=False)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Procedure) and self.model_dump() == other.model_dump()
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, compared by value: unhashable, as the pydantic model
+
+    def __repr__(self) -> str:
+        return f"Procedure(code={self.code!r}, name={self.name!r})"
+
+
+def _row_dump(row: NamedTuple, exclude_defaults: bool) -> dict[str, Any]:
+    defaults = row._field_defaults
+    return {k: v for k, v in zip(row._fields, row, strict=True)
+            if not (exclude_defaults and k in defaults and v == defaults[k])}  # fmt: skip
 
 
 class LifeEventGroup(BaseModel):
@@ -130,6 +343,48 @@ class Catalog:
         )
 
 
+def _dumps(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+_HEADER_END = ',"procedures":['
+
+
+def _stored(p: Procedure) -> dict[str, Any]:
+    """A record as the built file keeps it: its plain fields, and its two blobs as they are held in
+    memory (base64), so loading a big catalog neither parses nor compresses its long texts."""
+    out = {name: value for name in (*_PLAIN, *_PLAIN_LISTS) if (value := getattr(p, name)) is not None and value != []}
+    for group in _GROUPS:
+        if blob := getattr(p, "_" + group):
+            out[group] = base64.b64encode(blob).decode("ascii")
+    return out
+
+
+def _from_stored(data: dict[str, Any]) -> Procedure:
+    blobs = {group: base64.b64decode(data.pop(group, "")) for group in _GROUPS}
+    procedure = Procedure(**data)
+    for group, blob in blobs.items():
+        setattr(procedure, "_" + group, blob)
+    return procedure
+
+
+def _lines(catalog: Catalog) -> Iterator[str]:
+    """The built file: one JSON document, `{"format", "groups", "procedures"}`, with a line per
+    record (JSON escapes every line break inside a text, so a record never spans two lines)."""
+    yield _dumps({"format": FORMAT, "groups": [g.model_dump() for g in catalog.groups.values()]})[:-1] + _HEADER_END
+    records = list(catalog.procedures.values())
+    for k, p in enumerate(records):
+        yield "\n" + _dumps(_stored(p)) + ("," if k < len(records) - 1 else "")
+    yield "\n]}\n"
+
+
+def _read_lines(head: str, fh: Iterable[str]) -> Catalog:
+    header = json.loads(head.rstrip("\n").removesuffix(_HEADER_END) + "}")
+    groups = [LifeEventGroup.model_validate(g) for g in header["groups"]]
+    records = (line.rstrip("\n").rstrip(",") for line in fh)
+    return Catalog((_from_stored(json.loads(r)) for r in records if r.startswith("{")), groups)
+
+
 def load_catalog(path: Path | str | None = None) -> Catalog:
     """Load the built catalog (default), or build one in memory from a JSONL file in the shared
     records' schema, so that an operator can point `CATALOG_PATH` at their own province's list."""
@@ -139,12 +394,16 @@ def load_catalog(path: Path | str | None = None) -> Catalog:
 
         return build_catalog(read_records(path))
     opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rt", encoding="utf-8") as fh:
-        return Catalog.from_document(json.load(fh))
+    with opener(path, "rt", encoding="utf-8", newline="\n") as fh:
+        head = fh.readline()
+        if head.startswith('{"format":') and head.rstrip("\n").endswith(_HEADER_END):
+            return _read_lines(head, fh)
+        # A file built before format 2: one JSON document, parsed whole.
+        return Catalog.from_document(json.loads(head + fh.read()))
 
 
 def save_catalog(catalog: Catalog, path: Path | str) -> None:
-    data = json.dumps(catalog.to_document(), ensure_ascii=False, separators=(",", ":"))
     # mtime=0 keeps the gzip bytes reproducible, so rebuilding an unchanged catalog is no diff.
     with open(path, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as fh:
-        fh.write(data.encode("utf-8"))
+        for line in _lines(catalog):
+            fh.write(line.encode("utf-8"))
