@@ -81,11 +81,22 @@ TARGETS: dict[str, Target] = {
         "not real and not redis_going_away",
     ),
     "security-codes": Target(
-        ("lookup/dossiers.py",), ("tests/test_store.py", "tests/test_api_dossiers.py", "tests/test_secondary_checks.py")
+        ("lookup/dossiers.py",),
+        (
+            "tests/test_store.py",
+            "tests/test_api_dossiers.py",
+            "tests/test_dossier_checks_hold.py",
+            "tests/test_secondary_checks.py",
+        ),
     ),
     "payments": Target(
         ("lookup/payments.py",),
-        ("tests/test_payments.py", "tests/test_pay_notify_handoff.py", "tests/test_secondary_checks.py"),
+        (
+            "tests/test_payments.py",
+            "tests/test_payment_callbacks_hold.py",
+            "tests/test_pay_notify_handoff.py",
+            "tests/test_secondary_checks.py",
+        ),
     ),
     "staff": Target(
         ("bot/staff/guard.py", "bot/staff/sessions.py"),
@@ -152,6 +163,14 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "a generated cookie secret of 31 or 33 random bytes: HMAC-SHA256 takes any key length",
     ("bot/staff/sessions.py", "core/ReplaceTrueWithFalse", "@dataclass(frozen=True)"):
         "nothing assigns to or hashes a Session",
+    ("lookup/dossiers.py", "core/ReplaceTrueWithFalse", "async with self.redis.pipeline(transaction=True) as pipe:"):
+        "MULTI around one key's INCR and EXPIRE: without it both still go in one round trip, in order; only a "
+        "connection lost between the two differs, which no test can plant",
+    ("lookup/dossiers.py", "core/NumberReplacer",
+     'found = [key async for key in redis.scan_iter(match=pattern + "*", count=1000)]'):
+        "SCAN's COUNT is a batch-size hint: the same keys are found",
+    ("lookup/payments.py", "core/NumberReplacer", "security_code: str = Field(min_length=1, max_length=32)"):
+        "a security code has 8 characters: one of 31 to 33 is refused either way (422, or a wrong code)",
     ("bot/redis_lock.py", "core/NumberReplacer",
      "def __init__(self, redis: Redis, key: str, ttl_ms: int = 30_000) -> None:"):
         "a default no caller uses: the citizen lock is built with ttl_ms=6_000",
