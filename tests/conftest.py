@@ -309,7 +309,14 @@ async def live(make_settings, clock: FakeClock, catalog: Catalog) -> AsyncIterat
     async with aiohttp.ClientSession() as http:
         yield Live(f"http://127.0.0.1:{port}", http, app)
     # A test may end while a turn is still sending to the emulator's OA API, which this very server
-    # serves: let it finish while the server still answers (a stopping server no longer does).
-    if app[WORKER].chain_tasks:
-        await asyncio.wait(app[WORKER].chain_tasks, timeout=10)
+    # serves. aiohttp's cleanup stops listening and closes the idle keep-alive connections before
+    # any of the app's shutdown hooks run, so a turn sending after that meets a closed server (a
+    # ServerDisconnectedError on a pooled connection, a refusal on a new one). So the worker stops
+    # first, taking nothing new (what is queued meanwhile stays in Redis: a redelivery, a notice),
+    # and its turns finish while the server still answers.
+    worker, loop = app[WORKER], asyncio.get_running_loop()
+    worker.stop()
+    deadline = loop.time() + 10
+    while (worker.readers or worker.chain_tasks) and loop.time() < deadline:  # noqa: ASYNC110 - its own sets
+        await asyncio.sleep(0.02)
     await runner.cleanup()
