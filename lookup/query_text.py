@@ -235,7 +235,9 @@ class QueryParser:
         # Adjacent words the catalog writes in several procedures ("khai sinh", "tam tru"): a slip
         # that makes another real word ("khau sinh", "tam yru") shows as a pair nobody writes.
         self.bigrams = bigrams | {f"{a} {b}" for key in self.lexicon.synonyms for a, b in itertools.pairwise(key)}
-        self.vocabulary = vocabulary | {t for key in self.lexicon.synonyms for t in key}
+        # The lexicon's words are known words too, context ones included ("kon tum" is a place, not
+        # a slip for "on tu").
+        self.vocabulary = vocabulary | {t for key in [*self.lexicon.synonyms, *self.lexicon.context] for t in key}
         # Fuzzy correction compares against words of 3+ letters: shorter ones are too ambiguous.
         self._fuzzy_pool = sorted(w for w in self.vocabulary if len(w) >= 3 and w.isalpha())
 

@@ -135,6 +135,9 @@ LIFE_BONUS = 0.06
 ASKED_MISSING, FIRST_ISSUE = 0.05, 0.03
 LITERAL_MIN_DOCS = 3
 PHRASE_PAIR_BONUS = 0.04
+# The pairs' part of the coverage shrinks with the share of the query's weight they are made of
+# (to this power: a pair is still better evidence than its two words apart).
+PAIR_SPAN = 0.5
 PROSE_FACTOR = 0.5  # a word weighs at most this times its idf over the catalog's prose
 
 
@@ -447,6 +450,16 @@ class _Built:
                 found[ids] += weights
         return found / len(keys)
 
+    def _pair_weight_share(self, concepts: list[Concept], weights: np.ndarray) -> float:
+        """The share of the query's weight that the pairs _pair_coverage counts are made of: "ngân
+        hàng" is one pair of a query mostly made of a phrase ("chuyển lĩnh lương hưu từ tiền mặt
+        sang tài khoản ngân hàng"), and must not weigh as if it were the whole query."""
+        spanned = np.zeros(len(concepts), dtype=bool)
+        for k, (left, right) in enumerate(itertools.pairwise(concepts)):
+            if not (left.context or right.context or left.alternatives[0].phrase or right.alternatives[0].phrase):
+                spanned[k : k + 2] = True
+        return float(weights[spanned].sum() / max(float(weights.sum()), 1e-6))
+
     def _pair_coverage(self, concepts: list[Concept]) -> np.ndarray | None:
         """Share of the query's adjacent word pairs found adjacent in a procedure's name, aliases or
         results. Vietnamese words are mostly two syllables: "giá xăng" must not be found in "gia công xăng
@@ -570,7 +583,8 @@ class _Built:
         coverage /= weights.sum()
         pairs = self._pair_coverage(concepts)
         if pairs is not None:
-            coverage = (1 - PAIR_SHARE) * coverage + PAIR_SHARE * pairs
+            share = PAIR_SHARE * self._pair_weight_share(concepts, weights) ** PAIR_SPAN
+            coverage = (1 - share) * coverage + share * pairs
         top = float(coverage.max(initial=0.0))
         if top <= 0:
             return None

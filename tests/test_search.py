@@ -323,3 +323,15 @@ def test_a_slip_that_looks_like_initials_is_repaired_when_it_makes_a_catalog_pai
 def test_a_category_that_fits_hundreds_of_procedures_alike_names_none_of_them(index):
     assert index.hits("việc làm") == []
     assert index.hits("khai sinh")[0].code == "1.001193"
+
+
+def test_a_place_name_is_where_the_citizen_is_not_a_slip_for_other_words(index):
+    hit = index.hits("đăng ký kết hôn ở Kon Tum", 1)[0]
+    assert hit.code == "1.000894"
+    assert not any("typo" in why for why in hit.matched)  # "kon" is no slip for "on", nor "tum" for "tu"
+
+
+def test_life_situations_reach_the_procedure_that_handles_them(index):
+    # Moving one's pension to another province; felling a tree in town (not forest logging).
+    assert index.search("chuyển nơi nhận lương hưu về quê", 1) == ["1.001742"]
+    assert index.search("xin phép chặt cây xanh", 1) == ["1.002693"]
