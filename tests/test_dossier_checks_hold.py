@@ -43,3 +43,20 @@ async def test_a_lock_in_its_last_moment_says_to_wait_a_second_not_zero(service,
     with pytest.raises(SecurityCodeLocked) as locked:
         await service.check_security_code(dossier, dossier.security_code, client="ip:198.51.100.8")
     assert locked.value.retry_after == 1
+
+
+@pytest.mark.parametrize(("field", "limit"), [("step", 200), ("unit", 200), ("officer", 120), ("note", 1000)])
+async def test_a_step_is_recorded_up_to_the_documented_length_and_refused_beyond_it(api, field, limit):
+    """What an officer types into a step is kept whole up to the length the API documents; one
+    character more is a 422 and the dossier does not move."""
+    code = (await receive(api))["code"]
+    refused = await api.post(
+        f"/api/dossiers/{code}/transitions", json={"status": 4, field: "ă" * (limit + 1)}, headers=STAFF
+    )
+    assert refused.status == 422, await refused.text()
+    kept = await api.post(f"/api/dossiers/{code}/transitions", json={"status": 4, field: "ă" * limit}, headers=STAFF)
+    assert kept.status == 200, await kept.text()
+    progress = await (await api.get(f"/api/dossiers/{code}/progress")).json()
+    assert [s["status"]["code"] for s in progress["timeline"]] == [2, 4]
+    if field in ("step", "unit"):  # the public progress view shows neither the officer nor the note
+        assert progress["timeline"][-1][field] == "ă" * limit
