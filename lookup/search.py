@@ -370,18 +370,20 @@ class _Built:
         """idf of each word over the catalog's own prose (documents, steps, conditions, subjects):
         a word the records use freely in their prose but rarely in names ("trước", "tháng", "một",
         "hết", "nhà") is everyday language, and says little about which procedure a query means
-        ("chặt cây xanh trước nhà", "quán nghỉ tết một tháng"). Texts repeated across records (a
-        province's copies of national procedures) are read once."""
+        ("chặt cây xanh trước nhà", "quán nghỉ tết một tháng"). Counted once per distinct name: a
+        province's copies of national procedures say the same, and a big catalog must not cost
+        more time or memory here than the national list does."""
         df: Counter[str] = Counter()
-        seen: dict[str, frozenset[str]] = {}
+        names: set[str] = set()
         for p in procedures:
+            if p.name in names:
+                continue
+            names.add(p.name)
             words: set[str] = set()
             for text in (*(d.name for d in p.documents), *p.steps, p.conditions or "", p.subjects or ""):
-                if (found := seen.get(text)) is None:
-                    found = seen[text] = frozenset(tokens(text))
-                words |= found
+                words.update(tokens(text))
             df.update(words)
-        return {w: math.log(1 + self.size / n) for w, n in df.items()}
+        return {w: math.log(1 + len(names) / n) for w, n in df.items()}
 
     def _compounds(self) -> frozenset[tuple[str, str]]:
         """Adjacent words the catalog mostly writes together, in many procedures ("đăng ký", "thay
