@@ -7,10 +7,12 @@ code, by life-event group); fuzzy search lives in its own module.
 Records are lean, because a big province's catalog must fit a small server: what search and lists
 read of every record (code, name, aliases, field, level, agency, ...) is held as plain attributes,
 the repeated ones (fields, ministries, agencies, levels) shared between records; the long texts are
-held compressed (`lookup.packed`) in two blobs per record, decoded when one record is read: its
-documents and results (which search indexes too), and the rest (steps, channels and fees, legal
-basis, conditions). A record reads as before (`p.documents`, `p.steps`: lists), and a few recent
-records' decoded texts are kept, so an answer that reads them several times decodes them once.
+held compressed (`lookup.packed`) by blocks of neighbouring records, in three parts decoded
+separately when a record is read: its documents and results (which the search index reads of
+every record), its prose (steps, conditions, subjects: the index's everyday-word weights), and the
+rest (channels and fees, legal basis, the portal link). A record reads as before (`p.documents`,
+`p.steps`: lists), and the last few blocks decoded are kept, so an answer that reads one record
+several times, or a scan of the whole catalog, decodes each block once.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import json
 import sys
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
@@ -32,8 +34,9 @@ from lookup.packed import pack, unpack
 FIXTURES_DIR = Path(__file__).resolve().parent.parent / "fixtures"
 DEFAULT_CATALOG_PATH = FIXTURES_DIR / "catalog.json.gz"
 LIFE_EVENTS_PATH = FIXTURES_DIR / "life_events.json"
-FORMAT = 2  # a line per record, its long texts already packed: loading never holds the whole file parsed
-DECODED_RECORDS = 16  # records whose decoded texts are kept (an answer reads the same one several times)
+FORMAT = 3  # a line per block of records, their long texts packed: loading never holds the whole file parsed
+BLOCK_SIZE = 16  # records per block: a seventh of their texts' size, and a block decodes in ~0.1-0.3 ms
+DECODED_BLOCKS = 8  # blocks whose decoded texts are kept, per part
 FACTS_KEPT = 4096  # records whose lookup.facts are kept (the procedures citizens are asking about)
 
 
@@ -103,22 +106,25 @@ _LISTS = frozenset({"strs", "ints", *_ROWS})
 _SHARED_TEXT = frozenset({"field", "ministry", "level", "agency", "competent_agency", "online_level", "status"})
 
 # Every field, in the order the API and the built file list them: (name, kind, where it is kept:
-# "" a plain attribute, "listing" or "detail" one of the two compressed blobs).
+# "" a plain attribute, else the compressed part that holds it).
 FIELDS: tuple[tuple[str, str, str], ...] = (
     ("code", "str", ""), ("name", "str", ""), ("aliases", "strs", ""), ("field", "opt", ""),
     ("ministry", "opt", ""), ("level", "opt", ""), ("level_keys", "strs", ""), ("agency", "opt", ""),
-    ("competent_agency", "opt", ""), ("subjects", "opt", "detail"), ("submission_methods", "strs", "detail"),
+    ("competent_agency", "opt", ""), ("subjects", "opt", "prose"), ("submission_methods", "strs", "detail"),
     ("online_submission", "bool", ""), ("online_level", "opt", ""), ("processing_days", "float", ""),
     ("processing_time_text", "opt", "detail"), ("processing_note", "opt", "detail"), ("fee_vnd", "int", ""),
     ("fee_text", "opt", "detail"), ("fee_warning", "opt", "detail"), ("fee_amounts_mentioned_vnd", "ints", "detail"),
-    ("methods", "methods", "detail"), ("documents", "documents", "listing"), ("steps", "strs", "detail"),
-    ("results", "results", "listing"), ("legal_basis", "strs", "detail"), ("conditions", "opt", "detail"),
+    ("methods", "methods", "detail"), ("documents", "documents", "listing"), ("steps", "strs", "prose"),
+    ("results", "results", "listing"), ("legal_basis", "strs", "detail"), ("conditions", "opt", "prose"),
     ("life_events", "strs", ""), ("national_url", "opt", "detail"), ("local_code", "opt", ""), ("status", "opt", ""),
 )  # fmt: skip
 _KIND = {name: kind for name, kind, _ in FIELDS}
-_GROUPS = {g: tuple(name for name, _, where in FIELDS if where == g) for g in ("listing", "detail")}
+PARTS = ("listing", "prose", "detail")
+_PART_FIELDS = tuple(tuple(name for name, _, where in FIELDS if where == part) for part in PARTS)
 _PLAIN = tuple(name for name, kind, where in FIELDS if not where and kind not in _LISTS)
 _PLAIN_LISTS = tuple(name for name, kind, where in FIELDS if not where and kind in _LISTS)
+# A decoded row of a document, channel or result: the rows are packed whole, so no length check.
+_MAKE = {kind: partial(tuple.__new__, row) for kind, row in _ROWS.items()}
 _shared_tuples: dict[tuple, tuple] = {}
 
 
@@ -129,22 +135,37 @@ def _shared(value: tuple) -> tuple:
     return _shared_tuples.setdefault(value, value)
 
 
-def _decoder(group: str):
-    names = _GROUPS[group]
-    kinds = [_KIND[n] for n in names]
+class _Block:
+    """The packed long texts of `size` neighbouring records, one blob per part."""
 
-    @lru_cache(maxsize=DECODED_RECORDS)
-    def decode(blob: bytes) -> tuple:
-        raw = unpack(blob, len(names))
-        return tuple(
-            tuple(map(_ROWS[k]._make, v or ())) if k in _ROWS else tuple(v or ()) if k in _LISTS else v
-            for k, v in zip(kinds, raw, strict=True)
+    __slots__ = ("blobs", "size")
+
+    def __init__(self, size: int, blobs: tuple[bytes, ...]) -> None:
+        self.size, self.blobs = size, blobs
+
+    @classmethod
+    def of(cls, rows: list[tuple[tuple, ...]]) -> _Block:
+        """A block of records given as their values per part (`_values_of`)."""
+        return cls(len(rows), tuple(pack([list(row[k]) for row in rows]) for k in range(len(PARTS))))
+
+
+@lru_cache(maxsize=DECODED_BLOCKS * len(PARTS))
+def _decoded(block: _Block, part: int) -> tuple[tuple, ...]:
+    """Per record of the block, its values of one part, as the record's attributes give them."""
+    kinds = [_KIND[n] for n in _PART_FIELDS[part]]
+    rows = unpack(block.blobs[part], block.size, len(kinds))
+    return tuple(
+        tuple(
+            tuple(map(_MAKE[k], v or ())) if k in _MAKE else tuple(v or ()) if k in _LISTS else v
+            for k, v in zip(kinds, row, strict=True)
         )
+        for row in rows
+    )
 
-    return decode
 
-
-_DECODE = {group: _decoder(group) for group in _GROUPS}
+def _values_of(p: Procedure) -> tuple[tuple, ...]:
+    """A record's values of every part."""
+    return tuple(_decoded(p._block, part)[p._at] for part in range(len(PARTS)))
 
 
 class _PlainList:
@@ -161,23 +182,23 @@ class _PlainList:
 
 
 class _Packed:
-    """A field kept in one of the record's compressed blobs: decoded on reading."""
+    """A field kept in the record's block: decoded on reading; set, the record gets a block of its own."""
 
     def __set_name__(self, owner: type, name: str) -> None:
-        self.name, self.kind = name, _KIND[name]
-        self.group = next(g for g, names in _GROUPS.items() if name in names)
-        self.slot, self.position = "_" + self.group, _GROUPS[self.group].index(name)
+        self.kind = _KIND[name]
+        self.part = next(k for k, names in enumerate(_PART_FIELDS) if name in names)
+        self.position = _PART_FIELDS[self.part].index(name)
 
     def __get__(self, obj: Procedure | None, owner: type | None = None) -> Any:
         if obj is None:
             return self
-        value = _DECODE[self.group](getattr(obj, self.slot))[self.position]
+        value = _decoded(obj._block, self.part)[obj._at][self.position]
         return list(value) if self.kind in _LISTS else value
 
     def __set__(self, obj: Procedure, value: Any) -> None:
-        values = list(_DECODE[self.group](getattr(obj, self.slot)))
-        values[self.position] = _CONVERT[self.kind](value)
-        setattr(obj, self.slot, pack(values))
+        values = [list(v) for v in _values_of(obj)]
+        values[self.part][self.position] = _CONVERT[self.kind](value)
+        obj._block, obj._at = _Block.of([tuple(tuple(v) for v in values)]), 0
 
 
 _facts_kept: OrderedDict[int, tuple[Procedure, object]] = OrderedDict()
@@ -188,7 +209,7 @@ class Procedure:
     `Procedure.model_validate(dict)`, nested documents and methods as dicts or tuples; unknown keys
     ignored), and read the same way (`model_dump`, `model_copy`)."""
 
-    __slots__ = (*_PLAIN, *("_" + n for n in _PLAIN_LISTS), "_listing", "_detail")
+    __slots__ = (*_PLAIN, *("_" + n for n in _PLAIN_LISTS), "_block", "_at")
     code: str  # national code `d.dddddd`, or a stable local id `LOCAL-xxxxxxxx`
     name: str
     field: str | None
@@ -222,6 +243,11 @@ class Procedure:
     national_url = _Packed()
 
     def __init__(self, **data: Any) -> None:
+        self._set_plain(data)
+        values = tuple(tuple(_CONVERT[_KIND[n]](data.get(n)) for n in names) for names in _PART_FIELDS)
+        self._block, self._at = _Block.of([values]), 0
+
+    def _set_plain(self, data: dict[str, Any]) -> None:
         for name in ("code", "name"):
             if not isinstance(data.get(name), str):
                 raise ValueError(f"a procedure needs a {name} (text), got {data.get(name)!r}")
@@ -230,9 +256,14 @@ class Procedure:
             setattr(self, name, sys.intern(value) if name in _SHARED_TEXT and value is not None else value)
         for name in _PLAIN_LISTS:
             setattr(self, "_" + name, _shared(_CONVERT[_KIND[name]](data.get(name))))
-        for group, names in _GROUPS.items():
-            values = [_CONVERT[_KIND[n]](data.get(n)) for n in names]
-            setattr(self, "_" + group, pack(values))
+
+    @classmethod
+    def _in_block(cls, data: dict[str, Any], block: _Block, at: int) -> Procedure:
+        """The record of a built file: its plain fields, and its long texts `at` in `block`."""
+        procedure = object.__new__(cls)
+        procedure._set_plain(data)
+        procedure._block, procedure._at = block, at
+        return procedure
 
     @classmethod
     def model_validate(cls, data: dict[str, Any]) -> Procedure:
@@ -252,7 +283,7 @@ class Procedure:
         return out
 
     def model_copy(self, update: dict[str, Any] | None = None) -> Procedure:
-        """A copy (sharing the compressed blobs), with `update`'s fields set."""
+        """A copy (sharing the compressed block), with `update`'s fields set."""
         copy = object.__new__(Procedure)
         for slot in Procedure.__slots__:
             object.__setattr__(copy, slot, getattr(self, slot))
@@ -347,42 +378,45 @@ def _dumps(value: object) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-_HEADER_END = ',"procedures":['
+_HEADER_END = ',"blocks":['
 
 
-def _stored(p: Procedure) -> dict[str, Any]:
-    """A record as the built file keeps it: its plain fields, and its two blobs as they are held in
-    memory (base64), so loading a big catalog neither parses nor compresses its long texts."""
-    out = {name: value for name in (*_PLAIN, *_PLAIN_LISTS) if (value := getattr(p, name)) is not None and value != []}
-    for group in _GROUPS:
-        if blob := getattr(p, "_" + group):
-            out[group] = base64.b64encode(blob).decode("ascii")
-    return out
-
-
-def _from_stored(data: dict[str, Any]) -> Procedure:
-    blobs = {group: base64.b64decode(data.pop(group, "")) for group in _GROUPS}
-    procedure = Procedure(**data)
-    for group, blob in blobs.items():
-        setattr(procedure, "_" + group, blob)
-    return procedure
+def _block_line(records: list[Procedure]) -> dict[str, Any]:
+    """A block of the built file: its records' plain fields, and their long texts packed (base64),
+    so loading a big catalog neither parses nor compresses them."""
+    plain = [{n: v for n in (*_PLAIN, *_PLAIN_LISTS) if (v := getattr(p, n)) is not None and v != []} for p in records]
+    block = _Block.of([_values_of(p) for p in records])
+    return {"records": plain} | {part: base64.b64encode(blob).decode("ascii")
+                                 for part, blob in zip(PARTS, block.blobs, strict=True) if blob}  # fmt: skip
 
 
 def _lines(catalog: Catalog) -> Iterator[str]:
-    """The built file: one JSON document, `{"format", "groups", "procedures"}`, with a line per
-    record (JSON escapes every line break inside a text, so a record never spans two lines)."""
+    """The built file: one JSON document, `{"format", "groups", "blocks"}`, with a line per block of
+    records (JSON escapes every line break inside a text, so a block never spans two lines)."""
     yield _dumps({"format": FORMAT, "groups": [g.model_dump() for g in catalog.groups.values()]})[:-1] + _HEADER_END
     records = list(catalog.procedures.values())
-    for k, p in enumerate(records):
-        yield "\n" + _dumps(_stored(p)) + ("," if k < len(records) - 1 else "")
+    starts = range(0, len(records), BLOCK_SIZE)
+    for start in starts:
+        last = start == starts[-1]
+        yield "\n" + _dumps(_block_line(records[start : start + BLOCK_SIZE])) + ("" if last else ",")
     yield "\n]}\n"
 
 
 def _read_lines(head: str, fh: Iterable[str]) -> Catalog:
     header = json.loads(head.rstrip("\n").removesuffix(_HEADER_END) + "}")
     groups = [LifeEventGroup.model_validate(g) for g in header["groups"]]
-    records = (line.rstrip("\n").rstrip(",") for line in fh)
-    return Catalog((_from_stored(json.loads(r)) for r in records if r.startswith("{")), groups)
+
+    def records() -> Iterator[Procedure]:
+        for line in fh:
+            if not line.startswith("{"):
+                continue
+            data = json.loads(line.rstrip("\n").rstrip(","))
+            plain = data["records"]
+            block = _Block(len(plain), tuple(base64.b64decode(data.get(part, "")) for part in PARTS))
+            for at, fields in enumerate(plain):
+                yield Procedure._in_block(fields, block, at)
+
+    return Catalog(records(), groups)
 
 
 def load_catalog(path: Path | str | None = None) -> Catalog:
@@ -396,7 +430,7 @@ def load_catalog(path: Path | str | None = None) -> Catalog:
     opener = gzip.open if path.suffix == ".gz" else open
     with opener(path, "rt", encoding="utf-8", newline="\n") as fh:
         head = fh.readline()
-        if head.startswith('{"format":') and head.rstrip("\n").endswith(_HEADER_END):
+        if head.startswith(f'{{"format":{FORMAT},') and head.rstrip("\n").endswith(_HEADER_END):
             return _read_lines(head, fh)
         # A file built before format 2: one JSON document, parsed whole.
         return Catalog.from_document(json.loads(head + fh.read()))

@@ -1,9 +1,12 @@
-"""A record's long texts as one small compressed blob, decoded when one record is read.
+"""Long texts of a few neighbouring records as one compressed blob, decoded when one is read.
 
 The catalog holds tens of thousands of records, and most of their text (documents, steps, fees,
-legal basis) is read one record at a time, when a citizen asks about that procedure. Held as
-Python objects it is several times its size in memory; as a compressed JSON array per record it is
-about a third of its UTF-8 size, and decoding one takes tens of microseconds.
+legal basis) is read one record at a time, when a citizen asks about that procedure. Held as Python
+objects it is several times its size in memory. Compressed per record it is about a third of its
+UTF-8 size; compressed by blocks of neighbouring records (the catalog lists a field's procedures
+together, and they share wording) about a seventh, and a scan of the whole catalog (the search
+index is built from every record's texts) pays the decompressor's set-up once per block instead
+of once per record. A block of 16 decodes in a fraction of a millisecond.
 """
 
 from __future__ import annotations
@@ -11,22 +14,27 @@ from __future__ import annotations
 import json
 import zlib
 
-EMPTY = b""  # a blob whose values are all empty: no compressed stream at all
-_LEVEL = 9  # blobs are packed when the catalog is built, and unpack as fast at any level
-_WBITS = -15  # raw deflate: no zlib header and checksum per record (the blob never leaves the process)
+EMPTY = b""  # a block whose values are all empty: no compressed stream at all
+_LEVEL = 9  # blocks are packed when the catalog is built, and unpack as fast at any level
+_WBITS = -15  # raw deflate: no zlib header and checksum per block (a block never leaves the catalog)
 
 
-def pack(values: list[object]) -> bytes:
-    """One compressed blob for `values` (JSON-serialisable; tuples become arrays)."""
-    if all(v is None or v == () or v == [] for v in values):
+def _empty(value: object) -> bool:
+    return value is None or value == () or value == []
+
+
+def pack(rows: list[list[object]]) -> bytes:
+    """One compressed blob for the rows of values of a few records (JSON-serialisable; tuples
+    become arrays)."""
+    if all(_empty(v) for row in rows for v in row):
         return EMPTY
-    text = json.dumps(values, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    text = json.dumps(rows, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     compressor = zlib.compressobj(_LEVEL, zlib.DEFLATED, _WBITS)
     return compressor.compress(text) + compressor.flush()
 
 
-def unpack(blob: bytes, size: int) -> list[object]:
-    """The `size` values packed in `blob` (JSON arrays come back as lists)."""
+def unpack(blob: bytes, records: int, size: int) -> list[list[object]]:
+    """The rows packed in `blob`: `records` rows of `size` values (JSON arrays come back as lists)."""
     if blob == EMPTY:
-        return [None] * size
-    return json.loads(zlib.decompress(blob, _WBITS))
+        return [[None] * size for _ in range(records)]
+    return json.loads(zlib.decompress(blob, _WBITS).decode("utf-8"))
