@@ -196,6 +196,16 @@ def _drop_noise_phrases(words: list[tuple[str, str]], lexicon: Lexicon) -> list[
     return out
 
 
+# A pronoun right after a kinship word is a possessive ("bố em", "mẹ tôi", "ông nội mình"): dropped,
+# so the kinship word meets what follows ("bố em mất" is "bố mất", a death, not a lost paper).
+_KIN = frozenset({"bo", "me", "cha", "ong", "ba", "vo", "chong", "con", "anh", "chi", "noi", "ngoai", "than"})
+_POSSESSIVES = frozenset({"em", "toi", "minh", "chau", "tao", "to"})
+
+
+def _drop_possessives(words: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    return [w for i, w in enumerate(words) if not (i and w[0] in _POSSESSIVES and words[i - 1][0] in _KIN)]
+
+
 def telex_repairs(word: str) -> list[str]:
     """Spellings the word may have had before Telex/VNI marks leaked into it: "kys" -> "ky",
     "tamj" -> "tam", "dduwowngf" -> "duong", "ky1" -> "ky". Telex tone keys (s f r x j) are never
@@ -244,7 +254,7 @@ class QueryParser:
     def parse(self, query: str) -> list[Concept]:
         typed = marked_tokens(query)
         # Only fillers, greetings and thanks ("em cảm ơn ạ", "cho hỏi"): nothing to search for.
-        pairs = _drop_noise_phrases(typed, self.lexicon)
+        pairs = _drop_possessives(_drop_noise_phrases(typed, self.lexicon))
         pairs = [piece for pair in pairs for piece in self._split_joined(pair)]
         while (
             pairs

@@ -335,3 +335,14 @@ def test_life_situations_reach_the_procedure_that_handles_them(index):
     # Moving one's pension to another province; felling a tree in town (not forest logging).
     assert index.search("chuyển nơi nhận lương hưu về quê", 1) == ["1.001742"]
     assert index.search("xin phép chặt cây xanh", 1) == ["1.002693"]
+
+
+def test_a_foreign_country_named_asks_for_the_foreign_element_variant(index):
+    assert index.search("lấy chồng Hàn Quốc thì đăng ký kết hôn ở đâu", 1) == ["2.000806"]
+    assert index.search("đăng ký kết hôn", 1) == ["1.000894"]
+
+
+def test_someone_in_the_family_who_died_is_a_death_not_a_lost_paper(index):
+    # "bố em mất": "em" is a possessive, "mất" is the father's death (was: a mining licence re-issue).
+    assert index.search("bố em mất rồi làm khai tử", 1) == ["1.000656"]
+    assert index.search("mất giấy khai sinh", 1) == ["1.004884"]
