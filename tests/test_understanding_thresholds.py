@@ -26,6 +26,8 @@ def test_every_reading_has_a_confidence_between_0_and_1(text: str, shown: str | 
     reading = default_interpreter().interpret(text, DialogueContext(shown=shown))
     assert 0.0 <= reading.confidence <= 1.0, (text, reading)
     assert 0.0 <= reading.as_meta()["confidence"] <= 1.0
+    if reading.source == "model":  # staff also see what else the model heard
+        assert reading.runner_up is not None and reading.as_meta()["runner_up"][0] == reading.ranked[1][0]
     if reading.runner_up:
         assert 0.0 <= reading.runner_up[1] <= reading.confidence
 
