@@ -335,7 +335,7 @@ class QueryParser:
                 continue
             for k, fixed in ((i, sorted(w for w in _edits1(a) if f"{w} {b}" in self.bigrams)),
                              (i + 1, sorted(w for w in _edits1(b) if f"{a} {w}" in self.bigrams))):  # fmt: skip
-                if not fixed or (len(best[k]) < 3 and out[k][0].why != "unknown"):
+                if not fixed or (len(best[k]) < 3 and out[k][0].why not in {"unknown", "abbreviation"}):
                     continue  # a real two-letter word ("do", "ba") is too easily another one
                 repairs = [Alternative((w,), 0.75, "typo") for w in fixed[:3]]
                 pair = (fixed[0], b) if k == i else (a, fixed[0])

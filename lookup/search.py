@@ -85,6 +85,7 @@ _ACTIONS: tuple[tuple[str, str], ...] = (
     ("doi ", "change"), ("gia han", "extend"), ("thu hoi", "end"), ("xoa ", "end"), ("cham dut", "end"),
     ("dinh chinh", "modify"), ("dieu chinh", "modify"), ("thay doi", "modify"), ("cai chinh", "modify"),
     ("khoa ", "end"), ("mo khoa", "modify"), ("khoi phuc", "modify"), ("chuyen doi", "change"),
+    ("giai the", "end"), ("thong bao", "notify"), ("de nghi dung", "withdraw"),
 )  # fmt: skip
 # What the query says it wants, word sequences folded: each kind with the kinds of procedure that
 # answer it. The first kind found wins, so "đổi tên" is a correction, "mất ... mới" a re-issue and
@@ -97,6 +98,8 @@ _QUERY_ACTIONS: tuple[tuple[frozenset[str], tuple[str, ...]], ...] = (
     (frozenset({"extend"}), ("gia han",)),
     (frozenset({"end"}), ("xoa", "cham dut", "dong", "giai the", "thu hoi", "huy", "cat")),
     (frozenset({"new"}), ("lan dau", "moi", "moi mua", "moi sinh", "moi de", "dau tien")),
+    (frozenset({"notify"}), ("thong bao",)),
+    (frozenset({"withdraw"}), ("dung thu tuc", "rut ho so", "huy ho so")),
 )  # fmt: skip
 # Restrictions in a name, and the query words (or ages) that ask for them. A restricted variant
 # the query does not ask for comes after the common case: the adult card before the under-14 one,

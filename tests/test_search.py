@@ -346,3 +346,12 @@ def test_someone_in_the_family_who_died_is_a_death_not_a_lost_paper(index):
     # "bố em mất": "em" is a possessive, "mất" is the father's death (was: a mining licence re-issue).
     assert index.search("bố em mất rồi làm khai tử", 1) == ["1.000656"]
     assert index.search("mất giấy khai sinh", 1) == ["1.004884"]
+
+
+def test_the_registration_comes_before_the_notice_about_it(index):
+    # "Thông báo về việc thành lập doanh nghiệp của hợp tác xã" is a later notice, not the founding.
+    assert index.search("thành lập hợp tác xã", 1) == ["1.005280"]
+
+
+def test_a_two_letter_slip_is_repaired_by_its_neighbour_before_it_is_read_as_initials(index):
+    assert index.search("dang ky ket hn", 1) == ["1.000894"]
