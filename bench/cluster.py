@@ -135,6 +135,12 @@ class Cluster:
         proc.send_signal(signal.SIGKILL)
         proc.wait()
 
+    def signal_workers(self, signum: int) -> None:
+        """SIGSTOP / SIGCONT every live worker process (the capacity phase measures the web alone)."""
+        for name, proc in self.procs.items():
+            if name.startswith("worker") and proc.poll() is None:
+                proc.send_signal(signum)
+
     def stop(self, keep_logs: bool = False) -> None:
         for name, proc in list(self.procs.items()):
             if name != "redis" and proc.poll() is None:

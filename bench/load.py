@@ -24,7 +24,9 @@ import argparse
 import asyncio
 import hashlib
 import json
+import os
 import random
+import signal
 import statistics
 import subprocess
 import sys
@@ -36,7 +38,10 @@ from typing import Any
 
 import aiohttp
 
+from bench.capacity import available as wrk_available
+from bench.capacity import wrk_blast
 from bench.cluster import ROOT, Cluster, free_port, wait_http
+from bot.loop import install_fast_loop, loop_name
 
 CODE = "000.25.23.H34-261102-0001"
 QR_PHOTO = ROOT / "fixtures" / "conversations" / "receipt-qr.png"
@@ -72,6 +77,8 @@ def canonical(message: dict[str, Any]) -> str:
 BARE_APP = """
 import sys
 from aiohttp import web
+from bot.loop import install_fast_loop
+install_fast_loop()  # the same event loop as ours: the ratio compares the handlers, not the loops
 async def ok(request):
     await request.read()
     return web.json_response({"status": "accepted"})
@@ -259,28 +266,55 @@ async def scrape(http: aiohttp.ClientSession, url: str) -> dict[str, float]:
     return out
 
 
+def cluster_env() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(ROOT)}
+
+
+async def measure_capacity(cluster: Cluster, args: argparse.Namespace, ours: list[str],
+                           bare: list[str]) -> dict[str, Any]:  # fmt: skip
+    """Rounds interleaved so that both see the same machine: bare, ours, bare, ours. The workers are
+    paused (SIGSTOP) meanwhile unless asked otherwise: the webhook is measured, not the workers'
+    turns competing for the same two cores (its events are handled once they resume)."""
+    rounds: dict[str, list[dict[str, float]]] = {"bare": [], "ours": []}
+    if args.workers_during_capacity == "paused":
+        cluster.signal_workers(signal.SIGSTOP)
+    try:
+        for r in range(2):
+            for name, urls in (("bare", bare), ("ours", ours)):
+                if args.generator == "wrk":
+                    result = await asyncio.to_thread(wrk_blast, urls, args.senders, args.capacity_seconds,
+                                                     f"{name}{r}", signed_event)  # fmt: skip
+                else:
+                    result = await blast(urls, args.senders, args.per_sender, f"{name}{r}")
+                rounds[name].append(result)
+    finally:
+        cluster.signal_workers(signal.SIGCONT)
+    capacity: dict[str, Any] = {k: {m: statistics.median(x[m] for x in v) for m in v[0]} for k, v in rounds.items()}
+    capacity["ratio"] = {
+        "events_per_s": capacity["ours"]["events_per_s"] / capacity["bare"]["events_per_s"],
+        "p99_ms": capacity["ours"]["p99_ms"] / capacity["bare"]["p99_ms"],
+    }
+    capacity["setup"] = {"generator": args.generator, "senders": args.senders, "processes_each": len(ours),
+                         "workers": args.workers_during_capacity, "event_loop": loop_name()}  # fmt: skip
+    return capacity
+
+
 async def main(args: argparse.Namespace) -> dict[str, Any]:
     rng = random.Random(args.seed)
     cluster = Cluster(webs=args.webs, workers=args.workers, oa_calls_per_second=args.oa_calls_per_second,
                       redis_cluster=args.cluster)  # fmt: skip
-    bare_port = free_port()
-    bare = subprocess.Popen([sys.executable, "-c", BARE_APP, str(bare_port)])
+    # As many bare processes as ours: the ratio compares one handler with the other, process for process.
+    bare_ports = [free_port() for _ in range(args.webs)]
+    bares = [subprocess.Popen([sys.executable, "-c", BARE_APP, str(port)], cwd=ROOT, env=cluster_env())
+             for port in bare_ports]  # fmt: skip
     report: dict[str, Any] = {"webs": args.webs, "workers": args.workers, "citizens": args.citizens}
     try:
         await asyncio.to_thread(cluster.start)
-        await asyncio.to_thread(wait_http, f"http://127.0.0.1:{bare_port}/healthz")
+        for port in bare_ports:
+            await asyncio.to_thread(wait_http, f"http://127.0.0.1:{port}/healthz")
         ours = [f"http://127.0.0.1:{p}/webhook/zalo" for p in cluster.web_ports]
-        # Phase 1, interleaved so that both see the same machine: bare, ours, bare, ours.
-        rounds: dict[str, list[dict[str, float]]] = {"bare": [], "ours": []}
-        for r in range(2):
-            rounds["bare"].append(await blast([f"http://127.0.0.1:{bare_port}/webhook/zalo"], args.senders,
-                                              args.per_sender, f"bare{r}"))  # fmt: skip
-            rounds["ours"].append(await blast(ours, args.senders, args.per_sender, f"cap{r}"))
-        capacity = {k: {m: statistics.median(x[m] for x in v) for m in v[0]} for k, v in rounds.items()}
-        capacity["ratio"] = {
-            "events_per_s": capacity["ours"]["events_per_s"] / capacity["bare"]["events_per_s"],
-            "p99_ms": capacity["ours"]["p99_ms"] / capacity["bare"]["p99_ms"],
-        }
+        bare_urls = [f"http://127.0.0.1:{p}/webhook/zalo" for p in bare_ports]
+        capacity = await measure_capacity(cluster, args, ours, bare_urls)
         report["capacity"] = capacity
         async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
             # The capacity events are real events for the workers: let them drain first.
@@ -355,8 +389,9 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
                 "surviving_workers_budget_waits": sum(w.get("tracuu_outbound_budget_waits_total", 0) for w in workers),
             }  # fmt: skip
     finally:
-        bare.terminate()
-        bare.wait()
+        for bare in bares:
+            bare.terminate()
+            bare.wait()
         cluster.stop(keep_logs=args.keep_logs)
         if args.keep_logs:
             report["logs"] = str(cluster.folder)
@@ -400,8 +435,21 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--citizens", type=int, default=300)
     parser.add_argument("--ramp", type=float, default=20.0, help="citizens start over this many seconds")
     parser.add_argument("--duplicates", type=float, default=0.1, help="share of deliveries Zalo sends twice")
-    parser.add_argument("--senders", type=int, default=32, help="concurrent senders in the capacity phase")
-    parser.add_argument("--per-sender", type=int, default=60)
+    parser.add_argument("--senders", type=int, default=200, help="concurrent senders in the capacity phase")
+    parser.add_argument("--per-sender", type=int, default=60, help="events per sender (--generator python)")
+    parser.add_argument(
+        "--generator",
+        choices=["wrk", "python"],
+        default=None,
+        help="capacity load from wrk (default where installed) or an aiohttp client in this process",
+    )
+    parser.add_argument(
+        "--capacity-seconds",
+        type=int,
+        default=1,
+        help="length of a capacity round (wrk); its events are real ones the workers handle after",
+    )
+    parser.add_argument("--workers-during-capacity", choices=["paused", "running"], default="paused")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--oa-calls-per-second", default="1000", help="the shared outbound budget (OA quota)")
     parser.add_argument("--no-faults", action="store_true")
@@ -412,11 +460,14 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.quick:
         args.citizens, args.ramp, args.senders, args.per_sender = 24, 4.0, 8, 15
+        args.generator = args.generator or "python"
+    args.generator = args.generator or ("wrk" if wrk_available() else "python")
     return args
 
 
 def cli(argv: list[str] | None = None) -> dict[str, Any]:
     args = parse(argv)
+    install_fast_loop()
     report = asyncio.run(main(args))
     print(json.dumps(report, indent=2, ensure_ascii=False))
     if args.json:

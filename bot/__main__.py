@@ -14,6 +14,7 @@ from aiohttp import web
 from bot.app import create_app
 from bot.appkeys import DOSSIERS, SETTINGS
 from bot.logs import setup_logging
+from bot.loop import install_fast_loop
 from bot.preflight import port_problem, refuse_unready
 from bot.settings import Settings
 
@@ -270,6 +271,7 @@ def main(argv: list[str] | None = None) -> None:
     p.set_defaults(run=_replay)
     args = parser.parse_args(argv)
     setup_logging()
+    install_fast_loop()
     args.run(args)
 
 

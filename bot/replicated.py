@@ -45,33 +45,65 @@ class Replicated:
         """The script's answer once it is on the primary and (on a cluster) on a replica."""
         if not self.cluster:
             return await script(self.redis, keys, args)
-        await self.redis.initialize()  # the slot map, on the first call or after a failover emptied it
-        node = self.redis.get_node_from_key(keys[0])
-        try:
-            result, replicas = await self._script_then_wait(script, keys, args, node)
-        except NoScriptError:
-            await self.redis.script_load(script.source)  # every primary, a promoted replica included
-            result, replicas = await self._script_then_wait(script, keys, args, node)
-        if int(replicas) >= 1 and self.redis.get_node_from_key(keys[0]).name == node.name:
-            return result
-        if self.redis.get_node_from_key(keys[0]).name != node.name:
-            # The slot moved during the call: the WAIT went to the old primary and proves nothing.
-            raise NotReplicated(f"slot of {keys[0]!r} moved during the write")
-        if await self._has_no_replica(keys[0]):
-            metrics.WRITES_UNREPLICATED.inc()
-            return result
-        raise NotReplicated(f"no replica confirmed the write within {self.wait_ms} ms")
+        (result,) = await self.run_many(script, [(keys, args)])
+        if isinstance(result, BaseException):
+            raise result
+        return result
 
-    async def _script_then_wait(self, script: Lua, keys: Sequence[str], args: Sequence[Any],
-                                node: Any) -> tuple[Any, int]:  # fmt: skip
-        # Not a transaction: a pipeline whose two commands both go to the key's primary, so they
-        # share one connection (WAIT counts that connection's writes) and one round trip.
+    async def run_many(self, script: Lua, calls: Sequence[tuple[Sequence[str], Sequence[Any]]]) -> list[Any]:
+        """Several independent runs of one script in one pipeline (one round trip per node, each run
+        atomic on its own): each call's answer, or the exception that call met, in order."""
+        if not self.cluster:
+            return await self._pipelined(script, calls, None)
+        await self.redis.initialize()  # the slot map, on the first call or after a failover emptied it
+        nodes = [self.redis.get_node_from_key(keys[0]) for keys, _ in calls]
+        wait_on = {node.name: node for node in nodes}
+        answers = await self._pipelined(script, calls, wait_on)
+        results, waits = answers[: len(calls)], dict(zip(wait_on, answers[len(calls) :], strict=True))
+        out: list[Any] = []
+        for (keys, _), node, result in zip(calls, nodes, results, strict=True):
+            replicas = waits[node.name]
+            if isinstance(result, BaseException):
+                out.append(result)
+            elif self.redis.get_node_from_key(keys[0]).name != node.name:
+                # The slot moved during the call: the WAIT went to the old primary and proves nothing.
+                out.append(NotReplicated(f"slot of {keys[0]!r} moved during the write"))
+            elif not isinstance(replicas, BaseException) and int(replicas) >= 1:
+                out.append(result)
+            elif await self._has_no_replica(keys[0]):
+                metrics.WRITES_UNREPLICATED.inc()
+                out.append(result)
+            else:
+                out.append(NotReplicated(f"no replica confirmed the write within {self.wait_ms} ms"))
+        return out
+
+    async def _pipelined(self, script: Lua, calls: Sequence[tuple[Sequence[str], Sequence[Any]]],
+                         wait_on: dict[str, Any] | None) -> list[Any]:  # fmt: skip
+        """EVALSHA per call (EVAL for the calls a node did not know the script for), then, on a
+        cluster, WAIT on each primary named in `wait_on`: the pipeline sends a node's commands on
+        one connection in order, so its WAIT counts that connection's writes, in the same round trip."""
+        answers = await self._send(script, calls, wait_on)
+        unknown = [i for i, answer in enumerate(answers[: len(calls)]) if isinstance(answer, NoScriptError)]
+        if unknown:
+            # A fresh or just promoted primary: load the script (on a cluster, on every primary) and
+            # run again only the calls that did not run, so none runs twice.
+            await self.redis.script_load(script.source)
+            again = await self._send(script, [calls[i] for i in unknown], wait_on)
+            for i, answer in zip(unknown, again, strict=False):
+                answers[i] = answer
+            if wait_on:  # the later WAITs count the retried writes too
+                answers[len(calls) :] = again[len(unknown) :]
+        return answers
+
+    async def _send(self, script: Lua, calls: Sequence[tuple[Sequence[str], Sequence[Any]]],
+                    wait_on: dict[str, Any] | None) -> list[Any]:  # fmt: skip
         async with self.redis.pipeline(transaction=False) as pipe:
-            # (.evalsha() is refused on a cluster pipeline; the command itself is routed by its key.)
-            pipe.execute_command("EVALSHA", script.sha, len(keys), *keys, *args)
-            pipe.execute_command("WAIT", 1, self.wait_ms, target_nodes=node)
-            result, replicas = await pipe.execute()
-        return result, int(replicas)
+            for keys, args in calls:
+                # (.evalsha() is refused on a cluster pipeline; the command is routed by its key.)
+                pipe.execute_command("EVALSHA", script.sha, len(keys), *keys, *args)
+            for node in (wait_on or {}).values():
+                pipe.execute_command("WAIT", 1, self.wait_ms, target_nodes=node)
+            return list(await pipe.execute(raise_on_error=False))
 
     async def _has_no_replica(self, key: str) -> bool:
         """Whether the slot's primary has no replica, by a slot map at most a second old (a replica

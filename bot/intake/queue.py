@@ -12,6 +12,7 @@ from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
 from bot.conv_keys import UserKey
+from bot.intake.batch import ScriptBatcher
 from bot.intake.keys import GROUP, IntakeKeys
 from bot.lua import Lua
 from bot.replicated import Replicated
@@ -35,17 +36,19 @@ class EventQueue:
         self.redis = redis
         self.keys = keys
         self.replicated = Replicated(redis)
+        self.batcher = ScriptBatcher(self.replicated, ACCEPT)
         # Workers in this process, woken at once instead of at their next poll (the embedded store
         # cannot block on XREADGROUP).
         self.listeners: list[Callable[[int], None]] = []
 
     async def accept(self, user: UserKey, dedupe_id: str, event: dict[str, Any]) -> bool:
         """Queue the event; True when it was not seen before (a redelivery is answered "duplicate"
-        and not appended again). One round trip: the check, the append and the mark are one script."""
+        and not appended again). The check, the append and the mark are one script, sent in one pipeline
+        with the other requests' accepts of the same loop turn (`bot.intake.batch`)."""
         shard = self.keys.shard_of(user)
         event_json = json.dumps(event, ensure_ascii=False, separators=(",", ":"))
-        first = await self.replicated.run(
-            ACCEPT, [self.keys.seen(shard, dedupe_id), self.keys.stream(shard)],
+        first = await self.batcher.run(
+            [self.keys.seen(shard, dedupe_id), self.keys.stream(shard)],
             [DEDUPE_TTL_SECONDS, "oa", user.oa_id, "user", user.user_id, "key", dedupe_id, "event", event_json],
         )  # fmt: skip
         for wake in self.listeners:
