@@ -355,3 +355,12 @@ def test_the_registration_comes_before_the_notice_about_it(index):
 
 def test_a_two_letter_slip_is_repaired_by_its_neighbour_before_it_is_read_as_initials(index):
     assert index.search("dang ky ket hn", 1) == ["1.000894"]
+
+
+def test_a_reason_clause_does_not_take_the_query_to_another_procedure(index):
+    # "vì mất giấy" says why: it was the "mất" of a lost driving licence that came first.
+    assert index.search("đăng ký lại khai tử vì mất giấy", 1) == ["1.005461"]
+
+
+def test_a_childs_family_name_changed_is_the_civil_status_correction(index):
+    assert index.search("đổi họ cho con theo họ mẹ", 1) == ["1.004859"]
