@@ -349,7 +349,7 @@ def test_module(name: str, target: Target, folder: Path, budget: float, rng: ran
         # Progress on stderr, survivors at once: their tests can be written while the run goes on.
         print(f"{name}: {outcome.tried}/{outcome.total} {status}", file=sys.stderr, flush=True)
         if status == "passed":
-            print(f"SURVIVED? {where}\n{diff}", file=sys.stderr, flush=True)
+            print(f"LIVED (a survivor unless listed equivalent) {where}\n{diff}", file=sys.stderr, flush=True)
     return outcome
 
 
