@@ -36,7 +36,8 @@ DEFAULT_CATALOG_PATH = FIXTURES_DIR / "catalog.json.gz"
 LIFE_EVENTS_PATH = FIXTURES_DIR / "life_events.json"
 FORMAT = 3  # a line per block of records, their long texts packed: loading never holds the whole file parsed
 BLOCK_SIZE = 16  # records per block: a seventh of their texts' size, and a block decodes in ~0.1-0.3 ms
-DECODED_BLOCKS = 8  # blocks whose decoded texts are kept, per part
+DECODED_BLOCKS = 8  # blocks whose decompressed texts are kept, per part (a scan reads a block 16 times)
+DECODED_ROWS = 256  # records' parts kept decoded (an answer reads one record's documents several times)
 FACTS_KEPT = 4096  # records whose lookup.facts are kept (the procedures citizens are asking about)
 
 
@@ -121,6 +122,7 @@ FIELDS: tuple[tuple[str, str, str], ...] = (
 _KIND = {name: kind for name, kind, _ in FIELDS}
 PARTS = ("listing", "prose", "detail")
 _PART_FIELDS = tuple(tuple(name for name, _, where in FIELDS if where == part) for part in PARTS)
+_PART_KINDS = tuple(tuple(_KIND[name] for name in names) for names in _PART_FIELDS)
 _PLAIN = tuple(name for name, kind, where in FIELDS if not where and kind not in _LISTS)
 _PLAIN_LISTS = tuple(name for name, kind, where in FIELDS if not where and kind in _LISTS)
 # A decoded row of a document, channel or result: the rows are packed whole, so no length check.
@@ -150,22 +152,25 @@ class _Block:
 
 
 @lru_cache(maxsize=DECODED_BLOCKS * len(PARTS))
-def _decoded(block: _Block, part: int) -> tuple[tuple, ...]:
-    """Per record of the block, its values of one part, as the record's attributes give them."""
-    kinds = [_KIND[n] for n in _PART_FIELDS[part]]
-    rows = unpack(block.blobs[part], block.size, len(kinds))
+def _part_lines(block: _Block, part: int) -> list[bytes] | None:
+    return unpack(block.blobs[part])
+
+
+@lru_cache(maxsize=DECODED_ROWS)
+def _decoded(block: _Block, part: int, at: int) -> tuple:
+    """A record's values of one part, as the record's attributes give them."""
+    kinds = _PART_KINDS[part]
+    lines = _part_lines(block, part)
+    row = json.loads(lines[at]) if lines is not None else [None] * len(kinds)
     return tuple(
-        tuple(
-            tuple(map(_MAKE[k], v or ())) if k in _MAKE else tuple(v or ()) if k in _LISTS else v
-            for k, v in zip(kinds, row, strict=True)
-        )
-        for row in rows
+        tuple(map(_MAKE[k], v or ())) if k in _MAKE else tuple(v or ()) if k in _LISTS else v
+        for k, v in zip(kinds, row, strict=True)
     )
 
 
 def _values_of(p: Procedure) -> tuple[tuple, ...]:
     """A record's values of every part."""
-    return tuple(_decoded(p._block, part)[p._at] for part in range(len(PARTS)))
+    return tuple(_decoded(p._block, part, p._at) for part in range(len(PARTS)))
 
 
 class _PlainList:
@@ -192,7 +197,7 @@ class _Packed:
     def __get__(self, obj: Procedure | None, owner: type | None = None) -> Any:
         if obj is None:
             return self
-        value = _decoded(obj._block, self.part)[obj._at][self.position]
+        value = _decoded(obj._block, self.part, obj._at)[self.position]
         return list(value) if self.kind in _LISTS else value
 
     def __set__(self, obj: Procedure, value: Any) -> None:
