@@ -170,6 +170,9 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
     ("bot/zalo/webhook.py", "core/NumberReplacer",
      'return "refused", error_response(400, "malformed_event", "the body is not one event object")'):
         "unreachable (see the check above it)",
+    ("bot/zalo/webhook.py", "core/ReplaceComparisonOperator_Gt_Is",
+     "if (request.content_length or 0) > MAX_WEBHOOK_BYTES:"):
+        "a declared length is then never refused up front, but the capped read refuses the same bodies (413)",
     ("bot/zalo/events.py", "core/ReplaceTrueWithFalse",
      "raw: dict[str, Any] = Field(default_factory=dict, exclude=True)"):
         "nothing dumps an InboundEvent (only its attachments), so what a dump leaves out is never seen",
@@ -307,6 +310,11 @@ def test_module(name: str, target: Target, folder: Path, budget: float, rng: ran
     outcome = Outcome(name)
     argv = pytest_argv(target)
     status, outcome.baseline_seconds, lines = line_map(folder, target)
+    if status != "passed":
+        # Tracing slows a loaded machine enough to fail a timed test now and then: judge the tests
+        # untraced, and without the map send every mutant to the whole set.
+        status, outcome.baseline_seconds = run(folder, argv, 900)
+        lines, outcome.note = {}, "traced clean run failed: no line map"
     if status != "passed":
         outcome.note = f"the unmutated tests do not pass ({status}): module skipped"
         return outcome
