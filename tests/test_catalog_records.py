@@ -95,3 +95,19 @@ def test_facts_are_kept_for_the_records_asked_about_most_recently(catalog, monke
     assert len(catalog_module._facts_kept) <= 20
     again = facts_of(records[0])  # made again, the same facts
     assert again is not first and again == first and facts_of(records[0]) is again
+
+
+def test_an_operator_records_file_loads_into_shared_blocks_with_every_text_kept(tmp_path):
+    rows = [
+        {"code": f"9.{k:06d}", "name": f"Thủ tục thử số {k}", "field": "Hộ tịch", "steps": [f"Bước {k}"],
+         "documents": [{"name": f"Tờ khai số {k}", "originals": 1}], "national_url": f"https://dichvucong.gov.vn/{k}"}
+        for k in range(40)
+    ]  # fmt: skip
+    own = tmp_path / "own.jsonl"
+    own.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    loaded = load_catalog(own)
+    assert [(p.steps, p.documents[0].name, p.national_url) for p in loaded.procedures.values()] == [
+        ([f"Bước {k}"], f"Tờ khai số {k}", f"https://dichvucong.gov.vn/{k}") for k in range(40)
+    ]
+    blocks = {id(p._block) for p in loaded.procedures.values()}
+    assert len(blocks) == -(-40 // catalog_module.BLOCK_SIZE)  # packed as a built file's, not one per record
