@@ -161,10 +161,11 @@ async def replies(http: aiohttp.ClientSession, emulator: str, user: str, count: 
 
 
 async def reference(http: aiohttp.ClientSession, emulator: str, tag: str) -> dict[str, list[list[str]]]:
-    """Per journey, per step: the replies (canonical) a citizen gets, measured on one quiet citizen.
-    A step is complete when no further reply came for 1.5 s."""
-    out: dict[str, list[list[str]]] = {}
-    for name, steps in JOURNEYS.items():
+    """Per journey, per step: the replies (canonical) a citizen gets, measured on one quiet citizen
+    per journey, the journeys side by side (each step's 1.5 s of silence, one after another, was
+    most of a quick run). A step is complete when no further reply came for 1.5 s."""
+
+    async def journey(name: str, steps: list[tuple[str, str | None]]) -> list[list[str]]:
         user, seen, per_step = f"ref-{tag}-{name}", 0, []
         for action, arg in steps:
             await act(http, emulator, user, action, arg, duplicate=False)
@@ -176,8 +177,10 @@ async def reference(http: aiohttp.ClientSession, emulator: str, tag: str) -> dic
                 got = more
             per_step.append([canonical(m) for m in got[seen:]])
             seen = len(got)
-        out[name] = per_step
-    return out
+        return per_step
+
+    done = await asyncio.gather(*(journey(name, steps) for name, steps in JOURNEYS.items()))
+    return dict(zip(JOURNEYS, done, strict=True))
 
 
 async def run_citizen(http: aiohttp.ClientSession, emulator: str, citizen: Citizen, expected: list[list[str]],
