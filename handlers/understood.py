@@ -16,6 +16,7 @@ flowchart LR
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -41,6 +42,8 @@ from understanding.normalize import normalize
 router = Router("understood")
 CONFIRM_CHOICES = 3
 SUGGEST_FLOOR = 0.1
+# How many of search's procedures vote on the life-event group a question is about.
+LIFE_EVENT_EVIDENCE = 5
 # Above this probability that search found what was asked, the catalog overrules the intent model.
 NAMED_FLOOR = 0.9
 VARIANT_SIMILARITY = 80  # rapidfuzz token-set ratio of two names for "the same procedure, another case"
@@ -158,8 +161,28 @@ async def pay(ctx: Context) -> list[Reply]:
 
 @router.on(intent_is(I.LIFE_EVENTS))
 async def life_events(ctx: Context) -> list[Reply]:
+    group = life_event_of(ctx.deps.catalog, ctx.deps.search, ctx.text)
+    named = procedures.groups_named(ctx.deps.catalog, ctx.text)
+    group = group or (named[0].id if len(named) == 1 else None)  # "có con nhỏ": a group's own name
+    if group is not None:  # "sinh con cần làm thủ tục gì": the shelf itself, not the list of shelves
+        _as_command(ctx, f"#nhom {group}")
+        return await procedures.group(ctx)
     _as_command(ctx, "#sukien")
     return await procedures.groups(ctx)
+
+
+def life_event_of(catalog: Catalog, search: Callable[[str, int, int], list[str]], text: str) -> str | None:
+    """The life-event group a life-event question is about, from the catalog itself: the group that
+    most of the procedures search finds for its words belong to, the first found among them (the
+    births' group for "sinh con", the deaths' for "bố mất cần làm gì"); None when they disagree."""
+    named = entities.procedure_queries(text, default_model().vocabulary)
+    codes = search(named[0], LIFE_EVENT_EVIDENCE, 0) if named else []
+    memberships = [set(p.life_events) for c in codes if (p := catalog.get(c)) is not None]
+    if not memberships or not memberships[0]:
+        return None
+    votes = Counter(g for groups in memberships for g in groups)
+    group, count = max(((g, votes[g]) for g in memberships[0]), key=lambda gv: gv[1])
+    return group if count >= min(2, len(memberships)) else None
 
 
 @router.on(intent_is(I.HUMAN))

@@ -72,3 +72,13 @@ async def test_the_words_around_a_question_do_not_hide_the_procedure_it_names(li
     (fee,) = await live.say("ans-story", "toi vua mua lai chiec xe may cu cua hang xom, cho toi hoi dang ky "
                                          "sang ten xe thi phai nop le phi bao nhieu tien?")  # fmt: skip
     assert "mã 1.013076" in fee["text"] and "Lệ phí" in fee["text"]
+
+
+async def test_what_procedures_a_named_procedure_needs_gets_its_documents_and_a_life_event_its_group(live):
+    (passport,) = await live.say("ans-le1", "làm hộ chiếu cần những thủ tục gì")
+    assert passport["text"].startswith("📄 Giấy tờ cần nộp") and "hộ chiếu" in passport["text"].lower()
+    # A birth is several procedures (birth, residence, health card): its group, not one list of papers.
+    (birth, *_) = await live.say("ans-le2", "sinh con cần làm thủ tục gì")
+    assert "Có con nhỏ" in birth["text"]
+    (pension, *_) = await live.say("ans-le3", "về hưu cần làm gì")
+    assert "Hưu trí" in pension["text"]

@@ -215,6 +215,7 @@ _NAMELESS_PHRASES: tuple[str, ...] = (
     "cap nao giai quyet", "ai giai quyet", "nop le phi", "nop phi", "phai nop", "co nop", "nop online",
     "nop qua mang", "nop truc tuyen", "nop ho so", "lam ho so", "lam thu tuc", "len tan noi", "hay phai len",
     "phai len", "truc tiep", "hay phai", "lam sao", "lam the nao", "the nao", "nhu the nao", "ra sao",
+    "dieu kien gi", "can dieu kien", "dieu kien nhu the nao", "can lam gi", "can lam nhung gi", "phai lam gi",
 )  # fmt: skip
 
 

@@ -26,6 +26,7 @@ OVERRIDABLE = frozenset({
     I.GUIDE_SUBMIT, I.GUIDE_REGISTER, I.GUIDE_LOGIN, I.RECEIPT_HELP, I.OUT_OF_SCOPE, I.COMPLAINT, I.THANKS,
     I.GREETING, I.HOTLINE,
 })  # fmt: skip
+LIFE_EVENT_SURE = 0.9
 _PROCEDURE_INTENTS = frozenset({I.PROCEDURE_SEARCH, I.PROCEDURE_QUESTION})
 
 NamesProcedure = Callable[[str], bool]  # words -> do they name one procedure surely?
@@ -39,7 +40,10 @@ def with_catalog(reading: Interpretation, text: str, names_procedure: NamesProce
     in_doubt_about_a_procedure = reading.ambiguous and (
         any(i in _PROCEDURE_INTENTS for i, _ in reading.ranked[:2]) or reading.confidence < MIN_CONFIDENCE
     )
-    if reading.intent not in OVERRIDABLE and not in_doubt_about_a_procedure:
+    # "Làm hộ chiếu cần những thủ tục gì" sounds like a life event to the model, not surely; "sinh con
+    # cần làm thủ tục gì" surely is one (birth, residence, health card), and keeps its group.
+    unsure_life_event = reading.intent == I.LIFE_EVENTS and reading.confidence < LIFE_EVENT_SURE
+    if reading.intent not in OVERRIDABLE and not in_doubt_about_a_procedure and not unsure_life_event:
         return reading
     normalized = normalize(text)
     facet = entities.procedure_facet(normalized) if entities.asks_a_fact(normalized) else None
