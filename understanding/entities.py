@@ -233,7 +233,10 @@ def procedure_words(text: str, vocabulary: Vocabulary | None = None) -> str:
             for i in range(len(folded) - n + 1):
                 if tuple(folded[i : i + n]) == parts:
                     drop[i : i + n] = [True] * n
-    kept = [w for w, f, d in zip(words, folded, drop, strict=True) if f and not d and not _is_question_word(w, f)]
+    # "bị mất" is lost, not "mất bao lâu": a question word right after "bị" is the procedure's.
+    after_bi = [i > 0 and folded[i - 1] == "bi" for i in range(len(words))]
+    kept = [w for w, f, d, b in zip(words, folded, drop, after_bi, strict=True)
+            if f and not d and (b or not _is_question_word(w, f))]  # fmt: skip
     return " ".join(kept).strip(" ,.?!")
 
 

@@ -67,12 +67,14 @@ class Vocabulary(frozenset[str]):
         self._cache: dict[str, str] = {}
 
     def correct(self, word: str) -> str:
-        """The known word one edit away (the first in order when several are), else `word` itself."""
+        """The known word one edit away, else `word` itself. Among several, a word of the same length
+        first (a letter swapped or mistyped: "tine" is "tien", not "tin"), then one a letter longer
+        (a letter left out: "onlne"), then shorter; alphabetical within a length."""
         if len(word) < self.MIN_LENGTH or not word.isalpha():
             return word
         cached = self._cache.get(word)
         if cached is None:
-            candidates = [w for n in (len(word) - 1, len(word), len(word) + 1) for w in self._by_length.get(n, ())]
+            candidates = [w for n in (len(word), len(word) + 1, len(word) - 1) for w in self._by_length.get(n, ())]
             match = process.extractOne(word, candidates, scorer=OSA.distance, score_cutoff=1)
             cached = match[0] if match else word
             if len(self._cache) < 50_000:  # bounded: citizens can type any number of new words
