@@ -38,6 +38,7 @@ from pathlib import Path
 import numpy as np
 
 from lookup.catalog import FIXTURES_DIR, Catalog, Procedure
+from lookup.memory import release_free_memory
 from lookup.query_text import Alternative, Concept, Lexicon, QueryParser, default_lexicon, tokens
 
 # Field weights: a word in the name or a colloquial alias is worth more than one in the results,
@@ -190,6 +191,7 @@ class ProcedureIndex:
     def warm(self) -> None:
         """Build now (at start-up) rather than on the first citizen's query."""
         _ = self._built
+        release_free_memory()  # the build's freed temporaries would otherwise stay in the process
 
     def search(self, query: str, limit: int = 5, offset: int = 0) -> list[str]:
         return list(self._codes(query, limit, offset))
