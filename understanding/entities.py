@@ -13,7 +13,8 @@ _PROCEDURE_FACETS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("form", ("mau don", "to khai", "bieu mau", "mau to khai", "file mau", "mau so", "don mau", "mau giay")),
     ("online", ("tren cong dich vu cong", "cong dich vu cong", "nop truc tuyen", "lam truc tuyen", "co the nop",
                 "online", "onl", "truc tuyen", "qua mang", "tren mang", "qua internet", "tai nha duoc",
-                "qua zalo", "qua app", "tren app", "dich vu cong duoc", "nop mang", "lam mang")),
+                "qua zalo", "qua app", "tren app", "dich vu cong duoc", "nop mang", "lam mang",
+                "cach thuc thuc hien", "cach thuc nop", "hinh thuc nop")),
     ("fee", ("le phi", "phi", "bao nhieu tien", "mat tien", "ton tien", "het bao nhieu", "gia bao nhieu",
              "mien phi", "chi phi", "tien le", "nop tien", "mat bao nhieu", "ton bao nhieu", "bao nhieu xu",
              "tra tien", "may tien", "nhieu tien", "dong tien", "tien phi")),
@@ -23,7 +24,9 @@ _PROCEDURE_FACETS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("where", ("noi nop", "noi lam", "nop tai", "o dau", "cho nao", "len xa hay", "ra xa hay", "len tinh", "len huyen",
                "o co quan nao", "ra dau", "noi nao", "co quan nao", "nop dau", "lam dau", "den dau", "di dau",
                "tai dau", "phuong nao", "xa nao", "don vi nao", "dia chi", "o cho nao", "dau lam", "dau nop",
-               "cap nao", "ai giai quyet", "ai cap", "phong nao", "o cap")),
+               "cap nao", "ai giai quyet", "ai cap", "phong nao", "o cap", "co quan thuc hien", "noi tiep nhan",
+               "co quan tiep nhan", "co quan giai quyet", "dia diem nop", "noi nhan ho so", "dia diem tiep nhan",
+               "dia diem")),
     ("result", ("nhan duoc gi", "ket qua la gi", "ket qua gi", "duoc cap gi", "nhan gi", "duoc gi", "cap cho cai gi",
                 "nhan lai gi", "tra ket qua gi")),
     ("documents", ("giay to", "ho so gom", "thanh phan", "can mang", "mang theo", "mang gi", "chuan bi",
@@ -32,7 +35,8 @@ _PROCEDURE_FACETS: tuple[tuple[str, tuple[str, ...]], ...] = (
                    "to gi", "nhung loai", "loai giay", "man theo", "mang nhung giay", "mang nhung gi", "mang nhung",
                    "nhung giay gi", "loai giay nao", "giay nao", "chuan bi nhung", "ho so gi", "can ho so",
                    "ho so nhu the nao", "ho so the nao", "ho so ra sao", "yeu cau ho so", "giay to can thiet",
-                   "thu tuc gi", "nhung thu tuc gi", "can nhung thu tuc")),
+                   "thu tuc gi", "nhung thu tuc gi", "can nhung thu tuc", "danh muc giay to", "so luong ho so",
+                   "danh muc ho so")),
 )  # fmt: skip
 
 _DOSSIER_FACETS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -107,7 +111,7 @@ def asks_a_fact(normalized: str) -> bool:
 _NAME_LIKE = frozenset({
     "le phi", "phi", "chi phi", "mien phi", "tien le", "nop tien", "tra tien", "thanh phan", "chuan bi", "online",
     "onl", "truc tuyen", "thoi gian", "thoi han", "dia chi", "mau so", "to khai", "bieu mau", "giay to", "dong tien",
-    "trong ngay", "cap nao", "o cap", "ho so can", "thu tuc can",
+    "trong ngay", "cap nao", "o cap", "ho so can", "thu tuc can", "dia diem", "co quan giai quyet",
 })  # fmt: skip
 # Words that make a message a question; not "bao", "chua", "may" (bảo hiểm, chữa bệnh, máy: names).
 _QUESTION_MARKERS = frozenset({"khong", "gi", "nao", "sao", "?", "dau"})
