@@ -67,7 +67,12 @@ TARGETS: dict[str, Target] = {
     ),
     "intake": Target(
         ("bot/intake/queue.py",),
-        ("tests/test_intake.py", "tests/test_secondary_checks.py", "tests/test_webhook.py"),
+        (
+            "tests/test_intake.py",
+            "tests/test_queue_depth.py",
+            "tests/test_secondary_checks.py",
+            "tests/test_webhook.py",
+        ),
         "not real and not redis_going_away",
     ),
     "outbox": Target(
@@ -77,7 +82,7 @@ TARGETS: dict[str, Target] = {
     ),
     "locks": Target(
         ("bot/redis_lock.py", "bot/intake/lease.py"),
-        ("tests/test_intake.py", "tests/test_webhook.py", "tests/test_secondary_checks.py"),
+        ("tests/test_intake.py", "tests/test_lock_waits.py", "tests/test_webhook.py", "tests/test_secondary_checks.py"),
         "not real and not redis_going_away",
     ),
     "security-codes": Target(

@@ -102,7 +102,7 @@ async def test_an_event_is_known_as_seen_for_a_week_so_a_late_redelivery_is_a_du
     assert await queue.accept(user, "msg:m-weekly", event)
     assert not await queue.accept(user, "msg:m-weekly", event)
     remembered = await redis_client.ttl(keys.seen(keys.shard_of(user), "msg:m-weekly"))
-    assert 6 * 24 * 3600 < remembered <= 7 * 24 * 3600
+    assert 7 * 24 * 3600 - 5 <= remembered <= 7 * 24 * 3600  # the whole week, not a day less
 
 
 async def test_the_staff_api_token_opens_no_console_page_or_form(api):
