@@ -208,6 +208,9 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
     ("lookup/payments.py", "core/NumberReplacer", "security_code: str = Field(min_length=1, max_length=32)"):
         "a security code has 8 characters: one of 31 to 33 is refused either way (422, or a wrong code)",
     ("bot/redis_lock.py", "core/NumberReplacer",
+     "async def acquire(self, wait: float = 0.0, poll: float = 0.02) -> bool:"):
+        "a wait of -1 s tries once like 0 s; a poll of -0.98 s is sleep(0): a waiter retries at once",
+    ("bot/redis_lock.py", "core/NumberReplacer",
      "def __init__(self, redis: Redis, key: str, ttl_ms: int = 30_000) -> None:"):
         "a default no caller uses: the citizen lock is built with ttl_ms=6_000",
 }  # fmt: skip

@@ -14,13 +14,17 @@ async def test_a_turn_waiting_for_the_lock_gets_it_once_the_first_turn_ends(back
     first, second = RedisLock(redis_client, key, ttl_ms=6_000), RedisLock(redis_client, key, ttl_ms=6_000)
     assert await first.acquire()
 
+    released_at: list[float] = []
+
     async def first_turn_ends() -> None:
         await asyncio.sleep(0.2)
         assert await first.release()
+        released_at.append(time.monotonic())
 
     ending = asyncio.create_task(first_turn_ends())
     async with second.held(wait=3) as got:
         assert got  # waited for the release instead of giving up at once
+        assert time.monotonic() - released_at[0] < 0.5  # and took it soon after: the citizen waits no longer
     await ending
 
 
