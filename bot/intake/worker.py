@@ -96,6 +96,12 @@ class Worker:
                     await self._tick()
                 except STORE_ERRORS as exc:
                     log.warning("worker tick failed (%s); retrying", type(exc).__name__)
+                except Exception:
+                    # Whatever else a tick meets must not end the loop: a stopped loop renews no
+                    # lease and reads no shard while the process still looks alive (it ended, with
+                    # no log line, 4 s into a cluster primary's failover under load, while redis-py's
+                    # cluster client raised AttributeError on connections other tasks had dropped).
+                    log.exception("worker tick failed; retrying")
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.stopped.wait(), self.lease_ms / 3000)
         finally:
@@ -216,6 +222,12 @@ class Worker:
                 # NOGROUP: Redis came back without its data; the loop creates the group again.
             except STORE_ERRORS as exc:
                 log.warning("shard %d: Redis unavailable (%s); retrying in %.1f s", shard, type(exc).__name__, backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)
+            except Exception:
+                # As for the tick: a reader that ended here would leave its shard unread under a
+                # lease its worker keeps renewing.
+                log.exception("shard %d: reading failed; retrying in %.1f s", shard, backoff)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 5.0)
 
