@@ -15,6 +15,7 @@ from lookup.masking import redact
 from lookup.text import fold
 from understanding import DialogueContext, Interpretation, default_interpreter
 from understanding.evidence import with_catalog
+from understanding.followups import with_screen
 
 MEMORY = "_ctx"  # key in the state data: what the citizen was shown last (survives flow changes)
 
@@ -62,10 +63,12 @@ class Context:
         """What the citizen meant, read once per turn (lazily: a security code is never interpreted
         because the flow that asked for it takes the text first)."""
         if self._interpretation is None:
-            reading = default_interpreter().interpret(self.text, self.dialogue_context())
+            context = self.dialogue_context()
+            reading = default_interpreter().interpret(self.text, context)
             names_procedure = getattr(self.deps, "names_procedure", None)
             if names_procedure is not None:  # the catalog's word where the model was unsure or wrong
                 reading = with_catalog(reading, self.text, names_procedure)
+            reading = with_screen(reading, self.text, context)  # "lệ phí" after a list: of those
             self._interpretation = reading
         return self._interpretation
 
@@ -172,7 +175,7 @@ def _record(ctx: Context) -> None:
         memory.update(shown="procedure", procedure=meta["procedure_code"])
     elif meta.get("dossier_code"):
         memory.update(shown="dossier", dossier=meta["dossier_code"])
-    elif meta.get("outcome") in ("not_understood", "asked_which"):
+    elif meta.get("outcome") in ("not_understood", "asked_which", "asked_which_procedure"):
         return  # a misunderstanding does not take away what the citizen was looking at
     else:
         memory["shown"] = None  # something else is on screen now: "bao giờ xong" no longer means that dossier

@@ -34,7 +34,7 @@ from lookup.dossier_store import DossierNotFound
 from lookup.facts import facts_of
 from lookup.search import ProcedureIndex
 from lookup.text import fold, format_vnd, shorten
-from understanding import Interpretation, entities
+from understanding import Interpretation, entities, followups
 from understanding import intents as I
 from understanding.interpreter import default_model
 from understanding.normalize import normalize
@@ -257,6 +257,7 @@ class ProcedureReply:
     facet: str | None = None
     variants: tuple[str, ...] = ()
     query: str = ""
+    about_list: bool = False  # a "confirm" among the procedures just listed, not guesses
 
 
 def decide(interpretation: Interpretation, text: str, search: Callable[[str, int, int], list[str]],
@@ -272,6 +273,8 @@ def decide(interpretation: Interpretation, text: str, search: Callable[[str, int
     if not set(normalize(query).split()) - _GENERIC_SEARCH_WORDS:
         return ProcedureReply("ask_query", query=query)  # "tra cứu thủ tục": which one?
     facet = interpretation.facet
+    if facet and (on_screen := _about_what_is_shown(catalog, memory, facet, query)) is not None:
+        return on_screen
     codes: list[str] = []
     if facet:  # the words that name the procedure first: "lệ phí … bao nhiêu" is not part of its name
         for named in entities.procedure_queries(query, default_model().vocabulary):
@@ -298,6 +301,33 @@ def decide(interpretation: Interpretation, text: str, search: Callable[[str, int
                 top = informed
         return ProcedureReply("answer", top, facet, tuple(variants), query)
     return ProcedureReply("list", query=query)
+
+
+def _about_what_is_shown(catalog: Catalog, memory: dict[str, Any], facet: str, query: str) -> ProcedureReply | None:
+    """A follow-up that names nothing new ("lệ phí bao nhiêu", "phí cấp lại bao nhiêu") asks about
+    what is on screen: the procedure shown if its name holds the words typed, or among the list just
+    shown those whose names do (one: its answer; several, or no words: which one?). None when the
+    words name something else, which is then searched for."""
+    words = [fold(w) for w in followups.named_words(query)]
+    if len(words) > followups.FOLLOW_UP_WORDS:
+        return None
+
+    def fits(code: str) -> bool:
+        procedure = catalog.get(code)
+        return procedure is not None and set(words) <= set(fold(procedure.name).split())
+
+    shown = memory.get("shown")
+    if shown == "procedure" and memory.get("procedure") and fits(memory["procedure"]):
+        return ProcedureReply("answer", memory["procedure"], facet, query=query)
+    if shown != "list":
+        return None
+    listed = [c for c in memory.get("list") or [] if catalog.get(c) is not None]
+    fitting = [c for c in listed if fits(c)]
+    if len(fitting) == 1:
+        return ProcedureReply("answer", fitting[0], facet, query=query)
+    if fitting:
+        return ProcedureReply("confirm", None, facet, tuple(fitting[:CONFIRM_CHOICES]), query, about_list=True)
+    return None
 
 
 def _lacks(catalog: Catalog, code: str, facet: str) -> bool:
@@ -360,6 +390,9 @@ def _confirm(ctx: Context, reply: ProcedureReply) -> list[Reply]:
     ctx.meta["outcome"] = "asked_which_procedure"
     choices = [p for c in reply.variants if (p := ctx.deps.catalog.get(c)) is not None]
     buttons = [Button(shorten(p.name, 100), f"#hoi {reply.facet} {p.code}") for p in choices]
+    if reply.about_list:
+        asked = answers.FACET_TITLES.get(reply.facet or "", "Thông tin")
+        return [Text(f"{asked} của thủ tục nào trong danh sách vừa rồi?", (*buttons, MENU_BUTTON))]
     return [Text("Mình chưa chắc bạn hỏi thủ tục nào. Có phải một trong các thủ tục sau không?",
                  (*buttons, Button("Không phải, tìm lại", "#tracuuthutuc")))]  # fmt: skip
 

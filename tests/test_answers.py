@@ -4,6 +4,8 @@ page; the dossier card says how many working days are left."""
 
 from __future__ import annotations
 
+import json
+
 from handlers.answers import facet_answer, procedure_card
 
 BASE = "https://tracuu.example.vn"
@@ -82,3 +84,30 @@ async def test_what_procedures_a_named_procedure_needs_gets_its_documents_and_a_
     assert "Có con nhỏ" in birth["text"]
     (pension, *_) = await live.say("ans-le3", "về hưu cần làm gì")
     assert "Hưu trí" in pension["text"]
+
+
+async def test_a_short_question_after_a_list_asks_about_the_listed_procedures(live):
+    listed = await live.say("ans-fl1", "đăng ký tạm trú cho người thuê trọ")
+    assert "Đăng ký tạm trú" in json.dumps(listed, ensure_ascii=False)
+    (which,) = await live.say("ans-fl1", "lệ phí")  # not the payment of a dossier: a fee of those listed
+    assert which["text"] == "Lệ phí của thủ tục nào trong danh sách vừa rồi?"
+    payloads = [p for _, p in _buttons(which) if isinstance(p, str) and p.startswith("#hoi fee ")]
+    assert payloads and "#hoi fee 1.004194" in payloads
+    (fee,) = await live.say("ans-fl1", "#hoi fee 1.004194")
+    assert fee["text"].startswith("💰 Lệ phí – Đăng ký tạm trú (mã 1.004194)")
+
+
+async def test_a_short_question_naming_one_of_the_listed_gets_its_answer(live):
+    listed = await live.say("ans-fl2", "mat so do thi xin cap lai the nao")
+    shown = json.dumps(listed, ensure_ascii=False)
+    assert "1.012786" in shown or "Cấp lại Giấy chứng nhận" in shown
+    (reply,) = await live.say("ans-fl2", "mất mấy ngày")
+    assert reply["text"] == "Thời gian của thủ tục nào trong danh sách vừa rồi?"
+    assert ("Cấp lại Giấy chứng nhận do bị mất", "#hoi time 1.012786") in _buttons(reply)
+    # Asked which, the list is still what "cấp lại" refers to: not the driving licence's re-issue.
+    (fee,) = await live.say("ans-fl2", "phi cap lai bao nhieu")
+    assert "#hoi fee 1.012786" in [p for _, p in _buttons(fee)] or "mã 1.012786" in fee["text"]
+    after_an_answer = await live.say("ans-fl3", "đăng ký kết hôn cần giấy tờ gì")
+    assert "mã 1.000894" in after_an_answer[0]["text"]
+    (online,) = await live.say("ans-fl3", "nộp trên mạng được không")  # the guide, were it not for the screen
+    assert online["text"].startswith("💻 Nộp trực tuyến – Thủ tục đăng ký kết hôn (mã 1.000894)")

@@ -148,6 +148,8 @@ def understood_note(entry: dict[str, Any]) -> str:
     facet = FACET_LABELS.get(understood.get("facet") or "", "")
     confidence = float(understood.get("confidence") or 0)
     note = f"{label}{f' ({facet})' if facet else ''} {confidence:.0%}"
+    if understood.get("source") == "context":  # a short question about what was on screen
+        note = f"{label}{f' ({facet})' if facet else ''}, hỏi tiếp về nội dung vừa hiển thị"
     if understood.get("source") == "catalog":  # the model was unsure or heard a guide; the name settled it
         runner_up = (understood.get("runner_up") or [""])[0]
         note = f"{label}{f' ({facet})' if facet else ''}, theo tên thủ tục trong danh mục"

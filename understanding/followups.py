@@ -1,0 +1,48 @@
+"""What is on screen settles a short question: after a procedure or a list of procedures, "lệ phí",
+"mất mấy ngày", "nộp trên mạng được không" ask that fact of what was shown, whatever the intent
+model hears in so few words (paying, frustration, the submission guide: tried as a citizen, six of
+six such follow-ups after a list went astray).
+
+A follow-up names nothing new: at most a couple of words once the question is taken out ("phí cấp
+lại bao nhiêu" after a list holding "Cấp lại …"). A longer one ("lệ phí đăng ký kết hôn") is a new
+question and is read as such."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from understanding import entities
+from understanding import intents as I
+from understanding.interpreter import DialogueContext, Interpretation, default_model
+from understanding.normalize import normalize
+
+FOLLOW_UP_WORDS = 2  # at most this many words left that name anything
+# Readings a follow-up overrides: what few words can be mistaken for. Never a dossier's question, a
+# pick from the list, a correction, a request for a person or to stop.
+_MISHEARD = frozenset({
+    I.PAY_FEES, I.GUIDE_PAY, I.GUIDE_SUBMIT, I.GUIDE_REGISTER, I.GUIDE_TRACK, I.FRUSTRATION, I.OUT_OF_SCOPE,
+    I.UNKNOWN, I.PROCEDURE_SEARCH, I.PROCEDURE_QUESTION, I.RECEIPT_HELP, I.COMPLAINT, I.HOTLINE,
+})  # fmt: skip
+
+
+def named_words(text: str) -> list[str]:
+    """The words of `text` that name a procedure, the question taken out."""
+    return entities.procedure_words(text, default_model().vocabulary).split()
+
+
+def with_screen(reading: Interpretation, text: str, context: DialogueContext) -> Interpretation:
+    if context.shown not in ("list", "procedure") or reading.source not in ("model", "catalog"):
+        return reading
+    if reading.intent not in _MISHEARD and not reading.ambiguous:
+        return reading
+    if reading.intent == I.PROCEDURE_QUESTION and not reading.ambiguous and reading.facet:
+        return reading  # already read as asked; the dialogue resolves what it is about
+    normalized = normalize(text)
+    named = named_words(text)
+    # Nothing but the fact's words ("lệ phí", "thời gian") asks it, though as words they may also be
+    # part of a name: here there is no name.
+    facet = entities.procedure_facet(normalized) if entities.asks_a_fact(normalized) or not named else None
+    if facet is None or len(named) > FOLLOW_UP_WORDS:
+        return reading
+    return replace(reading, intent=I.PROCEDURE_QUESTION, source="context", facet=facet, query=text,
+                   runner_up=(reading.intent, reading.confidence))  # fmt: skip
