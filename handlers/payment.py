@@ -42,7 +42,7 @@ async def start_payment(ctx: Context) -> list[Reply]:
         ctx.set_state(AWAITING_CODE)
         return [Text(
             "💳 Thanh toán phí, lệ phí ngay trong Zalo: gửi mã hồ sơ in trên Phiếu tiếp nhận (ví dụ "
-            "000.09.23.H34-241015-0012). Bạn sẽ cần cả mã bảo mật in trên phiếu.",
+            f"{ctx.deps.example_code}). Bạn sẽ cần cả mã bảo mật in trên phiếu.",
             (Button("Hướng dẫn thanh toán", "#hd thanhtoan 1"), MENU_BUTTON),
         )]  # fmt: skip
     return await _ask_security_code(ctx, codes[0])

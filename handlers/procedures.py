@@ -200,6 +200,9 @@ def results(ctx: Context, query: str, page: int) -> list[Reply]:
             "\"tạm trú\"), tìm theo nhóm sự kiện, hoặc gọi tổng đài hỗ trợ.",
             (*groups, Button("Thủ tục theo sự kiện", "#sukien"), Button("Hỗ trợ", "#hotro"), MENU_BUTTON),
         )]  # fmt: skip
+    if page == 1 and len(codes) == 1 and (only := ctx.deps.catalog.get(codes[0])) is not None:
+        ctx.meta["procedure_code"] = only.code  # a list of one is that procedure: its card, not a list
+        return [procedure_card(only, ctx.deps.base_url)]
     shown = codes[:ITEMS_PER_PAGE]
     ctx.meta["search_results"] = shown
     ctx.meta["search_page"] = page

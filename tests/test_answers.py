@@ -111,3 +111,10 @@ async def test_a_short_question_naming_one_of_the_listed_gets_its_answer(live):
     assert "mã 1.000894" in after_an_answer[0]["text"]
     (online,) = await live.say("ans-fl3", "nộp trên mạng được không")  # the guide, were it not for the screen
     assert online["text"].startswith("💻 Nộp trực tuyến – Thủ tục đăng ký kết hôn (mã 1.000894)")
+
+
+async def test_a_search_that_finds_one_procedure_shows_its_card_not_a_list_of_one(live):
+    (reply,) = await live.say("ans-one", "không phải, ý tôi là xin giấy xác nhận tình trạng độc thân")
+    assert reply["text"].startswith("📋 Thủ tục cấp Giấy xác nhận tình trạng hôn nhân\nMã thủ tục: 1.004873")
+    (fee,) = await live.say("ans-one", "lệ phí bao nhiêu")  # the card is on screen: its fee
+    assert fee["text"].startswith("💰 Lệ phí – Thủ tục cấp Giấy xác nhận tình trạng hôn nhân (mã 1.004873)")

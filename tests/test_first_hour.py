@@ -138,6 +138,8 @@ async def test_the_code_the_bot_gives_as_an_example_finds_a_dossier_in_demo_mode
     assert f"Hồ sơ {example}" in card and "Không tìm thấy" not in card
     not_a_code = (await live.say("ex1", "mã của em là 12345"))[0]["text"]
     assert find_codes(not_a_code) == [example]  # the format help shows the same one
+    pay_prompt = (await live.say("ex2", "#thanhtoan"))[0]["text"]
+    assert find_codes(pay_prompt) == [example]  # and so does the payment's prompt (it named 241015-0012)
 
 
 def test_outside_demo_mode_the_example_is_in_the_provinces_own_notation():
