@@ -223,6 +223,9 @@ EQUIVALENT: dict[tuple[str, ...], str] = {
      "reclaim_idle_ms: int = 30_000, max_attempts: int = 5, retry_seconds: float = 30.0,",
      "reclaim_idle_ms: int = 29999, max_attempts: int = 5, retry_seconds: float = 30.0,"):
         "NOT strictly equivalent: a dead worker's event is taken over after 29.999 s idle instead of 30 s",
+    ("bot/intake/worker.py", "core/ReplaceComparisonOperator_Lt_LtE",
+     "if not entries and time.monotonic() - started < self.block_ms / 2000:"):
+        "two clock readings a float apart: '<' and '<=' differ only on an exact tie, which never decides anything",
     ("bot/redis_lock.py", "core/NumberReplacer",
      "async def acquire(self, wait: float = 0.0, poll: float = 0.02) -> bool:"):
         "a wait of -1 s tries once like 0 s; a poll of -0.98 s is sleep(0): a waiter retries at once",
