@@ -12,8 +12,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from redis.exceptions import RedisError
-
 from bot import metrics
 from bot.conv_keys import UserKey
 from bot.dispatcher import Context, Dispatcher
@@ -21,6 +19,7 @@ from bot.following import FREE_WINDOW_SECONDS, WINDOW_SECONDS, Following
 from bot.handoff import Handoffs
 from bot.notify import NOTICE_EVENT, notice_reply
 from bot.outbox import Outbox, TurnOutbox, image_of, to_items
+from bot.redis_conn import is_store_failure
 from bot.redis_lock import RedisLock
 from bot.replay.sandbox import Sandbox, is_sandbox
 from bot.replies import Button, Reply, Text
@@ -197,9 +196,9 @@ class Conversation:
             misses = int(data.get("_misses", 0))
             try:
                 replies = await self.dispatcher.dispatch(ctx)
-            except (RedisError, OSError):
-                raise  # the store is away, not the handler broken: the worker tries the event again
-            except Exception:
+            except Exception as exc:
+                if is_store_failure(exc):
+                    raise  # the store is away, not the handler broken: the worker tries the event again
                 log.exception("handler %s failed on %s", ctx.handler, event.event_name)
                 ctx.meta["outcome"] = "error"
                 replies = [SORRY]

@@ -17,8 +17,10 @@ block on a full pool, so the size is the whole process's concurrency on each nod
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+import redis
 from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.cluster import ClusterNode, RedisCluster
 from redis.exceptions import RedisClusterException, RedisError
@@ -30,6 +32,23 @@ CLUSTER_SCHEME = "redis+cluster"
 # answer 503 (the webhook) or retry (workers). RedisClusterException is not a RedisError: redis-py
 # raises it when no node answers for the slot map.
 STORE_ERRORS: tuple[type[BaseException], ...] = (RedisError, RedisClusterException, OSError)
+
+
+def is_store_failure(exc: BaseException) -> bool:
+    """A store error, or any exception raised inside redis-py's own code: mid-failover its async
+    cluster client (8.1) raises AttributeError ("'NoneType' object has no attribute 'writelines'":
+    a connection the dead primary closed) or RuntimeError where ConnectionError is meant. Either
+    way the store is away, not the handler broken: the turn is tried again, never answered "sorry"
+    (that lost 3 replies and sent 3 wrong ones in the cluster's failover run)."""
+    if isinstance(exc, STORE_ERRORS):
+        return True
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb is not None and _REDIS_PACKAGE in Path(tb.tb_frame.f_code.co_filename).parents
+
+
+_REDIS_PACKAGE = Path(redis.__file__).parent
 
 
 def is_cluster_url(redis_url: str | None) -> bool:

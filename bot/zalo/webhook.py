@@ -19,7 +19,7 @@ from aiohttp import web
 from bot import metrics, safejson
 from bot.appkeys import QUEUE, SETTINGS
 from bot.conv_keys import UserKey
-from bot.redis_conn import STORE_ERRORS
+from bot.redis_conn import is_store_failure
 from bot.web.errors import error_response
 from bot.web.jsonresp import json_response
 from bot.zalo.events import MalformedEvent, parse_event
@@ -79,7 +79,9 @@ async def _receive(request: web.Request) -> tuple[str, web.Response]:
     user = UserKey(event.oa_id, event.user_id)
     try:
         accepted = await request.app[QUEUE].accept(user, event.dedupe_id, body)
-    except STORE_ERRORS as exc:
+    except Exception as exc:
+        if not is_store_failure(exc):
+            raise
         # Not stored, so not acknowledged: Zalo will deliver it again.
         log.error("webhook could not queue the event: %s", type(exc).__name__)
         return "unavailable", error_response(503, "store_unavailable", "try again", {"Retry-After": "1"})
