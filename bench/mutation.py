@@ -83,6 +83,7 @@ TARGETS: dict[str, Target] = {
             "tests/test_intake.py",
             "tests/test_secondary_checks.py",
             "tests/test_oa_client.py",
+            "tests/test_event_latency_metric.py",
             "tests/test_oa_authorization.py",
         ),
         "not real and not redis_going_away",
