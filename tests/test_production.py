@@ -4,6 +4,7 @@ over to the configured payment platform."""
 
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from datetime import datetime
@@ -64,27 +65,36 @@ def test_the_app_factory_refuses_demo_secrets_outside_demo_mode():
 
 
 def _served_log(*argv: str, env: dict[str, str]) -> str:
-    """What `python -m bot serve ARGV` logs until it is ready (then it is stopped)."""
+    """What `python -m bot serve ARGV` logs until it is ready (then it is stopped). Ready means its own
+    "serving on" line for this port and /readyz answering: on a shared machine another run's server
+    may answer /readyz on the same port first, and stopping ours then found an empty log."""
     port = free_port()
     server = subprocess.Popen(  # noqa: S603 - our own service, fixed argv
         [sys.executable, "-m", "bot", "serve", "--port", str(port), *argv],
         env={"PATH": "/usr/bin:/bin", "LOG_FORMAT": "text", **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         text=True,
     )  # fmt: skip
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(server.stderr), daemon=True)  # type: ignore[arg-type]
+    reader.start()
     try:
         deadline = time.monotonic() + 60
         while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=1) as r:
-                    assert r.status == 200
-                break
-            except OSError:
-                assert server.poll() is None and time.monotonic() < deadline, "the service did not start"
-                time.sleep(0.2)
+            assert server.poll() is None and time.monotonic() < deadline, "the service did not start"
+            if any(f"serving on http://127.0.0.1:{port}" in line for line in list(lines)):
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=1) as r:
+                        assert r.status == 200
+                    break
+                except OSError:
+                    pass
+            time.sleep(0.2)
     finally:
         server.terminate()
-        _, err = server.communicate(timeout=20)
-    return err
+        server.wait(timeout=20)
+        reader.join(timeout=5)
+        server.stderr.close()  # type: ignore[union-attr]
+    return "".join(lines)
 
 
 def test_with_real_secrets_it_serves_and_the_demo_mode_says_so_loudly():
