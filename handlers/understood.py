@@ -162,8 +162,9 @@ async def pay(ctx: Context) -> list[Reply]:
 @router.on(intent_is(I.LIFE_EVENTS))
 async def life_events(ctx: Context) -> list[Reply]:
     group = life_event_of(ctx.deps.catalog, ctx.deps.search, ctx.text)
-    named = procedures.groups_named(ctx.deps.catalog, ctx.text)
-    group = group or (named[0].id if len(named) == 1 else None)  # "có con nhỏ": a group's own name
+    if group is None:  # "có con nhỏ": a group's own name
+        named = procedures.groups_named(ctx.deps.catalog, ctx.text)
+        group = named[0].id if len(named) == 1 else None
     if group is not None:  # "sinh con cần làm thủ tục gì": the shelf itself, not the list of shelves
         _as_command(ctx, f"#nhom {group}")
         return await procedures.group(ctx)

@@ -107,6 +107,11 @@ def asks_a_fact(normalized: str) -> bool:
     return phrase not in _NAME_LIKE or at == 0 or bool(words & _QUESTION_MARKERS)
 
 
+def asked_facet(normalized: str) -> str | None:
+    """The procedure fact the message surely asks for (`procedure_facet` where `asks_a_fact`)."""
+    return procedure_facet(normalized) if asks_a_fact(normalized) else None
+
+
 # Facet phrases that are also words of procedures' names ("Thủ tục ... lệ phí trước bạ", "cấp bản sao").
 _NAME_LIKE = frozenset({
     "le phi", "phi", "chi phi", "mien phi", "tien le", "nop tien", "tra tien", "thanh phan", "chuan bi", "online",
@@ -161,8 +166,9 @@ _CORRECTION_LEAD = frozenset({"la", "", "ve", "muon", "hoi", "thu", "tuc"})
 def _word(word: str, vocabulary: Vocabulary | None = None) -> str:
     """The folded word phrases are matched against: abbreviations expanded, a typo corrected to the
     known word one edit away ("mạgn" -> "mang", "khng" -> "khong") when `vocabulary` is given."""
-    if clean(word).lower().strip(_EDGE_PUNCTUATION) in _NOT_THEIR_HOMOGRAPH:
-        return clean(word).lower().strip(_EDGE_PUNCTUATION)
+    marked = clean(word).lower().strip(_EDGE_PUNCTUATION)
+    if marked in _NOT_THEIR_HOMOGRAPH:
+        return marked
     folded = re.sub(r"[^a-z0-9]", "", fold(word))
     if vocabulary is not None and folded and folded not in vocabulary and folded not in ABBREVIATIONS:
         folded = vocabulary.correct(folded)

@@ -45,8 +45,7 @@ def with_catalog(reading: Interpretation, text: str, names_procedure: NamesProce
     unsure_life_event = reading.intent == I.LIFE_EVENTS and reading.confidence < LIFE_EVENT_SURE
     if reading.intent not in OVERRIDABLE and not in_doubt_about_a_procedure and not unsure_life_event:
         return reading
-    normalized = normalize(text)
-    facet = entities.procedure_facet(normalized) if entities.asks_a_fact(normalized) else None
+    facet = entities.asked_facet(normalize(text))
     if facet is None and not in_doubt_about_a_procedure:
         return reading  # "nộp hồ sơ online thế nào" asks the guide, not a fact of one procedure
     named = entities.procedure_queries(text, default_model().vocabulary)

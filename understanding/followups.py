@@ -41,7 +41,7 @@ def with_screen(reading: Interpretation, text: str, context: DialogueContext) ->
     named = named_words(text)
     # Nothing but the fact's words ("lệ phí", "thời gian") asks it, though as words they may also be
     # part of a name: here there is no name.
-    facet = entities.procedure_facet(normalized) if entities.asks_a_fact(normalized) or not named else None
+    facet = entities.asked_facet(normalized) if named else entities.procedure_facet(normalized)
     if facet is None or len(named) > FOLLOW_UP_WORDS:
         return reading
     return replace(reading, intent=I.PROCEDURE_QUESTION, source="context", facet=facet, query=text,
