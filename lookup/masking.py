@@ -10,6 +10,7 @@ import re
 _SEP = r"(?:[ \u00a0.\-]?[()][ \u00a0.\-]?|[ \u00a0.\-])"
 _RUN_RE = re.compile(rf"(?<!\w)(?<!\w[.\-])\(?\+?\d+(?:{_SEP}\d+)*\)?")
 _GROUP_RE = re.compile(r"\d+")
+_CLOSE_RE = re.compile(r"[ \u00a0.\-]?\)")
 _MONEY_AFTER_RE = re.compile(r"\s*(?:đồng|đ\b|vn[dđ]\b)", re.IGNORECASE)
 
 
@@ -38,6 +39,10 @@ def _redact_run(run: str) -> str:
                 break
             if kind := _kind(digits):
                 found = (j, kind, digits)
+                # A bracket closing right after a whole number ends it: `(0905 123 456) 12 lần` is
+                # a phone and a 12, not one 12-digit ID (`(+84) 905...`: 84 alone is no number).
+                if _CLOSE_RE.match(run, groups[j].end()):
+                    break
         if found is None:
             i += 1
             continue

@@ -81,3 +81,12 @@ def test_arguments_tracebacks_and_stacks_are_masked_but_other_handlers_records_a
     # Dates, times and amounts stay readable.
     log.info("hẹn trả 17:00 ngày 24/11/2026, lệ phí 150.000.000 đồng")
     assert "17:00 ngày 24/11/2026, lệ phí 150.000.000 đồng" in stream.getvalue()
+
+
+def test_a_logged_count_after_a_bracketed_phone_number_is_kept(written):
+    """The phone masked, and the count after its bracket left as written: an operator reading the
+    line sees "12 lần", not a 12-digit ID made of the phone and the count."""
+    _, stream = written
+    logging.getLogger("bot.anything").info("công dân gọi (0905 123 456) 12 lần")
+    output = stream.getvalue()
+    assert "gọi 09******56 12 lần" in output and "0905" not in output, output
