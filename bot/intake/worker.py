@@ -244,7 +244,7 @@ class Worker:
                 # While nothing may be sent, a reclaimed event was held, not failed: not counted.
                 if await self._may_send():
                     attempts = await self.redis.hincrby(self.keys.attempts(shard), entry_id, 1)
-                    if attempts > self.max_attempts:
+                    if attempts >= self.max_attempts:
                         await self._dead_letter(shard, entry_id, fields)
                         continue
                 metrics.EVENTS_RECLAIMED.inc()
