@@ -219,6 +219,7 @@ class Worker:
                 if "NOGROUP" not in str(exc):
                     log.error("shard %d: Redis refused a command (%s)", shard, exc)
                     await asyncio.sleep(backoff)
+                    backoff = min(backoff * 2, 5.0)  # a refusing Redis (OOM, READONLY) is not hammered
                 # NOGROUP: Redis came back without its data; the loop creates the group again.
             except STORE_ERRORS as exc:
                 log.warning("shard %d: Redis unavailable (%s); retrying in %.1f s", shard, type(exc).__name__, backoff)
