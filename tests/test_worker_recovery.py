@@ -1,0 +1,327 @@
+"""A worker's error and timing paths, as an operator meets them: how long a reader waits while its
+Redis fails, what it does when Redis refuses a command or comes back empty, how many failed tries
+send an event to the dead letters, how often it scans for its own failed events, and how a shard is
+handed to another worker. The waits are the worker's own: its sleeps are recorded and cut to a
+millisecond (the worker module's `asyncio.sleep` only), so a 5 s backoff costs nothing to check."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import ResponseError
+
+import bot.intake.worker as worker_module
+from bot.conv_keys import UserKey
+from bot.intake.keys import GROUP, IntakeKeys
+from bot.intake.queue import EventQueue
+from bot.intake.worker import Worker
+
+OA = "oa-recovery"
+
+
+class QuickSleeps:
+    """The worker module's asyncio, with every sleep it asks for recorded and cut to 1 ms."""
+
+    def __init__(self) -> None:
+        self.slept: list[float] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(asyncio, name)
+
+    async def sleep(self, delay: float, result: Any = None) -> Any:
+        self.slept.append(round(delay, 3))
+        await asyncio.sleep(0.001)
+        return result
+
+
+@pytest.fixture
+def sleeps(monkeypatch: pytest.MonkeyPatch) -> QuickSleeps:
+    quick = QuickSleeps()
+    monkeypatch.setattr(worker_module, "asyncio", quick)
+    return quick
+
+
+@contextlib.asynccontextmanager
+async def running(*workers: Worker) -> AsyncIterator[None]:
+    """The workers' run loops, stopped however the test ends."""
+    tasks = [asyncio.create_task(w.run()) for w in workers]
+    try:
+        yield
+    finally:
+        for worker in workers:
+            worker.stop()
+        await asyncio.wait(tasks, timeout=10)
+        for task in tasks:
+            task.cancel()
+
+
+async def until(condition, limit: float = 5.0) -> None:
+    deadline = time.monotonic() + limit
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.01)
+
+
+def event(user: str, text: str) -> dict[str, Any]:
+    return {"event_name": "user_send_text", "sender": {"id": user}, "message": {"text": text}}
+
+
+def failing(redis, name: str, errors: list[BaseException]) -> list[BaseException]:
+    """Make the client's command `name` raise the listed errors, one a call, then work again; the
+    list is live: the test may add more errors later."""
+    original = getattr(redis, name)
+
+    async def command(*args: Any, **kwargs: Any) -> Any:
+        if errors:
+            raise errors.pop(0)
+        return await original(*args, **kwargs)
+
+    setattr(redis, name, command)
+    return errors
+
+
+def one_shard(backend) -> IntakeKeys:
+    return IntakeKeys(backend.prefix, shards=1)
+
+
+async def test_a_reader_whose_redis_keeps_failing_waits_doubling_up_to_5_s_and_starts_again_at_0_2(
+    backend, redis_client, sleeps
+):
+    """Connection errors, and the AttributeError redis-py's cluster client raises mid-failover, both
+    make the reader wait 0.2, 0.4, 0.8, 1.6, 3.2 s and then 5 s between tries (not +2 s each, nor
+    a wait that never grows); once Redis answers again the next outage starts from 0.2 s."""
+    keys = one_shard(backend)
+    queue = EventQueue(redis_client, keys)
+    handled: list[str] = []
+
+    async def handle(raw: dict, key: str) -> None:
+        handled.append(raw["message"]["text"])
+
+    def lost() -> Exception:
+        return RedisConnectionError("Connection refused")
+
+    def broken() -> Exception:
+        return AttributeError("'NoneType' object has no attribute 'writelines'")
+
+    errors = failing(redis_client, "xreadgroup", [lost(), broken(), lost(), broken(), lost(), broken(), lost()])
+    worker = Worker(redis_client, keys, handle, queue=queue, lease_ms=600, block_ms=50)
+    async with running(worker):
+        assert await queue.accept(UserKey(OA, "u1"), "e1", event("u1", "one"))
+        await until(lambda: handled == ["one"])
+        assert sleeps.slept == [0.2, 0.4, 0.8, 1.6, 3.2, 5.0, 5.0]
+        sleeps.slept.clear()
+        errors += [lost(), lost()]  # a second outage, after Redis answered again
+        await until(lambda: not errors and len(sleeps.slept) == 2)
+        assert await queue.accept(UserKey(OA, "u1"), "e2", event("u1", "two"))
+        await until(lambda: handled == ["one", "two"])
+        assert sleeps.slept == [0.2, 0.4]
+
+
+async def test_a_command_redis_refuses_is_logged_as_an_error_and_retried_with_growing_waits(
+    backend, redis_client, sleeps, caplog
+):
+    """A refusal (OOM, READONLY, WRONGTYPE) is not an outage: the log says 'Redis refused a command'
+    at ERROR with Redis's own words, and the reader waits 0.2, 0.4, ... 5 s between tries, as for an
+    outage, instead of hammering a refusing Redis (and the log) every 0.2 s."""
+    keys = one_shard(backend)
+    queue = EventQueue(redis_client, keys)
+    handled: list[str] = []
+
+    async def handle(raw: dict, key: str) -> None:
+        handled.append(key)
+
+    refused = [ResponseError("OOM command not allowed when used memory > 'maxmemory'") for _ in range(7)]
+    failing(redis_client, "xreadgroup", refused)
+    worker = Worker(redis_client, keys, handle, queue=queue, lease_ms=600, block_ms=50)
+    with caplog.at_level(logging.WARNING, logger="bot.intake.worker"):
+        async with running(worker):
+            assert await queue.accept(UserKey(OA, "u2"), "e1", event("u2", "x"))
+            await until(lambda: handled == ["e1"])
+    assert sleeps.slept == [0.2, 0.4, 0.8, 1.6, 3.2, 5.0, 5.0]
+    lines = [(r.levelno, r.getMessage()) for r in caplog.records if r.name == "bot.intake.worker"]
+    refusals = [line for line in lines if "Redis refused a command (OOM command not allowed" in line[1]]
+    assert len(refusals) == 7 and {level for level, _ in refusals} == {logging.ERROR}, lines
+    assert not any("unavailable" in message for _, message in lines), lines
+
+
+async def test_a_redis_back_without_its_data_gets_its_group_again_at_once(backend, redis_client, sleeps, caplog):
+    """NOGROUP (Redis restarted empty): the reader creates the consumer group again and reads on at
+    once, with no wait and nothing logged as an outage or a refusal."""
+    keys = one_shard(backend)
+    queue = EventQueue(redis_client, keys)
+    handled: list[str] = []
+
+    async def handle(raw: dict, key: str) -> None:
+        handled.append(key)
+
+    gone = [ResponseError("NOGROUP No such key 'x' or consumer group 'workers' in XREADGROUP") for _ in range(3)]
+    failing(redis_client, "xreadgroup", gone)
+    worker = Worker(redis_client, keys, handle, queue=queue, lease_ms=600, block_ms=50)
+    with caplog.at_level(logging.WARNING, logger="bot.intake.worker"):
+        async with running(worker):
+            assert await queue.accept(UserKey(OA, "u3"), "e1", event("u3", "x"))
+            await until(lambda: handled == ["e1"])
+    assert sleeps.slept == [] and not gone
+    assert not [r.getMessage() for r in caplog.records if r.name == "bot.intake.worker" and r.levelno >= logging.WARNING]
+
+
+def failing_worker(redis_client, keys: IntakeKeys, calls: list[str], **options: Any) -> Worker:
+    async def handle(raw: dict, key: str) -> None:
+        calls.append(key)
+        raise RuntimeError("a bug on this event")
+
+    # No retry in place (retry_seconds=0): each try is one call. Own failed events are taken again
+    # after 100 ms idle (checked every 50 ms).
+    return Worker(redis_client, keys, handle, lease_ms=600, block_ms=50, retry_seconds=0, reclaim_idle_ms=100,
+                  **options)  # fmt: skip
+
+
+async def dead_letters(redis_client, keys: IntakeKeys) -> list[dict[str, str]]:
+    return [fields for _, fields in await redis_client.xrange(keys.dead(0))]
+
+
+async def test_an_event_failing_every_time_goes_to_the_dead_letters_after_exactly_max_attempts_tries(
+    backend, redis_client
+):
+    """max_attempts=3: the event is tried 3 times, not 4, then set aside with what it was; nothing
+    of it is left in the shard (no pending entry, no retry count)."""
+    keys = one_shard(backend)
+    queue = EventQueue(redis_client, keys)
+    calls: list[str] = []
+    worker = failing_worker(redis_client, keys, calls, max_attempts=3)
+    async with running(worker):
+        assert await queue.accept(UserKey(OA, "u4"), "poison", event("u4", "#poison"))
+        deadline = time.monotonic() + 5
+        while not await redis_client.xlen(keys.dead(0)):
+            assert time.monotonic() < deadline, f"not dead-lettered after {len(calls)} tries"
+            await asyncio.sleep(0.02)
+        await asyncio.sleep(0.3)  # three more reclaim checks: a fourth try would show now
+    assert calls == ["poison"] * 3
+    [dead] = await dead_letters(redis_client, keys)
+    assert dead["key"] == "poison" and json.loads(dead["event"])["message"]["text"] == "#poison"
+    assert await redis_client.xlen(keys.stream(0)) == 0
+    assert await redis_client.hlen(keys.attempts(0)) == 0
+    assert (await redis_client.xpending(keys.stream(0), GROUP))["pending"] == 0
+
+
+async def test_an_event_already_counted_past_a_lowered_limit_still_goes_to_the_dead_letters(backend, redis_client):
+    """An operator lowers max_attempts from 5 to 2 while an event has been tried 4 times: its next
+    count (5) is past the new limit, and it is set aside at once rather than tried for ever."""
+    keys = one_shard(backend)
+    queue = EventQueue(redis_client, keys)
+    assert await queue.accept(UserKey(OA, "u5"), "old-poison", event("u5", "x"))
+    stream = keys.stream(0)
+    await redis_client.xgroup_create(stream, GROUP, id="0")
+    [[_, [(entry_id, _)]]] = await redis_client.xreadgroup(GROUP, "dead-worker", {stream: ">"})
+    await redis_client.hset(keys.attempts(0), entry_id, 4)  # tried 4 times under the old limit
+    calls: list[str] = []
+    worker = failing_worker(redis_client, keys, calls, max_attempts=2)
+    async with running(worker):
+        deadline = time.monotonic() + 5
+        while not await redis_client.xlen(keys.dead(0)):
+            assert time.monotonic() < deadline, f"not dead-lettered after {len(calls)} more tries"
+            await asyncio.sleep(0.02)
+    assert calls == []
+
+
+async def test_a_failing_authorization_check_does_not_stop_failed_events_being_counted(backend, redis_client):
+    """The check 'may anything be sent now?' reads the store; when that read fails, a taken-over
+    event is counted as tried as usual (unknown is not 'held'): a poisoned event still reaches the
+    dead letters, and the reader does not stall on the failing check."""
+    keys = one_shard(backend)
+    queue = EventQueue(redis_client, keys)
+    calls: list[str] = []
+
+    async def may_send() -> bool:
+        raise RedisConnectionError("the authorization's store is away")
+
+    worker = failing_worker(redis_client, keys, calls, max_attempts=2, may_send=may_send)
+    async with running(worker):
+        assert await queue.accept(UserKey(OA, "u6"), "poison2", event("u6", "x"))
+        deadline = time.monotonic() + 5
+        while not await redis_client.xlen(keys.dead(0)):
+            assert time.monotonic() < deadline, f"not dead-lettered after {len(calls)} tries"
+            await asyncio.sleep(0.02)
+    assert calls == ["poison2"] * 2
+
+
+async def test_the_scan_for_failed_events_runs_every_half_idle_time_not_on_every_read(backend, redis_client):
+    """With a 600 ms idle time, the reader looks for its own failed events every 300 ms, while it
+    reads every 50 ms: about 3 scans in a second, not one per read (each scans the pending list)."""
+    keys = one_shard(backend)
+    scans: list[int] = []
+    original = redis_client.xautoclaim
+
+    async def xautoclaim(*args: Any, **kwargs: Any) -> Any:
+        scans.append(kwargs.get("min_idle_time", 0))
+        return await original(*args, **kwargs)
+
+    redis_client.xautoclaim = xautoclaim
+    reads = {"n": 0}
+    original_read = redis_client.xreadgroup
+
+    async def xreadgroup(*args: Any, **kwargs: Any) -> Any:
+        reads["n"] += 1
+        return await original_read(*args, **kwargs)
+
+    redis_client.xreadgroup = xreadgroup
+
+    async def handle(raw: dict, key: str) -> None:
+        pass
+
+    worker = Worker(redis_client, keys, handle, lease_ms=600, block_ms=50, reclaim_idle_ms=600)
+    async with running(worker):
+        await until(lambda: reads["n"] >= 1)
+        started, before = time.monotonic(), reads["n"]
+        await asyncio.sleep(1.0)
+        elapsed, read = time.monotonic() - started, reads["n"] - before
+    idle_scans = [s for s in scans if s == 600]
+    assert scans[0] == 0  # taking the shard over: whatever its last reader left, at once
+    assert read >= 8, read  # the reads went on meanwhile
+    assert 1 <= len(idle_scans) <= elapsed / 0.3 + 1, (len(idle_scans), read, elapsed)
+
+
+async def test_a_shard_given_back_waits_for_its_event_in_progress_then_is_free_at_once(backend, redis_client):
+    """A worker handing a shard to a newcomer keeps its lease while the shard's event is still being
+    handled (the newcomer would otherwise start the citizen's next event beside it), frees it within
+    0.2 s of the event finishing, and never holds it longer than one lease for a stuck event."""
+    keys = one_shard(backend)
+    lease = keys.lease(0)
+
+    async def handle(raw: dict, key: str) -> None:
+        pass
+
+    worker = Worker(redis_client, keys, handle, lease_ms=5_000)
+    assert await worker.leases.take(lease)
+    worker.in_flight[(0, "1-0")] = 0
+    giving = asyncio.create_task(worker._give_back(0))
+    try:
+        await asyncio.sleep(0.3)
+        assert not giving.done() and await redis_client.get(lease) == worker.worker_id
+        del worker.in_flight[(0, "1-0")]
+        finished = time.monotonic()
+        await asyncio.wait_for(giving, 2)
+        assert time.monotonic() - finished < 0.2 + 0.3  # 0.05 s polls, with room for a busy machine
+        assert await redis_client.get(lease) is None
+    finally:
+        giving.cancel()
+
+    stuck = Worker(redis_client, keys, handle, lease_ms=400)
+    assert await stuck.leases.take(lease)
+    stuck.in_flight[(0, "2-0")] = 0  # never finishes
+    started = time.monotonic()
+    giving = asyncio.create_task(stuck._give_back(0))
+    try:
+        await asyncio.wait_for(giving, 3)
+    finally:
+        giving.cancel()
+    assert 0.35 <= time.monotonic() - started < 2.0
+    assert await redis_client.get(lease) is None
