@@ -136,6 +136,9 @@ _AGE = re.compile(r"\b(\d{1,3}) (?:tuoi|t)\b")
 _AGE_BANDS = (("duoi 06 tuoi", 6), ("duoi 6 tuoi", 6), ("duoi 14 tuoi", 14))
 VARIANT_MATCH, VARIANT_MISMATCH, RESTRICTED_UNASKED, RESTRICTED_ASKED = 0.08, 0.08, 0.09, 0.12
 LIFE_BONUS = 0.06
+VARIANT_SIGNALS = ("action", "restriction", "asked_missing", "first_issue", "life")
+RERANK_TOP = 20  # the learned re-ranking reorders this many of the hand ranking's first
+RERANK_PATH = FIXTURES_DIR / "search_rerank.json"
 ASKED_MISSING, FIRST_ISSUE = 0.05, 0.03
 LITERAL_MIN_DOCS = 3
 PHRASE_PAIR_BONUS = 0.04
@@ -294,11 +297,40 @@ class _Refusal:
         return self.answer.probability(z), self.best.probability(z)
 
 
+@dataclass(frozen=True)
+class _Reranker:
+    """A linear model over CANDIDATE_FEATURES (standardised), fitted by bench/search_fit.py on the
+    development sets: it reorders the hand ranking's first RERANK_TOP by how likely each is right."""
+
+    mean: np.ndarray
+    scale: np.ndarray
+    coef: np.ndarray
+
+    @classmethod
+    def load(cls, path: Path = RERANK_PATH) -> _Reranker | None:
+        if not path.exists():
+            return None
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        if tuple(raw["features"]) != CANDIDATE_FEATURES:
+            return None  # fitted for another feature set: refit with bench/search_fit.py
+        return cls(np.array(raw["mean"]), np.array(raw["scale"]), np.array(raw["coef"]))
+
+    def scores(self, x: np.ndarray) -> np.ndarray:
+        return ((x - self.mean) / self.scale) @ self.coef
+
+
+# What the re-ranking weighs per candidate: the hand score and its parts, how much of the query
+# the candidate's name (or aliases) and results hold, its place in the hand ranking.
+CANDIDATE_FEATURES = (
+    "score", "coverage", "pairs", "explained", "name_weight_explained", "phrase_pairs", *VARIANT_SIGNALS,
+    "prior", "codeless", "name_length", "in_name", "in_results", "in_other", "hand_rank", "gap",
+)  # fmt: skip
+
 FEATURES = (
     "coverage", "known_share", "known_concepts", "pairs", "has_pairs", "margin", "lexicon_match",
     "rarest_matched", "explained", "guessed_share", "context_share", "rare_unmatched", "variant", "unmatched_share",
     "matched_weight", "best_score", "name_weight_explained", "phrase_match", "core_matched",
-    "tied",
+    "tied", "strong_share", "life_match",
 )  # fmt: skip
 
 
@@ -374,6 +406,7 @@ class _Built:
             bigrams=bigrams,
         )  # fmt: skip
         self.refusal = _Refusal.load()
+        self.reranker = _Reranker.load() if os.environ.get("TRACUU_SEARCH_RERANK", "1") != "0" else None
         # Which procedures belong to each life concept: by field (prefix) or life-event group.
         fields = {f: " ".join(tokens(f)) for f in {p.field or "" for p in procedures}}
         self.life_docs = {}
@@ -531,8 +564,10 @@ class _Built:
 
     def _variant_adjustment(self, folded: str, candidates: np.ndarray, life: set[str]) -> np.ndarray:
         """Per candidate: the common case first, the variant asked for when the query names one, and
-        procedures of the life concept the query's phrases belong to ("sổ đỏ": land) before others."""
-        out = np.zeros(candidates.size, dtype=np.float32)
+        procedures of the life concept the query's phrases belong to ("sổ đỏ": land) before others.
+        One column per signal (VARIANT_SIGNALS), each already weighted: the hand ranking adds them
+        up, the learned re-ranking weighs them apart."""
+        out = np.zeros((candidates.size, len(VARIANT_SIGNALS)), dtype=np.float32)
         wanted = query_action(folded)
         ages = [int(a) for a in _AGE.findall(folded)]
         # Variants asked for by words (an age alone says no more than which age band fits).
@@ -545,22 +580,22 @@ class _Built:
         for i, doc in enumerate(candidates):
             action = self.actions[doc]
             if wanted is not None and action in wanted:
-                out[i] += VARIANT_MATCH
+                out[i, 0] += VARIANT_MATCH
             elif action != "new" and wanted is not None:
-                out[i] -= VARIANT_MISMATCH
+                out[i, 0] -= VARIANT_MISMATCH
             elif action != "new":
-                out[i] -= VARIANT_MISMATCH / 2  # asked for nothing in particular: first issue first
+                out[i, 0] -= VARIANT_MISMATCH / 2  # asked for nothing in particular: first issue first
             if self.restrictions[doc]:
                 # A restricted variant comes first only when the query asks for all it is restricted to.
                 asked = all(self._asked(r, folded, ages) for r in self.restrictions[doc])
-                out[i] += RESTRICTED_ASKED if asked else -RESTRICTED_UNASKED
+                out[i, 1] += RESTRICTED_ASKED if asked else -RESTRICTED_UNASKED
             # ... and when the query asks for a variant, the procedures without it come after.
-            out[i] -= ASKED_MISSING * sum(1 for r in wanted_restrictions if r not in self.restrictions[doc])
+            out[i, 2] -= ASKED_MISSING * sum(1 for r in wanted_restrictions if r not in self.restrictions[doc])
             if self.first_issue[doc] and (wanted is None or "new" in wanted):
                 # The "lần đầu" procedure first when nothing else is asked, more so when it is.
-                out[i] += FIRST_ISSUE if wanted is None else 2 * FIRST_ISSUE
+                out[i, 3] += FIRST_ISSUE if wanted is None else 2 * FIRST_ISSUE
             if in_life[doc]:
-                out[i] += LIFE_BONUS
+                out[i, 4] += LIFE_BONUS
         return out
 
     def hits(self, query: str, limit: int, offset: int = 0, credible_only: bool = True) -> list[Hit]:
@@ -582,10 +617,12 @@ class _Built:
         ]
 
     def rank(
-        self, query: str, upto: int = 10
+        self, query: str, upto: int = 10, head_out: list | None = None
     ) -> tuple[list[tuple[str, float, float, tuple[str, ...]]], np.ndarray] | None:
         """The first `upto` of the ranking (code, score, coverage, how it matched), and the refusal
-        model's evidence for its best hit; None when no catalog word was typed."""
+        model's evidence for its best hit; None when no catalog word was typed. With `head_out`
+        (the re-ranking's fit), the hand ranking's first RERANK_TOP codes and their
+        CANDIDATE_FEATURES are appended to it."""
         parsed = [c for c in self.parser.parse(query) if c.alternatives]
         content = [c for c in parsed if c.alternatives[0].why != "number"]
         concepts = [c for c in content if c.alternatives[0].why != "unknown"]
@@ -621,15 +658,31 @@ class _Built:
         query_words = {t for c in concepts for a in c.alternatives for t in a.tokens}
         folded = " ".join(w for c in parsed for w in c.typed.split())
         life = {name for c in concepts for name in c.life}
-        adjust = self._variant_adjustment(folded, candidates, life)
+        signals = self._variant_adjustment(folded, candidates, life)
+        phrase_pairs = self._phrase_pairs(concepts, candidates)
+        adjust = signals.sum(axis=1) + phrase_pairs
         explained = np.array([len(self.name_words[d] & query_words) / max(len(self.name_words[d]), 1)
                               for d in candidates], dtype=np.float32)  # fmt: skip
-        adjust += self._phrase_pairs(concepts, candidates)
         scores = coverage[candidates] + 0.25 * explained + self.bonus[candidates] + adjust
         order = sorted(range(candidates.size), key=lambda i: (-scores[i], self.codes[candidates[i]]))
+        if self.reranker is not None or head_out is not None:
+            head = order[:RERANK_TOP]
+            cx = self.candidate_features(concepts, weights, per_concept, coverage, pairs, candidates, scores, head,
+                                         explained, signals, phrase_pairs)  # fmt: skip
+            if head_out is not None:
+                head_out.append(([self.codes[int(candidates[i])] for i in head], cx))
+        if self.reranker is not None:
+            learned = self.reranker.scores(cx)
+            # Stable: equal learned scores keep the hand order.
+            head = [head[k] for k in sorted(range(len(head)), key=lambda k: -learned[k])]
+            order = head + order[RERANK_TOP:]
         order = self._openable_first(candidates, order, concepts, per_concept, coverage)
+        first = int(candidates[order[0]])
+        life_match = (
+            (1.0 if any(self.life_docs[n][first] for n in life if n in self.life_docs) else -1.0) if life else 0.0
+        )
         x = self.features(concepts, content, weights, per_concept, coverage, pairs, candidates, scores, order,
-                          float(explained[order[0]]), float(adjust[order[0]]))  # fmt: skip
+                          float(explained[order[0]]), float(adjust[order[0]]), life_match)  # fmt: skip
         ranked = [
             (self.codes[doc := int(candidates[i])], round(float(scores[i]), 4), round(float(coverage[doc]), 4),
              self._why(concepts, per_concept, doc))
@@ -655,6 +708,65 @@ class _Built:
                 return [i, *order[:k], *order[k + 1 :]]
         return order
 
+    def _field_weights(self, alt: Alternative, docs: np.ndarray) -> np.ndarray:
+        """tokens x docs: the weight of the field each token of the alternative is found in (0 when
+        absent); the postings keep each (word, procedure)'s best field."""
+        out = np.zeros((len(alt.tokens), docs.size), dtype=np.float32)
+        for k, t in enumerate(alt.tokens):
+            posting = self.words.get(t)
+            if posting is None:
+                continue
+            ids, w = posting
+            pos = np.minimum(np.searchsorted(ids, docs), ids.size - 1)
+            found = ids[pos] == docs
+            out[k, found] = w[pos[found]]
+        return out
+
+    def candidate_features(
+        self,
+        concepts: list[Concept],
+        weights: np.ndarray,
+        per_concept: list[tuple[np.ndarray, _Which]],
+        coverage: np.ndarray,
+        pairs: np.ndarray | None,
+        candidates: np.ndarray,
+        scores: np.ndarray,
+        head: list[int],
+        explained: np.ndarray,
+        signals: np.ndarray,
+        phrase_pairs: np.ndarray,
+    ) -> np.ndarray:
+        """CANDIDATE_FEATURES of the candidates at `head` (positions in `candidates`), hand order."""
+        idx = np.array(head)
+        docs = candidates[idx].astype(np.int64)
+        total = max(float(weights.sum()), 1e-6)
+        # Per field, the query's weight matched there: each concept by its best alternative for the
+        # candidate, each of its tokens by the best field holding it.
+        fields = np.zeros((3, docs.size), dtype=np.float32)
+        for concept, weight, (_, which) in zip(concepts, weights, per_concept, strict=True):
+            alt_fields = [self._field_weights(a, docs) for a in concept.alternatives]
+            for j, doc in enumerate(docs):
+                f = alt_fields[which[int(doc)]][:, j]
+                fields[0, j] += weight * float(np.mean(f >= NAME))
+                fields[1, j] += weight * float(np.mean((f >= RESULT) & (f < NAME)))
+                fields[2, j] += weight * float(np.mean((f > 0) & (f < RESULT)))
+        query_words = {t for c in concepts for a in c.alternatives for t in a.tokens}
+        name_explained = []
+        for doc in docs:
+            name_w = {w: self._word_weight(w) for w in self.name_words[int(doc)]}
+            name_explained.append(
+                sum(v for w, v in name_w.items() if w in query_words) / max(sum(name_w.values()), 1e-6)
+            )
+        head_scores = scores[idx]
+        return np.column_stack([
+            head_scores, coverage[docs], pairs[docs] if pairs is not None else np.zeros(docs.size),
+            explained[idx], np.array(name_explained), phrase_pairs[idx], signals[idx],
+            self.bonus[docs], self.codeless[docs].astype(np.float32),
+            np.array([min(len(self.name_words[int(d)]), 30) / 30 for d in docs]),
+            fields[0] / total, fields[1] / total, fields[2] / total,
+            1 / (1 + np.arange(docs.size)), head_scores[0] - head_scores,
+        ]).astype(np.float64)  # fmt: skip
+
     def features(
         self,
         concepts: list[Concept],
@@ -668,6 +780,7 @@ class _Built:
         order: list[int],
         explained: float,
         variant: float,
+        life: float = 0.0,
     ) -> np.ndarray:
         """The evidence the refusal model weighs, in FEATURES order. `variant`: the best hit's
         variant and life-concept adjustment (negative when it is a variant the query did not ask for)."""
@@ -699,6 +812,8 @@ class _Built:
         # How many procedures the query's words fit as well as the best: a category ("đất đai",
         # "việc làm") fits hundreds alike and names no one procedure.
         tied = math.log1p(int(np.count_nonzero(coverage >= 0.98 * coverage[doc]))) / math.log1p(self.size)
+        # The share of the query's weight the best matches well (half its idf or more).
+        strong = float(weights @ (matched >= 0.5)) / total
         return np.array([
             float(coverage[doc]), len(concepts) / max(len(content), 1), min(len(concepts), 5) / 5,
             float(pairs[doc]) if pairs is not None else 0.0, float(pairs is not None), min(margin, 0.5),
@@ -706,6 +821,7 @@ class _Built:
             unmatched / self.max_idf, variant, missed / total,
             min(float(weights @ matched) / self.max_idf, 3.0),
             float(scores[order[0]]), name_explained, phrase, core, tied,
+            strong, life,
         ], dtype=np.float64)  # fmt: skip
 
     @staticmethod
