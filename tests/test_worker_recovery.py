@@ -42,10 +42,25 @@ class QuickSleeps:
         return result
 
 
+class SleptClock:
+    """The worker module's time, whose monotonic clock has moved by the sleeps cut short too: the
+    worker's deadlines see its waits as having passed."""
+
+    def __init__(self, sleeps: QuickSleeps) -> None:
+        self.sleeps = sleeps
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(time, name)
+
+    def monotonic(self) -> float:
+        return time.monotonic() + sum(self.sleeps.slept)
+
+
 @pytest.fixture
 def sleeps(monkeypatch: pytest.MonkeyPatch) -> QuickSleeps:
     quick = QuickSleeps()
     monkeypatch.setattr(worker_module, "asyncio", quick)
+    monkeypatch.setattr(worker_module, "time", SleptClock(quick))
     return quick
 
 
@@ -170,7 +185,8 @@ async def test_a_redis_back_without_its_data_gets_its_group_again_at_once(backen
             assert await queue.accept(UserKey(OA, "u3"), "e1", event("u3", "x"))
             await until(lambda: handled == ["e1"])
     assert sleeps.slept == [] and not gone
-    assert not [r.getMessage() for r in caplog.records if r.name == "bot.intake.worker" and r.levelno >= logging.WARNING]
+    logged = [r.getMessage() for r in caplog.records if r.name == "bot.intake.worker" and r.levelno >= logging.WARNING]
+    assert logged == []
 
 
 def failing_worker(redis_client, keys: IntakeKeys, calls: list[str], **options: Any) -> Worker:
@@ -188,23 +204,21 @@ async def dead_letters(redis_client, keys: IntakeKeys) -> list[dict[str, str]]:
     return [fields for _, fields in await redis_client.xrange(keys.dead(0))]
 
 
-async def test_an_event_failing_every_time_goes_to_the_dead_letters_after_exactly_max_attempts_tries(
-    backend, redis_client
-):
-    """max_attempts=3: the event is tried 3 times, not 4, then set aside with what it was; nothing
-    of it is left in the shard (no pending entry, no retry count)."""
+async def test_an_event_failing_every_time_goes_to_the_dead_letters_after_exactly_five_tries(backend, redis_client):
+    """The default max_attempts, 5: the event is tried 5 times, not 6, then set aside with what it
+    was; nothing of it is left in the shard (no pending entry, no retry count)."""
     keys = one_shard(backend)
     queue = EventQueue(redis_client, keys)
     calls: list[str] = []
-    worker = failing_worker(redis_client, keys, calls, max_attempts=3)
+    worker = failing_worker(redis_client, keys, calls)
     async with running(worker):
         assert await queue.accept(UserKey(OA, "u4"), "poison", event("u4", "#poison"))
         deadline = time.monotonic() + 5
         while not await redis_client.xlen(keys.dead(0)):
             assert time.monotonic() < deadline, f"not dead-lettered after {len(calls)} tries"
             await asyncio.sleep(0.02)
-        await asyncio.sleep(0.3)  # three more reclaim checks: a fourth try would show now
-    assert calls == ["poison"] * 3
+        await asyncio.sleep(0.3)  # three more reclaim checks: a sixth try would show now
+    assert calls == ["poison"] * 5
     [dead] = await dead_letters(redis_client, keys)
     assert dead["key"] == "poison" and json.loads(dead["event"])["message"]["text"] == "#poison"
     assert await redis_client.xlen(keys.stream(0)) == 0
@@ -325,3 +339,148 @@ async def test_a_shard_given_back_waits_for_its_event_in_progress_then_is_free_a
         giving.cancel()
     assert 0.35 <= time.monotonic() - started < 2.0
     assert await redis_client.get(lease) is None
+
+
+class Hold(Exception):
+    """Nothing may be sent now (the OA's authorization is lost)."""
+
+
+def scripted(outcomes: list[BaseException | None], calls: list[str]):
+    """A handler failing with the listed exceptions, one a call (None: it succeeds), then the last
+    one for ever."""
+
+    async def handle(raw: dict, key: str) -> None:
+        calls.append(key)
+        outcome = outcomes.pop(0) if len(outcomes) > 1 else outcomes[0]
+        if outcome is not None:
+            raise outcome
+
+    return handle
+
+
+async def gave_up(caplog, limit: float = 5.0) -> None:
+    await until(lambda: any("stays queued for another attempt" in r.getMessage() for r in caplog.records), limit)
+
+
+def zalo_away() -> Exception:
+    return ConnectionResetError("Zalo closed the connection")
+
+
+async def test_a_reply_failing_to_go_out_is_retried_in_place_doubling_up_to_5_s(backend, redis_client, sleeps):
+    """Zalo away for a moment: the event is tried again where it stands (the citizen's later events
+    wait behind it) after 0.2, 0.4, 0.8, 1.6, 3.2, then 5 s, and once it goes out it is acknowledged."""
+    keys = one_shard(backend)
+    queue = EventQueue(redis_client, keys)
+    calls: list[str] = []
+    handle = scripted([zalo_away() for _ in range(7)] + [None], calls)
+    worker = Worker(redis_client, keys, handle, queue=queue, lease_ms=600, block_ms=50)
+    async with running(worker):
+        assert await queue.accept(UserKey(OA, "u7"), "e1", event("u7", "x"))
+        await until(lambda: len(calls) == 8)
+        await until(lambda: worker.in_flight == {})
+    assert sleeps.slept == [0.2, 0.4, 0.8, 1.6, 3.2, 5.0, 5.0]
+    assert await redis_client.xlen(keys.stream(0)) == 0  # acknowledged and dropped
+
+
+async def test_retries_in_place_stop_after_retry_seconds_and_leave_the_event_for_later(
+    backend, redis_client, sleeps, caplog
+):
+    """retry_seconds=1: tries at 0, 0.2 and 0.6 s; the next wait (0.8 s) would pass the second, so
+    the worker stops there, logs it, and leaves the event pending for a later attempt."""
+    keys = one_shard(backend)
+    queue = EventQueue(redis_client, keys)
+    calls: list[str] = []
+    worker = Worker(redis_client, keys, scripted([zalo_away()], calls), queue=queue, lease_ms=600, block_ms=50,
+                    retry_seconds=1.0)  # fmt: skip
+    with caplog.at_level(logging.WARNING, logger="bot.intake.worker"):
+        async with running(worker):
+            assert await queue.accept(UserKey(OA, "u8"), "e1", event("u8", "x"))
+            await gave_up(caplog)
+            assert len(calls) == 3 and sleeps.slept == [0.2, 0.4]
+            assert (await redis_client.xpending(keys.stream(0), GROUP))["pending"] == 1
+
+
+async def test_after_a_hold_for_authorization_the_retries_start_afresh(backend, redis_client, sleeps, caplog):
+    """Two failed tries (waits 0.2, 0.4), then a hold until sending is allowed again: the failures
+    after it wait 0.2 s again and get a full retry_seconds of their own (0.2 then 0.4 s), as a new
+    send would, rather than inheriting the time and waits used up before the hold."""
+    keys = one_shard(backend)
+    queue = EventQueue(redis_client, keys)
+    calls: list[str] = []
+    handle = scripted([zalo_away(), zalo_away(), Hold(), zalo_away()], calls)
+
+    async def may_send() -> bool:
+        return True  # authorized again at the first look
+
+    worker = Worker(redis_client, keys, handle, queue=queue, lease_ms=600, block_ms=50, retry_seconds=1.0,
+                    hold_on=(Hold,), may_send=may_send)  # fmt: skip
+    with caplog.at_level(logging.WARNING, logger="bot.intake.worker"):
+        async with running(worker):
+            assert await queue.accept(UserKey(OA, "u9"), "e1", event("u9", "x"))
+            await gave_up(caplog)
+    assert sleeps.slept == [0.2, 0.4, 0.2, 0.4] and len(calls) == 6
+
+
+async def test_a_worker_that_lost_the_shard_stops_retrying_at_once(backend, redis_client, sleeps):
+    """The shard went to another worker while its event failed: this one stops trying (the new
+    owner takes the event over), instead of sending beside it for up to retry_seconds."""
+    keys = one_shard(backend)
+    calls: list[str] = []
+    worker = Worker(redis_client, keys, scripted([zalo_away()], calls), lease_ms=600)
+    fields = {"oa": OA, "user": "u10", "key": "e1", "event": json.dumps(event("u10", "x"))}
+    assert await worker._handle_with_retries(0, fields) is False  # no reader for shard 0: not ours
+    assert calls == ["e1"] and sleeps.slept == []
+
+
+async def test_an_accepted_event_is_read_at_once_not_at_the_end_of_a_long_read_block(backend, redis_client):
+    """With a 5 s read block, an event the webhook accepts in this process is handled within a
+    fraction of a second: the queue wakes the shard's reader (the embedded store cannot block)."""
+    keys = one_shard(backend)
+    queue = EventQueue(redis_client, keys)
+    handled: list[float] = []
+
+    async def handle(raw: dict, key: str) -> None:
+        handled.append(time.monotonic())
+
+    worker = Worker(redis_client, keys, handle, queue=queue, lease_ms=600, block_ms=5_000)
+    async with running(worker):
+        await until(lambda: 0 in worker.readers)
+        await asyncio.sleep(0.1)  # the reader is waiting now
+        accepted = time.monotonic()
+        assert await queue.accept(UserKey(OA, "u11"), "e1", event("u11", "x"))
+        await until(lambda: handled, 3)
+    assert handled[0] - accepted < 1.0
+
+
+async def test_a_heartbeat_failing_is_a_warning_for_a_store_error_and_the_worker_goes_on_either_way(
+    backend, redis_client, caplog
+):
+    """The worker's tick (heartbeat, leases) meets a connection error, then an AttributeError from
+    inside the client: the first is one WARNING naming it (Redis away is expected, not a bug), the
+    second an ERROR with its traceback, and the worker keeps going: it takes the shard and answers."""
+    keys = one_shard(backend)
+    queue = EventQueue(redis_client, keys)
+    handled: list[str] = []
+
+    async def handle(raw: dict, key: str) -> None:
+        handled.append(key)
+
+    worker = Worker(redis_client, keys, handle, queue=queue, lease_ms=300, block_ms=50)
+    original = worker.leases.take
+    errors = [RedisConnectionError("Connection refused"), AttributeError("'NoneType' object has no attribute 'x'")]
+
+    async def take(key: str) -> bool:
+        if errors:
+            raise errors.pop(0)
+        return await original(key)
+
+    worker.leases.take = take
+    with caplog.at_level(logging.WARNING, logger="bot.intake.worker"):
+        async with running(worker):
+            assert await queue.accept(UserKey(OA, "u12"), "e1", event("u12", "x"))
+            await until(lambda: handled == ["e1"])
+    ticks = [r for r in caplog.records if r.getMessage().startswith("worker tick failed")]
+    assert [(r.levelno, r.getMessage(), bool(r.exc_info)) for r in ticks] == [
+        (logging.WARNING, "worker tick failed (ConnectionError); retrying", False),
+        (logging.ERROR, "worker tick failed; retrying", True),
+    ]
