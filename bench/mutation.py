@@ -87,6 +87,7 @@ TARGETS: dict[str, Target] = {
             "tests/test_oa_authorization.py",
             # The worker's error and timing paths: backoffs, refusals, dead-letter count, idle scan, give-back.
             "tests/test_worker_recovery.py",
+            "tests/test_outbox_marks.py",  # the outbox's TTL and its attempt and landmark marks
         ),
         "not real and not redis_going_away",
     ),
