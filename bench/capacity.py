@@ -6,12 +6,20 @@ connections, their counts summed (p99 is the largest of theirs: an upper bound).
 
 from __future__ import annotations
 
+import argparse
+import asyncio
 import json
+import os
+import pstats
 import shutil
+import signal
+import statistics
 import subprocess
+import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from bench.cluster import ROOT
 
@@ -63,3 +71,113 @@ def wrk_blast(urls: list[str], senders: int, seconds: float, tag: str, sign: Sig
         "p99_ms": max(r["p99_ms"] for r in results),
         "non_200": sum(r["non_2xx"] + r["socket_errors"] for r in results),
     }
+
+
+# -- alone: `python -m bench.capacity`, the capacity phase of bench.load without the citizens ------
+
+
+def _profiled_web(cluster: Any, port: int, out: Path) -> subprocess.Popen:
+    """One more web process of the same deployment, under cProfile (written when it stops)."""
+    code = ("import cProfile, sys; from bot.__main__ import main; "
+            f"sys.argv = ['bot', 'serve', '--no-worker', '--port', '{port}']; "
+            f"cProfile.run('main()', {str(out)!r})")  # fmt: skip
+    return cluster._spawn("web-profiled", [sys.executable, "-c", code])
+
+
+def _print_profile(path: Path, top: int) -> None:
+    stats = pstats.Stats(str(path))
+    stats.sort_stats("tottime").print_stats(top)
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU of these processes so far (Linux /proc; 0 where it cannot be read)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def _round(urls: list[str], senders: int, seconds: int, tag: str, pids: dict[str, list[int]]) -> dict[str, Any]:
+    from bench.load import signed_event
+
+    before = {k: _cpu_seconds(v) for k, v in pids.items()}
+    result: dict[str, Any] = wrk_blast(urls, senders, seconds, tag, signed_event)
+    events = result["events_per_s"] * seconds
+    for k, v in pids.items():
+        result[f"cpu_us_per_event_{k}"] = round((_cpu_seconds(v) - before[k]) / max(1, events) * 1e6, 1)
+    return result
+
+
+def cli(argv: list[str] | None = None) -> dict[str, Any]:
+    """The capacity phase alone (bare handler vs ours, same processes, same senders, rounds
+    interleaved bare, ours, bare, ours; medians), for fast iteration on the intake path, with the
+    CPU each side's processes (and Redis) spent per event. `--profile FILE` then also blasts one
+    extra web process running under cProfile and prints its hottest functions by own time."""
+    from bench.cluster import Cluster, free_port, wait_http
+    from bench.load import BARE_APP, cluster_env, signed_event
+    from bot.loop import install_fast_loop, loop_name
+
+    parser = argparse.ArgumentParser(description=cli.__doc__)
+    parser.add_argument("--webs", type=int, default=2)
+    parser.add_argument("--senders", type=int, default=200)
+    parser.add_argument("--capacity-seconds", type=int, default=1)
+    parser.add_argument("--rounds", type=int, default=2, help="rounds of each (bare, ours), interleaved")
+    parser.add_argument("--cluster", action="store_true", help="on a 3+3 node Redis Cluster")
+    parser.add_argument("--profile", type=Path, help="also profile one web process; its pstats file")
+    parser.add_argument("--profile-seconds", type=int, default=5)
+    parser.add_argument("--top", type=int, default=40)
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args(argv)
+    install_fast_loop()
+    cluster = Cluster(webs=args.webs, workers=0, redis_cluster=args.cluster)
+    bare_ports = [free_port() for _ in range(args.webs)]
+    bares = [subprocess.Popen([sys.executable, "-c", BARE_APP, str(port)], cwd=ROOT, env=cluster_env())
+             for port in bare_ports]  # fmt: skip
+    report: dict[str, Any] = {"webs": args.webs, "redis": "cluster" if args.cluster else "single",
+                              "senders": args.senders, "event_loop": loop_name()}  # fmt: skip
+    try:
+        cluster.start()
+        for port in bare_ports:
+            wait_http(f"http://127.0.0.1:{port}/healthz")
+        redis_pids = ([p.pid for p in cluster.nodes.procs.values()] if cluster.nodes is not None
+                      else [cluster.procs["redis"].pid])  # fmt: skip
+        sides = {
+            "bare": ([f"http://127.0.0.1:{p}/webhook/zalo" for p in bare_ports], {"web": [p.pid for p in bares]}),
+            "ours": ([f"http://127.0.0.1:{p}/webhook/zalo" for p in cluster.web_ports],
+                     {"web": [cluster.procs[f"web{i}"].pid for i in range(args.webs)], "redis": redis_pids}),
+        }  # fmt: skip
+        rounds: dict[str, list[dict[str, Any]]] = {"bare": [], "ours": []}
+        for r in range(args.rounds):
+            for name, (urls, pids) in sides.items():
+                rounds[name].append(_round(urls, args.senders, args.capacity_seconds, f"{name}{r}", pids))
+                print(json.dumps({"round": r, name: rounds[name][-1]}), flush=True)
+        for name, results in rounds.items():
+            report[name] = {m: statistics.median(x[m] for x in results) for m in results[0]}
+        report["ratio"] = report["ours"]["events_per_s"] / report["bare"]["events_per_s"]
+        print(json.dumps({k: report[k] for k in ("bare", "ours", "ratio")}), flush=True)
+        if args.profile:
+            port = free_port()
+            proc = _profiled_web(cluster, port, args.profile)
+            wait_http(f"http://127.0.0.1:{port}/readyz")
+            url = f"http://127.0.0.1:{port}/webhook/zalo"
+            report["profiled"] = wrk_blast([url], args.senders, args.profile_seconds, "profiled", signed_event)
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=60)
+            print(json.dumps({"profiled": report["profiled"]}))
+            _print_profile(args.profile, args.top)
+    finally:
+        for proc in bares:
+            proc.terminate()
+            proc.wait()
+        cluster.stop()
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2))
+    return report
+
+
+if __name__ == "__main__":
+    cli()
