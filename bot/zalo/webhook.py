@@ -3,10 +3,11 @@ this process or another) handles the event. Not stored means not acknowledged: 5
 delivers it again.
 
 Nothing a stranger sends is parsed before its mac is checked: the mac covers the raw bytes and the
-body's own top-level `timestamp`, which a flat scan reads (`bot.safejson`). Then the timestamp must
-be a number of milliseconds within WEBHOOK_MAX_SKEW_SECONDS of our clock (a captured delivery
-cannot be replayed once its dedupe key lapses: the window is far inside the dedupe TTL), and the
-body is parsed with a depth limit. Refusals are 4xx, which Zalo does not retry forever."""
+body's own top-level `timestamp`, which a flat scan reads, with the nesting depth, in one pass
+(`bot.safejson.scan`). Then the timestamp must be a number of milliseconds within
+WEBHOOK_MAX_SKEW_SECONDS of our clock (a captured delivery cannot be replayed once its dedupe key
+lapses: the window is far inside the dedupe TTL), and the body is parsed if it nests no deeper than
+`safejson.MAX_DEPTH`. Refusals are 4xx, which Zalo does not retry forever."""
 
 from __future__ import annotations
 
@@ -46,7 +47,7 @@ async def _receive(request: web.Request) -> tuple[str, web.Response]:
     raw = await _read_capped(request, MAX_WEBHOOK_BYTES)
     if raw is None:
         return "refused", error_response(413, "too_large", f"webhook bodies are limited to {MAX_WEBHOOK_BYTES} bytes")
-    timestamp = safejson.top_level_field(raw, "timestamp")
+    timestamp, depth = safejson.scan(raw, "timestamp")  # one pass, before anything is parsed
     if timestamp is None or not verify_webhook(
         request.headers.get(HEADER), settings.zalo_app_id, raw, timestamp,
         settings.zalo_oa_secret_key.get_secret_value(),
@@ -62,7 +63,9 @@ async def _receive(request: web.Request) -> tuple[str, web.Response]:
             400, "stale_event", f"timestamp is more than {settings.webhook_max_skew_seconds} s from our clock"
         )
     try:
-        body = safejson.loads(raw)
+        if depth > safejson.MAX_DEPTH:
+            raise safejson.TooDeep(f"nested deeper than {safejson.MAX_DEPTH} levels", "", 0)
+        body = json.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError):
         return "refused", error_response(400, "malformed_json", "the body is not valid JSON (or nests too deep)")
     if not isinstance(body, dict) or str(body.get("timestamp")) != timestamp:
