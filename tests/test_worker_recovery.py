@@ -516,3 +516,33 @@ async def test_a_held_event_asks_once_a_second_whether_it_may_go_out(backend, re
         await until(lambda: sent, 4)
     assert len(asked) == 2, asked  # on holding, then a second later
     assert 0.8 <= sent[0] - held_at <= 1.8, sent[0] - held_at
+
+
+async def test_a_newcomer_gets_the_idle_shard_and_the_one_with_a_turn_in_progress_stays(backend, redis_client):
+    """Two shards, one worker reading both while a citizen's long turn runs on one of them; a second
+    worker starts: the first hands over the idle shard (at once, nothing to wait for) and keeps the
+    busy one, so the citizen's turn and their next events stay with it."""
+    keys = IntakeKeys(backend.prefix, shards=2)
+    queue = EventQueue(redis_client, keys)
+    release, started = asyncio.Event(), asyncio.Event()
+
+    async def long_turn(raw: dict, key: str) -> None:
+        started.set()
+        await release.wait()
+
+    first = Worker(redis_client, keys, long_turn, queue=queue, lease_ms=600, block_ms=50)
+    second = Worker(redis_client, keys, long_turn, queue=queue, lease_ms=600, block_ms=50)
+    async with running(first):
+        await until(lambda: len(first.readers) == 2)
+        # The shard the first worker took first: giving back "whichever comes first" would be it.
+        busy = next(iter(first.readers))
+        user = next(f"u{n}" for n in range(100) if keys.shard_of(UserKey(OA, f"u{n}")) == busy)
+        assert await queue.accept(UserKey(OA, user), "long", event(user, "x"))
+        await asyncio.wait_for(started.wait(), 5)
+        try:
+            async with running(second):
+                await until(lambda: len(second.readers) == 1)
+                assert list(second.readers) == [1 - busy] and list(first.readers) == [busy]
+                assert await redis_client.get(keys.lease(busy)) == first.worker_id
+        finally:
+            release.set()
