@@ -36,6 +36,7 @@ from lookup.dossiers import DossierService
 from lookup.masking import mask_secret
 from lookup.payments import PaymentService
 from lookup.province import Province
+from lookup.search import Hit
 
 log = logging.getLogger(__name__)
 
@@ -69,8 +70,8 @@ class Deps:
     # What "mã hồ sơ có dạng …" shows: a demo dossier in demo mode (typing it finds one), else a code
     # in the province's notation. The fixed example used to be a code that did not exist anywhere.
     example_code: str
-    # (words, n) -> the best procedure codes even when none is credible, for "did you mean …?"
-    suggest: Callable[[str, int], list[str]] | None = None
+    # (words, n) -> the best procedures even when none is credible, for "did you mean …?"
+    suggest: Callable[[str, int], list[Hit]] | None = None
     # words -> do they name one procedure surely? (the catalog overriding a doubtful reading)
     names_procedure: Callable[[str], bool] | None = None
 

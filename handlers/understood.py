@@ -32,7 +32,7 @@ from lookup.catalog import Catalog
 from lookup.dossier import NO_FEES, Dossier
 from lookup.dossier_store import DossierNotFound
 from lookup.facts import facts_of
-from lookup.search import ProcedureIndex
+from lookup.search import Hit, ProcedureIndex
 from lookup.text import fold, format_vnd, shorten
 from understanding import Interpretation, entities, followups
 from understanding import intents as I
@@ -42,6 +42,10 @@ from understanding.normalize import normalize
 router = Router("understood")
 CONFIRM_CHOICES = 3
 SUGGEST_FLOOR = 0.1
+# A question that asks a fact names a procedure its writer believes exists, so a best guess more
+# likely right than not is answered (the other guesses as buttons) rather than asked about: the
+# refusal's threshold is set for searches, where "nothing like it" is a common right answer.
+LIKELY_GUESS = 0.5
 # How many of search's procedures vote on the life-event group a question is about.
 LIFE_EVENT_EVIDENCE = 5
 # Above this probability that search found what was asked, the catalog overrules the intent model.
@@ -263,8 +267,9 @@ class ProcedureReply:
 
 def decide(interpretation: Interpretation, text: str, search: Callable[[str, int, int], list[str]],
            catalog: Catalog, memory: dict[str, Any],
-           suggest: Callable[[str, int], list[str]] | None = None) -> ProcedureReply:  # fmt: skip
-    """`suggest(words, n)`: the best matches even when none is credible (for "did you mean …?")."""
+           suggest: Callable[[str, int], list[Hit]] | None = None) -> ProcedureReply:  # fmt: skip
+    """`suggest(words, n)`: the best matches even when none is credible (for "did you mean …?"),
+    each carrying the probability that the first is right."""
     if interpretation.intent == I.CORRECTION and not interpretation.query:
         return ProcedureReply("ask_query", query=text)  # "không phải" alone: which one, then?
     query = interpretation.query or text
@@ -290,8 +295,10 @@ def decide(interpretation: Interpretation, text: str, search: Callable[[str, int
         # Named, but not credibly: ask which one rather than say "nothing found" (an officer would).
         named = entities.procedure_queries(query, default_model().vocabulary)
         guesses = suggest(named[0], CONFIRM_CHOICES) if named else []
+        if guesses and guesses[0].confidence >= LIKELY_GUESS:
+            return ProcedureReply("answer", guesses[0].code, facet, tuple(h.code for h in guesses[1:]), query)
         if guesses:
-            return ProcedureReply("confirm", None, facet, tuple(guesses), query)
+            return ProcedureReply("confirm", None, facet, tuple(h.code for h in guesses), query)
     if facet and codes:
         variants = close_variants(catalog, codes)
         top = codes[0]
@@ -336,13 +343,13 @@ def _lacks(catalog: Catalog, code: str, facet: str) -> bool:
     return procedure is None or facet in facts_of(procedure).missing
 
 
-def suggest_from(index: ProcedureIndex, floor: float = SUGGEST_FLOOR) -> Callable[[str, int], list[str]]:
+def suggest_from(index: ProcedureIndex, floor: float = SUGGEST_FLOOR) -> Callable[[str, int], list[Hit]]:
     """`decide`'s suggestions from the search index: its ranking when the best is not credible, if
     the best is at least somewhat likely (below the floor the guesses are noise)."""
 
-    def suggest(words: str, n: int) -> list[str]:
+    def suggest(words: str, n: int) -> list[Hit]:
         hits = index.hits(words, n, credible_only=False)
-        return [h.code for h in hits] if hits and hits[0].confidence >= floor else []
+        return hits if hits and hits[0].confidence >= floor else []
 
     return suggest
 

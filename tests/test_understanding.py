@@ -8,8 +8,11 @@ import pytest
 
 from bot.appkeys import CONVERSATION, DOSSIERS, SETTINGS, TRANSCRIPT
 from bot.conv_keys import UserKey
+from handlers.understood import ProcedureReply, decide
+from lookup.catalog import load_catalog
 from lookup.demo import load_fixed_demo
-from understanding import DialogueContext, default_interpreter
+from lookup.search import Hit
+from understanding import DialogueContext, Interpretation, compounds, default_interpreter, entities
 from understanding import intents as I
 from understanding.data import fingerprint, training_set
 from understanding.model import META_PATH
@@ -244,14 +247,28 @@ async def test_asked_for_a_code_again_the_dossiers_looked_up_before_are_one_tap_
     assert f"Hồ sơ {LOOKUP_CODE}" in card[0]["text"]
 
 
-async def test_a_question_about_a_procedure_named_unsurely_asks_which_one(live):
-    # Search finds nothing credible for these words, but something likely: "did you mean …?" buttons
-    # that ask the same fact, instead of "nothing found".
+async def test_a_fact_asked_of_a_procedure_search_is_unsure_of_but_likely_is_answered(live):
+    # The words name a procedure search finds likely but not credible enough for a plain search: a
+    # question asking a fact of it is answered (its writer believes the procedure exists).
     replies = await live.say("u11", "Em muốn tách thửa để bán một phần thì chuẩn bị những gì nhé")
-    choices = [p for _, p in buttons(replies[0]) if p.startswith("#hoi documents ")]
-    assert "chưa chắc bạn hỏi thủ tục nào" in replies[0]["text"] and choices
-    answer = await live.say("u11", choices[0])
-    assert "Giấy tờ cần nộp" in answer[0]["text"]
+    text = replies[0]["text"]
+    assert "Giấy tờ cần nộp" in text and "tách thửa" in text.lower() and "chưa chắc" not in text
+
+
+def _decided(confidence: float) -> ProcedureReply:
+    guesses = [Hit("1.012784", 1.0, 0.5, (), confidence, False), Hit("1.000894", 0.5, 0.4, (), confidence, False)]
+    reading = Interpretation(I.PROCEDURE_QUESTION, 0.9, facet="documents", query="tách thửa đất")
+    return decide(reading, reading.query, lambda q, n, o: [], load_catalog(), {}, lambda words, n: guesses[:n])
+
+
+@pytest.mark.parametrize(("confidence", "kind"), [(0.55, "answer"), (0.45, "confirm"), (0.2, "confirm")])
+def test_a_procedure_guessed_more_likely_right_than_not_is_answered_else_asked_about(confidence, kind):
+    reply = _decided(confidence)
+    assert reply.kind == kind
+    if kind == "answer":  # the likely one answered, the other guess a button away
+        assert (reply.code, reply.variants) == ("1.012784", ("1.000894",))
+    else:
+        assert reply.variants == ("1.012784", "1.000894")
 
 
 async def test_a_security_code_the_bot_asked_for_is_never_interpreted(live, demo):
@@ -310,3 +327,36 @@ async def test_a_category_the_search_cannot_narrow_opens_its_life_event_group(li
     assert ("Điện lực, nhà ở, đất đai", "#nhom dien-nha-dat") in buttons(replies[0])
     group = await live.say("u17", "#nhom dien-nha-dat")
     assert "Điện lực, nhà ở, đất đai" in group[0]["text"]
+
+
+@pytest.mark.parametrize(
+    ("question", "named"),
+    [
+        # a question word that is a word of the names' terms stays: bản sao, trợ giúp, hết hạn
+        ("Chung thuc ban sao truc tuyen duoc khong", "Chung thuc ban sao"),
+        ("trợ giúp pháp lý tốn bao nhiêu", "trợ giúp pháp lý"),
+        ("đổi bằng lái hết hạn ở đâu", "đổi bằng lái hết hạn"),
+        # "mất" lost, not what it costs
+        ("mất căn cước công dân phải chuẩn bị giấy tờ gì giúp em với", "mất căn cước công dân"),
+        ("làm căn cước mất bao lâu", "làm căn cước"),
+        # a facet phrase that is a name's words stays unless it is the fact asked
+        ("minh muon doi dia chi ho kinh doanh thi mang nhung giay gi giup em", "doi dia chi ho kinh doanh"),
+        ("địa chỉ nộp hồ sơ đăng ký kết hôn", "đăng ký kết hôn"),
+        # the verb leading into the fact is the question's; a direction stays unless a place follows
+        ("xin con nuoi co lau khong a", "xin con nuoi"),
+        ("Cho tôi hỏi muốn đăng ký xe lần đầu thì phải đến cơ quan nào để nộp hồ sơ?", "đăng ký xe lần đầu"),
+        ("đăng ký nghĩa vụ quân sự chuyển đi có mất phí không", "đăng ký nghĩa vụ quân sự chuyển đi"),
+        ("thay doi thong tin tren so do di dau lam vay moi nguoi", "thay doi thong tin tren so do"),
+    ],
+)
+def test_the_words_that_name_the_procedure_are_kept_and_the_question_taken_out(question, named):
+    assert entities.procedure_queries(question, default_interpreter().model.vocabulary)[0] == named
+
+
+def test_the_names_compounds_are_those_of_the_committed_catalog():
+    names = [p.name for p in load_catalog().procedures.values()]
+    mined = compounds.mine(names, entities.QUESTION_WORDS, entities.TERM_LIKE_QUESTION_WORDS)
+    assert mined == json.loads(compounds.COMPOUNDS_PATH.read_text(encoding="utf-8")), (
+        "run .venv/bin/python -m understanding.compounds"
+    )
+    assert {"bản sao", "trợ giúp", "hết hạn", "bị mất"} <= set(mined)

@@ -5,8 +5,10 @@ the normalised words: each phrase below is a way Vietnamese asks for that thing,
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from lookup.text import fold
+from understanding.compounds import name_compounds
 from understanding.normalize import ABBREVIATIONS, Vocabulary, clean
 
 _PROCEDURE_FACETS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -19,7 +21,8 @@ _PROCEDURE_FACETS: tuple[tuple[str, tuple[str, ...]], ...] = (
              "mien phi", "chi phi", "tien le", "nop tien", "mat bao nhieu", "ton bao nhieu", "bao nhieu xu",
              "tra tien", "may tien", "nhieu tien", "dong tien", "tien phi")),
     ("time", ("mat bao lau", "bao lau", "may ngay", "bao nhieu ngay", "bao gio co", "bao gio xong", "bao gio lay",
-              "thoi gian", "thoi han", "khi nao co", "khi nao xong", "khi nao lay", "lau khong", "lau ko",
+              "thoi gian giai quyet", "thoi han giai quyet", "thoi gian", "thoi han", "khi nao co", "khi nao xong",
+              "khi nao lay", "lau khong", "lau ko",
               "bao nhieu lau", "may hom", "may tuan", "nhanh khong", "trong ngay", "lau chua", "mat may")),
     ("where", ("noi nop", "noi lam", "nop tai", "o dau", "cho nao", "len xa hay", "ra xa hay", "len tinh", "len huyen",
                "o co quan nao", "ra dau", "noi nao", "co quan nao", "nop dau", "lam dau", "den dau", "di dau",
@@ -185,12 +188,16 @@ _NOT_THEIR_HOMOGRAPH = frozenset({"căn"})
 # Question words around a procedure's name that name no procedure ("… thì mất bao nhiêu vậy ạ"), as
 # typed with their marks: typed without marks they are dropped only when no other word folds the same
 # way would be meant ("can" may be "căn", so it stays).
-_QUESTION_WORDS = frozenset({
+QUESTION_WORDS = frozenset({
     "bao", "nhiêu", "gì", "không", "ko", "k", "được", "đc", "dc", "vậy", "z", "v", "ạ", "à", "ơi", "nhé",
     "thế", "nào", "sao", "thì", "là", "có", "cần", "phải", "những", "em", "tôi", "mình", "hỏi",
     "giúp", "với", "ad", "admin", "muốn", "biết", "lâu", "ở", "đâu", "mất", "hết", "tốn", "ntn", "j", "bn", "bh",
-    "chưa", "rồi", "ak", "hay", "hông", "khg", "kg", "e", "mk", "nhỉ", "hả", "ko?", "k?",
+    "chưa", "rồi", "ak", "hay", "hông", "khg", "kg", "e", "mk", "nhỉ", "hả", "ko?", "k?", "xong", "chờ",
 })  # fmt: skip
+_QUESTION_WORDS = QUESTION_WORDS
+# Question words that are also content words of terms ("bản sao", "trợ giúp", "hết hạn", "thế chấp",
+# "cây lâu năm"); the rest ("có", "không", "là", "được", "với" …) only join names incidentally.
+TERM_LIKE_QUESTION_WORDS = frozenset({"sao", "giúp", "mất", "hết", "thế", "lâu", "bao", "tốn", "hỏi", "xong", "chờ"})
 # Typed without marks these may be content words: căn/cần, cơ/có, lá/là, ở/ô, mặt/mất, nhà/nha, thẻ/thế.
 _UNMARKED_QUESTION_WORDS = frozenset(fold(w) for w in _QUESTION_WORDS) - {
     "can",
@@ -226,28 +233,90 @@ _NAMELESS_PHRASES: tuple[str, ...] = (
     "nop qua mang", "nop truc tuyen", "nop ho so", "lam ho so", "lam thu tuc", "len tan noi", "hay phai len",
     "phai len", "truc tiep", "hay phai", "lam sao", "lam the nao", "the nao", "nhu the nao", "ra sao",
     "dieu kien gi", "can dieu kien", "dieu kien nhu the nao", "can lam gi", "can lam nhung gi", "phai lam gi",
+    "moi nguoi", "ca nha oi", "ad oi", "a oi", "thi xong", "moi xong",
 )  # fmt: skip
 
 
 def procedure_words(text: str, vocabulary: Vocabulary | None = None) -> str:
     """The words of a question that name the procedure: facet phrases ("lệ phí", "giấy tờ gì", "ở
     đâu", "online") and question words taken out, in the citizen's own spelling. Search tries these
-    first, so that a fact asked about does not count against the procedure's name."""
+    first, so that a fact asked about does not count against the procedure's name. Kept: a question
+    word in one of the names' compounds ("bản sao", "trợ giúp", "hết hạn", "bị mất"), "mất" that is
+    lost rather than costs ("mất căn cước", not "mất bao lâu"), and a facet phrase that is also a
+    name's words ("đổi địa chỉ hộ kinh doanh … giấy gì") unless it is the fact asked or the heading."""
     words = clean(text).split()
     folded = [_word(w, vocabulary) for w in words]
     drop = [False] * len(words)
-    for phrases in (*(phrases for _, phrases in _PROCEDURE_FACETS), _NAMELESS_PHRASES):
-        for phrase in phrases:
-            parts = tuple(phrase.split())
-            n = len(parts)
-            for i in range(len(folded) - n + 1):
-                if tuple(folded[i : i + n]) == parts:
-                    drop[i : i + n] = [True] * n
-    # "bị mất" is lost, not "mất bao lâu": a question word right after "bị" is the procedure's.
-    after_bi = [i > 0 and folded[i - 1] == "bi" for i in range(len(words))]
-    kept = [w for w, f, d, b in zip(words, folded, drop, after_bi, strict=True)
-            if f and not d and (b or not _is_question_word(w, f))]  # fmt: skip
+    facet_spans = [(*span, facet) for facet, phrases in _PROCEDURE_FACETS for span in _spans(folded, phrases)]
+    asked = max(facet_spans, default=None)  # the phrase starting last is the fact asked
+    for start, end, phrase, facet in facet_spans:
+        the_fact_asked = asked is not None and (facet == asked[3] or (start < asked[1] and asked[0] < end))
+        if phrase in _NAME_LIKE and start != 0 and not the_fact_asked:
+            continue
+        drop[start:end] = [True] * (end - start)
+    for start, end, _ in _spans(folded, _NAMELESS_PHRASES):
+        drop[start:end] = [True] * (end - start)
+    marked, unmarked = name_compounds()
+    for i, (word, f) in enumerate(zip(words, folded, strict=True)):
+        if drop[i] or not f or not _is_question_word(word, f):
+            continue
+        if _in_a_compound(words, folded, i, marked, unmarked) or (_word_marked(word) == "mất" and _lost(folded, i)):
+            continue
+        drop[i] = True
+    # The verb or "có" right before a fact's phrase is the question's: "có lâu không", "làm ở đâu",
+    # "đến cơ quan nào", "để nộp hồ sơ"; a direction only before a place ("chuyển đi" stays).
+    starts = {start: facet for start, _, _, facet in facet_spans}
+    starts.update({start: "" for start, _, _ in _spans(folded, _NAMELESS_PHRASES)})
+    for i, f in enumerate(folded[:-1]):
+        if i + 1 in starts and (f in _LEADS_INTO_A_FACT or (f in _LEADS_TO_A_PLACE and starts[i + 1] == "where")):
+            drop[i] = True
+    kept = [w for w, f, d in zip(words, folded, drop, strict=True) if f and not d]
     return " ".join(kept).strip(" ,.?!")
+
+
+def _spans(folded: list[str], phrases: Iterable[str]) -> list[tuple[int, int, str]]:
+    out = []
+    for phrase in phrases:
+        parts = tuple(phrase.split())
+        n = len(parts)
+        out += [(i, i + n, phrase) for i in range(len(folded) - n + 1) if tuple(folded[i : i + n]) == parts]
+    return out
+
+
+def _word_marked(word: str) -> str:
+    return re.sub(r"[^\w]", "", clean(word).lower())
+
+
+def _in_a_compound(words: list[str], folded: list[str], i: int, marked: frozenset[tuple[str, str]],
+                   unmarked: frozenset[tuple[str, str]]) -> bool:  # fmt: skip
+    """Word i and a neighbour that is not a question word make a compound of the names."""
+    for j in (i - 1, i + 1):
+        if not 0 <= j < len(words) or _is_question_word(words[j], folded[j]):
+            continue
+        pair = (i, j) if i < j else (j, i)
+        as_typed = (_word_marked(words[pair[0]]), _word_marked(words[pair[1]]))
+        typed_unmarked = as_typed == (fold(as_typed[0]), fold(as_typed[1]))
+        if as_typed in marked or (typed_unmarked and as_typed in unmarked):
+            return True
+    return False
+
+
+def _lost(folded: list[str], i: int) -> bool:
+    """"mất" followed by something lost ("mất căn cước"), not by what it costs ("mất bao lâu", "mất
+    phí", "mất 2 ngày") or by nothing."""
+    nxt = folded[i + 1] if i + 1 < len(folded) else ""
+    return bool(nxt) and not nxt.isdigit() and nxt not in _COST_WORDS
+
+
+_COST_WORDS = frozenset({
+    "bao", "may", "tien", "phi", "nhieu", "bn", "lau", "khoang", "tam", "chung", "het", "thoi", "ca", "mot",
+    "hai", "ba", "le", "chi", "gi", "ko", "khong", "k", "ngay", "tuan", "thang", "nua", "nhung", "co",
+})  # fmt: skip
+# Folded words that ask when they come right before a fact's phrase: "có" (unmarked "co" is kept as
+# it may be "cơ"), the verbs of "làm/nộp … ở đâu", "để nộp", "chờ bao lâu", and the directions of
+# "đến/đi/ra/lên … ở đâu".
+_LEADS_INTO_A_FACT = frozenset({"co", "lam", "nop", "de", "cho", "thi", "phai"})
+_LEADS_TO_A_PLACE = frozenset({"den", "di", "ra", "len"})
 
 
 # Unmarked too ("cho toi hoi"), but not "thi": unmarked it is also "thi" (an exam).
