@@ -41,12 +41,14 @@ class EventQueue:
         # cannot block on XREADGROUP).
         self.listeners: list[Callable[[int], None]] = []
 
-    async def accept(self, user: UserKey, dedupe_id: str, event: dict[str, Any]) -> bool:
-        """Queue the event; True when it was not seen before (a redelivery is answered "duplicate"
-        and not appended again). The check, the append and the mark are one script, sent in one pipeline
-        with the other requests' accepts of the same loop turn (`bot.intake.batch`)."""
+    async def accept(self, user: UserKey, dedupe_id: str, event: dict[str, Any] | str) -> bool:
+        """Queue the event (a dict, or the JSON text it was parsed from: the webhook stores the body
+        it received rather than serialising it again); True when it was not seen before (a
+        redelivery is answered "duplicate" and not appended again). The check, the append and the
+        mark are one script, sent in one pipeline with the other requests' accepts of the same loop
+        turn (`bot.intake.batch`)."""
         shard = self.keys.shard_of(user)
-        event_json = json.dumps(event, ensure_ascii=False, separators=(",", ":"))
+        event_json = event if isinstance(event, str) else json.dumps(event, ensure_ascii=False, separators=(",", ":"))
         first = await self.batcher.run(
             [self.keys.seen(shard, dedupe_id), self.keys.stream(shard)],
             [DEDUPE_TTL_SECONDS, "oa", user.oa_id, "user", user.user_id, "key", dedupe_id, "event", event_json],

@@ -65,7 +65,8 @@ async def _receive(request: web.Request) -> tuple[str, web.Response]:
     try:
         if depth > safejson.MAX_DEPTH:
             raise safejson.TooDeep(f"nested deeper than {safejson.MAX_DEPTH} levels", "", 0)
-        body = json.loads(raw)
+        text = raw.decode()  # JSON on the wire is UTF-8 (RFC 8259); the text is what gets stored
+        body = json.loads(text)
     except (json.JSONDecodeError, UnicodeDecodeError):
         return "refused", error_response(400, "malformed_json", "the body is not valid JSON (or nests too deep)")
     if not isinstance(body, dict) or str(body.get("timestamp")) != timestamp:
@@ -81,7 +82,7 @@ async def _receive(request: web.Request) -> tuple[str, web.Response]:
         return "ignored", json_response({"status": "ignored", "reason": "other OA"})
     user = UserKey(event.oa_id, event.user_id)
     try:
-        accepted = await request.app[QUEUE].accept(user, event.dedupe_id, body)
+        accepted = await request.app[QUEUE].accept(user, event.dedupe_id, text)
     except Exception as exc:
         if not is_store_failure(exc):
             raise
