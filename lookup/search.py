@@ -193,6 +193,8 @@ class ProcedureIndex:
 
     def warm(self) -> None:
         """Build now (at start-up) rather than on the first citizen's query."""
+        if "_built" in self.__dict__:
+            return  # built already (another app on the same catalog): nothing new to give back
         _ = self._built
         release_free_memory()  # the build's freed temporaries would otherwise stay in the process
 
@@ -299,11 +301,10 @@ class _Refusal:
 
 @dataclass(frozen=True)
 class _Reranker:
-    """A linear model over CANDIDATE_FEATURES (standardised), fitted by bench/search_fit.py on the
-    development sets: it reorders the hand ranking's first RERANK_TOP by how likely each is right."""
+    """A linear model over CANDIDATE_FEATURES, fitted by bench/search_fit.py on the development
+    sets (pairwise: a right candidate against a wrong one of the same query): it reorders the hand
+    ranking's first RERANK_TOP by the weighted sum."""
 
-    mean: np.ndarray
-    scale: np.ndarray
     coef: np.ndarray
 
     @classmethod
@@ -313,17 +314,17 @@ class _Reranker:
         raw = json.loads(path.read_text(encoding="utf-8"))
         if tuple(raw["features"]) != CANDIDATE_FEATURES:
             return None  # fitted for another feature set: refit with bench/search_fit.py
-        return cls(np.array(raw["mean"]), np.array(raw["scale"]), np.array(raw["coef"]))
+        return cls(np.array(raw["coef"]))
 
     def scores(self, x: np.ndarray) -> np.ndarray:
-        return ((x - self.mean) / self.scale) @ self.coef
+        return x @ self.coef
 
 
 # What the re-ranking weighs per candidate: the hand score and its parts, how much of the query
 # the candidate's name (or aliases) and results hold, its place in the hand ranking.
 CANDIDATE_FEATURES = (
     "score", "coverage", "pairs", "explained", "name_weight_explained", "phrase_pairs", *VARIANT_SIGNALS,
-    "prior", "codeless", "name_length", "in_name", "in_results", "in_other", "hand_rank", "gap",
+    "prior", "codeless", "name_length", "in_name", "in_results", "in_other",
 )  # fmt: skip
 
 FEATURES = (
@@ -743,13 +744,15 @@ class _Built:
         # Per field, the query's weight matched there: each concept by its best alternative for the
         # candidate, each of its tokens by the best field holding it.
         fields = np.zeros((3, docs.size), dtype=np.float32)
+        columns = np.arange(docs.size)
         for concept, weight, (_, which) in zip(concepts, weights, per_concept, strict=True):
-            alt_fields = [self._field_weights(a, docs) for a in concept.alternatives]
-            for j, doc in enumerate(docs):
-                f = alt_fields[which[int(doc)]][:, j]
-                fields[0, j] += weight * float(np.mean(f >= NAME))
-                fields[1, j] += weight * float(np.mean((f >= RESULT) & (f < NAME)))
-                fields[2, j] += weight * float(np.mean((f > 0) & (f < RESULT)))
+            shares = np.zeros((len(concept.alternatives), 3, docs.size), dtype=np.float32)
+            for k, alt in enumerate(concept.alternatives):
+                f = self._field_weights(alt, docs)
+                shares[k] = ((f >= NAME).mean(axis=0), ((f >= RESULT) & (f < NAME)).mean(axis=0),
+                             ((f > 0) & (f < RESULT)).mean(axis=0))  # fmt: skip
+            chosen = np.array([which[int(doc)] for doc in docs]) if len(concept.alternatives) > 1 else 0
+            fields += weight * shares[chosen, :, columns].T
         query_words = {t for c in concepts for a in c.alternatives for t in a.tokens}
         name_explained = []
         for doc in docs:
@@ -764,7 +767,6 @@ class _Built:
             self.bonus[docs], self.codeless[docs].astype(np.float32),
             np.array([min(len(self.name_words[int(d)]), 30) / 30 for d in docs]),
             fields[0] / total, fields[1] / total, fields[2] / total,
-            1 / (1 + np.arange(docs.size)), head_scores[0] - head_scores,
         ]).astype(np.float64)  # fmt: skip
 
     def features(
