@@ -7,7 +7,6 @@ connections, their counts summed (p99 is the largest of theirs: an upper bound).
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import pstats
@@ -130,6 +129,11 @@ def cli(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--profile", type=Path, help="also profile one web process; its pstats file")
     parser.add_argument("--profile-seconds", type=int, default=5)
     parser.add_argument("--top", type=int, default=40)
+    parser.add_argument(
+        "--appendfsync",
+        choices=["always", "everysec", "no"],
+        help="diagnosis only: set the single Redis's appendfsync (bench.load keeps always)",
+    )
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
     install_fast_loop()
@@ -143,6 +147,12 @@ def cli(argv: list[str] | None = None) -> dict[str, Any]:
         cluster.start()
         for port in bare_ports:
             wait_http(f"http://127.0.0.1:{port}/healthz")
+        if args.appendfsync and cluster.nodes is None:
+            cli_argv = [shutil.which("redis-cli") or "redis-cli", "-p", str(cluster.redis_port)]
+            subprocess.run(
+                [*cli_argv, "CONFIG", "SET", "appendfsync", args.appendfsync], check=True, capture_output=True
+            )
+            report["appendfsync"] = args.appendfsync
         redis_pids = ([p.pid for p in cluster.nodes.procs.values()] if cluster.nodes is not None
                       else [cluster.procs["redis"].pid])  # fmt: skip
         sides = {
