@@ -35,6 +35,7 @@ _TELEX_VOWELS = (("aa", "a"), ("aw", "a"), ("ee", "e"), ("oo", "o"), ("ow", "o")
 _VOWELS = set("aeiouy")
 _LONE_I_OR_Y = re.compile(r"(qu|[bcdghklmnprstvx]+)[iy]")
 _LETTERS = "abcdeghiklmnopqrstuvxy"  # the Vietnamese alphabet folded (no f, j, w, z)
+_DOUBLED = re.compile(r"([bcdghklmnpqrstvx])\1+")
 _AS_TYPED = frozenset({"abbreviation", "unknown", "number"})  # no single repaired spelling to group by
 
 
@@ -172,11 +173,28 @@ def _edits1(word: str) -> set[str]:
     return out
 
 
+_TONES = {"\u0301", "\u0300", "\u0309", "\u0303", "\u0323"}  # sắc, huyền, hỏi, ngã, nặng
+
+
+@lru_cache(maxsize=8192)
+def _marks_key(word: str) -> tuple[str, tuple[str, ...]]:
+    """A word's letters with their vowel marks (â, ơ, ư, đ...) and, apart, its tones: a tone put on
+    another vowel of the syllable ("chiêú" for "chiếu") is the same word, and hỏi and ngã, which
+    many speakers do not tell apart in writing ("xả" for "xã", "nghỉ" for "nghĩ"), count as one."""
+    letters, tones = [], []
+    for ch in unicodedata.normalize("NFD", word):
+        if ch in _TONES:
+            tones.append("\u0309" if ch == "\u0303" else ch)
+        else:
+            letters.append(ch)
+    return unicodedata.normalize("NFC", "".join(letters)), tuple(sorted(tones))
+
+
 def _same_marks(typed: list[str], written: tuple[str, ...]) -> bool:
     """False when a word typed with marks has the written word's letters but other marks ("mặt"
     for "mất"); words typed without marks, or spelled otherwise (a repaired typo), say nothing."""
     for t, w in zip(typed, written, strict=False):
-        if fold(t) != t and fold(w) != w and fold(t) == fold(w) and t != w:
+        if fold(t) != t and fold(w) != w and fold(t) == fold(w) and _marks_key(t) != _marks_key(w):
             return False
     return True
 
@@ -312,7 +330,10 @@ class QueryParser:
         first when the word is unknown or the repaired pair is a lexicon phrase or a catalog
         compound (so phrases are found on it); otherwise after the word as typed."""
         out = list(spelled)
-        best = [w if alts[0].why in _AS_TYPED else alts[0].tokens[-1] for w, alts in zip(words, out, strict=True)]
+        # A guessed typo is no spelling to pair by: the word as typed is ("căn cướt": "cuot", not its
+        # guess "cot", is one slip from "cuoc", which the catalog writes after "can").
+        best = [w if alts[0].why in _AS_TYPED or alts[0].why == "typo" else alts[0].tokens[-1]
+                for w, alts in zip(words, out, strict=True)]  # fmt: skip
         take = self._segment(best, marked)
         in_phrase = [False] * len(words)
         for i, n in enumerate(take):
@@ -339,7 +360,8 @@ class QueryParser:
                     continue  # a real two-letter word ("do", "ba") is too easily another one
                 repairs = [Alternative((w,), 0.75, "typo") for w in fixed[:3]]
                 pair = (fixed[0], b) if k == i else (a, fixed[0])
-                strong = out[k][0].why == "unknown" or pair in self.lexicon.synonyms or pair in self.compounds
+                strong = (out[k][0].why in {"unknown", "typo"} or pair in self.lexicon.synonyms
+                          or pair in self.compounds)  # fmt: skip
                 out[k] = repairs + out[k] if strong else out[k] + repairs
                 i += 1
                 break
@@ -385,6 +407,9 @@ class QueryParser:
             swapped = word[:-1] + ("y" if word.endswith("i") else "i")
             if swapped in self.vocabulary:
                 return [Alternative((swapped,), 0.95, "spelling")]
+        # A key held or hit twice ("kkhai", "thuong"): no Vietnamese syllable doubles a consonant.
+        if _VOWELS & set(word) and (single := _DOUBLED.sub(r"\1", word)) != word and single in self.vocabulary:
+            return [Alternative((single,), 0.9, "spelling")]
         return self._typo(word)
 
     def _abbreviation(self, word: str) -> list[Alternative]:
