@@ -288,6 +288,10 @@ EQUIVALENT: dict[tuple[str, ...], str] = {
     ("bot/intake/worker.py", "core/NumberReplacer", "share = math.ceil(self.keys.shards / max(1, int(alive)))",
      "share = math.ceil(self.keys.shards / max( 0, int(alive)))"):
         "alive counts this worker's own heartbeat, written in the same pipeline: never below 1",
+    ("bot/intake/worker.py", "core/NumberReplacer", "busy = {shard: 0 for shard in self.readers}"):
+        "every shard's count of events in progress starts 1 higher or lower: the same shard is the least busy",
+    ("bot/intake/worker.py", "core/NumberReplacer", "busy[shard] += 1", "busy[shard] += 2"):
+        "every count doubled: the same shard is the least busy",
     ("bot/intake/worker.py", "core/ReplaceBinaryOperator_Add_Sub", "shard = (start + i) % self.keys.shards"):
         "the shards tried downwards instead of upwards from a random start: each of them once either way",
     ("bot/intake/worker.py", "core/NumberReplacer", "await asyncio.wait(self.chain_tasks, timeout=10)"):
