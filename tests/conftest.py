@@ -15,6 +15,7 @@ from typing import Any
 
 import fakeredis
 import pytest
+from argon2 import PasswordHasher
 from hypothesis import settings as hypothesis_settings
 from redis.asyncio import Redis
 
@@ -131,6 +132,30 @@ def backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
             client.delete(*keys)
     finally:
         client.close()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "production_password_hashing: staff passwords at the service's argon2id cost")
+
+
+# argon2id at the service's cost (64 MiB, 3 passes, 4 lanes) takes ~0.17 s of CPU per hash or check,
+# and the suite adds accounts and logs in hundreds of times: a minute of the two cores. The tests
+# are about who may log in and who is refused, not about the hash's cost, so they hash with argon2id
+# at its lowest cost (a check reads the cost from the stored hash, so the two mix). The test of how
+# passwords are stored keeps the real cost (@pytest.mark.production_password_hashing), and so does
+# every `python -m bot` a test starts.
+_CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    if request.node.get_closest_marker("production_password_hashing"):
+        return
+    from bot.staff import accounts
+
+    monkeypatch.setattr(accounts, "_hasher", _CHEAP_HASHER)
+    # Verified when the name is unknown: as cheap as a wrong password, as in the service.
+    monkeypatch.setattr(accounts, "_DUMMY_HASH", _CHEAP_HASHER.hash("not-a-real-password"))
 
 
 @pytest.fixture(scope="session")

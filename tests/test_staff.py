@@ -112,6 +112,7 @@ async def test_a_form_without_the_session_csrf_token_is_refused(console):
         assert r.status == 403
 
 
+@pytest.mark.production_password_hashing
 async def test_passwords_are_stored_as_argon2id_hashes(console):
     stored = await console.app[REDIS].hgetall(StaffKeys(console.app[SETTINGS].redis_key_prefix).account("viewer1"))
     assert stored["hash"].startswith("$argon2id$") and PASSWORD not in stored["hash"]
