@@ -360,3 +360,20 @@ def test_the_names_compounds_are_those_of_the_committed_catalog():
         "run .venv/bin/python -m understanding.compounds"
     )
     assert {"bản sao", "trợ giúp", "hết hạn", "bị mất"} <= set(mined)
+
+
+@pytest.mark.parametrize(
+    ("question", "facet", "named"),
+    [
+        ("cải chính hộ tịch nộp ở xã hay tỉnh", "where", "cải chính hộ tịch"),
+        ("ba em mất rồi, muốn hưởng tử tuất thì lên bhxh huyện hay xã nộp ạ", "where", "ba mất hưởng tử tuất"),
+        ("tự quyết toán thuế thu nhập cá nhân nộp ở chi cục thuế nào", "where", "tự quyết toán thuế thu nhập cá nhân"),
+        ("cấp lại thẻ bhyt trên vssid được không mọi người", "online", "cấp lại thẻ bhyt"),
+        ("le phi dang ky nuoi con nuoi trong nuoc", "fee", "dang ky nuoi con nuoi trong nuoc"),
+        ("đăng ký tạm trú cần mag gì", "documents", "đăng ký tạm trú"),
+    ],
+)
+def test_a_choice_of_bodies_an_app_or_a_heading_says_the_fact_asked(question, facet, named):
+    reading = default_interpreter().interpret(question)
+    assert (reading.intent, reading.facet) == (I.PROCEDURE_QUESTION, facet)
+    assert entities.procedure_queries(question, default_interpreter().model.vocabulary)[0] == named

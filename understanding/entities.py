@@ -16,13 +16,15 @@ _PROCEDURE_FACETS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("online", ("tren cong dich vu cong", "cong dich vu cong", "nop truc tuyen", "lam truc tuyen", "co the nop",
                 "online", "onl", "truc tuyen", "qua mang", "tren mang", "qua internet", "tai nha duoc",
                 "qua zalo", "qua app", "tren app", "dich vu cong duoc", "nop mang", "lam mang",
-                "cach thuc thuc hien", "cach thuc nop", "hinh thuc nop")),
+                "cach thuc thuc hien", "cach thuc nop", "hinh thuc nop", "tren dich vu cong", "qua dich vu cong",
+                "vssid", "thuedientu", "etax", "tren vneid", "qua vneid", "bang vneid", "qua ung dung",
+                "tren ung dung", "dich vu cong quoc gia")),
     ("fee", ("le phi", "phi", "bao nhieu tien", "mat tien", "ton tien", "het bao nhieu", "gia bao nhieu",
              "mien phi", "chi phi", "tien le", "nop tien", "mat bao nhieu", "ton bao nhieu", "bao nhieu xu",
              "tra tien", "may tien", "nhieu tien", "dong tien", "tien phi")),
     ("time", ("mat bao lau", "bao lau", "may ngay", "bao nhieu ngay", "bao gio co", "bao gio xong", "bao gio lay",
               "thoi gian giai quyet", "thoi han giai quyet", "thoi gian", "thoi han", "khi nao co", "khi nao xong",
-              "khi nao lay", "lau khong", "lau ko",
+              "khi nao lay", "lau khong", "lau ko", "lay ngay", "co ngay", "nhan ngay", "trong bao lau",
               "bao nhieu lau", "may hom", "may tuan", "nhanh khong", "trong ngay", "lau chua", "mat may")),
     ("where", ("noi nop", "noi lam", "nop tai", "o dau", "cho nao", "len xa hay", "ra xa hay", "len tinh", "len huyen",
                "o co quan nao", "ra dau", "noi nao", "co quan nao", "nop dau", "lam dau", "den dau", "di dau",
@@ -87,11 +89,33 @@ def _last(normalized: str, table: tuple[tuple[str, tuple[str, ...]], ...]) -> tu
 
 def procedure_facet(normalized: str) -> str | None:
     """The procedure fact asked for: the last one named, because Vietnamese puts the question after
-    the procedure's name, whose own words may sound like a fact ("cấp bản sao … mất mấy ngày")."""
+    the procedure's name, whose own words may sound like a fact ("cấp bản sao … mất mấy ngày").
+    Without a phrase: a choice between bodies ("nộp ở xã hay tỉnh", "lên công an tỉnh hay làm ở xã",
+    "chi cục thuế nào") asks where; "cần <a word or two> gì" asks the documents."""
     found = _last(normalized, _PROCEDURE_FACETS)
-    if found is None and normalized.startswith(_DOCUMENTS_HEADING):
+    if found is not None:
+        return found[0]
+    if normalized.startswith(_DOCUMENTS_HEADING):
         return "documents"
-    return found[0] if found else None
+    if any(pattern.search(normalized) for pattern in _PLACE_PATTERNS):
+        return "where"
+    if _NEEDS_WHAT.search(normalized):
+        return "documents"
+    return None
+
+
+# The bodies a dossier is handed to, as citizens name them (folded).
+_OFFICES = (r"(?:tu phap|xay dung|tai chinh|noi vu|y te|giao duc|lao dong|cong thuong|nong nghiep|tai nguyen"
+            r"|van hoa|ke hoach|giao thong|khoa hoc|thong tin|ngoai vu|dan toc|kinh te|quan ly do thi|thue|hai quan"
+            r"|xuat nhap canh|canh sat)")  # fmt: skip
+_BODY = (rf"(?:xa|phuong|thi tran|huyen|tinh|thanh pho|(?:so|phong|cuc|bo|chi cuc) {_OFFICES}|cong an(?: \w+)?"
+         r"|ubnd(?: \w+)?|uy ban(?: \w+)?|bhxh(?: \w+)?|bao hiem xa hoi(?: \w+)?|trung uong|mot cua"
+         r"|bo phan mot cua|trung tam phuc vu hanh chinh cong)")  # fmt: skip
+_WHERE_CHOICE = re.compile(rf"\b{_BODY}\b(?: \w+){{0,4}} hay (?:\w+ ){{0,3}}{_BODY}\b")
+_AT_A_BODY = re.compile(rf"\b(?:nop|lam|len|ra|den) (?:o |tai )?{_BODY}\b")
+_WHICH_BODY = re.compile(r"\b(?:phong|cong an|ubnd|chi cuc thue|chi cuc|cuc thue|bhxh|huyen|tinh|thue) nao\b")
+_PLACE_PATTERNS = (_WHERE_CHOICE, _AT_A_BODY, _WHICH_BODY)
+_NEEDS_WHAT = re.compile(r"\bcan (?:\w+ ){1,2}gi\b")
 
 
 # "Hồ sơ đăng ký thường trú": the documents, as a heading; elsewhere "hồ sơ" is mostly "nộp hồ sơ".
@@ -104,7 +128,9 @@ def asks_a_fact(normalized: str) -> bool:
     or any facet phrase in a message that asks something ("… có … không", "… gì", "… ?")."""
     found = _last(normalized, _PROCEDURE_FACETS)
     if found is None:
-        return normalized.startswith(_DOCUMENTS_HEADING)
+        return procedure_facet(normalized) is not None
+    if any(normalized.startswith(f"{p} ") for _, phrases in _PROCEDURE_FACETS for p in phrases):
+        return True  # a heading: "Lệ phí đăng ký …", "Thời hạn giải quyết …"
     _, phrase, at = found
     words = set(normalized.split())
     return phrase not in _NAME_LIKE or at == 0 or bool(words & _QUESTION_MARKERS)
@@ -256,6 +282,10 @@ def procedure_words(text: str, vocabulary: Vocabulary | None = None) -> str:
         drop[start:end] = [True] * (end - start)
     for start, end, _ in _spans(folded, _NAMELESS_PHRASES):
         drop[start:end] = [True] * (end - start)
+    place_spans = [] if facet_spans else _pattern_spans(folded, _PLACE_PATTERNS)
+    needs_spans = [] if facet_spans else _pattern_spans(folded, (_NEEDS_WHAT,))
+    for start, end in place_spans + needs_spans:  # "nộp ở xã hay tỉnh", "cần mag gì" name no procedure
+        drop[start:end] = [True] * (end - start)
     marked, unmarked = name_compounds()
     for i, (word, f) in enumerate(zip(words, folded, strict=True)):
         if drop[i] or not f or not _is_question_word(word, f):
@@ -267,9 +297,14 @@ def procedure_words(text: str, vocabulary: Vocabulary | None = None) -> str:
     # "đến cơ quan nào", "để nộp hồ sơ"; a direction only before a place ("chuyển đi" stays).
     starts = {start: facet for start, _, _, facet in facet_spans}
     starts.update({start: "" for start, _, _ in _spans(folded, _NAMELESS_PHRASES)})
+    starts.update({start: "where" for start, _ in place_spans})
     for i, f in enumerate(folded[:-1]):
-        if i + 1 in starts and (f in _LEADS_INTO_A_FACT or (f in _LEADS_TO_A_PLACE and starts[i + 1] == "where")):
+        if i + 1 in starts and (f in _LEADS_INTO_A_FACT or (f in _LEADS_TO_A_PLACE and starts[i + 1] == "where")
+                                or (f in _LEADS_TO_A_CHANNEL and starts[i + 1] == "online")):  # fmt: skip
             drop[i] = True
+    last = max((i for i, d in enumerate(drop) if not d), default=None)
+    if last is not None and folded[last] in _ENDS_A_QUESTION:
+        drop[last] = True  # "… thì lên đâu nộp ạ"
     kept = [w for w, f, d in zip(words, folded, drop, strict=True) if f and not d]
     return " ".join(kept).strip(" ,.?!")
 
@@ -280,6 +315,22 @@ def _spans(folded: list[str], phrases: Iterable[str]) -> list[tuple[int, int, st
         parts = tuple(phrase.split())
         n = len(parts)
         out += [(i, i + n, phrase) for i in range(len(folded) - n + 1) if tuple(folded[i : i + n]) == parts]
+    return out
+
+
+def _pattern_spans(folded: list[str], patterns: Iterable[re.Pattern[str]]) -> list[tuple[int, int]]:
+    """The word spans the patterns match in the folded words."""
+    starts, at = [], 0
+    for word in folded:
+        starts.append(at)
+        at += len(word) + 1
+    joined = " ".join(folded)
+    out = []
+    for pattern in patterns:
+        for match in pattern.finditer(joined):
+            first = max(i for i, s in enumerate(starts) if s <= match.start())
+            last = max(i for i, s in enumerate(starts) if s < match.end())
+            out.append((first, last + 1))
     return out
 
 
@@ -302,7 +353,7 @@ def _in_a_compound(words: list[str], folded: list[str], i: int, marked: frozense
 
 
 def _lost(folded: list[str], i: int) -> bool:
-    """"mất" followed by something lost ("mất căn cước"), not by what it costs ("mất bao lâu", "mất
+    """ "mất" followed by something lost ("mất căn cước"), not by what it costs ("mất bao lâu", "mất
     phí", "mất 2 ngày") or by nothing."""
     nxt = folded[i + 1] if i + 1 < len(folded) else ""
     return bool(nxt) and not nxt.isdigit() and nxt not in _COST_WORDS
@@ -316,7 +367,9 @@ _COST_WORDS = frozenset({
 # it may be "cơ"), the verbs of "làm/nộp … ở đâu", "để nộp", "chờ bao lâu", and the directions of
 # "đến/đi/ra/lên … ở đâu".
 _LEADS_INTO_A_FACT = frozenset({"co", "lam", "nop", "de", "cho", "thi", "phai"})
-_LEADS_TO_A_PLACE = frozenset({"den", "di", "ra", "len"})
+_LEADS_TO_A_PLACE = frozenset({"den", "di", "ra", "len", "o", "tai"})
+_LEADS_TO_A_CHANNEL = frozenset({"tren", "qua", "bang"})  # "trên vssid", "qua thuedientu"
+_ENDS_A_QUESTION = frozenset({"nop", "lam"})
 
 
 # Unmarked too ("cho toi hoi"), but not "thi": unmarked it is also "thi" (an exam).
