@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from typing import Any
 
 from aiohttp import web
 
@@ -32,10 +33,19 @@ MAX_WEBHOOK_BYTES = 64 * 1024  # Zalo events are a few hundred bytes; anything l
 MAX_TIMESTAMP_DIGITS = 15  # milliseconds since 1970 have 13 until the year 2286
 
 
+# The answers to a stored delivery, made once: only the Response object is new per request.
+_ANSWERS = {outcome: json.dumps({"status": outcome}).encode() for outcome in ("accepted", "duplicate")}
+_JSON = {"Content-Type": "application/json; charset=utf-8"}
+_counted: dict[str, Any] = {}  # outcome -> its /metrics counter
+
+
 @routes.post("/webhook/zalo")
 async def zalo_webhook(request: web.Request) -> web.Response:
     outcome, response = await _receive(request)
-    metrics.EVENTS_RECEIVED.labels(outcome).inc()
+    counter = _counted.get(outcome)
+    if counter is None:
+        counter = _counted[outcome] = metrics.EVENTS_RECEIVED.labels(outcome)
+    counter.inc()
     return response
 
 
@@ -44,7 +54,9 @@ async def _receive(request: web.Request) -> tuple[str, web.Response]:
     settings = request.app[SETTINGS]
     if (request.content_length or 0) > MAX_WEBHOOK_BYTES:
         return "refused", error_response(413, "too_large", f"webhook bodies are limited to {MAX_WEBHOOK_BYTES} bytes")
-    raw = await _read_capped(request, MAX_WEBHOOK_BYTES)
+    # With a length (at most the limit, checked above) the whole body is read at once; a chunked one
+    # is read up to the limit.
+    raw = await request.read() if request.content_length is not None else await _read_capped(request, MAX_WEBHOOK_BYTES)
     if raw is None:
         return "refused", error_response(413, "too_large", f"webhook bodies are limited to {MAX_WEBHOOK_BYTES} bytes")
     timestamp, depth = safejson.scan(raw, "timestamp")  # one pass, before anything is parsed
@@ -90,7 +102,7 @@ async def _receive(request: web.Request) -> tuple[str, web.Response]:
         log.error("webhook could not queue the event: %s", type(exc).__name__)
         return "unavailable", error_response(503, "store_unavailable", "try again", {"Retry-After": "1"})
     outcome = "accepted" if accepted else "duplicate"
-    return outcome, json_response({"status": outcome})
+    return outcome, web.Response(body=_ANSWERS[outcome], headers=_JSON)
 
 
 async def _read_capped(request: web.Request, limit: int) -> bytes | None:
