@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from prometheus_client import REGISTRY
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
 
@@ -101,6 +102,11 @@ def failing(redis, name: str, errors: list[BaseException]) -> list[BaseException
 
     setattr(redis, name, command)
     return errors
+
+
+def sample(name: str) -> float:
+    """A value of the process's /metrics registry (0 before its first observation)."""
+    return REGISTRY.get_sample_value(name) or 0.0
 
 
 def one_shard(backend) -> IntakeKeys:
@@ -211,6 +217,9 @@ async def test_an_event_failing_every_time_goes_to_the_dead_letters_after_exactl
     queue = EventQueue(redis_client, keys)
     calls: list[str] = []
     worker = failing_worker(redis_client, keys, calls)
+    names = ("tracuu_events_failed_total", "tracuu_events_reclaimed_total", "tracuu_events_dead_lettered_total",
+             "tracuu_events_processed_total")  # fmt: skip
+    before = {name: sample(name) for name in names}
     async with running(worker):
         assert await queue.accept(UserKey(OA, "u4"), "poison", event("u4", "#poison"))
         deadline = time.monotonic() + 5
@@ -219,6 +228,8 @@ async def test_an_event_failing_every_time_goes_to_the_dead_letters_after_exactl
             await asyncio.sleep(0.02)
         await asyncio.sleep(0.3)  # three more reclaim checks: a sixth try would show now
     assert calls == ["poison"] * 5
+    # /metrics: 5 failed tries, 4 of them taken over again, 1 set aside, none processed.
+    assert {name: sample(name) - before[name] for name in names} == dict(zip(names, (5, 4, 1, 0), strict=True))
     [dead] = await dead_letters(redis_client, keys)
     assert dead["key"] == "poison" and json.loads(dead["event"])["message"]["text"] == "#poison"
     assert await redis_client.xlen(keys.stream(0)) == 0
@@ -375,6 +386,7 @@ async def test_a_reply_failing_to_go_out_is_retried_in_place_doubling_up_to_5_s(
     keys = one_shard(backend)
     queue = EventQueue(redis_client, keys)
     calls: list[str] = []
+    failed_before = sample("tracuu_events_failed_total")
     handle = scripted([zalo_away() for _ in range(7)] + [None], calls)
     worker = Worker(redis_client, keys, handle, queue=queue, lease_ms=600, block_ms=50)
     async with running(worker):
@@ -382,6 +394,7 @@ async def test_a_reply_failing_to_go_out_is_retried_in_place_doubling_up_to_5_s(
         await until(lambda: len(calls) == 8)
         await until(lambda: worker.in_flight == {})
     assert sleeps.slept == [0.2, 0.4, 0.8, 1.6, 3.2, 5.0, 5.0]
+    assert sample("tracuu_events_failed_total") - failed_before == 7
     assert await redis_client.xlen(keys.stream(0)) == 0  # acknowledged and dropped
 
 
@@ -446,13 +459,21 @@ async def test_an_accepted_event_is_read_at_once_not_at_the_end_of_a_long_read_b
         handled.append(time.monotonic())
 
     worker = Worker(redis_client, keys, handle, queue=queue, lease_ms=600, block_ms=5_000)
+    count, total = sample("tracuu_event_latency_seconds_count"), sample("tracuu_event_latency_seconds_sum")
+    processed = sample("tracuu_events_processed_total")
     async with running(worker):
         await until(lambda: 0 in worker.readers)
         await asyncio.sleep(0.1)  # the reader is waiting now
         accepted = time.monotonic()
         assert await queue.accept(UserKey(OA, "u11"), "e1", event("u11", "x"))
         await until(lambda: handled, 3)
+        await until(lambda: sample("tracuu_events_processed_total") > processed)
+        assert sample("tracuu_worker_shards") == 1
     assert handled[0] - accepted < 1.0
+    # /metrics: one event, its latency (webhook to done) well under a second; no shards once stopped.
+    assert sample("tracuu_event_latency_seconds_count") - count == 1
+    assert 0 <= sample("tracuu_event_latency_seconds_sum") - total < 0.9
+    assert sample("tracuu_worker_shards") == 0
 
 
 async def test_a_heartbeat_failing_is_a_warning_for_a_store_error_and_the_worker_goes_on_either_way(
@@ -510,10 +531,12 @@ async def test_a_held_event_asks_once_a_second_whether_it_may_go_out(backend, re
     async with running(worker):
         assert await queue.accept(UserKey(OA, "u13"), "e1", event("u13", "x"))
         await until(lambda: worker.held == 1)
+        assert sample("tracuu_events_held") == 1
         held_at = time.monotonic()
         await asyncio.sleep(0.4)
         allowed["now"] = True  # authorized again
         await until(lambda: sent, 4)
+    assert worker.held == 0 and sample("tracuu_events_held") == 0  # none held once it went out
     assert len(asked) == 2, asked  # on holding, then a second later
     assert 0.8 <= sent[0] - held_at <= 1.8, sent[0] - held_at
 
