@@ -80,14 +80,16 @@ TARGETS: dict[str, Target] = {
         # test_oa_authorization: events held while the OA's authorization is lost wait in the worker
         # (`_hold`) and go out once it is back; only those tests follow that path.
         (
+            # First (a mutant with no line map, as a default argument, dies sooner): the worker's error
+            # and timing paths (backoffs, refusals, dead-letter count, idle scan, give-back), then the
+            # outbox's TTL and its attempt and landmark marks. Both take seconds.
+            "tests/test_worker_recovery.py",
+            "tests/test_outbox_marks.py",
             "tests/test_intake.py",
             "tests/test_secondary_checks.py",
             "tests/test_oa_client.py",
             "tests/test_event_latency_metric.py",
             "tests/test_oa_authorization.py",
-            # The worker's error and timing paths: backoffs, refusals, dead-letter count, idle scan, give-back.
-            "tests/test_worker_recovery.py",
-            "tests/test_outbox_marks.py",  # the outbox's TTL and its attempt and landmark marks
         ),
         "not real and not redis_going_away",
     ),
@@ -434,10 +436,15 @@ def line_map(folder: Path, target: Target) -> tuple[str, float, dict[str, dict[s
 
 
 def reaching(lines: dict[str, dict[str, list[int]]], path: str, first: int, last: int) -> list[str]:
-    """The tests that ran any of lines first..last of path (in the order they ran); none for a line
-    run only at import (a constant, a default argument): those mutants go to the whole set."""
+    """The tests that ran any of lines first..last of path, the quickest first (pytest runs them in
+    the order given, and stops at the first failure); none for a line run only at import (a
+    constant, a default argument): those mutants go to the whole set."""
+    from bench.linemap import SECONDS
+
     span = set(range(first, last + 1))
-    return [test for test, files in lines.items() if test and span & set(files.get(path, ()))]
+    seconds = lines.get(SECONDS, {})
+    found = [test for test, files in lines.items() if test and test != SECONDS and span & set(files.get(path, ()))]
+    return sorted(found, key=lambda test: seconds.get(test, 0.0))
 
 
 def test_module(name: str, target: Target, folder: Path, budget: float, rng: random.Random,
