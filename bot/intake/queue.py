@@ -12,22 +12,32 @@ from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
 from bot.conv_keys import UserKey
-from bot.intake.batch import ScriptBatcher
+from bot.intake.batch import ShardBatcher
 from bot.intake.keys import GROUP, IntakeKeys
 from bot.lua import Lua
 from bot.replicated import Replicated
 
 DEDUPE_TTL_SECONDS = 7 * 24 * 3600  # longer than Zalo keeps redelivering
 
-# KEYS[1] the dedupe mark, KEYS[2] the shard's stream (one hash tag); ARGV[1] the mark's TTL, then
-# the entry's field/value pairs. 1 = appended, 0 = seen before (nothing written). The append comes
-# before the mark: a script is not rolled back, and an entry without its mark is only handled again
-# on a redelivery (the outbox repeats nothing), while a mark without its entry would lose the event.
+# One shard's events of a batch (`bot.intake.batch`): KEYS[1] the shard's stream, then each event's
+# dedupe mark (one hash tag: one slot); ARGV[1] the marks' TTL, then four per event: oa, user, key,
+# event. Answers one result per event, in order: 1 = appended, 0 = seen before (nothing written; a
+# repeat inside the batch too). The append comes before the mark: a script is not rolled back, and
+# an entry without its mark is only handled again on a redelivery (the outbox repeats nothing),
+# while a mark without its entry would lose the event.
 ACCEPT = Lua("""
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('XADD', KEYS[2], '*', unpack(ARGV, 2))
-redis.call('SET', KEYS[1], '1', 'EX', ARGV[1])
-return 1
+local out = {}
+for j = 1, #KEYS - 1 do
+  if redis.call('EXISTS', KEYS[j + 1]) == 1 then
+    out[j] = 0
+  else
+    redis.call('XADD', KEYS[1], '*', 'oa', ARGV[4 * j - 2], 'user', ARGV[4 * j - 1], 'key', ARGV[4 * j],
+               'event', ARGV[4 * j + 1])
+    redis.call('SET', KEYS[j + 1], '1', 'EX', ARGV[1])
+    out[j] = 1
+  end
+end
+return out
 """)
 
 
@@ -36,7 +46,7 @@ class EventQueue:
         self.redis = redis
         self.keys = keys
         self.replicated = Replicated(redis)
-        self.batcher = ScriptBatcher(self.replicated, ACCEPT)
+        self.batcher = ShardBatcher(self.replicated, ACCEPT, lambda shard: ([keys.stream(shard)], [DEDUPE_TTL_SECONDS]))
         # Workers in this process, woken at once instead of at their next poll (the embedded store
         # cannot block on XREADGROUP).
         self.listeners: list[Callable[[int], None]] = []
@@ -45,14 +55,13 @@ class EventQueue:
         """Queue the event (a dict, or the JSON text it was parsed from: the webhook stores the body
         it received rather than serialising it again); True when it was not seen before (a
         redelivery is answered "duplicate" and not appended again). The check, the append and the
-        mark are one script, sent in one pipeline with the other requests' accepts of the same loop
-        turn (`bot.intake.batch`)."""
+        mark are one script call with the other accepts of the same shard and loop turn, in one
+        pipeline with the other shards' (`bot.intake.batch`)."""
         shard = self.keys.shard_of(user)
         event_json = event if isinstance(event, str) else json.dumps(event, ensure_ascii=False, separators=(",", ":"))
         first = await self.batcher.run(
-            [self.keys.seen(shard, dedupe_id), self.keys.stream(shard)],
-            [DEDUPE_TTL_SECONDS, "oa", user.oa_id, "user", user.user_id, "key", dedupe_id, "event", event_json],
-        )  # fmt: skip
+            shard, [self.keys.seen(shard, dedupe_id)], [user.oa_id, user.user_id, dedupe_id, event_json]
+        )
         for wake in self.listeners:
             wake(shard)
         return bool(first)
