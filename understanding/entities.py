@@ -225,7 +225,8 @@ _QUESTION_WORDS = QUESTION_WORDS
 # "cây lâu năm"); the rest ("có", "không", "là", "được", "với" …) only join names incidentally.
 TERM_LIKE_QUESTION_WORDS = frozenset({"sao", "giúp", "mất", "hết", "thế", "lâu", "bao", "tốn", "hỏi", "xong", "chờ"})
 # Typed without marks these may be content words: căn/cần, cơ/có, lá/là, ở/ô, mặt/mất, nhà/nha, thẻ/thế.
-_UNMARKED_QUESTION_WORDS = frozenset(fold(w) for w in _QUESTION_WORDS) - {
+UNMARKED_QUESTION_WORDS = frozenset(fold(w) for w in _QUESTION_WORDS) - {
+    "cho",  # chờ / cho
     "can",
     "co",
     "la",
@@ -235,6 +236,7 @@ _UNMARKED_QUESTION_WORDS = frozenset(fold(w) for w in _QUESTION_WORDS) - {
     "nha",
     "the",
 }
+_UNMARKED_QUESTION_WORDS = UNMARKED_QUESTION_WORDS
 
 
 def _is_question_word(word: str, folded: str = "") -> bool:
@@ -298,12 +300,23 @@ def procedure_words(text: str, vocabulary: Vocabulary | None = None) -> str:
     starts = {start: facet for start, _, _, facet in facet_spans}
     starts.update({start: "" for start, _, _ in _spans(folded, _NAMELESS_PHRASES)})
     starts.update({start: "where" for start, _ in place_spans})
-    for i, f in enumerate(folded[:-1]):
-        if i + 1 in starts and (f in _LEADS_INTO_A_FACT or (f in _LEADS_TO_A_PLACE and starts[i + 1] == "where")
-                                or (f in _LEADS_TO_A_CHANNEL and starts[i + 1] == "online")):  # fmt: skip
+    for i in range(len(folded) - 2, -1, -1):  # right to left: "có mất phí", "co mat tien"
+        f, then = folded[i], starts.get(i + 1)
+        if then is None or (i > 0 and (folded[i - 1], f) in _BOUND):
+            continue
+        if (
+            f in _LEADS_INTO_A_FACT
+            or (f in _LEADS_TO_A_PLACE and then == "where")
+            or (f in _LEADS_TO_A_CHANNEL and then == "online")
+        ):
             drop[i] = True
+            starts[i] = then
     last = max((i for i, d in enumerate(drop) if not d), default=None)
-    if last is not None and folded[last] in _ENDS_A_QUESTION:
+    if (
+        last is not None
+        and folded[last] in _ENDS_A_QUESTION
+        and (last == 0 or (folded[last - 1], folded[last]) not in _BOUND)
+    ):
         drop[last] = True  # "… thì lên đâu nộp ạ"
     kept = [w for w, f, d in zip(words, folded, drop, strict=True) if f and not d]
     return " ".join(kept).strip(" ,.?!")
@@ -366,7 +379,8 @@ _COST_WORDS = frozenset({
 # Folded words that ask when they come right before a fact's phrase: "có" (unmarked "co" is kept as
 # it may be "cơ"), the verbs of "làm/nộp … ở đâu", "để nộp", "chờ bao lâu", and the directions of
 # "đến/đi/ra/lên … ở đâu".
-_LEADS_INTO_A_FACT = frozenset({"co", "lam", "nop", "de", "cho", "thi", "phai"})
+_LEADS_INTO_A_FACT = frozenset({"co", "lam", "nop", "de", "cho", "thi", "phai", "mat", "can"})
+_BOUND = frozenset({("viec", "lam")})  # "vay vốn giải quyết việc làm nộp ở đâu": the job, not "làm ở đâu"
 _LEADS_TO_A_PLACE = frozenset({"den", "di", "ra", "len", "o", "tai"})
 _LEADS_TO_A_CHANNEL = frozenset({"tren", "qua", "bang"})  # "trên vssid", "qua thuedientu"
 _ENDS_A_QUESTION = frozenset({"nop", "lam"})
