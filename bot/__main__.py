@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import sys
 from collections.abc import AsyncIterator
@@ -65,6 +66,16 @@ def announce_demo(settings: Settings) -> None:
                 "payment id. ***", why, in_use)  # fmt: skip
 
 
+async def _freeze_startup_heap(app: web.Application) -> None:
+    """Once the app has started (catalog, search index, intent model: ~157,000 objects), those
+    objects leave the garbage collector's generations (gc.freeze), and its youngest generation is
+    collected every 10,000 allocations instead of 700: the collector traversing the whole startup
+    heap cost the webhook 60-80 us a delivery here, in pauses of a few hundred ms (its p99)."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(10_000, 10, 10)
+
+
 def serve(args: argparse.Namespace) -> None:
     settings = Settings()
     if args.port:
@@ -86,6 +97,7 @@ def serve(args: argparse.Namespace) -> None:
     app = create_app(settings)
     if args.demo:
         app.cleanup_ctx.append(_demo_ctx(args.count))
+    app.on_startup.append(_freeze_startup_heap)
     log.info("serving on http://%s:%d (public base %s)", settings.host, settings.port, settings.base_url)
     if settings.zalo_emulator:
         log.info("Zalo emulator on: chat page at %s/emulator/", settings.loopback_url)
@@ -101,6 +113,7 @@ def work(args: argparse.Namespace) -> None:
     refuse_unready(settings, port)
     announce_demo(settings)
     app = create_app(settings, role="worker")
+    app.on_startup.append(_freeze_startup_heap)
     log.info("worker: probes and /metrics on http://%s:%d", settings.host, port)
     web.run_app(app, host=settings.host, port=port, print=None, access_log=None)
 
