@@ -14,6 +14,7 @@ stateDiagram-v2
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from urllib.parse import quote
 
@@ -160,8 +161,15 @@ def variant_label(name: str, other: str, limit: int = 40) -> str:
     while end < min(len(mine), len(theirs)) - start and mine[-1 - end].lower() == theirs[-1 - end].lower():
         end += 1
     words = theirs[start : len(theirs) - end] or theirs
+    if len(words) == 1 and words is not theirs:
+        # One word alone ("Xóa", "lại") says nothing on a button: the other's whole name, if it fits.
+        whole = re.sub(r"^(?:thủ tục)\s+", "", other.strip(), flags=re.IGNORECASE)
+        if len(whole) <= limit:
+            return whole[:1].upper() + whole[1:]
     if start and words is not theirs and words[0].lower() in ("lại", "đổi", "mới", "lần", "bổ", "chuyển"):
-        words = [theirs[start - 1], *words]  # "Cấp lại …", "Cấp đổi …": the verb goes with its word
+        # "Cấp lại …", "Đăng ký lại …": the verb goes with its word, both syllables of a two-syllable one
+        verb = 2 if start >= 2 and theirs[start - 1].lower() in ("ký", "đổi", "chỉnh", "hạn") else 1
+        words = [*theirs[start - verb : start], *words]
     if words and words[0].lower() in ("cho", "của", "đối", "với", "người") and len(words) > 1:
         words = words[1:] if words[0].lower() != "người" else words
     label = shorten(" ".join(words).strip(" ,()"), limit)

@@ -203,6 +203,11 @@ def test_a_variant_button_names_what_tells_it_apart():
     assert variant_label(adult, "Cấp lại thẻ căn cước") == "Cấp lại thẻ căn cước"
     foreign = "Thủ tục đăng ký kết hôn có yếu tố nước ngoài"
     assert variant_label("Thủ tục đăng ký kết hôn", foreign) == "Có yếu tố nước ngoài"
+    # one word alone ("Xóa", "Ký lại") says nothing: the whole short name, or the verb's both syllables
+    assert variant_label("Đăng ký tạm trú", "Xóa đăng ký tạm trú") == "Xóa đăng ký tạm trú"
+    assert variant_label("Thủ tục đăng ký khai sinh", "Thủ tục đăng ký lại khai sinh") == "Đăng ký lại khai sinh"
+    long = " có yếu tố nước ngoài cho người đã có hồ sơ, giấy tờ cá nhân"
+    assert variant_label(f"Thủ tục đăng ký khai sinh{long}", f"Thủ tục đăng ký lại khai sinh{long}") == "Đăng ký lại"
 
 
 def test_where_names_the_province_bodies_from_its_configuration(catalog: Catalog):
