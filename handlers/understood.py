@@ -300,14 +300,9 @@ def decide(interpretation: Interpretation, text: str, search: Callable[[str, int
         if guesses:
             return ProcedureReply("confirm", None, facet, tuple(h.code for h in guesses), query)
     if facet and codes:
-        variants = close_variants(catalog, codes)
-        top = codes[0]
-        if _lacks(catalog, top, facet):  # the same procedure for another case may have the fact asked
-            informed = next((v for v in variants if not _lacks(catalog, v, facet)), None)
-            if informed:
-                variants = [top, *(v for v in variants if v != informed)]
-                top = informed
-        return ProcedureReply("answer", top, facet, tuple(variants), query)
+        # The procedure asked about, even when its record lacks the fact: the answer says so and links
+        # the source, its variants a tap away (another case's fee is not this one's).
+        return ProcedureReply("answer", codes[0], facet, tuple(close_variants(catalog, codes)), query)
     return ProcedureReply("list", query=query)
 
 
