@@ -344,6 +344,7 @@ async def test_a_category_the_search_cannot_narrow_opens_its_life_event_group(li
         ("địa chỉ nộp hồ sơ đăng ký kết hôn", "đăng ký kết hôn"),
         # the verb leading into the fact is the question's; a direction stays unless a place follows
         ("xin con nuoi co lau khong a", "xin con nuoi"),
+        ("cap nhat thong tin ma so thue may ngay thi co a", "cap nhat thong tin ma so thue"),
         ("Cho tôi hỏi muốn đăng ký xe lần đầu thì phải đến cơ quan nào để nộp hồ sơ?", "đăng ký xe lần đầu"),
         ("đăng ký nghĩa vụ quân sự chuyển đi có mất phí không", "đăng ký nghĩa vụ quân sự chuyển đi"),
         ("thay doi thong tin tren so do di dau lam vay moi nguoi", "thay doi thong tin tren so do"),

@@ -258,7 +258,7 @@ _NAMELESS_PHRASES: tuple[str, ...] = (
     "lay ket qua", "duoc nhan ket qua", "moi nhan duoc ket qua", "nhan duoc ket qua", "lay duoc",
     "co quan nao giai quyet", "o dau giai quyet", "giai quyet o dau", "giai quyet tai dau", "noi giai quyet",
     "cap nao giai quyet", "ai giai quyet", "nop le phi", "nop phi", "phai nop", "co nop", "nop online",
-    "nop qua mang", "nop truc tuyen", "nop ho so", "lam ho so", "lam thu tuc", "len tan noi", "hay phai len",
+    "nop qua mang", "nop truc tuyen", "nop ho so", "nop don", "lam ho so", "lam thu tuc", "len tan noi", "hay phai len",
     "phai len", "truc tiep", "hay phai", "lam sao", "lam the nao", "the nao", "nhu the nao", "ra sao",
     "dieu kien gi", "can dieu kien", "dieu kien nhu the nao", "can lam gi", "can lam nhung gi", "phai lam gi",
     "moi nguoi", "ca nha oi", "ad oi", "a oi", "thi xong", "moi xong",
@@ -383,7 +383,7 @@ _LEADS_INTO_A_FACT = frozenset({"co", "lam", "nop", "de", "cho", "thi", "phai", 
 _BOUND = frozenset({("viec", "lam")})  # "vay vốn giải quyết việc làm nộp ở đâu": the job, not "làm ở đâu"
 _LEADS_TO_A_PLACE = frozenset({"den", "di", "ra", "len", "o", "tai"})
 _LEADS_TO_A_CHANNEL = frozenset({"tren", "qua", "bang"})  # "trên vssid", "qua thuedientu"
-_ENDS_A_QUESTION = frozenset({"nop", "lam"})
+_ENDS_A_QUESTION = frozenset({"nop", "lam", "co"})  # "… thì lên đâu nộp", "… mấy ngày thì có"
 
 
 # Unmarked too ("cho toi hoi"), but not "thi": unmarked it is also "thi" (an exam).
