@@ -11,6 +11,11 @@ the right phrase. Words the catalog does not know
 hundred are re-ranked by how much of the procedure's own name the query explains, by the variant
 the query asks for (first issue, re-issue, change; adult or child; foreign element or not), then by
 what a citizen of the province can do (commune, province, online) before ministry-level ones.
+The first RERANK_TOP of that hand ranking are then reordered by a learned linear score over
+per-candidate features (CANDIDATE_FEATURES: the hand score and its parts, each variant signal
+apart, the prior, the share of the query matched in the name or aliases, results, other fields),
+fitted pairwise on the development sets by bench/search_fit.py (fixtures/search_rerank.json) and
+kept only while its top-1, cross-validated by intent, beats the hand ranking's.
 
 "Nothing credible" is decided from evidence, not from a coverage threshold: small logistic models
 (coefficients in fixtures/search_refusal.json, fitted by bench/search_fit.py on the development
