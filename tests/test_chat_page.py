@@ -12,9 +12,9 @@ pytestmark = pytest.mark.skipif(
 )
 
 
+# The journey is the same on both stores; the browser run once is enough.
+@pytest.mark.parametrize("backend", ["real"], indirect=True)
 async def test_citizen_follows_taps_lookup_and_sees_the_dossier_status(live, browser, backend, tmp_path):
-    if backend.name != "real":
-        pytest.skip("the journey is the same on both stores; the browser run once is enough")
     from bot.appkeys import DOSSIERS
 
     await load_fixed_demo(live.app[DOSSIERS])
@@ -35,13 +35,13 @@ async def test_citizen_follows_taps_lookup_and_sees_the_dossier_status(live, bro
     await page.screenshot(path=str(tmp_path / "chat.png"), full_page=True)
 
 
+# The journey is the same on both stores; the browser run once is enough.
+@pytest.mark.parametrize("backend", ["real"], indirect=True)
 async def test_a_follow_pressed_right_after_typing_the_user_id_is_not_lost(live, browser, backend):
     """Typing a user id and then pressing "Quan tâm" at once: the press takes the focus from the id
     box, whose change redraws the page for the new citizen while the button is held down. The
     button used to be replaced under the pointer then, so the release clicked nothing and the
     citizen never followed (how the payment test failed, once in five runs under load)."""
-    if backend.name != "real":
-        pytest.skip("the journey is the same on both stores; the browser run once is enough")
     page = await browser.new_page()
     await page.goto(f"{live.base}/emulator/")
     await page.fill("#uid", "browser-quick-follower")
@@ -55,11 +55,11 @@ async def test_a_follow_pressed_right_after_typing_the_user_id_is_not_lost(live,
     assert [e["event"]["event_name"] for e in exchange if e["direction"] == "user"] == ["follow"]
 
 
+# The journey is the same on both stores; the browser run once is enough.
+@pytest.mark.parametrize("backend", ["real"], indirect=True)
 async def test_citizen_sends_a_slanted_dim_photo_of_the_receipt_and_gets_the_card(
     live, browser, backend, tmp_path, catalog, province
 ):
-    if backend.name != "real":
-        pytest.skip("the journey is the same on both stores; the browser run once is enough")
     from bench.photoset import photos
     from bot.appkeys import DOSSIERS
     from lookup.dossiers import ReceiveRequest
@@ -89,9 +89,9 @@ async def test_citizen_sends_a_slanted_dim_photo_of_the_receipt_and_gets_the_car
     await page.screenshot(path=str(tmp_path / "photo.png"), full_page=True)
 
 
+# The journey is the same on both stores; the browser run once is enough.
+@pytest.mark.parametrize("backend", ["real"], indirect=True)
 async def test_citizen_types_a_procedure_without_accents_and_opens_its_card(live, browser, backend):
-    if backend.name != "real":
-        pytest.skip("the journey is the same on both stores; the browser run once is enough")
     page = await browser.new_page()
     await page.goto(f"{live.base}/emulator/")
     await page.fill("#uid", "browser-search")
@@ -105,12 +105,12 @@ async def test_citizen_types_a_procedure_without_accents_and_opens_its_card(live
     assert "Giấy tờ chính" in await card.inner_text()
 
 
+# The journey is the same on both stores; the browser run once is enough.
+@pytest.mark.parametrize("backend", ["real"], indirect=True)
 async def test_citizen_pays_from_the_chat_page_and_sees_the_notices_arrive(live, browser, backend):
     """The issue's end-to-end: look up a dossier waiting for fees, pay it on the payment platform
     page the chat opens, see the confirmation arrive in the chat by itself; staff then finish the
     dossier and the citizen is told the e-result is ready."""
-    if backend.name != "real":
-        pytest.skip("the journey is the same on both stores; the browser run once is enough")
     from bot.appkeys import DOSSIERS
     from tests.conftest import STAFF
 
@@ -154,10 +154,10 @@ async def test_citizen_pays_from_the_chat_page_and_sees_the_notices_arrive(live,
     await page.locator(".msg.oa", has_text="Đã xử lý xong").wait_for(timeout=15000)
 
 
+# The journey is the same on both stores; the browser run once is enough.
+@pytest.mark.parametrize("backend", ["real"], indirect=True)
 async def test_a_typed_question_gets_its_answer_and_a_button_asks_another_fact(live, browser, backend, tmp_path):
     # Issue 16/17 through the chat page: words, not taps; the answer and its buttons on a phone.
-    if backend.name != "real":
-        pytest.skip("the journey is the same on both stores; the browser run once is enough")
     for width, height in ((360, 740), (1280, 800)):
         page = await browser.new_page(viewport={"width": width, "height": height})
         await page.goto(f"{live.base}/emulator/")

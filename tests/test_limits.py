@@ -71,9 +71,9 @@ async def test_behind_a_trusted_proxy_each_forwarded_client_counts_apart(proxied
 
 
 @pytest.mark.real_redis
+# Processes share a real Redis; the embedded store lives in one process.
+@pytest.mark.parametrize("backend", ["real"], indirect=True)
 async def test_the_counters_are_shared_by_every_web_process(backend, aiohttp_client, make_settings, clock, catalog):
-    if backend.name != "real":
-        pytest.skip("processes share a real Redis; the embedded store lives in one process")
     first = await aiohttp_client(create_app(make_settings(), clock=clock, catalog=catalog))
     second = await aiohttp_client(create_app(make_settings(), clock=clock, catalog=catalog))
     for n in range(20):
@@ -240,12 +240,12 @@ async def test_non_ascii_cookie_signature_and_login_token_are_refused_not_500(ap
         assert r.status == 403
 
 
+# The command reaches the service's Redis; the embedded store lives in the service.
+@pytest.mark.parametrize("backend", ["real"], indirect=True)
 async def test_python_m_bot_unlock_clears_them_from_the_command_line(backend, api):
     import subprocess
     import sys
 
-    if backend.name != "real":
-        pytest.skip("the command reaches the service's Redis; the embedded store lives in the service")
     created = await receive(api)
     url = f"/api/dossiers/{created['code']}"
     for _ in range(MAX_SECURITY_FAILURES):

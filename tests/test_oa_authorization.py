@@ -279,9 +279,9 @@ async def test_a_reply_held_past_zalos_window_is_skipped_with_a_record(live, bac
     assert "quá 7 ngày" in (entries[-1].get("error") or "")
 
 
+# The command is another process: it needs the real Redis.
+@pytest.mark.parametrize("backend", ["real"], indirect=True)
 async def test_set_refresh_token_from_a_script_recovers_without_a_restart(live, backend):
-    if backend.redis_url is None:
-        pytest.skip("the command is another process: it needs the real Redis")
     await live.act("cli", "follow")
     before = len(await live.oa_messages("cli"))
     # The OA was authorized again elsewhere (a colleague's tool): our refresh token is void.

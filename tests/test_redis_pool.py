@@ -11,9 +11,9 @@ from bot.appkeys import REDIS
 from bot.redis_conn import connect
 
 
+# The embedded store has no connection pool.
+@pytest.mark.parametrize("backend", ["real"], indirect=True)
 async def test_the_pool_blocks_instead_of_failing(backend):
-    if backend.name != "real":
-        pytest.skip("the embedded store has no connection pool")
     redis = connect(backend.redis_url, max_connections=3, pool_timeout=10)
     try:
         assert isinstance(redis.connection_pool, BlockingConnectionPool)
@@ -26,10 +26,10 @@ async def test_the_pool_blocks_instead_of_failing(backend):
         await redis.aclose()
 
 
+# The embedded store has no connection pool.
+@pytest.mark.parametrize("backend", ["real"], indirect=True)
 async def test_the_apps_pool_is_sized_from_the_workers_concurrency(backend, aiohttp_client, make_settings, clock,
                                                                    catalog):  # fmt: skip
-    if backend.name != "real":
-        pytest.skip("the embedded store has no connection pool")
     client = await aiohttp_client(create_app(make_settings(worker_max_in_flight=300), clock=clock, catalog=catalog))
     pool = client.app[REDIS].connection_pool
     assert isinstance(pool, BlockingConnectionPool) and pool.max_connections >= 300 + 16

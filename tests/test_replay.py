@@ -69,9 +69,9 @@ def test_missing_and_extra_messages_are_named():
 
 
 @pytest.mark.skipif(not shutil.which("chromium"), reason="Debian's chromium is not installed (./dev test installs it)")
+# The journey is the same on both stores; the browser run once is enough.
+@pytest.mark.parametrize("backend", ["real"], indirect=True)
 async def test_officer_logs_in_finds_the_conversation_by_code_reads_and_replays_it(live, browser, backend):
-    if backend.name != "real":
-        pytest.skip("the journey is the same on both stores; the browser run once is enough")
     from bot.appkeys import DOSSIERS
     from lookup.demo import load_fixed_demo
 
