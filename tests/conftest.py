@@ -333,15 +333,22 @@ async def live(make_settings, clock: FakeClock, catalog: Catalog) -> AsyncIterat
     await site.start()
     async with aiohttp.ClientSession() as http:
         yield Live(f"http://127.0.0.1:{port}", http, app)
-    # A test may end while a turn is still sending to the emulator's OA API, which this very server
-    # serves. aiohttp's cleanup stops listening and closes the idle keep-alive connections before
-    # any of the app's shutdown hooks run, so a turn sending after that meets a closed server (a
-    # ServerDisconnectedError on a pooled connection, a refusal on a new one). So the worker stops
-    # first, taking nothing new (what is queued meanwhile stays in Redis: a redelivery, a notice),
-    # and its turns finish while the server still answers.
-    worker, loop = app[WORKER], asyncio.get_running_loop()
-    worker.stop()
-    deadline = loop.time() + 10
-    while (worker.readers or worker.chain_tasks) and loop.time() < deadline:  # noqa: ASYNC110 - its own sets
-        await asyncio.sleep(0.02)
+    await stop_serving(runner)
+
+
+async def stop_serving(runner: Any) -> None:
+    """Stops an app a test serves on a real port (an aiohttp AppRunner), its worker first.
+
+    A test may end while a turn is still sending to the emulator's OA API, which this very server
+    serves. aiohttp's cleanup stops listening and closes the idle keep-alive connections before
+    any of the app's shutdown hooks run, so a turn sending after that meets a closed server (a
+    ServerDisconnectedError on a pooled connection, a refusal on a new one). So the worker stops
+    first, taking nothing new (what is queued meanwhile stays in Redis: a redelivery, a notice),
+    and its turns finish while the server still answers."""
+    worker, loop = runner.app.get(WORKER), asyncio.get_running_loop()
+    if worker is not None:
+        worker.stop()
+        deadline = loop.time() + 10
+        while (worker.readers or worker.chain_tasks) and loop.time() < deadline:  # noqa: ASYNC110 - its own sets
+            await asyncio.sleep(0.02)
     await runner.cleanup()
