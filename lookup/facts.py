@@ -319,6 +319,37 @@ def _documents(p: Procedure) -> list[DocumentFact]:
         seen.add(key)
         out.append(DocumentFact(name=name, short=head_clause(name), counts=counts_in_words(d.originals, d.copies),
                                 group=d.case, form=d.form))  # fmt: skip
+    return _in_enumerated_order(out)
+
+
+_LETTERS = "abcdđefghijklmnopqrstuvwxyz"
+_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9, "x": 10}
+_MARKER = re.compile(r"^\(?([ivx]{1,4}|[a-zđ]|\d{1,2})[).]\s")
+
+
+def _in_enumerated_order(documents: list[DocumentFact]) -> list[DocumentFact]:
+    """The crawl keeps a record's documents in the portal's page order, which is not always the
+    legal text's: "c) …, b) …, a) …". Within each case, the documents marked a), b) … go back into
+    their marks' order, and those marked 1. 2. … or i), ii) … into theirs, each kind in the places
+    its kind held; unmarked ones stay where they are."""
+    out = list(documents)
+    for group in dict.fromkeys(d.group for d in documents):
+        in_group = [(i, _MARKER.match(d.name.lower())) for i, d in enumerate(out) if d.group == group]
+        marked = [(i, m.group(1)) for i, m in in_group if m]
+        roman = any(len(mark) > 1 and mark in _ROMAN for _, mark in marked)
+        kinds: dict[str, list[tuple[int, int]]] = {}
+        for slot, mark in marked:
+            if mark.isdigit():
+                kinds.setdefault("digit", []).append((int(mark), slot))
+            elif roman and mark in _ROMAN:
+                kinds.setdefault("roman", []).append((_ROMAN[mark], slot))
+            elif len(mark) == 1:
+                kinds.setdefault("letter", []).append((_LETTERS.index(mark), slot))
+        for entries in kinds.values():
+            slots = [slot for _, slot in entries]
+            ordered = [out[slot] for _, slot in sorted(entries)]
+            for slot, document in zip(slots, ordered, strict=True):
+                out[slot] = document
     return out
 
 

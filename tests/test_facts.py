@@ -226,3 +226,17 @@ def test_facts_are_made_once_per_record_and_a_copy_under_another_code_gets_its_o
     assert facts_of(p) is facts_of(p)
     copy = p.model_copy(update={"code": "1.004194~1"})
     assert facts_of(copy).code == "1.004194~1"
+
+
+def test_documents_marked_a_b_c_are_listed_in_their_marks_order(catalog: Catalog):
+    # The portal's page had "c) …, b) …, d) …, a) …" for the police health-insurance card.
+    names = [d.name[:2] for d in facts_of(catalog.get("1.001294")).documents]
+    assert names[:4] == ["a)", "b)", "c)", "d)"]
+    letters = "abcdđefghijklmnopqrstuvwxyz"
+    for procedure in catalog.procedures.values():
+        documents = facts_of(procedure).documents
+        for group in {d.group for d in documents}:
+            marks = [m.group(1) for d in documents if d.group == group
+                     and (m := re.match(r"\(?([a-zđ])\)\s", d.name.lower()))]  # fmt: skip
+            if len(marks) == len(set(marks)) and not set(marks) & set("ivx"):
+                assert marks == sorted(marks, key=letters.index), (procedure.code, group, marks)
