@@ -243,6 +243,25 @@ def calibration(index: ProcedureIndex, queries: list[Query], out) -> None:
         brier += (confidence - ok) ** 2
     cells = ", ".join(f"{b / 5:.1f}-{(b + 1) / 5:.1f}: {sum(v)}/{len(v)} right" for b, v in sorted(bands.items()) if v)
     print(f"  confidence bands: {cells}; Brier {brier / max(1, len(queries)):.3f}", file=out)
+    built = index._built
+    if getattr(built, "refusal", None) is None:
+        return
+    # The refusal model's own probability (a right procedure among the first five), per band: how
+    # many have one listed; the threshold sits in the band marked *.
+    listed: dict[int, list[int]] = defaultdict(list)
+    brier = 0.0
+    for query in queries:
+        ranking = built.rank(query.text, 5)
+        answer = built.refusal.probabilities(ranking[1])[0] if ranking is not None else 0.0
+        ok = int(ranking is not None and bool({c for c, *_ in ranking[0]} & set(query.expect)))
+        listed[min(int(answer * 5), 4)].append(ok)
+        brier += (answer - ok) ** 2
+    mark = min(int(built.refusal.threshold * 5), 4)
+    cells = ", ".join(f"{b / 5:.1f}-{(b + 1) / 5:.1f}{'*' if b == mark else ''}: {sum(v)}/{len(v)}"
+                      for b, v in sorted(listed.items()) if v)  # fmt: skip
+    print(
+        f"  refusal P(right one listed) bands: {cells} listed right; Brier {brier / max(1, len(queries)):.3f}", file=out
+    )
 
 
 def synthetic_copies(catalog: Catalog, copies: int) -> Catalog:
