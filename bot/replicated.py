@@ -15,6 +15,7 @@ nothing is waited for: AOF is what keeps it (see README, "Running at scale")."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -30,6 +31,7 @@ from bot.lua import Lua
 
 REPLICA_WAIT_MS = 200  # a replica on the same network acknowledges within a few ms
 TOPOLOGY_REFRESH_SECONDS = 1.0
+MAX_KEPT_CONNECTIONS = 8  # batches in flight at once on one Redis (more are given back to the pool)
 
 
 class NotReplicated(RedisError):
@@ -43,6 +45,8 @@ class Replicated:
         # A real server's plain client (not the cluster's, not the embedded store's): its calls are
         # packed here and written on one of its pool's connections (`_send_direct`).
         self.direct = type(redis) is Redis
+        self._kept: list[Any] = []  # its connections between batches (`_take`)
+        self._read_timeout: float | None = None
         self.wait_ms = wait_ms
         self._refreshed_at = 0.0
         self._refresh_lock = asyncio.Lock()
@@ -115,34 +119,66 @@ class Replicated:
 
     async def _send_direct(self, script: Lua, calls: Sequence[tuple[Sequence[str], Sequence[Any]]]) -> list[Any]:
         """The calls packed here (RESP, in one buffer: redis-py's pipeline packed and encoded them
-        argument by argument, ~40 us a webhook delivery) and written in one write on one pooled
-        connection; each call's answer, or its error (NoScriptError included), in order. A connection
-        that broke is dropped and the calls sent once more on another: a script that did run then
-        finds its marks and answers 0 for those events, which were stored (as redis-py's own retry
-        of a pipeline does)."""
+        argument by argument, ~40 us a webhook delivery) and written in one write on a connection
+        of the pool kept for this; each call's answer, or its error (NoScriptError included), in
+        order. A connection that broke is dropped and the calls sent once more on another: a script
+        that did run then finds its marks and answers 0 for those events, which were stored (as
+        redis-py's own retry of a pipeline does)."""
         packed = b"".join(_pack(b"EVALSHA", script.sha, len(keys), *keys, *args) for keys, args in calls)
-        pool = self.redis.connection_pool
         for attempt in (1, 2):
-            conn = await pool.get_connection()
+            conn = await self._take()
             try:
-                await conn.send_packed_command(packed)
-                answers: list[Any] = []
-                for _ in calls:
-                    try:
-                        answers.append(await conn.read_response())
-                    except ResponseError as exc:
-                        answers.append(exc)
-                return answers
-            except (RedisConnectionError, RedisTimeoutError):
-                await conn.disconnect()
+                async with asyncio.timeout(self._read_timeout):  # the whole exchange, one timer
+                    await conn.send_packed_command(packed)
+                    answers: list[Any] = []
+                    for _ in calls:
+                        try:
+                            answers.append(await conn.read_response())
+                        except ResponseError as exc:
+                            answers.append(exc)
+            except RedisConnectionError:
+                await self._drop(conn)
                 if attempt == 2:
                     raise
+                continue
+            except TimeoutError as exc:
+                await self._drop(conn)
+                raise RedisTimeoutError(f"no answer within {self._read_timeout} s") from exc
             except BaseException:
-                await conn.disconnect()  # cancelled halfway: its answers would be read by the next user
+                await self._drop(conn)  # cancelled halfway: its answers would be read by the next user
                 raise
-            finally:
-                await pool.release(conn)
+            await self._keep(conn)
+            return answers
         raise AssertionError("unreachable")
+
+    async def _take(self) -> Any:
+        """A connection of the client's pool held here between batches (the pool closes it with the
+        client), its socket_timeout off (redis-py sends with asyncio.wait_for under one: a task and two
+        turns of the loop before the bytes leave): one asyncio.timeout covers the whole exchange."""
+        while self._kept:
+            conn = self._kept.pop()
+            if conn.is_connected:
+                return conn
+            await self._drop(conn)
+        conn = await self.redis.connection_pool.get_connection()
+        self._read_timeout = self._read_timeout or conn.socket_timeout
+        conn.socket_timeout = None
+        return conn
+
+    async def _keep(self, conn: Any) -> None:
+        if len(self._kept) < MAX_KEPT_CONNECTIONS:
+            self._kept.append(conn)
+        else:
+            await self._give_back(conn)
+
+    async def _drop(self, conn: Any) -> None:
+        await conn.disconnect()
+        await self._give_back(conn)
+
+    async def _give_back(self, conn: Any) -> None:
+        conn.socket_timeout = self._read_timeout
+        with contextlib.suppress(KeyError):  # the pool was reset meanwhile and no longer knows it
+            await self.redis.connection_pool.release(conn)
 
     async def _has_no_replica(self, key: str) -> bool:
         """Whether the slot's primary has no replica, by a slot map at most a second old (a replica

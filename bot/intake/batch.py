@@ -1,9 +1,9 @@
 """Concurrent webhook requests' accepts go to Redis together: each request adds its event and
-waits; the first to find the batch empty schedules its flush for the loop's next turn, by which time
-every request that was ready in this turn has added its own. The batch's events are then grouped
-by shard, and each shard's events become one script call (its keys and arguments side by side: one
-command to pack and run instead of one per event); all the calls go in one pipeline (one round trip,
-one connection taken from the pool, one write; on a cluster one per primary, each with its WAIT).
+waits; the first to find the batch empty starts the task that sends it, whose first step runs in
+the loop's next turn, by which time every request that was ready in this turn has added its own.
+The batch's events are then grouped by shard, and each shard's events become one script call (its
+keys and arguments side by side: one command to pack and run instead of one per event); all the
+calls go in one write (one round trip; on a cluster one pipeline per primary, each with its WAIT).
 
 A shard's call runs atomically and appends its events in their order of arrival; it answers one
 result per event. Each request gets its own answer, or the error its shard's call met: one refused
@@ -37,20 +37,18 @@ class ShardBatcher:
         waiter: asyncio.Future[Any] = loop.create_future()
         self._parts.append((shard, (keys, args), waiter))
         if len(self._parts) == 1:
-            loop.call_soon(self._flush)
-        elif len(self._parts) >= self.max_batch:
-            self._flush()
+            # The task's first step runs in the loop's next turn, once this turn's requests are in.
+            task = loop.create_task(self._send())
+            self._flushes.add(task)
+            task.add_done_callback(self._flushes.discard)
         return await waiter
 
-    def _flush(self) -> None:
-        if not self._parts:
-            return  # already sent when it grew to max_batch
-        parts, self._parts = self._parts, []
-        task = asyncio.get_running_loop().create_task(self._send(parts))
-        self._flushes.add(task)
-        task.add_done_callback(self._flushes.discard)
-
-    async def _send(self, parts: list[tuple[int, Part, asyncio.Future[Any]]]) -> None:
+    async def _send(self) -> None:
+        parts, self._parts = self._parts[: self.max_batch], self._parts[self.max_batch :]
+        if self._parts:  # more than one batch's worth: the rest go in the next
+            task = asyncio.get_running_loop().create_task(self._send())
+            self._flushes.add(task)
+            task.add_done_callback(self._flushes.discard)
         by_shard: dict[int, list[tuple[Part, asyncio.Future[Any]]]] = {}
         for shard, part, waiter in parts:
             by_shard.setdefault(shard, []).append((part, waiter))
