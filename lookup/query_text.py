@@ -35,7 +35,7 @@ _TELEX_VOWELS = (("aa", "a"), ("aw", "a"), ("ee", "e"), ("oo", "o"), ("ow", "o")
 _VOWELS = set("aeiouy")
 _LONE_I_OR_Y = re.compile(r"(qu|[bcdghklmnprstvx]+)[iy]")
 _LETTERS = "abcdeghiklmnopqrstuvxy"  # the Vietnamese alphabet folded (no f, j, w, z)
-_DOUBLED = re.compile(r"([bcdghklmnpqrstvx])\1+")
+_DOUBLED = re.compile(r"([bcdghiklmnpqrstvxy])\1+")  # "uu" (ưu), "oo" (xoong) are real
 _AS_TYPED = frozenset({"abbreviation", "unknown", "number"})  # no single repaired spelling to group by
 
 
@@ -220,6 +220,51 @@ _KIN = frozenset({"bo", "me", "cha", "ong", "ba", "vo", "chong", "con", "anh", "
 _POSSESSIVES = frozenset({"em", "toi", "minh", "chau", "tao", "to"})
 
 
+_UNITS = {"mot": 1, "hai": 2, "ba": 3, "bon": 4, "tu": 4, "nam": 5, "lam": 5, "sau": 6, "bay": 7, "tam": 8,
+          "chin": 9}  # fmt: skip
+
+
+def _number(words: list[str]) -> tuple[int, int] | None:
+    """(value, words used) of a number written in words at the start of `words` ("mười hai" 12,
+    "mười lăm" 15, "hai mươi mốt" 21, "chín" 9), or None."""
+    w = [*words[:3], "", "", ""]
+    if w[0] == "muoi":
+        return (10 + _UNITS[w[1]], 2) if w[1] in _UNITS else (10, 1)
+    if w[0] in _UNITS:
+        if w[1] == "muoi":
+            return (10 * _UNITS[w[0]] + _UNITS[w[2]], 3) if w[2] in _UNITS else (10 * _UNITS[w[0]], 2)
+        return _UNITS[w[0]], 1
+    return None
+
+
+def _spell_numbers(words: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Numbers written in words where a number is meant, as digits: a school grade after "lớp"
+    ("lớp mười" is "lớp 10") and an age before "tuổi" ("mười bốn tuổi" is "14 tuổi"). Only there:
+    elsewhere "ba", "năm", "sáu", "tám" are a father, a year, after, temporary."""
+    folded = [w for w, _ in words]
+    out: list[tuple[str, str]] = []
+    i = 0
+    while i < len(words):
+        if folded[i] == "lop" and (found := _number(folded[i + 1 : i + 4])):
+            out += [words[i], (str(found[0]), str(found[0]))]
+            i += 1 + found[1]
+            continue
+        for n in (3, 2, 1):  # the longest number ending right before "tuổi"
+            if (
+                i + n < len(words)
+                and folded[i + n] == "tuoi"
+                and (found := _number(folded[i : i + n]))
+                and found[1] == n
+            ):
+                out.append((str(found[0]), str(found[0])))
+                i += n
+                break
+        else:
+            out.append(words[i])
+            i += 1
+    return out
+
+
 def _drop_possessives(words: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return [w for i, w in enumerate(words) if not (i and w[0] in _POSSESSIVES and words[i - 1][0] in _KIN)]
 
@@ -272,7 +317,7 @@ class QueryParser:
     def parse(self, query: str) -> list[Concept]:
         typed = marked_tokens(query)
         # Only fillers, greetings and thanks ("em cảm ơn ạ", "cho hỏi"): nothing to search for.
-        pairs = _drop_possessives(_drop_noise_phrases(typed, self.lexicon))
+        pairs = _drop_possessives(_drop_noise_phrases(_spell_numbers(typed), self.lexicon))
         pairs = [piece for pair in pairs for piece in self._split_joined(pair)]
         while (
             pairs

@@ -2,6 +2,7 @@
 credible", paging, a custom catalog, and the conversation flow."""
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -372,3 +373,45 @@ def test_a_reason_clause_does_not_take_the_query_to_another_procedure(index):
 
 def test_a_childs_family_name_changed_is_the_civil_status_correction(index):
     assert index.search("đổi họ cho con theo họ mẹ", 1) == ["1.004859"]
+
+
+def test_a_tone_on_another_vowel_or_hoi_for_nga_keeps_the_lexicon_phrase(index):
+    parser: QueryParser = index._built.parser
+    # "chiêú" is "chiếu" with its tone on the u; "xả" is "xã" with hỏi for ngã: same words.
+    assert "ho chieu" in [c.typed for c in parser.parse("cấp hộ chiêú")]
+    assert "hop tac xa" in [c.typed for c in parser.parse("thành lập hợp tác xả")]
+    # Other vowel marks are another word still ("mặt" is not "mất").
+    assert index.search("làm đẹp da mặt") == []
+
+
+def test_a_doubled_letter_is_read_as_one(index):
+    parser: QueryParser = index._built.parser
+    (concept, *_) = parser.parse("kkhai tử")
+    assert concept.alternatives[0].tokens == ("khai", "tu") and concept.alternatives[0].confidence >= 0.9
+    assert parser.parse("cấp lạii")[0].alternatives[0].tokens == ("cap", "lai")
+
+
+def test_a_guessed_typo_gives_way_to_the_word_its_neighbour_makes_a_pair_with(index):
+    # "cướt" was guessed as "cột"; one slip from "cước", which the catalog writes after "căn".
+    assert index.search("làm căn cướt", 1) == ["1.014061"]
+
+
+def test_numbers_written_in_words_are_digits_after_a_grade_and_before_an_age(index):
+    parser: QueryParser = index._built.parser
+    assert "lop 10" in [c.typed for c in parser.parse("tuyển sinh lớp mười")]
+    assert "15" in [c.typed for c in parser.parse("căn cước cho con mười lăm tuổi")]
+    # Elsewhere the same words are words: "tạm" (temporary), "ba" (father).
+    assert next(c.typed for c in parser.parse("tạm trú cho ba")) == "tam tru"
+
+
+def test_the_paper_s_state_is_context(index):
+    parser: QueryParser = index._built.parser
+    assert [c.context for c in parser.parse("cà vẹt bị rách") if c.typed == "bi rach"] == [True]
+
+
+def test_the_re_ranking_on_disk_matches_the_features_the_index_computes():
+    from lookup.search import CANDIDATE_FEATURES, _Reranker
+
+    raw = json.loads(Path(__file__).resolve().parents[1].joinpath("fixtures", "search_rerank.json").read_text())
+    assert tuple(raw["features"]) == CANDIDATE_FEATURES and raw["cv_top1"]["learned"] > raw["cv_top1"]["hand"]
+    assert _Reranker.load() is not None
