@@ -113,6 +113,15 @@ async def test_a_short_question_naming_one_of_the_listed_gets_its_answer(live):
     assert online["text"].startswith("💻 Nộp trực tuyến – Thủ tục đăng ký kết hôn (mã 1.000894)")
 
 
+async def test_what_about_another_fact_asks_it_of_the_procedure_just_answered(live):
+    (time,) = await live.say("ans-fl4", "làm căn cước mất bao lâu")
+    code = time["text"].split("(mã ")[1].split(")")[0]
+    (fee,) = await live.say("ans-fl4", "còn lệ phí thì sao")  # was the land registration tax's fee
+    assert fee["text"].startswith("💰 Lệ phí") and f"(mã {code})" in fee["text"]
+    (papers,) = await live.say("ans-fl4", "còn giấy tờ thì sao")  # was the life-event menu
+    assert papers["text"].startswith("📄 Giấy tờ cần nộp") and f"(mã {code})" in papers["text"]
+
+
 async def test_a_search_that_finds_one_procedure_shows_its_card_not_a_list_of_one(live):
     (reply,) = await live.say("ans-one", "không phải, ý tôi là xin giấy xác nhận tình trạng độc thân")
     assert reply["text"].startswith("📋 Thủ tục cấp Giấy xác nhận tình trạng hôn nhân\nMã thủ tục: 1.004873")

@@ -12,7 +12,7 @@ from handlers.understood import ProcedureReply, decide
 from lookup.catalog import load_catalog
 from lookup.demo import load_fixed_demo
 from lookup.search import Hit
-from understanding import DialogueContext, Interpretation, compounds, default_interpreter, entities
+from understanding import DialogueContext, Interpretation, compounds, default_interpreter, entities, followups
 from understanding import intents as I
 from understanding.data import fingerprint, training_set
 from understanding.model import META_PATH
@@ -383,3 +383,13 @@ def test_a_choice_of_bodies_an_app_or_a_heading_says_the_fact_asked(question, fa
     reading = default_interpreter().interpret(question)
     assert (reading.intent, reading.facet) == (I.PROCEDURE_QUESTION, facet)
     assert entities.procedure_queries(question, default_interpreter().model.vocabulary)[0] == named
+
+
+@pytest.mark.parametrize("text", ["còn lệ phí thì sao", "còn giấy tờ thì sao", "con giay to thi sao",
+                                  "còn thời gian thì sao"])  # fmt: skip
+@pytest.mark.parametrize("shown", ["procedure", "list"])
+def test_what_about_a_fact_asks_it_of_what_is_shown(text, shown):
+    context = DialogueContext(shown=shown)
+    reading = followups.with_screen(default_interpreter().interpret(text, context), text, context)
+    assert reading.intent == I.PROCEDURE_QUESTION and reading.facet in ("fee", "documents", "time")
+    assert followups.named_words(text) == []  # nothing named: about what is on screen

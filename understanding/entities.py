@@ -218,7 +218,7 @@ QUESTION_WORDS = frozenset({
     "bao", "nhiêu", "gì", "không", "ko", "k", "được", "đc", "dc", "vậy", "z", "v", "ạ", "à", "ơi", "nhé",
     "thế", "nào", "sao", "thì", "là", "có", "cần", "phải", "những", "em", "tôi", "mình", "hỏi",
     "giúp", "với", "ad", "admin", "muốn", "biết", "lâu", "ở", "đâu", "mất", "hết", "tốn", "ntn", "j", "bn", "bh",
-    "chưa", "rồi", "ak", "hay", "hông", "khg", "kg", "e", "mk", "nhỉ", "hả", "ko?", "k?", "xong", "chờ",
+    "chưa", "rồi", "ak", "hay", "hông", "khg", "kg", "e", "mk", "nhỉ", "hả", "ko?", "k?", "xong", "chờ", "còn",
 })  # fmt: skip
 _QUESTION_WORDS = QUESTION_WORDS
 # Question words that are also content words of terms ("bản sao", "trợ giúp", "hết hạn", "thế chấp",
@@ -227,6 +227,7 @@ TERM_LIKE_QUESTION_WORDS = frozenset({"sao", "giúp", "mất", "hết", "thế",
 # Typed without marks these may be content words: căn/cần, cơ/có, lá/là, ở/ô, mặt/mất, nhà/nha, thẻ/thế.
 UNMARKED_QUESTION_WORDS = frozenset(fold(w) for w in _QUESTION_WORDS) - {
     "cho",  # chờ / cho
+    "con",  # còn / con
     "can",
     "co",
     "la",
@@ -261,7 +262,7 @@ _NAMELESS_PHRASES: tuple[str, ...] = (
     "nop qua mang", "nop truc tuyen", "nop ho so", "nop don", "lam ho so", "lam thu tuc", "len tan noi", "hay phai len",
     "phai len", "truc tiep", "hay phai", "lam sao", "lam the nao", "the nao", "nhu the nao", "ra sao",
     "dieu kien gi", "can dieu kien", "dieu kien nhu the nao", "can lam gi", "can lam nhung gi", "phai lam gi",
-    "moi nguoi", "ca nha oi", "ad oi", "a oi", "thi xong", "moi xong",
+    "moi nguoi", "ca nha oi", "ad oi", "a oi", "thi xong", "moi xong", "thi sao",
 )  # fmt: skip
 
 

@@ -22,12 +22,18 @@ FOLLOW_UP_WORDS = 2  # at most this many words left that name anything
 _MISHEARD = frozenset({
     I.PAY_FEES, I.GUIDE_PAY, I.GUIDE_SUBMIT, I.GUIDE_REGISTER, I.GUIDE_TRACK, I.FRUSTRATION, I.OUT_OF_SCOPE,
     I.UNKNOWN, I.PROCEDURE_SEARCH, I.PROCEDURE_QUESTION, I.RECEIPT_HELP, I.COMPLAINT, I.HOTLINE,
+    I.LIFE_EVENTS, I.MORE,  # "còn giấy tờ thì sao": the documents of what is shown, not more of it
 })  # fmt: skip
 
 
 def named_words(text: str) -> list[str]:
-    """The words of `text` that name a procedure, the question taken out."""
-    return entities.procedure_words(text, default_model().vocabulary).split()
+    """The words of `text` that name a procedure, the question taken out. A follow-up opening with
+    bare "con" ("con giay to thi sao") opens with "còn" (what about …), not a child."""
+    words = entities.procedure_words(text, default_model().vocabulary).split()
+    typed = text.split()
+    if words and typed and typed[0].lower() == "con" and words[0].lower() == "con":
+        words = words[1:]
+    return words
 
 
 def with_screen(reading: Interpretation, text: str, context: DialogueContext) -> Interpretation:
