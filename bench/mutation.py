@@ -244,6 +244,14 @@ EQUIVALENT: dict[tuple[str, ...], str] = {
     ("bot/intake/worker.py", "core/NumberReplacer",
      "if time.monotonic() - last_reclaim > self.reclaim_idle_ms / 2000:"):
         "NOT strictly equivalent: the idle scan every 14.993 or 15.008 s instead of 15 s",
+    ("bot/intake/worker.py", "core/ReplaceComparisonOperator_GtE_Eq", "if len(self.readers) >= share:"):
+        "the loop starts below the share (the check above) and takes one shard at a time: it meets the share "
+        "exactly before it could pass it",
+    ("bot/intake/worker.py", "core/ReplaceComparisonOperator_GtE_Is", "if len(self.readers) >= share:"):
+        "as == on small ints: the loop starts below the share and meets it exactly",
+    ("bot/intake/worker.py", "core/ReplaceComparisonOperator_GtE_Gt", "if len(self.readers) >= share:"):
+        "NOT strictly equivalent: a worker below its share that finds more shards free takes one more, which the "
+        "give-back loop below frees again in the same tick (a lease taken and freed at once)",
     ("bot/intake/worker.py", "core/ReplaceComparisonOperator_Lt_NotEq", "if len(self.readers) < share:"):
         "at or above its share the loop inside takes nothing: its first check (>= share) breaks at once",
     ("bot/intake/worker.py", "core/ReplaceComparisonOperator_Lt_IsNot", "if len(self.readers) < share:"):
