@@ -37,6 +37,7 @@ from lookup.masking import mask_secret
 from lookup.payments import PaymentService
 from lookup.province import Province
 from lookup.search import Hit
+from lookup.text import fold
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +75,19 @@ class Deps:
     suggest: Callable[[str, int], list[Hit]] | None = None
     # words -> do they name one procedure surely? (the catalog overriding a doubtful reading)
     names_procedure: Callable[[str], bool] | None = None
+
+
+# What a citizen waiting for a person sends to have the bot back: a menu or button tap (a command),
+# or words that cancel. Anything else is for the officer, and the bot stays quiet.
+_BACK_TO_THE_BOT = frozenset({"menu", "huy", "thoi", "quay lai", "tro lai", "tro ve", "thoat", "gap bot",
+                              "huy gap can bo", "khong can nua", "thoi khong can"})  # fmt: skip
+
+
+def takes_the_bot_back(text: str | None) -> bool:
+    words = " ".join(fold(text or "").replace("#", " # ").split()).strip(" .!")
+    if (text or "").strip().startswith("#"):
+        return (text or "").strip().split()[0].lower() != "#gapcanbo"
+    return words in _BACK_TO_THE_BOT
 
 
 class UserBusy(RuntimeError):
@@ -189,10 +203,16 @@ class Conversation:
             await deps.following.saw(user, ctx.now.timestamp())
         replies = await self._too_fast(ctx)
         if replies is None and event.from_user and await deps.handoffs.active(user):
-            # A person answers this citizen now: the bot only listens (the console shows the message).
-            await deps.handoffs.touch(user, ctx.now.timestamp())
-            ctx.handler, ctx.meta["flow"] = "handoff.waiting", "handoff"
-            replies = []
+            if takes_the_bot_back(event.text):
+                # The citizen tapped the menu or said "hủy": back to the bot (found trying the bot as
+                # a citizen: out of office hours a handoff left every tap unanswered until morning).
+                await deps.handoffs.end(user)
+                ctx.meta["handoff_ended_by"] = "citizen"
+            else:
+                # A person answers this citizen now: the bot only listens (the console shows the message).
+                await deps.handoffs.touch(user, ctx.now.timestamp())
+                ctx.handler, ctx.meta["flow"] = "handoff.waiting", "handoff"
+                replies = []
         if replies is None:
             misses = int(data.get("_misses", 0))
             try:

@@ -9,12 +9,14 @@ from datetime import date, datetime, timedelta
 
 from bot.dispatcher import Context, Router, command_is, text_folded_has
 from bot.replies import Button, Reply, Text
+from handlers.content import menu_reply
 from handlers.notices import WEEKDAYS, office_hours_text
 from lookup.calendar import VN_TZ
 from lookup.province import OfficeHours
 
 router = Router("handoff")
 OFFER = Button("Gặp cán bộ", "#gapcanbo")
+BACK_TO_THE_BOT = Button("Quay lại với bot", "#quaylaibot")
 
 
 @router.on(command_is("#gapcanbo"))
@@ -34,8 +36,18 @@ async def hand_to_staff(ctx: Context) -> list[Reply]:
                      f"{opening:%H:%M} {WEEKDAYS[opening.weekday()]}, {opening:%d/%m}.")  # fmt: skip
     return [Text(
         f"👤 Mình đã chuyển cuộc trò chuyện tới cán bộ hỗ trợ. {when_text}\nTrong lúc chờ, bot tạm ngừng trả lời; "
-        f"bạn cứ nhắn câu hỏi, cán bộ sẽ đọc được. Cần gấp, vui lòng gọi: {calls}."
+        f"bạn cứ nhắn câu hỏi, cán bộ sẽ đọc được. Cần gấp, vui lòng gọi: {calls}.\n"
+        "Muốn quay lại với bot, bấm nút dưới đây hoặc nhắn “menu”.",
+        (BACK_TO_THE_BOT,),
     )]  # fmt: skip
+
+
+@router.on(command_is("#quaylaibot"))
+async def back_to_the_bot(ctx: Context) -> list[Reply]:
+    """The handoff was ended by `bot.conversation` before this runs (the citizen's tap)."""
+    ctx.set_state(None)
+    ctx.meta["flow"] = "handoff"
+    return [menu_reply(ctx.deps.content, "Bạn đã quay lại trò chuyện với bot. Bạn cần hỗ trợ gì?")]
 
 
 def next_opening(now: datetime, hours: OfficeHours, is_working_day: Callable[[date], bool]) -> datetime:

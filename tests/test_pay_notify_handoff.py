@@ -7,7 +7,7 @@ from urllib.parse import urlparse
 import aiohttp
 import pytest
 
-from bot.appkeys import DOSSIERS, NOTIFIER, SETTINGS, TRANSCRIPT
+from bot.appkeys import DOSSIERS, HANDOFFS, NOTIFIER, SETTINGS, TRANSCRIPT
 from bot.conv_keys import UserKey
 from bot.staff.accounts import Role
 from bot.staff.context import ACCOUNTS
@@ -205,6 +205,23 @@ async def test_handoff_mutes_the_bot_staff_reply_through_the_oa_and_hand_it_back
     assert len(await live.say(user, "#hotro")) == 1  # the bot answers again
     entries = await live.app[TRANSCRIPT].entries(UserKey(OA, user))
     assert any(e.get("handler") == "staff:officer1" for e in entries)
+
+
+async def test_a_citizen_waiting_for_a_person_gets_the_bot_back_with_the_menu_or_a_tap(live):
+    # Tried as a citizen: out of office hours "gặp cán bộ" left every message and menu tap unanswered
+    # until 07:00 the next working day, and the message had no way back.
+    user = "changed-their-mind"
+    handed = (await live.say(user, "toi muon gap can bo"))[0]
+    assert ("Quay lại với bot", "#quaylaibot") in buttons(handed)
+    assert await live.say(user, "em hỏi về sổ đỏ", wait="1") == []  # a question is for the officer
+    (menu,) = await live.say(user, "menu")
+    assert "Bạn cần hỗ trợ gì?" in menu["text"] and not await live.app[HANDOFFS].active(UserKey(OA, user))
+    await live.say(user, "#gapcanbo")
+    (back,) = await live.say(user, "#quaylaibot")
+    assert back["text"].startswith("Bạn đã quay lại trò chuyện với bot")
+    await live.say(user, "#gapcanbo")
+    (tapped,) = await live.say(user, "#hotro")  # a menu tap is an answer from the bot again
+    assert tapped["text"] and not await live.app[HANDOFFS].active(UserKey(OA, user))
 
 
 async def test_two_messages_not_understood_in_a_row_offer_a_person(live):
