@@ -22,8 +22,16 @@ from typing import Any
 
 from redis.asyncio import Redis
 from redis.asyncio.cluster import RedisCluster
+from redis.exceptions import (
+    AskError,
+    ClusterDownError,
+    MovedError,
+    NoScriptError,
+    RedisError,
+    ResponseError,
+    TryAgainError,
+)
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import NoScriptError, RedisError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from bot import metrics
@@ -50,6 +58,7 @@ class Replicated:
         self.wait_ms = wait_ms
         self._refreshed_at = 0.0
         self._refresh_lock = asyncio.Lock()
+        self._refreshing: asyncio.Task | None = None
 
     async def run(self, script: Lua, keys: Sequence[str], args: Sequence[Any] = ()) -> Any:
         """The script's answer once it is on the primary and (on a cluster) on a replica."""
@@ -109,6 +118,8 @@ class Replicated:
                     wait_on: dict[str, Any] | None) -> list[Any]:  # fmt: skip
         if self.direct and not wait_on:
             return await self._send_direct(script, calls)
+        if self.cluster and wait_on is not None:
+            return await self._send_nodes(script, calls, wait_on)
         async with self.redis.pipeline(transaction=False) as pipe:
             for keys, args in calls:
                 # (.evalsha() is refused on a cluster pipeline; the command is routed by its key.)
@@ -151,6 +162,60 @@ class Replicated:
             return answers
         raise AssertionError("unreachable")
 
+    async def _send_nodes(self, script: Lua, calls: Sequence[tuple[Sequence[str], Sequence[Any]]],
+                          wait_on: dict[str, Any]) -> list[Any]:  # fmt: skip
+        """On a cluster: each primary's calls packed here with its WAIT after them, written in one
+        write on one of that node's connections, the nodes side by side; the answers in the order
+        `_pipelined` reads (the calls', then each WAIT's). redis-py's cluster pipeline spent ~30 us
+        a command routing and packing. A node that fails (gone, MOVED, a connection dropped
+        mid-failover) fails only its own calls, and the slot map is read again in the background."""
+        nodes = dict(wait_on)
+        groups: dict[str, list[int]] = {}
+        for i, (keys, _) in enumerate(calls):
+            node = self.redis.get_node_from_key(keys[0])
+            nodes.setdefault(node.name, node)
+            groups.setdefault(node.name, []).append(i)
+
+        async def one(name: str) -> list[Any]:
+            mine = groups.get(name, [])
+            packed = [_pack(b"EVALSHA", script.sha, len(calls[i][0]), *calls[i][0], *calls[i][1]) for i in mine]
+            if name in wait_on:
+                packed.append(_pack(b"WAIT", 1, self.wait_ms))
+            return await _exchange(nodes[name], b"".join(packed), len(packed))
+
+        names = list(nodes)
+        results = await asyncio.gather(*(one(name) for name in names), return_exceptions=True)
+        answers: list[Any] = [None] * len(calls)
+        waits: dict[str, Any] = {}
+        stale = False
+        for name, result in zip(names, results, strict=True):
+            mine = groups.get(name, [])
+            if isinstance(result, BaseException):
+                stale = True
+                for i in mine:
+                    answers[i] = result
+                waits[name] = result
+                continue
+            for i, answer in zip(mine, result, strict=False):
+                answers[i] = answer
+                stale = stale or isinstance(answer, MovedError | AskError | ClusterDownError | TryAgainError)
+            if name in wait_on:
+                waits[name] = result[-1]
+        if stale:
+            self._refresh_soon()
+        return answers + [waits[name] for name in wait_on]
+
+    def _refresh_soon(self) -> None:
+        if self._refreshing is None or self._refreshing.done():
+            self._refreshing = asyncio.get_running_loop().create_task(self._refresh_topology())
+
+    async def _refresh_topology(self) -> None:
+        async with self._refresh_lock:
+            if time.monotonic() - self._refreshed_at > TOPOLOGY_REFRESH_SECONDS:
+                self._refreshed_at = time.monotonic()
+                with contextlib.suppress(Exception):  # the next batch tries again
+                    await self.redis.nodes_manager.initialize()
+
     async def _take(self) -> Any:
         """A connection of the client's pool held here between batches (the pool closes it with the
         client), its socket_timeout off (redis-py sends with asyncio.wait_for under one: a task and two
@@ -183,12 +248,36 @@ class Replicated:
     async def _has_no_replica(self, key: str) -> bool:
         """Whether the slot's primary has no replica, by a slot map at most a second old (a replica
         that died drops out of it once the cluster marks it failed)."""
-        async with self._refresh_lock:
-            if time.monotonic() - self._refreshed_at > TOPOLOGY_REFRESH_SECONDS:
-                self._refreshed_at = time.monotonic()
-                await self.redis.nodes_manager.initialize()
+        await self._refresh_topology()
         slot = self.redis.keyslot(key)
         return len(self.redis.nodes_manager.slots_cache.get(slot, [])) <= 1
+
+
+async def _exchange(node: Any, packed: bytes, count: int) -> list[Any]:
+    """Write `packed` on one of a cluster node's connections and read `count` answers (an error
+    answer in its place), its socket_timeout off meanwhile (see `Replicated._take`)."""
+    conn = node.acquire_connection()
+    timeout = conn.socket_timeout
+    conn.socket_timeout = None
+    try:
+        async with asyncio.timeout(timeout):
+            await conn.send_packed_command(packed)
+            answers: list[Any] = []
+            for _ in range(count):
+                try:
+                    answers.append(await conn.read_response())
+                except ResponseError as exc:
+                    answers.append(exc)
+        return answers
+    except TimeoutError as exc:
+        await conn.disconnect()
+        raise RedisTimeoutError(f"no answer from {node.name} within {timeout} s") from exc
+    except BaseException:
+        await conn.disconnect()  # broken or cancelled halfway: its answers would be read by the next user
+        raise
+    finally:
+        conn.socket_timeout = timeout
+        node.release(conn)
 
 
 def _pack(*args: bytes | str | int) -> bytes:
