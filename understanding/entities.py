@@ -305,10 +305,13 @@ def procedure_words(text: str, vocabulary: Vocabulary | None = None) -> str:
         f, then = folded[i], starts.get(i + 1)
         if then is None or (i > 0 and (folded[i - 1], f) in _BOUND):
             continue
+        if _in_a_compound(words, folded, i, marked, unmarked):
+            continue  # "bị mất có mất tiền không": the first is lost
         if (
             f in _LEADS_INTO_A_FACT
             or (f in _LEADS_TO_A_PLACE and then == "where")
             or (f in _LEADS_TO_A_CHANNEL and then == "online")
+            or (f == "mat" and then in ("fee", "time"))  # "có mất phí", not "bố mất cần làm gì"
         ):
             drop[i] = True
             starts[i] = then
@@ -319,6 +322,9 @@ def procedure_words(text: str, vocabulary: Vocabulary | None = None) -> str:
         and (last == 0 or (folded[last - 1], folded[last]) not in _BOUND)
     ):
         drop[last] = True  # "… thì lên đâu nộp ạ"
+    for i in range(len(folded) - 1):  # "bố em vừa mới mất": when it happened names no procedure
+        if folded[i] in ("vua", "moi") and folded[i + 1] in ("mat", "moi"):
+            drop[i] = True
     kept = [w for w, f, d in zip(words, folded, drop, strict=True) if f and not d]
     return " ".join(kept).strip(" ,.?!")
 
@@ -380,7 +386,7 @@ _COST_WORDS = frozenset({
 # Folded words that ask when they come right before a fact's phrase: "có" (unmarked "co" is kept as
 # it may be "cơ"), the verbs of "làm/nộp … ở đâu", "để nộp", "chờ bao lâu", and the directions of
 # "đến/đi/ra/lên … ở đâu".
-_LEADS_INTO_A_FACT = frozenset({"co", "lam", "nop", "de", "cho", "thi", "phai", "mat", "can"})
+_LEADS_INTO_A_FACT = frozenset({"co", "lam", "nop", "de", "cho", "thi", "phai", "can"})
 _BOUND = frozenset({("viec", "lam")})  # "vay vốn giải quyết việc làm nộp ở đâu": the job, not "làm ở đâu"
 _LEADS_TO_A_PLACE = frozenset({"den", "di", "ra", "len", "o", "tai"})
 _LEADS_TO_A_CHANNEL = frozenset({"tren", "qua", "bang"})  # "trên vssid", "qua thuedientu"
