@@ -26,6 +26,7 @@ import hashlib
 import json
 import os
 import random
+import shutil
 import signal
 import statistics
 import subprocess
@@ -279,6 +280,7 @@ async def measure_capacity(cluster: Cluster, args: argparse.Namespace, ours: lis
     paused (SIGSTOP) meanwhile unless asked otherwise: the webhook is measured, not the workers'
     turns competing for the same two cores (its events are handled once they resume)."""
     rounds: dict[str, list[dict[str, float]]] = {"bare": [], "ours": []}
+    fsyncs = redis_fsync_latency(cluster)  # starts Redis's latency monitor on one Redis
     if args.workers_during_capacity == "paused":
         cluster.signal_workers(signal.SIGSTOP)
     try:
@@ -297,9 +299,29 @@ async def measure_capacity(cluster: Cluster, args: argparse.Namespace, ours: lis
         "events_per_s": capacity["ours"]["events_per_s"] / capacity["bare"]["events_per_s"],
         "p99_ms": capacity["ours"]["p99_ms"] / capacity["bare"]["p99_ms"],
     }
+    if fsyncs is not None:
+        # What bounds ours on one Redis: with appendfsync always every batch waits for an fsync.
+        capacity["redis_fsync_ms_worst_per_second"] = fsyncs()
     capacity["setup"] = {"generator": args.generator, "senders": args.senders, "processes_each": len(ours),
                          "workers": args.workers_during_capacity, "event_loop": loop_name()}  # fmt: skip
     return capacity
+
+
+def redis_fsync_latency(cluster: Cluster) -> Any:
+    """On one Redis: turn on its latency monitor (events of 1 ms and more) and return a function
+    that reads the worst fsync of each second since (LATENCY HISTORY aof-fsync-always, ms)."""
+    if cluster.nodes is not None:
+        return None
+    cli = [shutil.which("redis-cli") or "redis-cli", "-p", str(cluster.redis_port)]
+    subprocess.run([*cli, "CONFIG", "SET", "latency-monitor-threshold", "1"], capture_output=True, check=False)
+    subprocess.run([*cli, "LATENCY", "RESET"], capture_output=True, check=False)
+
+    def read() -> list[int]:
+        out = subprocess.run([*cli, "LATENCY", "HISTORY", "aof-fsync-always"], capture_output=True, text=True,
+                             check=False).stdout.split()  # fmt: skip
+        return [int(v) for v in out[1::2] if v.isdigit()]
+
+    return read
 
 
 async def main(args: argparse.Namespace) -> dict[str, Any]:
