@@ -76,7 +76,9 @@ class Cluster:
             self.nodes.start()
         else:
             self.start_redis()
-        self._spawn("seed", [sys.executable, "-m", "bot", "seed", "--count", "0"]).wait(timeout=120)
+        # The demo dossiers are stored while the other processes start (each takes seconds to import
+        # and build its search index), not before them; the run begins once all are done.
+        seed = self._spawn("seed", [sys.executable, "-m", "bot", "seed", "--count", "0"])
         webhooks = ",".join(f"http://127.0.0.1:{p}/webhook/zalo" for p in self.web_ports)
         self._spawn("emulator", [sys.executable, "-m", "bot", "emulator", "--port", str(self.emulator_port),
                                  "--webhook", webhooks])  # fmt: skip
@@ -84,6 +86,8 @@ class Cluster:
             self._spawn(f"web{i}", [sys.executable, "-m", "bot", "serve", "--no-worker", "--port", str(port)])
         for i in range(self.workers):
             self.start_worker(i)
+        if seed.wait(timeout=120) != 0:
+            raise RuntimeError(f"python -m bot seed failed: see {self.folder / 'seed.log'}")
         wait_http(f"{self.emulator}/healthz")
         for port in self.web_ports + self.worker_ports:
             wait_http(f"http://127.0.0.1:{port}/readyz")
