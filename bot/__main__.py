@@ -12,8 +12,8 @@ from pathlib import Path
 
 from aiohttp import web
 
-from bot.app import create_app
-from bot.appkeys import DOSSIERS, SETTINGS
+# bot.app and bot.appkeys are imported by the commands that build the service (~1.5 s of CPU: the
+# understanding model's scikit-learn among them): a refusal, the emulator, unlock or oa start without.
 from bot.logs import setup_logging
 from bot.loop import install_fast_loop
 from bot.preflight import port_problem, refuse_unready
@@ -25,6 +25,7 @@ DEMO_STAFF_PASSWORD = "demo-password"  # noqa: S105 - demo accounts of the embed
 
 def _demo_ctx(count: int):
     async def seed_demo(app: web.Application) -> AsyncIterator[None]:
+        from bot.appkeys import DOSSIERS, SETTINGS
         from lookup.demo import generate, load_fixed_demo
 
         entries = await load_fixed_demo(app[DOSSIERS])
@@ -94,6 +95,8 @@ def serve(args: argparse.Namespace) -> None:
     if not settings.demo_mode and not settings.payment_gateway_url:
         log.warning("PAYMENT_GATEWAY_URL is not set: /pay/{id} pages cannot hand citizens over to the payment "
                     "platform")  # fmt: skip
+    from bot.app import create_app
+
     app = create_app(settings)
     if args.demo:
         app.cleanup_ctx.append(_demo_ctx(args.count))
@@ -112,6 +115,8 @@ def work(args: argparse.Namespace) -> None:
     port = args.port or settings.worker_metrics_port
     refuse_unready(settings, port)
     announce_demo(settings)
+    from bot.app import create_app
+
     app = create_app(settings, role="worker")
     app.on_startup.append(_freeze_startup_heap)
     log.info("worker: probes and /metrics on http://%s:%d", settings.host, port)
@@ -139,6 +144,9 @@ async def _seed(args: argparse.Namespace) -> None:
             "seed writes to a Redis server: set REDIS_URL (the embedded store lives only inside "
             "`serve --demo`, which seeds itself)"
         )
+    from bot.app import create_app
+    from bot.appkeys import DOSSIERS
+
     app = create_app(settings)
     runner = web.AppRunner(app)
     await runner.setup()  # runs the cleanup contexts: Redis, catalog, services
