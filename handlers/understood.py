@@ -29,7 +29,7 @@ from handlers import answers, follow, guidance, handoff, lookup_code, payment, p
 from handlers.content import MENU_BUTTON, menu_reply, when
 from handlers.handoff import OFFER
 from lookup.catalog import Catalog
-from lookup.dossier import NO_FEES, Dossier
+from lookup.dossier import NO_FEES, Dossier, PaymentState
 from lookup.dossier_store import DossierNotFound
 from lookup.facts import facts_of
 from lookup.search import Hit, ProcedureIndex
@@ -467,10 +467,28 @@ async def dossier_question(ctx: Context) -> list[Reply]:
     elif facet == "due":
         text = _due_text(dossier, ctx)
     else:
-        text = (f"Hồ sơ {dossier.code}: {dossier.status.label}, bước hiện tại “{step.step}”"
-                + (f" – {step.unit}" if step.unit else "") + f". {_due_text(dossier, ctx)}")  # fmt: skip
-    buttons = [Button("Xem tiến độ", f"#tiendo {dossier.code}"), Button("Xem hồ sơ", dossier.code), MENU_BUTTON]
-    return [Text(text, tuple(buttons))]
+        same = step.step.strip().lower() == dossier.status.label.strip().lower()  # said once, not twice
+        text = f"Hồ sơ {dossier.code}: {dossier.status.label}" + ("" if same else f", bước hiện tại “{step.step}”")
+        text += f" – {step.unit}." if step.unit else "."
+        if not dossier.waiting_for_citizen:
+            text += " " + _due_text(dossier, ctx)
+    if dossier.waiting_for_citizen and step.note:
+        # What to add or do, in the officer's words: the citizen asks "phải bổ sung gì"
+        text += f"\nCán bộ ghi: {step.note}"
+    if dossier.waiting_for_citizen and step.respond_by:
+        text += f"\nHạn bổ sung: {when(step.respond_by)}."
+    return [Text(text, _dossier_buttons(dossier, ctx))]
+
+
+def _dossier_buttons(dossier: Dossier, ctx: Context) -> tuple[Button, ...]:
+    """Where a dossier's answer leads: paying what is unpaid, a person when it is overdue."""
+    buttons = [Button("Xem tiến độ", f"#tiendo {dossier.code}")]
+    if dossier.total_fee_vnd and dossier.payment_state() not in (PaymentState.DA_THANH_TOAN, PaymentState.DA_HOAN_PHI):
+        buttons.append(Button("Thanh toán", f"#thanhtoan {dossier.code}"))
+    if dossier.is_overdue(ctx.now):
+        buttons += [OFFER, Button("Số điện thoại hỗ trợ", "#hotro")]
+    buttons.append(Button("Xem hồ sơ", dossier.code))
+    return (*buttons[:4], MENU_BUTTON)
 
 
 def _due_text(dossier: Dossier, ctx: Context) -> str:
@@ -480,5 +498,5 @@ def _due_text(dossier: Dossier, ctx: Context) -> str:
         return f"Hồ sơ {dossier.code} đang chờ bạn: {dossier.status.label}. Hẹn trả ban đầu: {when(dossier.due_at)}."
     if dossier.is_overdue(ctx.now):
         return (f"Hồ sơ {dossier.code} đã quá hẹn trả ({when(dossier.due_at)}). Bạn có thể gọi tổng đài hoặc gặp "
-                "cán bộ để được giải thích.")  # fmt: skip
+                "cán bộ (nút bên dưới) để được giải thích.")  # fmt: skip
     return f"Hồ sơ {dossier.code} hẹn trả kết quả lúc {when(dossier.due_at)}."

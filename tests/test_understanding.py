@@ -135,6 +135,7 @@ async def test_greeting_then_a_lookup_in_words_then_follow_ups(live, demo):
     assert f"Hồ sơ {LOOKUP_CODE}" in card[0]["text"]
     due = await live.say("u1", "bao giờ xong")
     assert LOOKUP_CODE in due[0]["text"] and ("hẹn trả" in due[0]["text"] or "chờ bạn" in due[0]["text"])
+    assert ("Thanh toán", f"#thanhtoan {LOOKUP_CODE}") in buttons(due[0])  # it waits for the fee: pay it
     fee = await live.say("u1", "phải nộp bao nhiêu tiền")
     assert "200.000 đồng" in fee[0]["text"]
     followed = await live.say("u1", "theo dõi hồ sơ này giúp em")
@@ -145,6 +146,14 @@ async def test_greeting_then_a_lookup_in_words_then_follow_ups(live, demo):
     assert LOOKUP_CODE in json.dumps(mine, ensure_ascii=False) and "đang theo dõi" in json.dumps(
         mine, ensure_ascii=False
     )
+
+
+async def test_what_to_add_to_a_dossier_is_the_officers_note_said_once(live, demo):
+    code = "000.32.05.H34-261020-0001"  # demo: land registration, papers asked for
+    await live.say("u1b", code)
+    (reply,) = await live.say("u1b", "phải bổ sung gì")
+    text = reply["text"]
+    assert "Bổ sung bản vẽ sơ đồ thửa đất" in text and text.count("Yêu cầu bổ sung") <= 1
 
 
 async def test_a_question_gets_the_fact_and_a_follow_up_asks_another(live):
