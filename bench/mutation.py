@@ -131,6 +131,7 @@ TARGETS: dict[str, Target] = {
         (
             "tests/test_understanding.py",
             "tests/test_understanding_thresholds.py",
+            "tests/test_understanding_known_share.py",
             "tests/test_replay.py",
             "tests/test_secondary_checks.py",
         ),
@@ -219,6 +220,10 @@ EQUIVALENT: dict[tuple[str, ...], str] = {
      "async with self.redis.pipeline(transaction=True) as pipe:  # one slot: the dossier's"):
         "MULTI around two counters' INCR and EXPIRE: without it they still go in one round trip, in order; only "
         "a connection lost in between differs, which no test can plant",
+    ("lookup/payments.py", "core/ReplaceComparisonOperator_Eq_LtE", "paid = callback.result_code == SUCCESS"):
+        "result codes are two digits (the callback model's pattern): none sorts before '00'",
+    ("understanding/interpreter.py", "core/NumberReplacer", "total = sum(p for _, p in kept) or 1.0"):
+        "the fallback divides only probabilities that are all 0 (or none at all): 0/1 and 0/2 are both 0",
     ("lookup/payments.py", "core/NumberReplacer", "security_code: str = Field(min_length=1, max_length=32)"):
         "a security code has 8 characters: one of 31 to 33 is refused either way (422, or a wrong code)",
     ("bot/intake/worker.py", "core/NumberReplacer",

@@ -21,3 +21,11 @@ def test_a_count_after_a_bracketed_phone_number_stays_a_count() -> None:
     # A bracket closing after a part that is no number by itself still joins the parts.
     assert redact("(+84) 905 123 456 gọi 3 lần") == "84*******56 gọi 3 lần"
     assert redact("(0260) 3862 123") == "02*******23"
+
+
+def test_a_bracket_left_open_before_a_number_goes_with_it_and_the_text_after_stays() -> None:
+    """'gọi (0905 123 456 nhé': the citizen never closed the bracket; it is masked away with the
+    number, and the space, comma or '!' after the number is the sentence's, kept as written."""
+    assert redact("gọi (0905 123 456 nhé") == "gọi 09******56 nhé"
+    assert redact("gọi (0905 123 456!") == "gọi 09******56!"
+    assert redact("SĐT (0905 123 456, nhà") == "SĐT 09******56, nhà"
