@@ -399,6 +399,29 @@ def _channels(p: Procedure) -> list[str]:
 # -- where --------------------------------------------------------------------------------------
 
 
+def _levels_named(agency: str) -> set[str]:
+    """The tiers the record's agency names: "Cục cảnh sát giao thông, Công an tỉnh, Công an cấp Xã"
+    is a central procedure that the province's and the commune's police receive too (the record's
+    level says only "Cấp bộ", and "not at the province" would contradict its own agency)."""
+    named = set()
+    if re.search(r"\b(?:cấp )?xã\b", agency):
+        named.add("xa")
+    if re.search(r"\b(?:công an|ủy ban nhân dân|ubnd|sở [^,]+) (?:cấp )?tỉnh\b", agency):
+        named.add("tinh")
+    return named
+
+
+def _whose_commune(facts: ProcedureFacts) -> str:
+    """Which commune: where the land is for land, where the deceased last lived for a death, else
+    where the citizen lives."""
+    field, name = (facts.field or "").lower(), facts.name.lower()
+    if "đất đai" in field or "quyền sử dụng đất" in name:
+        return "nơi có đất"
+    if "khai tử" in name:
+        return "nơi cư trú cuối cùng của người đã mất"
+    return "nơi bạn cư trú"
+
+
 def where_lines(facts: ProcedureFacts, province: Province | None) -> list[str]:
     """Where to send a dossier, after the 2025 reform (two tiers: province and commune): the
     record's agency, and the body of the province's configuration that receives it. Names of the
@@ -406,12 +429,12 @@ def where_lines(facts: ProcedureFacts, province: Province | None) -> list[str]:
     lines = []
     if facts.agency:
         lines.append(f"Cơ quan giải quyết: {facts.agency}")
-    keys = set(facts.level_keys)
     agency = (facts.agency or "").lower()
+    keys = set(facts.level_keys) | _levels_named(agency)
     if province is not None:
         if "xa" in keys:
             body = "Công an xã, phường" if "công an" in agency else COMMUNE_OFFICE
-            lines.append(f"Cấp xã: nộp tại {body} nơi bạn cư trú ({province.full_name}).")
+            lines.append(f"Cấp xã: nộp tại {body} {_whose_commune(facts)} ({province.full_name}).")
         if "tinh" in keys:
             centre = next((a.name for a in province.agencies if a.level == "tinh" and not a.ministries), None)
             department = next((a.name for a in province.agencies if facts.ministry and facts.ministry in a.ministries),

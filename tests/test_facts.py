@@ -221,6 +221,18 @@ def test_where_names_the_province_bodies_from_its_configuration(catalog: Catalog
     assert "tỉnh" not in " ".join(where_lines(facts, None))
 
 
+def test_where_follows_the_records_agency_and_the_commune_that_is_meant(catalog: Catalog):
+    from lookup.province import load_province
+
+    province = load_province("kontum")
+    # Level "Cấp bộ", agency "Cục CSGT, Công an tỉnh, Công an cấp Xã": said "không nộp tại tỉnh".
+    licence = " ".join(where_lines(facts_of(catalog.get("3.000347")), province))
+    assert "không nộp tại tỉnh" not in licence and "Công an xã" in licence and "Công an tỉnh" in licence
+    assert "nơi có đất" in " ".join(where_lines(facts_of(catalog.get("1.013978")), province))
+    assert "người đã mất" in " ".join(where_lines(facts_of(catalog.get("1.000656")), province))
+    assert "nơi bạn cư trú" in " ".join(where_lines(facts_of(catalog.get("1.001193")), province))
+
+
 def test_facts_are_made_once_per_record_and_a_copy_under_another_code_gets_its_own(catalog: Catalog):
     p = catalog.get("1.004194")
     assert facts_of(p) is facts_of(p)
