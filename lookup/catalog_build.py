@@ -72,6 +72,7 @@ def _documents(record: dict, vocabulary: Vocabulary) -> list[dict]:
     legal = record.get("legal_basis") or []
     kept: list[dict] = []
     for raw in record.get("documents") or []:
+        raw = _count_unmerged(raw)
         name, form = rejoin_form((raw.get("name") or "").strip().lstrip("*-+• ").strip(), raw.get("form"))
         name = repair(name, vocabulary, legal) or ""
         key = normalise_name(name)
@@ -89,6 +90,27 @@ def _documents(record: dict, vocabulary: Vocabulary) -> list[dict]:
         else:
             kept.append(document)
     return [{k: v for k, v in d.items() if v is not None} for d in kept]
+
+
+def _count_unmerged(raw: dict) -> dict:
+    """The crawl ran the number that ended a cut name into the count after it: "… theo Mẫu số" with
+    181 originals is form 18 and one original, "… ngày 25/6/" with 20241 is 2024 and one. No
+    dossier asks for ten originals of a paper: a count above 9 gives its last digit back as the
+    count and the rest to the name (unless the name is already cut with "…")."""
+    out = dict(raw)
+    for key in ("originals", "copies"):
+        count = out.get(key)
+        if not isinstance(count, int) or count <= MAX_PLAUSIBLE_COUNT:
+            continue
+        digits = str(count)
+        out[key] = int(digits[-1])
+        name = (out.get("name") or "").rstrip()
+        if name and not name.endswith("…"):
+            out["name"] = name + ("" if name.endswith("/") else " ") + digits[:-1]
+    return out
+
+
+MAX_PLAUSIBLE_COUNT = 9
 
 
 def _repaired(record: dict, vocabulary: Vocabulary) -> dict:

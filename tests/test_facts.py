@@ -252,3 +252,11 @@ def test_documents_marked_a_b_c_are_listed_in_their_marks_order(catalog: Catalog
                      and (m := re.match(r"\(?([a-zđ])\)\s", d.name.lower()))]  # fmt: skip
             if len(marks) == len(set(marks)) and not set(marks) & set("ivx"):
                 assert marks == sorted(marks, key=letters.index), (procedure.code, group, marks)
+
+
+def test_no_paper_is_asked_for_in_tens_and_the_number_goes_back_to_its_name(catalog: Catalog):
+    # The crawl ran "… theo Mẫu số 18" and its one original together: "181 bản chính".
+    counts = [n for p in catalog.procedures.values() for d in p.documents for n in (d.originals, d.copies)]
+    assert max(counts) <= 9
+    names = [d.name for d in catalog.get("1.012787").documents]
+    assert any(n.endswith("theo Mẫu số 18") for n in names)
