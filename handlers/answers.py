@@ -22,7 +22,7 @@ from bot.dispatcher import Context, Router, command_is
 from bot.replies import Button, Reply, Text
 from handlers.content import MENU_BUTTON
 from lookup.catalog import Procedure
-from lookup.facts import FACETS, NO_UNIT, Facet, ProcedureFacts, facts_of, where_lines
+from lookup.facts import FACETS, NO_UNIT, Facet, ProcedureFacts, facts_of, is_conditional, where_lines
 from lookup.province import Province
 from lookup.text import shorten
 
@@ -129,7 +129,10 @@ def _unique_shorts(facts: ProcedureFacts) -> list:
 def _documents_to_list(facts: ProcedureFacts, budget: int = 420) -> list:
     """The documents a short answer has room for: the key ones first, then the others in order."""
     chosen, used = [], 0
-    ordered = [*facts.key_documents, *[d for d in _unique_shorts(facts) if d not in facts.key_documents]]
+    others = [d for d in _unique_shorts(facts) if d not in facts.key_documents]
+    # After the key papers, what everyone brings before what one case needs ("Trường hợp …", "(ii) …")
+    others.sort(key=lambda d: is_conditional(d.name))
+    ordered = [*facts.key_documents, *others]
     for d in ordered:
         line = len(d.short) + len(d.counts or "") + 6
         if used + line > budget:

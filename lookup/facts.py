@@ -31,7 +31,12 @@ _UNITS = {"ngày làm việc": "ngày làm việc", "ngày": "ngày", "giờ": "
           "tháng": "tháng", "năm": "năm", "phút": "phút"}  # fmt: skip
 _SEGMENT = re.compile(r"^\s*(?P<channels>[^:]{2,60}?)\s*:\s*(?P<rest>.+?)\s*$")
 _TIMED = re.compile(r"^(?P<le>≤\s*)?0*(?P<value>\d+(?:[.,]\d+)?)\s*(?P<unit>[^\d(;]*?)\s*(?P<tail>\(.*\))?$", re.I)
-_CONDITIONAL = re.compile(r"^(trường hợp|đối với|nếu|ngoài ra)|\(nếu có\)|trong trường hợp", re.I)
+_CONDITIONAL = re.compile(
+    # "(i) …, (ii) …": the options of one case ("one of the following"), not what everyone brings
+    r"^(?:\(?[ivx\d]{1,4}[).]\s*|[a-zđ]\)\s*)?(trường hợp|đối với|nếu|ngoài ra)|\(nếu có\)|trong trường hợp"
+    r"|^\([ivx]{1,4}\)\s",
+    re.I,
+)
 _HEAD_BREAK = re.compile(r"; |, trường hợp | \(| – |\. ")
 NO_UNIT = "nguồn không ghi đơn vị"
 # Since the 2025 reform a commune-level procedure is received by the commune's one-stop desk.
@@ -370,10 +375,26 @@ def document_names(procedure: Procedure) -> list[str]:
     return [d.name for d in _unique(facts_of(procedure).documents)]
 
 
+def is_conditional(name: str) -> bool:
+    """A paper only some citizens bring: "Trường hợp …", "Đối với …", "(nếu có)", "(ii) …"."""
+    return bool(_CONDITIONAL.search(name))
+
+
 def _key_documents(documents: list[DocumentFact], limit: int = 3) -> list[DocumentFact]:
+    """The papers most citizens bring: unconditional ones ("(i) Trường hợp ủy quyền …" is not),
+    those most of the record's cases ask for (a form every case lists is the common paper; the boat
+    owner's papers are one case's), then the record's order."""
     unique = _unique(documents)
-    ranked = sorted(range(len(unique)), key=lambda i: (bool(_CONDITIONAL.search(unique[i].name)), i))
-    return [unique[i] for i in sorted(ranked[:limit])]
+    cases: dict[str, set[str | None]] = {}
+    for d in documents:
+        cases.setdefault(d.short.lower().rstrip(" .;…"), set()).add(d.group)
+
+    def rank(i: int) -> tuple[bool, int, int]:
+        d = unique[i]
+        return bool(_CONDITIONAL.search(d.name)), -len(cases.get(d.short.lower().rstrip(" .;…"), ())), i
+
+    ranked = sorted(range(len(unique)), key=rank)
+    return [unique[i] for i in sorted(ranked[:limit], key=rank)]
 
 
 # -- online, channels ---------------------------------------------------------------------------
