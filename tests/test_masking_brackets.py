@@ -29,3 +29,10 @@ def test_a_bracket_left_open_before_a_number_goes_with_it_and_the_text_after_sta
     assert redact("gọi (0905 123 456 nhé") == "gọi 09******56 nhé"
     assert redact("gọi (0905 123 456!") == "gọi 09******56!"
     assert redact("SĐT (0905 123 456, nhà") == "SĐT 09******56, nhà"
+
+
+def test_two_numbers_after_an_unclosed_bracket_keep_the_separator_between_them() -> None:
+    """'(0905 123 456 0906 789 123': the bracket goes with the first number; the space or dot
+    between the two numbers is the citizen's and stays (no bracket closes there to take)."""
+    assert redact("(0905 123 456 0906 789 123") == "09******56 09******23"
+    assert redact("(0905.123.456.0906.789.123") == "09******56.09******23"
