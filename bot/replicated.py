@@ -110,8 +110,14 @@ class Replicated:
             again = await self._send(script, [calls[i] for i in unknown], wait_on)
             for i, answer in zip(unknown, again, strict=False):
                 answers[i] = answer
-            if wait_on:  # the later WAITs count the retried writes too
-                answers[len(calls) :] = again[len(unknown) :]
+            if wait_on:
+                # A node's later WAIT counts its retried writes and, the replication stream being
+                # ordered, its earlier ones; a node with nothing retried keeps its first WAIT (its
+                # new connection wrote nothing: that WAIT would answer at once, proving nothing).
+                retried = {self.redis.get_node_from_key(calls[i][0][0]).name for i in unknown}
+                for j, name in enumerate(wait_on):
+                    if name in retried:
+                        answers[len(calls) + j] = again[len(unknown) + j]
         return answers
 
     async def _send(self, script: Lua, calls: Sequence[tuple[Sequence[str], Sequence[Any]]],
