@@ -117,7 +117,7 @@ def cli(argv: list[str] | None = None) -> dict[str, Any]:
     CPU each side's processes (and Redis) spent per event. `--profile FILE` then also blasts one
     extra web process running under cProfile and prints its hottest functions by own time."""
     from bench.cluster import Cluster, free_port, wait_http
-    from bench.load import BARE_APP, cluster_env, signed_event
+    from bench.load import BARE_APP, cluster_env, redis_fsync_latency, signed_event
     from bot.loop import install_fast_loop, loop_name
 
     parser = argparse.ArgumentParser(description=cli.__doc__)
@@ -161,6 +161,7 @@ def cli(argv: list[str] | None = None) -> dict[str, Any]:
                      {"web": [cluster.procs[f"web{i}"].pid for i in range(args.webs)], "redis": redis_pids}),
         }  # fmt: skip
         rounds: dict[str, list[dict[str, Any]]] = {"bare": [], "ours": []}
+        fsyncs = redis_fsync_latency(cluster)
         for r in range(args.rounds):
             for name, (urls, pids) in sides.items():
                 rounds[name].append(_round(urls, args.senders, args.capacity_seconds, f"{name}{r}", pids))
@@ -168,7 +169,10 @@ def cli(argv: list[str] | None = None) -> dict[str, Any]:
         for name, results in rounds.items():
             report[name] = {m: statistics.median(x[m] for x in results) for m in results[0]}
         report["ratio"] = report["ours"]["events_per_s"] / report["bare"]["events_per_s"]
-        print(json.dumps({k: report[k] for k in ("bare", "ours", "ratio")}), flush=True)
+        if fsyncs is not None:
+            report["redis_fsync_ms_worst_per_second"] = fsyncs()
+        print(json.dumps({k: report[k] for k in ("bare", "ours", "ratio", "redis_fsync_ms_worst_per_second")
+                          if k in report}), flush=True)  # fmt: skip
         if args.profile:
             port = free_port()
             proc = _profiled_web(cluster, port, args.profile)
