@@ -147,15 +147,52 @@ class Dispatcher:
         self.routers = routers
 
     async def dispatch(self, ctx: Context) -> list[Reply]:
+        tapped = _typed_button(ctx)
+        if tapped is not None:  # the citizen typed a button's title ("Dưới 14 tuổi"): it is the tap
+            ctx.event = ctx.event.model_copy(update={"text": tapped})
+            ctx.meta["typed_button"] = True
         for router in self.routers:
             for filters, handler in router.handlers:
                 if all(f(ctx) for f in filters):
                     ctx.handler = f"{router.name}.{handler.__name__}"
                     replies = await handler(ctx)
                     _record(ctx)
+                    _remember_buttons(ctx, replies)
                     return replies
         ctx.handler = "none"
         return []
+
+
+BUTTONS = "buttons"  # in the memory: the last replies' query buttons, folded title -> payload
+
+
+def _typed_button(ctx: Context) -> str | None:
+    text = ctx.text
+    if not text or text.startswith("#") or len(text) > MAX_TITLE_TYPED:
+        return None
+    return (ctx.memory.get(BUTTONS) or {}).get(" ".join(fold(text).strip(" .!?").split()))
+
+
+def _remember_buttons(ctx: Context, replies: list[Reply]) -> None:
+    titles = {
+        " ".join(fold(b.title).strip(" .!?").split()): b.payload
+        for reply in replies
+        for b in getattr(reply, "buttons", ())
+        if b.kind == "query"
+        and b.payload.startswith("#")
+        and len(b.title) <= MAX_TITLE_TYPED
+        and redact(b.payload) == b.payload
+        and redact(b.title) == b.title  # no phone or ID number kept
+    }
+    memory = dict(ctx.memory)
+    if titles:
+        memory[BUTTONS] = titles
+    else:
+        memory.pop(BUTTONS, None)
+    ctx.data[MEMORY] = memory
+
+
+MAX_TITLE_TYPED = 60  # longer text is a message of its own, not a button's title retyped
 
 
 def _record(ctx: Context) -> None:

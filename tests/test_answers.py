@@ -126,6 +126,14 @@ async def test_what_about_another_fact_asks_it_of_the_procedure_just_answered(li
     assert papers["text"].startswith("📄 Giấy tờ cần nộp") and f"(mã {code})" in papers["text"]
 
 
+async def test_typing_a_buttons_title_is_tapping_it(live):
+    (time,) = await live.say("ans-typed", "làm căn cước mất bao lâu")
+    title, payload = next((t, p) for t, p in _buttons(time) if "14" in t)
+    (typed,) = await live.say("ans-typed", title.lower())  # typed, not tapped (was "chưa hiểu")
+    (tapped,) = await live.say("ans-tapped", payload)
+    assert typed["text"] == tapped["text"] and typed["text"].startswith("⏱ Thời gian")
+
+
 async def test_a_search_that_finds_one_procedure_shows_its_card_not_a_list_of_one(live):
     (reply,) = await live.say("ans-one", "không phải, ý tôi là xin giấy xác nhận tình trạng độc thân")
     assert reply["text"].startswith("📋 Thủ tục cấp Giấy xác nhận tình trạng hôn nhân\nMã thủ tục: 1.004873")
