@@ -121,47 +121,54 @@ def _examples(strategy, count: int) -> list:
     return found
 
 
-def test_every_api_operation_survives_schema_generated_calls(tmp_path):
+async def test_every_api_operation_survives_schema_generated_calls(tmp_path):
     """schemathesis reads /api/openapi.json of a running service and calls every operation with
-    generated valid and invalid input: no 5xx, and answers that match the document."""
+    generated valid and invalid input: no 5xx, and answers that match the document. The service is
+    the app `python -m bot serve --demo --count 20` runs (the embedded store, the demo dossiers and
+    accounts), served from this process on a real port: a `python -m bot` of its own took ~4 s of
+    CPU to start, and its /readyz could be another run's server that took the port first."""
+    import asyncio
     import shutil
-    import subprocess
     import sys
-    import time
-    import urllib.request
+    from pathlib import Path
 
-    from tests.conftest import STAFF_TOKEN, free_port
+    from aiohttp import web
 
-    port = free_port()
-    env = {"PATH": "/usr/bin:/bin", "STAFF_API_TOKEN": STAFF_TOKEN, "LOG_FORMAT": "json", "HOME": str(tmp_path)}
-    server = subprocess.Popen(  # noqa: S603 - our own service, fixed argv
-        [sys.executable, "-m", "bot", "serve", "--demo", "--count", "20", "--port", str(port)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    from bot.__main__ import _demo_ctx
+    from bot.app import create_app
+    from bot.settings import Settings
+    from tests.conftest import STAFF_TOKEN, free_port, stop_serving
+
+    for attempt in range(5):
+        port = free_port()
+        app = create_app(Settings(demo=True, staff_api_token=STAFF_TOKEN, redis_url=None, port=port))
+        app.cleanup_ctx.append(_demo_ctx(20))
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        try:
+            await web.TCPSite(runner, "127.0.0.1", port).start()
+            break
+        except OSError:  # taken since free_port() looked (other suites share this machine): another one
+            await runner.cleanup()
+            if attempt == 4:
+                raise
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=1)
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "the service did not start"
-                time.sleep(0.2)
-        tool = shutil.which("schemathesis", path=str(__import__("pathlib").Path(sys.executable).parent))
+        tool = shutil.which("schemathesis", path=str(Path(sys.executable).parent))
+        env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "SCHEMATHESIS_HOOKS": ""}
         # Every check (no 5xx; status codes, content types, headers and bodies as documented; invalid
         # input refused; auth not ignored) but two the API does not meet yet, so the run stays green on
         # what it does meet: positive_data_acceptance (7 schema-valid requests refused; 4 operations
         # answer the fuzzer mostly 429, the per-client limits) and unsupported_method (undeclared
         # methods are not answered 405).
-        result = subprocess.run(  # noqa: S603 - fixed argv
-            [tool, "run", f"http://127.0.0.1:{port}/api/openapi.json", "--checks", "all",
-             "--exclude-checks", "positive_data_acceptance,unsupported_method",
-             "--max-examples", "25", "--header", f"Authorization: Bearer {STAFF_TOKEN}", "--seed", "2026",
-             "--no-color"],
-            capture_output=True, text=True, timeout=600, env={**env, "SCHEMATHESIS_HOOKS": ""},
+        run = await asyncio.create_subprocess_exec(  # fixed argv
+            tool, "run", f"http://127.0.0.1:{port}/api/openapi.json", "--checks", "all",
+            "--exclude-checks", "positive_data_acceptance,unsupported_method",
+            "--max-examples", "25", "--header", f"Authorization: Bearer {STAFF_TOKEN}", "--seed", "2026",
+            "--no-color",
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, env=env,
             cwd=tmp_path,  # its .schemathesis/ cache there, not rewritten in the repository on every run
         )  # fmt: skip
-        assert result.returncode == 0, result.stdout[-4000:]
+        output, _ = await asyncio.wait_for(run.communicate(), 600)
+        assert run.returncode == 0, output.decode()[-4000:]
     finally:
-        server.terminate()
-        server.wait(timeout=20)
+        await stop_serving(runner)
