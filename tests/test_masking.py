@@ -129,3 +129,10 @@ def test_a_typed_secret_shows_only_its_length_up_to_twelve():
 def test_an_empty_name_masks_to_nothing_and_a_single_word_to_its_initial():
     assert mask_name("") == "" and mask_name("   ") == ""
     assert mask_name("An") == "A***"
+
+
+def test_a_small_number_just_before_a_phone_number_does_not_hide_it():
+    """'nhà số 5 0905 123 456': the house number and the phone are one run of digit groups; no
+    number starts at the 5, and the phone starting at the next group is still found and masked."""
+    assert redact("nhà số 5 0905 123 456") == "nhà số 5 09******56"
+    assert redact("tổ 3 0905.123.456") == "tổ 3 09******56"
