@@ -11,9 +11,12 @@ stateDiagram-v2
 
 from __future__ import annotations
 
+import itertools
+
 from bot.dispatcher import Context, Router, command_is
 from bot.replies import Button, Reply, Text
 from handlers.content import MENU_BUTTON, Content
+from lookup.text import fold
 
 router = Router("guidance")
 
@@ -25,6 +28,26 @@ def topics_reply(content: Content) -> list[Reply]:
     rest = [*buttons[5:], Button("Liên hệ hỗ trợ", "#hotro"), MENU_BUTTON]
     replies.append(Text("Hoặc:", tuple(rest[:5])))
     return replies
+
+
+def step_asked(content: Content, topic_id: str, text: str) -> int:
+    """The step a question is about ("quên mật khẩu" -> the step that says what to do then): the
+    step of the topic holding a word pair of the question that no other step of any guide holds;
+    the first step when none does (or several steps do)."""
+    topic = content.guides.get(topic_id)
+    if topic is None:
+        return 1
+    every_step = [_padded(step) for guide in content.guides.values() for step in guide.steps]
+    steps = [_padded(step) for step in topic.steps]
+    words = fold(text).split()
+    pairs = [f" {a} {b} " for a, b in itertools.pairwise(words)]
+    rare = [pair for pair in pairs if sum(pair in step for step in every_step) == 1]
+    holding = {i for pair in rare for i, step in enumerate(steps) if pair in step}
+    return min(holding) + 1 if len(holding) == 1 else 1
+
+
+def _padded(step: str) -> str:
+    return f" {' '.join(fold(step).replace(',', ' ').replace('.', ' ').split())} "
 
 
 def step_reply(content: Content, topic_id: str, number: int) -> Text | None:

@@ -6,6 +6,7 @@ from bot.dispatcher import Context, Router, intent_is
 from bot.replies import Button, Reply, Text
 from handlers.content import MENU_BUTTON
 from handlers.handoff import OFFER
+from handlers.notices import office_hours_text
 from understanding import intents as I
 
 router = Router("support")
@@ -16,13 +17,18 @@ async def hotlines(ctx: Context) -> list[Reply]:
     ctx.set_state(None)
     ctx.meta["flow"] = "support"
     province = ctx.deps.province
-    lines = [f"☎️ Hỗ trợ của {province.oa_name}:"]
+    hours = f"🕗 Giờ làm việc của bộ phận một cửa: {office_hours_text(province.office_hours)} (trừ ngày lễ, Tết)."
+    asks_hours = any(w in ctx.folded for w in ("may gio", "gio lam viec", "mo cua", "dong cua", "gio hanh chinh"))
+    lines = [hours] if asks_hours else []  # "ubnd phường mấy giờ mở cửa": the hours first
+    lines.append(f"☎️ Hỗ trợ của {province.oa_name}:")
     for line in province.hotlines:
         lines.append(f"• {line.label}: {line.phone} ({line.hours})")
     lines.append(
         "Hỏi về thành phần hồ sơ, phí, thời hạn: gọi tổng đài thủ tục. Lỗi đăng nhập, tải tệp, thanh toán: "
         "gọi tổng đài kỹ thuật."
     )
+    if not asks_hours:
+        lines.append(hours)
     lines.append('Muốn trao đổi trực tiếp với cán bộ qua Zalo, bấm "Gặp cán bộ".')
     buttons = [Button(f"Gọi {line.phone}", line.phone, "phone") for line in province.hotlines[:2]]
     return [Text("\n".join(lines), (*buttons, OFFER, MENU_BUTTON))]

@@ -248,7 +248,7 @@ async def guide(ctx: Context) -> list[Reply]:
     ctx.meta["flow"] = "guidance"
     intent = ctx.interpretation.intent
     topic = "dangnhap" if intent == I.GUIDE_LOGIN and "dangnhap" in ctx.deps.content.guides else I.GUIDE_TOPICS[intent]
-    reply = guidance.step_reply(ctx.deps.content, topic, 1)
+    reply = guidance.step_reply(ctx.deps.content, topic, guidance.step_asked(ctx.deps.content, topic, ctx.text))
     return [reply] if reply else guidance.topics_reply(ctx.deps.content)
 
 

@@ -208,3 +208,10 @@ async def test_a_photo_without_a_qr_gets_tips_and_the_typing_option(live, catalo
 async def test_a_file_that_is_not_an_image_is_answered_clearly(live):
     reply = (await send_photo(live, "photo-bad", b"%PDF-1.7 not a photo", "image/jpeg"))[0]["text"]
     assert "không phải là ảnh" in reply
+
+
+async def test_forgot_password_opens_the_step_that_says_what_to_do_and_office_hours_are_told(live):
+    (guide,) = await live.say("hours-1", "quen mat khau dich vu cong")
+    assert "Quên mật khẩu" in guide["text"] and "(1/" not in guide["text"]
+    (hours,) = await live.say("hours-2", "ubnd phường mấy giờ mở cửa")
+    assert hours["text"].startswith("🕗 Giờ làm việc")
