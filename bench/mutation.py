@@ -132,6 +132,7 @@ TARGETS: dict[str, Target] = {
             "tests/test_understanding.py",
             "tests/test_understanding_thresholds.py",
             "tests/test_understanding_known_share.py",
+            "tests/test_understanding_meta.py",
             "tests/test_replay.py",
             "tests/test_secondary_checks.py",
         ),
@@ -170,6 +171,8 @@ EQUIVALENT: dict[tuple[str, ...], str] = {
         "past 12 digits the stretch only grows: continuing finds no number that stopping would",
     ("lookup/masking.py", "core/ReplaceComparisonOperator_Eq_LtE", "start = 0 if i == 0 else groups[i].start()"):
         "i counts up from 0: never below it",
+    ("lookup/masking.py", "core/ReplaceComparisonOperator_Lt_LtE", "while i < len(groups):"):
+        "one more pass once i reaches the end: with no group left it finds nothing and steps past",
     ("lookup/masking.py", "core/ReplaceComparisonOperator_Lt_NotEq", "while i < len(groups):"):
         "i steps by one or to j + 1 <= len(groups): it reaches the end, never passes it",
     ("lookup/masking.py", "core/NumberReplacer",
