@@ -41,6 +41,7 @@ from understanding.normalize import normalize
 
 router = Router("understood")
 CONFIRM_CHOICES = 3
+LISTED_CHOICES = 4  # "lệ phí bao nhiêu" after a list of five: four of them and the menu (Zalo's 5 buttons)
 SUGGEST_FLOOR = 0.1
 # A question that asks a fact names a procedure its writer believes exists, so a best guess more
 # likely right than not is answered (the other guesses as buttons) rather than asked about: the
@@ -83,7 +84,7 @@ _CAN_DO = (
 def _choice(ctx: Context, intent: str) -> Button | None:
     if intent in (I.PROCEDURE_SEARCH, I.PROCEDURE_QUESTION):
         query = ctx.text[:60]
-        return Button(f"Tìm thủ tục “{query[:28]}”", f"#timthem 1 {query}")
+        return Button(f"Tìm thủ tục “{shorten(query, 40)}”", f"#timthem 1 {query}")
     if intent in _CHOICES:
         return Button(*_CHOICES[intent])
     return None
@@ -166,8 +167,9 @@ async def pay(ctx: Context) -> list[Reply]:
 @router.on(intent_is(I.LIFE_EVENTS))
 async def life_events(ctx: Context) -> list[Reply]:
     group = life_event_of(ctx.deps.catalog, ctx.deps.search, ctx.text)
-    if group is None:  # "có con nhỏ": a group's own name
-        named = procedures.groups_named(ctx.deps.catalog, ctx.text)
+    if group is None:  # "có con nhỏ", "người thân qua đời làm thủ tục gì": a group's own name
+        words = entities.procedure_words(ctx.text, default_model().vocabulary) or ctx.text
+        named = procedures.groups_named(ctx.deps.catalog, words) or procedures.groups_named(ctx.deps.catalog, ctx.text)
         group = named[0].id if len(named) == 1 else None
     if group is not None:  # "sinh con cần làm thủ tục gì": the shelf itself, not the list of shelves
         _as_command(ctx, f"#nhom {group}")
@@ -329,7 +331,7 @@ def _about_what_is_shown(catalog: Catalog, memory: dict[str, Any], facet: str, q
     if len(fitting) == 1:
         return ProcedureReply("answer", fitting[0], facet, query=query)
     if fitting:
-        return ProcedureReply("confirm", None, facet, tuple(fitting[:CONFIRM_CHOICES]), query, about_list=True)
+        return ProcedureReply("confirm", None, facet, tuple(fitting[:LISTED_CHOICES]), query, about_list=True)
     return None
 
 
@@ -392,7 +394,7 @@ def _confirm(ctx: Context, reply: ProcedureReply) -> list[Reply]:
     ctx.meta["flow"] = "search"
     ctx.meta["outcome"] = "asked_which_procedure"
     choices = [p for c in reply.variants if (p := ctx.deps.catalog.get(c)) is not None]
-    buttons = [Button(shorten(p.name, 100), f"#hoi {reply.facet} {p.code}") for p in choices]
+    buttons = [Button(shorten(p.name, 60), f"#hoi {reply.facet} {p.code}") for p in choices]
     if reply.about_list:
         asked = answers.FACET_TITLES.get(reply.facet or "", "Thông tin")
         return [Text(f"{asked} của thủ tục nào trong danh sách vừa rồi?", (*buttons, MENU_BUTTON))]

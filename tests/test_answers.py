@@ -85,7 +85,8 @@ async def test_what_procedures_a_named_procedure_needs_gets_its_documents_and_a_
     (pension, *_) = await live.say("ans-le3", "về hưu cần làm gì")
     assert "Hưu trí" in pension["text"]
     # "mới mất" is when, not a procedure's words; "mất cần làm" is a death, not "mất … phí"
-    for n, text in enumerate(("bố em mới mất cần làm những thủ tục gì", "bo em moi mat can lam thu tuc gi")):
+    for n, text in enumerate(("bố em mới mất cần làm những thủ tục gì", "bo em moi mat can lam thu tuc gi",
+                              "nguoi than qua doi lam thu tuc gi")):  # fmt: skip
         (death, *_) = await live.say(f"ans-le4-{n}", text)
         assert "qua đời" in death["text"].lower(), death["text"]
 
