@@ -586,3 +586,70 @@ async def test_a_newcomer_gets_an_idle_shard_and_the_one_with_a_turn_in_progress
                 assert await redis_client.get(keys.lease(busy)) == first.worker_id
         finally:
             release.set()
+
+
+async def test_a_failed_acknowledgement_leaves_the_event_pending_and_the_citizens_next_event_goes_on(
+    backend, redis_client, caplog
+):
+    """Redis goes away just as the first of a citizen's two events is acknowledged: a WARNING says
+    it will be seen again, the event stays pending (the outbox repeats nothing when it is), and the
+    citizen's second event is handled at once, not left behind until an idle reclaim."""
+    keys = one_shard(backend)
+    queue = EventQueue(redis_client, keys)
+    for n in (1, 2):  # both queued before the worker starts: one read, one chain
+        assert await queue.accept(UserKey(OA, "u14"), f"e{n}", event("u14", str(n)))
+    handled: list[str] = []
+
+    async def handle(raw: dict, key: str) -> None:
+        handled.append(key)
+
+    original_pipeline = redis_client.pipeline
+    fail = {"acks": 1}
+
+    def pipeline(*args: Any, **kwargs: Any) -> Any:
+        pipe = original_pipeline(*args, **kwargs)
+        if kwargs.get("transaction") and fail["acks"]:  # the ack's MULTI (no dead letters here)
+            fail["acks"] -= 1
+
+            async def execute(*a: Any, **k: Any) -> Any:
+                raise RedisConnectionError("Redis went away during the acknowledgement")
+
+            pipe.execute = execute
+        return pipe
+
+    redis_client.pipeline = pipeline
+    worker = Worker(redis_client, keys, handle, queue=queue, lease_ms=600, block_ms=50)
+    with caplog.at_level(logging.WARNING, logger="bot.intake.worker"):
+        async with running(worker):
+            await until(lambda: handled == ["e1", "e2"], 3)
+            await until(lambda: worker.in_flight == {})
+            assert (await redis_client.xpending(keys.stream(0), GROUP))["pending"] == 1  # e1, to be seen again
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert "could not acknowledge an event (ConnectionError); it will be seen again" in warnings, warnings
+
+
+async def test_a_held_event_is_left_for_later_when_the_worker_stops(backend, redis_client):
+    """The OA's authorization is lost and the worker is stopped (a deploy): the held event is left
+    pending for whichever worker reads the shard next, tried once, not tried again in a loop."""
+    keys = one_shard(backend)
+    queue = EventQueue(redis_client, keys)
+    calls: list[str] = []
+
+    async def handle(raw: dict, key: str) -> None:
+        calls.append(key)
+        await asyncio.sleep(0)
+        raise Hold()
+
+    async def may_send() -> bool:
+        return False
+
+    worker = Worker(redis_client, keys, handle, queue=queue, lease_ms=600, block_ms=50, hold_on=(Hold,),
+                    may_send=may_send, hold_poll_seconds=0.05)  # fmt: skip
+    async with running(worker):
+        assert await queue.accept(UserKey(OA, "u15"), "e1", event("u15", "x"))
+        await until(lambda: worker.held == 1)
+        worker.stop()
+        await until(lambda: worker.held == 0)
+        await asyncio.sleep(0.1)  # a loop of tries would show now
+    assert calls == ["e1"]
+    assert (await redis_client.xpending(keys.stream(0), GROUP))["pending"] == 1
