@@ -95,7 +95,13 @@ TARGETS: dict[str, Target] = {
     ),
     "locks": Target(
         ("bot/redis_lock.py", "bot/intake/lease.py"),
-        ("tests/test_intake.py", "tests/test_lock_waits.py", "tests/test_webhook.py", "tests/test_secondary_checks.py"),
+        (
+            "tests/test_intake.py",
+            "tests/test_lock_waits.py",
+            "tests/test_lock_held_elsewhere.py",
+            "tests/test_webhook.py",
+            "tests/test_secondary_checks.py",
+        ),
         "not real and not redis_going_away",
     ),
     "security-codes": Target(
@@ -382,6 +388,10 @@ EQUIVALENT: dict[tuple[str, ...], str] = {
         "ASCII escapes or not in the stored JSON: json.loads reads back the same inbound event",
     ("bot/outbox.py", "core/ReplaceTrueWithFalse", "async with self.redis.pipeline(transaction=True) as pipe:"):
         "commit calls pipe.multi(): redis-py then runs MULTI/EXEC whatever transaction= says",
+    ("bot/redis_lock.py", "core/ReplaceComparisonOperator_GtE_Gt", "if time.monotonic() >= deadline:"):
+        "a clock reading against a deadline: '>=' and '>' differ only on an exact tie",
+    ("bot/redis_lock.py", "core/NumberReplacer", "token = secrets.token_hex(16)"):
+        "the lock token's random part, 15 or 17 bytes instead of 16: as unguessable, only compared for equality",
     ("bot/redis_lock.py", "core/NumberReplacer", "await asyncio.sleep(self.ttl_ms / 3000)"):
         "NOT strictly equivalent: the citizen lock renewed every third of its TTL +- 0.7 ms (of 2 s)",
     ("bot/redis_lock.py", "core/NumberReplacer",
