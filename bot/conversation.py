@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, replace
@@ -80,14 +81,16 @@ class Deps:
 # What a citizen waiting for a person sends to have the bot back: a menu or button tap (a command),
 # or words that cancel. Anything else is for the officer, and the bot stays quiet.
 _BACK_TO_THE_BOT = frozenset({"menu", "huy", "thoi", "quay lai", "tro lai", "tro ve", "thoat", "gap bot",
-                              "huy gap can bo", "khong can nua", "thoi khong can"})  # fmt: skip
+                              "huy gap can bo", "khong can nua", "thoi khong can", "quay lai voi bot",
+                              "quay lai bot"})  # fmt: skip
 
 
 def takes_the_bot_back(text: str | None) -> bool:
-    words = " ".join(fold(text or "").replace("#", " # ").split()).strip(" .!")
-    if (text or "").strip().startswith("#"):
-        return (text or "").strip().split()[0].lower() != "#gapcanbo"
-    return words in _BACK_TO_THE_BOT
+    typed = (text or "").strip()
+    command = re.match(r"#\w+", typed)
+    if command:  # a menu or button tap ("# em gửi ảnh" is a message)
+        return command.group(0).lower() != "#gapcanbo"
+    return " ".join(fold(typed).split()).strip(" .!") in _BACK_TO_THE_BOT
 
 
 class UserBusy(RuntimeError):

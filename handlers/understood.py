@@ -31,7 +31,6 @@ from handlers.handoff import OFFER
 from lookup.catalog import Catalog
 from lookup.dossier import NO_FEES, Dossier, PaymentState
 from lookup.dossier_store import DossierNotFound
-from lookup.facts import facts_of
 from lookup.search import Hit, ProcedureIndex
 from lookup.text import fold, format_vnd, shorten
 from understanding import Interpretation, entities, followups
@@ -333,11 +332,6 @@ def _about_what_is_shown(catalog: Catalog, memory: dict[str, Any], facet: str, q
     if fitting:
         return ProcedureReply("confirm", None, facet, tuple(fitting[:LISTED_CHOICES]), query, about_list=True)
     return None
-
-
-def _lacks(catalog: Catalog, code: str, facet: str) -> bool:
-    procedure = catalog.get(code)
-    return procedure is None or facet in facts_of(procedure).missing
 
 
 def suggest_from(index: ProcedureIndex, floor: float = SUGGEST_FLOOR) -> Callable[[str, int], list[Hit]]:

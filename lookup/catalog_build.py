@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -105,12 +106,13 @@ def _count_unmerged(raw: dict) -> dict:
         digits = str(count)
         out[key] = int(digits[-1])
         name = (out.get("name") or "").rstrip()
-        if name and not name.endswith("…"):
+        if _WANTS_A_NUMBER.search(name):  # only a name cut where a number belongs gets the digits
             out["name"] = name + ("" if name.endswith("/") else " ") + digits[:-1]
     return out
 
 
 MAX_PLAUSIBLE_COUNT = 9
+_WANTS_A_NUMBER = re.compile(r"(?:/|\b(?:số|mẫu|nghị định|thông tư|điều|khoản|năm|ngày|quyết định))$", re.IGNORECASE)
 
 
 def _repaired(record: dict, vocabulary: Vocabulary) -> dict:

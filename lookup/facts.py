@@ -351,6 +351,8 @@ def _in_enumerated_order(documents: list[DocumentFact]) -> list[DocumentFact]:
             elif len(mark) == 1:
                 kinds.setdefault("letter", []).append((_LETTERS.index(mark), slot))
         for entries in kinds.values():
+            if len({value for value, _ in entries}) < len(entries):
+                continue  # a mark twice: several sub-lists, whose order the marks cannot tell
             slots = [slot for _, slot in entries]
             ordered = [out[slot] for _, slot in sorted(entries)]
             for slot, document in zip(slots, ordered, strict=True):
@@ -425,8 +427,8 @@ def _levels_named(agency: str) -> set[str]:
     is a central procedure that the province's and the commune's police receive too (the record's
     level says only "Cấp bộ", and "not at the province" would contradict its own agency)."""
     named = set()
-    if re.search(r"\b(?:cấp )?xã\b", agency):
-        named.add("xa")
+    if re.search(r"(?:công an|ủy ban nhân dân|uỷ ban nhân dân|ubnd)(?: cấp)? xã\b|\bcấp xã\b", agency):
+        named.add("xa")  # not the "xã" of "xã hội"
     if re.search(r"\b(?:công an|ủy ban nhân dân|ubnd|sở [^,]+) (?:cấp )?tỉnh\b", agency):
         named.add("tinh")
     return named

@@ -231,6 +231,8 @@ def test_where_follows_the_records_agency_and_the_commune_that_is_meant(catalog:
     assert "nơi có đất" in " ".join(where_lines(facts_of(catalog.get("1.013978")), province))
     assert "người đã mất" in " ".join(where_lines(facts_of(catalog.get("1.000656")), province))
     assert "nơi bạn cư trú" in " ".join(where_lines(facts_of(catalog.get("1.001193")), province))
+    # "Bộ Lao động - Thương binh và Xã hội" names no commune
+    assert "Cấp xã" not in " ".join(where_lines(facts_of(catalog.get("1.000757")), province))
 
 
 def test_facts_are_made_once_per_record_and_a_copy_under_another_code_gets_its_own(catalog: Catalog):

@@ -214,6 +214,7 @@ async def test_a_citizen_waiting_for_a_person_gets_the_bot_back_with_the_menu_or
     handed = (await live.say(user, "toi muon gap can bo"))[0]
     assert ("Quay lại với bot", "#quaylaibot") in buttons(handed)
     assert await live.say(user, "em hỏi về sổ đỏ", wait="1") == []  # a question is for the officer
+    assert await live.say(user, "# em gửi ảnh giấy tờ", wait="1") == []  # a message, not a command
     (menu,) = await live.say(user, "menu")
     assert "Bạn cần hỗ trợ gì?" in menu["text"] and not await live.app[HANDOFFS].active(UserKey(OA, user))
     await live.say(user, "#gapcanbo")
@@ -221,7 +222,10 @@ async def test_a_citizen_waiting_for_a_person_gets_the_bot_back_with_the_menu_or
     assert back["text"].startswith("Bạn đã quay lại trò chuyện với bot")
     await live.say(user, "#gapcanbo")
     (tapped,) = await live.say(user, "#hotro")  # a menu tap is an answer from the bot again
-    assert tapped["text"] and not await live.app[HANDOFFS].active(UserKey(OA, user))
+    assert tapped["text"].startswith("☎️ Hỗ trợ") and not await live.app[HANDOFFS].active(UserKey(OA, user))
+    await live.say(user, "#gapcanbo")
+    (typed,) = await live.say(user, "Quay lại với bot")  # the button's title typed
+    assert typed["text"].startswith("Bạn cần hỗ trợ gì?") or "quay lại" in typed["text"].lower()
 
 
 async def test_two_messages_not_understood_in_a_row_offer_a_person(live):

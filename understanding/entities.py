@@ -24,7 +24,7 @@ _PROCEDURE_FACETS: tuple[tuple[str, tuple[str, ...]], ...] = (
              "tra tien", "may tien", "nhieu tien", "dong tien", "tien phi")),
     ("time", ("mat bao lau", "bao lau", "may ngay", "bao nhieu ngay", "bao gio co", "bao gio xong", "bao gio lay",
               "thoi gian giai quyet", "thoi han giai quyet", "thoi gian", "thoi han", "khi nao co", "khi nao xong",
-              "khi nao lay", "lau khong", "lau ko", "lay ngay", "co ngay", "nhan ngay", "trong bao lau",
+              "khi nao lay", "lau khong", "lau ko", "lay ngay", "trong bao lau",
               "bao nhieu lau", "may hom", "may tuan", "nhanh khong", "trong ngay", "lau chua", "mat may")),
     ("where", ("noi nop", "noi lam", "nop tai", "o dau", "cho nao", "len xa hay", "ra xa hay", "len tinh", "len huyen",
                "o co quan nao", "ra dau", "noi nao", "co quan nao", "nop dau", "lam dau", "den dau", "di dau",
@@ -99,8 +99,6 @@ def procedure_facet(normalized: str) -> str | None:
         return "documents"
     if any(pattern.search(normalized) for pattern in _PLACE_PATTERNS):
         return "where"
-    if _NEEDS_WHAT.search(normalized):
-        return "documents"
     return None
 
 
@@ -112,10 +110,11 @@ _BODY = (rf"(?:xa|phuong|thi tran|huyen|tinh|thanh pho|(?:so|phong|cuc|bo|chi cu
          r"|ubnd(?: \w+)?|uy ban(?: \w+)?|bhxh(?: \w+)?|bao hiem xa hoi(?: \w+)?|trung uong|mot cua"
          r"|bo phan mot cua|trung tam phuc vu hanh chinh cong)")  # fmt: skip
 _WHERE_CHOICE = re.compile(rf"\b{_BODY}\b(?: \w+){{0,4}} hay (?:\w+ ){{0,3}}{_BODY}\b")
-_AT_A_BODY = re.compile(rf"\b(?:nop|lam|len|ra|den) (?:o |tai )?{_BODY}\b")
+# Bare "xa" is also "far" ("đi làm xa"), bare "tinh" "tình": after a verb, only a body named as one.
+_NAMED_BODY = _BODY.replace("xa|phuong|thi tran|huyen|tinh|thanh pho|", "")
+_AT_A_BODY = re.compile(rf"\b(?:nop|lam|len|ra|den) (?:o |tai )?{_NAMED_BODY}\b")
 _WHICH_BODY = re.compile(r"\b(?:phong|cong an|ubnd|chi cuc thue|chi cuc|cuc thue|bhxh|huyen|tinh|thue) nao\b")
 _PLACE_PATTERNS = (_WHERE_CHOICE, _AT_A_BODY, _WHICH_BODY)
-_NEEDS_WHAT = re.compile(r"\bcan (?:\w+ ){1,2}gi\b")
 
 
 # "Hồ sơ đăng ký thường trú": the documents, as a heading; elsewhere "hồ sơ" is mostly "nộp hồ sơ".
@@ -286,8 +285,7 @@ def procedure_words(text: str, vocabulary: Vocabulary | None = None) -> str:
     for start, end, _ in _spans(folded, _NAMELESS_PHRASES):
         drop[start:end] = [True] * (end - start)
     place_spans = [] if facet_spans else _pattern_spans(folded, _PLACE_PATTERNS)
-    needs_spans = [] if facet_spans else _pattern_spans(folded, (_NEEDS_WHAT,))
-    for start, end in place_spans + needs_spans:  # "nộp ở xã hay tỉnh", "cần mag gì" name no procedure
+    for start, end in place_spans:  # "nộp ở xã hay tỉnh" names no procedure
         drop[start:end] = [True] * (end - start)
     marked, unmarked = name_compounds()
     for i, (word, f) in enumerate(zip(words, folded, strict=True)):
@@ -305,8 +303,8 @@ def procedure_words(text: str, vocabulary: Vocabulary | None = None) -> str:
         f, then = folded[i], starts.get(i + 1)
         if then is None or (i > 0 and (folded[i - 1], f) in _BOUND):
             continue
-        if _in_a_compound(words, folded, i, marked, unmarked):
-            continue  # "bị mất có mất tiền không": the first is lost
+        if _in_a_compound(words, folded, i, marked, unmarked) or (i > 0 and folded[i - 1] == "bi"):
+            continue  # "bị mất có mất tiền không", "bi mat mat bao lau": the first is lost
         if (
             f in _LEADS_INTO_A_FACT
             or (f in _LEADS_TO_A_PLACE and then == "where")
@@ -323,8 +321,8 @@ def procedure_words(text: str, vocabulary: Vocabulary | None = None) -> str:
     ):
         drop[last] = True  # "… thì lên đâu nộp ạ"
     for i in range(len(folded) - 1):  # "bố em vừa mới mất": when it happened names no procedure
-        if folded[i] in ("vua", "moi") and folded[i + 1] in ("mat", "moi"):
-            drop[i] = True
+        if folded[i] in ("vua", "moi") and folded[i + 1] in ("mat", "moi") and _lost(folded, i + 1):
+            drop[i] = True  # not "xe máy mới mất bao nhiêu tiền": there "mới" is new
     kept = [w for w, f, d in zip(words, folded, drop, strict=True) if f and not d]
     return " ".join(kept).strip(" ,.?!")
 
@@ -389,7 +387,7 @@ _COST_WORDS = frozenset({
 _LEADS_INTO_A_FACT = frozenset({"co", "lam", "nop", "de", "cho", "thi", "phai", "can"})
 _BOUND = frozenset({("viec", "lam")})  # "vay vốn giải quyết việc làm nộp ở đâu": the job, not "làm ở đâu"
 _LEADS_TO_A_PLACE = frozenset({"den", "di", "ra", "len", "o", "tai"})
-_LEADS_TO_A_CHANNEL = frozenset({"tren", "qua", "bang"})  # "trên vssid", "qua thuedientu"
+_LEADS_TO_A_CHANNEL = frozenset({"tren", "qua"})  # "trên vssid", "qua thuedientu"; not "bằng" (a licence)
 _ENDS_A_QUESTION = frozenset({"nop", "lam", "co"})  # "… thì lên đâu nộp", "… mấy ngày thì có"
 
 

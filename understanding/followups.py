@@ -50,5 +50,7 @@ def with_screen(reading: Interpretation, text: str, context: DialogueContext) ->
     facet = entities.asked_facet(normalized) if named else entities.procedure_facet(normalized)
     if facet is None or len(named) > FOLLOW_UP_WORDS:
         return reading
+    if reading.intent in (I.LIFE_EVENTS, I.MORE) and named:
+        return reading  # "sinh con cần làm thủ tục gì" names a life event: not a fact of what is shown
     return replace(reading, intent=I.PROCEDURE_QUESTION, source="context", facet=facet, query=text,
                    runner_up=(reading.intent, reading.confidence))  # fmt: skip
