@@ -90,8 +90,14 @@ class Worker:
     async def run(self) -> None:
         """Until `stop()`: heartbeat, keep leases, balance shares. Survives Redis going away."""
         log.info("worker %s started", self.worker_id)
+        me = asyncio.current_task()
         try:
             while not self.stopped.is_set():
+                if me is not None and me.cancelling():
+                    # A cancellation a timeout swallowed (Python 3.11's asyncio.timeout may turn it
+                    # into the TimeoutError it raced with, which the loop below survives): still a
+                    # cancellation, or a worker cancelled under load would go on taking shards.
+                    raise asyncio.CancelledError
                 try:
                     await self._tick()
                 except STORE_ERRORS as exc:
@@ -189,7 +195,7 @@ class Worker:
             # Python 3.11 may turn it into the TimeoutError it was racing with, which the loop below
             # retries): a reader that is no longer the shard's stops by itself, or it would go on
             # reading a shard whose lease another worker now holds.
-            return self.readers.get(shard) is me
+            return self.readers.get(shard) is me and not (me is not None and me.cancelling())
 
         while still_mine():
             try:
@@ -197,7 +203,13 @@ class Worker:
                 # Whatever the shard's previous reader left unacknowledged comes first: it came first.
                 await self._reclaim(shard, min_idle_ms=0)
                 last_reclaim = time.monotonic()
+                # Once more a little later: a previous reader's last read may return after the first
+                # pass, and it leaves what it read then to the shard's owner (see below).
+                second_pass = last_reclaim + 2 * self.block_ms / 1000
                 while still_mine():
+                    if second_pass and time.monotonic() >= second_pass:
+                        await self._reclaim(shard, min_idle_ms=0)
+                        second_pass = 0.0
                     if time.monotonic() - last_reclaim > self.reclaim_idle_ms / 2000:
                         # Our own events whose handling failed (left pending): try them again.
                         await self._reclaim(shard, min_idle_ms=self.reclaim_idle_ms)
@@ -208,6 +220,11 @@ class Worker:
                         GROUP, self.worker_id, {stream: ">"}, count=self.batch, block=self.block_ms
                     )
                     entries = result[0][1] if result else []
+                    if entries and not still_mine():
+                        # Read after the shard went to another worker (a swallowed cancellation, see
+                        # still_mine): handling them here could answer a citizen's later event before
+                        # the new owner's earlier one. Left pending, the owner's reclaim takes them.
+                        break
                     for entry_id, fields in entries:
                         await self._submit(shard, entry_id, fields)
                     if not entries and time.monotonic() - started < self.block_ms / 2000:
