@@ -203,13 +203,7 @@ class Worker:
                 # Whatever the shard's previous reader left unacknowledged comes first: it came first.
                 await self._reclaim(shard, min_idle_ms=0)
                 last_reclaim = time.monotonic()
-                # Once more a little later: a previous reader's last read may return after the first
-                # pass, and it leaves what it read then to the shard's owner (see below).
-                second_pass = last_reclaim + 2 * self.block_ms / 1000
                 while still_mine():
-                    if second_pass and time.monotonic() >= second_pass:
-                        await self._reclaim(shard, min_idle_ms=0)
-                        second_pass = 0.0
                     if time.monotonic() - last_reclaim > self.reclaim_idle_ms / 2000:
                         # Our own events whose handling failed (left pending): try them again.
                         await self._reclaim(shard, min_idle_ms=self.reclaim_idle_ms)
@@ -223,7 +217,9 @@ class Worker:
                     if entries and not still_mine():
                         # Read after the shard went to another worker (a swallowed cancellation, see
                         # still_mine): handling them here could answer a citizen's later event before
-                        # the new owner's earlier one. Left pending, the owner's reclaim takes them.
+                        # the new owner's earlier one. Left pending, the owner's idle reclaim takes
+                        # them (not a reclaim of everything pending: ours being acknowledged would
+                        # be taken twice).
                         break
                     for entry_id, fields in entries:
                         await self._submit(shard, entry_id, fields)
