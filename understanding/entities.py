@@ -219,12 +219,11 @@ QUESTION_WORDS = frozenset({
     "giúp", "với", "ad", "admin", "muốn", "biết", "lâu", "ở", "đâu", "mất", "hết", "tốn", "ntn", "j", "bn", "bh",
     "chưa", "rồi", "ak", "hay", "hông", "khg", "kg", "e", "mk", "nhỉ", "hả", "ko?", "k?", "xong", "chờ", "còn",
 })  # fmt: skip
-_QUESTION_WORDS = QUESTION_WORDS
 # Question words that are also content words of terms ("bản sao", "trợ giúp", "hết hạn", "thế chấp",
 # "cây lâu năm"); the rest ("có", "không", "là", "được", "với" …) only join names incidentally.
 TERM_LIKE_QUESTION_WORDS = frozenset({"sao", "giúp", "mất", "hết", "thế", "lâu", "bao", "tốn", "hỏi", "xong", "chờ"})
 # Typed without marks these may be content words: căn/cần, cơ/có, lá/là, ở/ô, mặt/mất, nhà/nha, thẻ/thế.
-UNMARKED_QUESTION_WORDS = frozenset(fold(w) for w in _QUESTION_WORDS) - {
+UNMARKED_QUESTION_WORDS = frozenset(fold(w) for w in QUESTION_WORDS) - {
     "cho",  # chờ / cho
     "con",  # còn / con
     "can",
@@ -236,17 +235,16 @@ UNMARKED_QUESTION_WORDS = frozenset(fold(w) for w in _QUESTION_WORDS) - {
     "nha",
     "the",
 }
-_UNMARKED_QUESTION_WORDS = UNMARKED_QUESTION_WORDS
 
 
 def _is_question_word(word: str, folded: str = "") -> bool:
     """`folded`: the word as `_word` read it (a typo corrected): "khng" is "không"."""
-    marked = re.sub(r"[^\w]", "", clean(word).lower())
-    if marked in _QUESTION_WORDS:
+    marked = _word_marked(word)
+    if marked in QUESTION_WORDS:
         return True
-    if folded and folded != fold(marked) and folded in _UNMARKED_QUESTION_WORDS:
+    if folded and folded != fold(marked) and folded in UNMARKED_QUESTION_WORDS:
         return True
-    return marked == fold(marked) and marked in _UNMARKED_QUESTION_WORDS
+    return marked == fold(marked) and marked in UNMARKED_QUESTION_WORDS
 
 
 # Ways of asking that name no procedure and tell no facet of their own: a polite opening, the verbs
@@ -353,6 +351,7 @@ def _pattern_spans(folded: list[str], patterns: Iterable[re.Pattern[str]]) -> li
 
 
 def _word_marked(word: str) -> str:
+    """The word as typed, lower case, marks kept, punctuation off."""
     return re.sub(r"[^\w]", "", clean(word).lower())
 
 
