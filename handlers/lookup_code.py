@@ -16,7 +16,7 @@ from bot.dispatcher import Context, Router, command_is, is_free_text, state_is
 from bot.replies import Button, ListItem, ListReply, Reply, Text
 from handlers.content import MENU_BUTTON, when
 from lookup.codes import find_codes
-from lookup.dossier import NO_FEES, Dossier, PaymentState
+from lookup.dossier import NO_FEES, Dossier
 from lookup.dossier_store import DossierNotFound
 from lookup.text import format_vnd
 from understanding import intents as I
@@ -66,9 +66,7 @@ def dossier_card(dossier: Dossier, ctx: Context, following: bool = False) -> Tex
     if step.note:
         lines.append(f"Ghi chú: {step.note}")
     buttons = [Button("Xem tiến độ", f"#tiendo {dossier.code}")]
-    unpaid = dossier.total_fee_vnd and view["fees"]["payment_state"] not in (
-        PaymentState.DA_THANH_TOAN.value, PaymentState.DA_HOAN_PHI.value)  # fmt: skip
-    if unpaid:
+    if dossier.fees_unpaid:
         buttons.append(Button("Thanh toán", f"#thanhtoan {dossier.code}"))
     if following:
         buttons.append(Button("Bỏ theo dõi", f"#botheodoi {dossier.code}"))

@@ -29,7 +29,7 @@ from handlers import answers, follow, guidance, handoff, lookup_code, payment, p
 from handlers.content import MENU_BUTTON, menu_reply, when
 from handlers.handoff import OFFER
 from lookup.catalog import Catalog
-from lookup.dossier import NO_FEES, Dossier, PaymentState
+from lookup.dossier import NO_FEES, Dossier
 from lookup.dossier_store import DossierNotFound
 from lookup.search import Hit, ProcedureIndex
 from lookup.text import fold, format_vnd, shorten
@@ -479,7 +479,7 @@ async def dossier_question(ctx: Context) -> list[Reply]:
 def _dossier_buttons(dossier: Dossier, ctx: Context) -> tuple[Button, ...]:
     """Where a dossier's answer leads: paying what is unpaid, a person when it is overdue."""
     buttons = [Button("Xem tiến độ", f"#tiendo {dossier.code}")]
-    if dossier.total_fee_vnd and dossier.payment_state() not in (PaymentState.DA_THANH_TOAN, PaymentState.DA_HOAN_PHI):
+    if dossier.fees_unpaid:
         buttons.append(Button("Thanh toán", f"#thanhtoan {dossier.code}"))
     if dossier.is_overdue(ctx.now):
         buttons += [OFFER, Button("Số điện thoại hỗ trợ", "#hotro")]

@@ -111,6 +111,12 @@ class Dossier(BaseModel):
         return PaymentState.CHUA_THANH_TOAN.value
 
     @property
+    def fees_unpaid(self) -> bool:
+        """Fees are due and neither paid nor refunded: the citizen can pay them from the chat."""
+        return bool(self.total_fee_vnd) and self.payment_state() not in (
+            PaymentState.DA_THANH_TOAN.value, PaymentState.DA_HOAN_PHI.value)  # fmt: skip
+
+    @property
     def waiting_for_citizen(self) -> bool:
         return self.status in (DossierStatus.YEU_CAU_BO_SUNG, DossierStatus.YEU_CAU_NGHIA_VU_TAI_CHINH)
 
