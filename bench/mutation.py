@@ -99,6 +99,7 @@ TARGETS: dict[str, Target] = {
             "tests/test_intake.py",
             "tests/test_lock_waits.py",
             "tests/test_lock_held_elsewhere.py",
+            "tests/test_mutation_kills_locks.py",
             "tests/test_webhook.py",
             "tests/test_secondary_checks.py",
         ),
