@@ -74,8 +74,8 @@ class Deps:
     example_code: str
     # (words, n) -> the best procedures even when none is credible, for "did you mean …?"
     suggest: Callable[[str, int], list[Hit]] | None = None
-    # words -> do they name one procedure surely? (the catalog overriding a doubtful reading)
-    names_procedure: Callable[[str], bool] | None = None
+    # words -> how surely they name one procedure (the catalog overriding a doubtful reading)
+    names_procedure: Callable[[str], float] | None = None
 
 
 # What a citizen waiting for a person sends to have the bot back: a menu or button tap (a command),

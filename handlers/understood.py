@@ -48,8 +48,6 @@ SUGGEST_FLOOR = 0.1
 LIKELY_GUESS = 0.5
 # How many of search's procedures vote on the life-event group a question is about.
 LIFE_EVENT_EVIDENCE = 5
-# Above this probability that search found what was asked, the catalog overrules the intent model.
-NAMED_FLOOR = 0.9
 VARIANT_SIMILARITY = 80  # rapidfuzz token-set ratio of two names for "the same procedure, another case"
 
 # What a button says for each intent when the bot asks which one was meant, and what it sends.
@@ -345,13 +343,14 @@ def suggest_from(index: ProcedureIndex, floor: float = SUGGEST_FLOOR) -> Callabl
     return suggest
 
 
-def names_from(index: ProcedureIndex, floor: float = NAMED_FLOOR) -> Callable[[str], bool]:
-    """Whether words name a procedure surely: the best hit credible and very likely right (the
-    refusal model's calibrated probability), enough to overrule the intent model's reading."""
+def names_from(index: ProcedureIndex) -> Callable[[str], float]:
+    """How surely words name one procedure: the refusal model's calibrated probability that the best
+    hit is what was meant, 0 when it is not credible (`understanding.evidence` sets the floors at
+    which the catalog overrules the intent model)."""
 
-    def names(words: str) -> bool:
+    def names(words: str) -> float:
         best = index.best(words)
-        return best is not None and best.credible and best.confidence >= floor
+        return best.confidence if best is not None and best.credible else 0.0
 
     return names
 

@@ -66,6 +66,21 @@ async def test_a_fact_asked_of_a_named_procedure_is_answered_though_it_sounds_li
     assert "Gia hạn tạm trú" in reply["text"] and "mã 1.002755" in reply["text"]
 
 
+async def test_a_fact_asked_of_a_likely_named_procedure_wins_over_the_guide_but_not_over_a_scam(live):
+    # Heard as the submission guide (0.87); the catalog finds the under-14 card likely, not surely.
+    (card,) = await live.say("ans-u14", "Nộp hồ sơ căn cước dưới 14 tuổi qua mạng")
+    assert "mã 1.014062" in card["text"] and "Nộp trực tuyến" in card["text"]
+    # Heard as paying a fee; nothing here pays, it asks the fee of a named procedure.
+    (fee,) = await live.say("ans-fee", "le phi thanh lap cty co phan")
+    assert fee["text"].startswith("💰 Lệ phí – Đăng ký thành lập công ty cổ phần (mã 2.002043)")
+    # Changing money at a bank shares its words with a currency agent's licence: still not a procedure.
+    (bank,) = await live.say("ans-bank", "doi ngoai te o kon tum cho nao")
+    assert "mã 1.000526" not in bank["text"]
+    # The account guides keep their questions: the catalog's "Đăng ký tài khoản điện tử" is an agency's.
+    (guide,) = await live.say("ans-acct", "đăng ký tài khoản cần những giấy tờ gì")
+    assert "mã 1.000236" not in guide["text"]
+
+
 async def test_the_words_around_a_question_do_not_hide_the_procedure_it_names(live):
     # "Cho hỏi … thì sau mấy ngày được trả kết quả ạ?": only "tách thửa đất" names anything.
     (reply,) = await live.say("ans-wrap", "Cho hỏi tách thửa đất thì sau mấy ngày được trả kết quả ạ?")

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
+from lookup.text import fold
 from understanding import entities
 from understanding import intents as I
 from understanding.interpreter import MIN_CONFIDENCE, Interpretation, default_model
@@ -21,15 +22,26 @@ from understanding.normalize import normalize
 
 # Readings a named procedure overrides when a fact is asked of it. Not the dossier intents (a code
 # or "hồ sơ của tôi" is about the citizen's own file), not paying or tracking (they need a dossier),
-# not handoff or frustration (the citizen asked for a person).
-OVERRIDABLE = frozenset({
-    I.GUIDE_SUBMIT, I.GUIDE_REGISTER, I.GUIDE_LOGIN, I.RECEIPT_HELP, I.OUT_OF_SCOPE, I.COMPLAINT, I.THANKS,
-    I.GREETING, I.HOTLINE,
-})  # fmt: skip
+# not handoff or frustration (the citizen asked for a person), not the account guides when the model
+# is sure of them ("đăng ký tài khoản cần những giấy tờ gì" asks the guide; the catalog's "Đăng ký
+# tài khoản điện tử" is an agency's: of 9 such training messages the catalog had 8 wrong).
+OVERRIDABLE = frozenset({I.GUIDE_SUBMIT, I.RECEIPT_HELP, I.OUT_OF_SCOPE, I.COMPLAINT, I.THANKS, I.GREETING, I.HOTLINE})
 LIFE_EVENT_SURE = 0.9
+# How surely the words must name one procedure (the search's calibrated probability that its best
+# credible hit is what was meant) to overrule the model: likely, when the message asks one of a
+# procedure's facts ("Nộp hồ sơ căn cước dưới 14 tuổi qua mạng" heard as the submission guide);
+# surely when it does not, and for the readings whose own questions share words with procedures'
+# names: a scam ad or a bank's service ("vay tiền nhanh không cần thế chấp" finds a ship mortgage
+# at 0.78, "đổi ngoại tệ ở Kon Tum chỗ nào" a currency agent's licence at 0.86) and the account
+# guides ("đăng ký tài khoản ở đâu" finds the agencies' e-account procedure at 0.79).
+NAMED_SURELY = 0.9
+NAMED_WITH_A_FACT = 0.7
+_NAMED_SURELY_ONLY = frozenset({I.OUT_OF_SCOPE, I.GUIDE_REGISTER, I.GUIDE_LOGIN})
 _PROCEDURE_INTENTS = frozenset({I.PROCEDURE_SEARCH, I.PROCEDURE_QUESTION})
+# "Lệ phí thành lập cty cổ phần" asks a fee, heard as paying one; "thanh toán lệ phí …" pays.
+_PAYING = frozenset({"thanh toan", "nop tien", "dong tien", "tra tien", "chuyen khoan", "quet ma", "vnpt pay"})
 
-NamesProcedure = Callable[[str], bool]  # words -> do they name one procedure surely?
+NamesProcedure = Callable[[str], float]  # words -> how surely they name one procedure (0: not credibly)
 
 
 def with_catalog(reading: Interpretation, text: str, names_procedure: NamesProcedure) -> Interpretation:
@@ -43,13 +55,17 @@ def with_catalog(reading: Interpretation, text: str, names_procedure: NamesProce
     # "Làm hộ chiếu cần những thủ tục gì" sounds like a life event to the model, not surely; "sinh con
     # cần làm thủ tục gì" surely is one (birth, residence, health card), and keeps its group.
     unsure_life_event = reading.intent == I.LIFE_EVENTS and reading.confidence < LIFE_EVENT_SURE
-    if reading.intent not in OVERRIDABLE and not in_doubt_about_a_procedure and not unsure_life_event:
+    normalized = normalize(text)
+    asks_a_fee = reading.intent == I.PAY_FEES and not any(f" {p} " in f" {fold(normalized)} " for p in _PAYING)
+    if (reading.intent not in OVERRIDABLE and not in_doubt_about_a_procedure and not unsure_life_event
+            and not asks_a_fee):  # fmt: skip
         return reading
-    facet = entities.asked_facet(normalize(text))
+    facet = entities.asked_facet(normalized)
     if facet is None and not in_doubt_about_a_procedure:
         return reading  # "nộp hồ sơ online thế nào" asks the guide, not a fact of one procedure
     named = entities.procedure_queries(text, default_model().vocabulary)
-    if not any(len(words.split()) >= 2 and names_procedure(words) for words in named):
+    floor = NAMED_WITH_A_FACT if facet and reading.intent not in _NAMED_SURELY_ONLY else NAMED_SURELY
+    if not any(len(words.split()) >= 2 and names_procedure(words) >= floor for words in named):
         return reading
     intent = I.PROCEDURE_QUESTION if facet else I.PROCEDURE_SEARCH
     return replace(reading, intent=intent, source="catalog", facet=facet, query=text,
