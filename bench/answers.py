@@ -35,6 +35,9 @@ DEV_PATH = Path(__file__).resolve().parent / "answers_dev.jsonl"  # tuned on
 # Written apart by someone who had not read the code (bench/DEV3_README.md); first measured before
 # any tuning on it (the closing note of issue 17 says from when it was tuned on).
 DEV2_PATH = Path(__file__).resolve().parent / "answers_dev2.jsonl"
+# Written apart for session 9 (bench/DEV4_README.md) and kept apart from its tuning: its misses are
+# never shown, its figures compare the session's start and end.
+DEV3_PATH = Path(__file__).resolve().parent / "answers_dev3.jsonl"
 BASE_URL = "https://tracuu.example.vn"
 
 
@@ -129,6 +132,8 @@ def main() -> None:
     if DEV2_PATH.exists():
         lengths += run("second development set (written apart)", load(DEV2_PATH), catalog, index, province,
                        args.show_misses if args.dev2_misses else 0)  # fmt: skip
+    if DEV3_PATH.exists():
+        lengths += run("third development set (held out this session)", load(DEV3_PATH), catalog, index, province, 0)
     if not args.tuning:
         lengths += run("test set (frozen, never tuned on)", load(TEST_PATH), catalog, index, province, 0)
     lengths.sort()
