@@ -434,3 +434,28 @@ def test_a_life_event_question_is_not_taken_for_a_fact_of_what_is_shown(shown):
     text = "sinh con cần làm thủ tục gì"
     reading = default_interpreter().interpret(text, context)
     assert followups.with_screen(reading, text, context).intent == reading.intent
+
+
+@pytest.mark.parametrize(
+    ("question", "facet"),
+    [
+        ("đăng ký tạm trú có cần lên trực tiếp không", "online"),  # going in person, or not
+        ("cap lai so do nop qua buu dien duoc khong", "online"),
+        ("đăng ký khai sinh làm trên điện thoại được không", "online"),
+        ("đăng ký kết hôn có cần bản sao không", "documents"),  # whether one paper is needed
+        ("làm lại sổ đỏ cần đem theo gì", "documents"),
+        ("chuyển hộ khẩu phải trả bao nhiêu", "fee"),
+        ("đăng ký xe máy tốn kém không", "fee"),
+        ("cấp hộ chiếu mấy bữa thì có", "time"),
+        ("khai sinh bao h có", "time"),
+        ("đăng ký tạm vắng lên đâu", "where"),
+        ("đổi bằng lái nộp cho ai", "where"),
+    ],
+)
+def test_the_everyday_ways_of_asking_a_fact_are_heard(question, facet):
+    reading = default_interpreter().interpret(question)
+    assert (reading.intent, reading.facet) == (I.PROCEDURE_QUESTION, facet)
+
+
+def test_how_long_away_is_not_how_long_the_procedure_takes():
+    assert entities.procedure_facet(normalize("về quê mấy tháng, muốn tạm ngừng hkd")) is None
