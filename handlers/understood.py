@@ -16,6 +16,7 @@ flowchart LR
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -301,7 +302,7 @@ def decide(interpretation: Interpretation, text: str, search: Callable[[str, int
     if facet and codes:
         # The procedure asked about, even when its record lacks the fact: the answer says so and links
         # the source, its variants a tap away (another case's fee is not this one's).
-        return ProcedureReply("answer", codes[0], facet, tuple(close_variants(catalog, codes)), query)
+        return ProcedureReply("answer", codes[0], facet, tuple(close_variants(catalog, codes, query)), query)
     return ProcedureReply("list", query=query)
 
 
@@ -355,18 +356,32 @@ def names_from(index: ProcedureIndex) -> Callable[[str], float]:
     return names
 
 
-def close_variants(catalog: Catalog, codes: list[str], limit: int = 2) -> list[str]:
+def close_variants(catalog: Catalog, codes: list[str], query: str = "", limit: int = 2) -> list[str]:
     """Among the next hits, the ones that are the same procedure for another case (under 14 / from
-    14, first issue / re-issue, with a foreign element): names that differ in a few words only."""
+    14, first issue / re-issue, with a foreign element): names that differ in a few words only; and,
+    first, one whose name holds the very paper the citizen named where the first's does not ("cấp lại
+    giấy khai sinh": re-registering a birth is first, the copy of the birth certificate is what most
+    who lost theirs need)."""
     top = catalog.get(codes[0]) if codes else None
     if top is None:
         return []
-    out = []
+    top_name = fold(top.name)
+    papers = [p for p in _PAPER.findall(fold(query)) if p not in top_name]
+    named, similar = [], []
     for code in codes[1:4]:
         other = catalog.get(code)
-        if other is not None and fuzz.token_set_ratio(fold(top.name), fold(other.name)) >= VARIANT_SIMILARITY:
-            out.append(code)
-    return out[:limit]
+        if other is None:
+            continue
+        name = fold(other.name)
+        if any(p in name for p in papers):
+            named.append(code)
+        elif fuzz.token_set_ratio(top_name, name) >= VARIANT_SIMILARITY:
+            similar.append(code)
+    return (named[:1] + similar)[:limit]
+
+
+# A paper a citizen names: "giấy khai sinh", "thẻ bảo hiểm y tế", "sổ hộ khẩu", "giấy chứng nhận …".
+_PAPER = re.compile(r"\b(?:giay|the|so|bang|phieu|chung chi)(?: (?!o\b|tai\b|de\b|thi\b|co\b|bi\b)\w+){2}")
 
 
 @router.on(intent_is(I.PROCEDURE_SEARCH, I.PROCEDURE_QUESTION, I.CORRECTION))

@@ -155,3 +155,10 @@ async def test_a_search_that_finds_one_procedure_shows_its_card_not_a_list_of_on
     assert reply["text"].startswith("📋 Thủ tục cấp Giấy xác nhận tình trạng hôn nhân\nMã thủ tục: 1.004873")
     (fee,) = await live.say("ans-one", "lệ phí bao nhiêu")  # the card is on screen: its fee
     assert fee["text"].startswith("💰 Lệ phí – Thủ tục cấp Giấy xác nhận tình trạng hôn nhân (mã 1.004873)")
+
+
+async def test_a_lost_paper_named_offers_the_procedure_that_gives_a_copy_of_it(live):
+    # "Cấp lại giấy khai sinh": re-registering the birth comes first; most who lost theirs need a copy.
+    (reply,) = await live.say("ans-copy", "cấp lại giấy khai sinh ở đâu")
+    assert "mã 1.004884" in reply["text"]
+    assert any(str(payload).startswith("#hoi where 2.000635") for _, payload in _buttons(reply))
