@@ -1,0 +1,63 @@
+"""A dossier's payment record after cancelled attempts: the citizen cancels at the bank twice, then
+picks another bank and pays. Each attempt stays on the record as it ended (the cancelled ones
+cancelled, with the bank that cancelled them), and only the attempt paid becomes paid: choosing a
+bank or a bank's callback for one attempt touches no other. Staff and the citizen read this record
+(the full view); a cancelled attempt shown waiting, or paid twice over, is a receipt that lies.
+
+Payment ids are random (`secrets.token_hex`); here they are fixed, one sorting before and one after
+the attempt paid, so a change that picks payments by comparing ids instead of matching one shows
+whatever the order."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from types import SimpleNamespace
+
+import pytest
+
+from bot.web.gateway_emulator import signed_callback
+from tests.conftest import GATEWAY_SECRET
+from tests.test_payments import demo_api, dossier_awaiting_fees, open_payment  # noqa: F401 - demo_api
+
+IDS = ["1" * 20, "9" * 20, "5" * 20]
+PAID_AT = datetime.fromisoformat("2026-11-16T10:00:00+07:00")
+
+
+@pytest.fixture
+def fixed_payment_ids(monkeypatch: pytest.MonkeyPatch) -> None:
+    import lookup.payments
+
+    ids = iter(IDS)
+    monkeypatch.setattr(lookup.payments, "secrets", SimpleNamespace(token_hex=lambda _n: next(ids)))
+
+
+async def bank_says(api, created: dict, payment: dict, bank: str, result: str, transaction_id: str) -> int:
+    body = signed_callback(payment["payment_id"], created["code"], payment["amount_vnd"], bank, result, PAID_AT,
+                           GATEWAY_SECRET, transaction_id)  # fmt: skip
+    return (await api.post(f"/api/payments/{payment['payment_id']}/callback", json=body)).status
+
+
+async def test_cancelled_attempts_stay_cancelled_when_the_citizen_pays_a_third_time(
+    demo_api,  # noqa: F811 - the fixture
+    fixed_payment_ids,
+):
+    api = demo_api
+    created = await dossier_awaiting_fees(api)
+
+    async def record() -> list[tuple[str, str, str | None]]:
+        headers = {"X-Security-Code": created["security_code"]}
+        view = await (await api.get(f"/api/dossiers/{created['code']}", headers=headers)).json()
+        return [(p["id"], p["state"], p["bank_code"]) for p in view["payments"]]
+
+    for n in range(2):
+        attempt = await open_payment(api, created)
+        assert await bank_says(api, created, attempt, "VCB", "24", f"VCB000{n}") == 200
+    last = await open_payment(api, created)
+    assert last["payment_id"] == IDS[2]
+    cancelled = [(IDS[0], "Hủy thanh toán", "VCB"), (IDS[1], "Hủy thanh toán", "VCB")]
+    assert await record() == [*cancelled, (IDS[2], "Chưa thanh toán", None)]
+
+    assert (await api.post(f"/pay/{last['payment_id']}/bank", data={"bank_code": "CTG"})).status == 200
+    assert await record() == [*cancelled, (IDS[2], "Chờ thanh toán", "CTG")]
+    assert await bank_says(api, created, last, "CTG", "00", "CTG0003") == 200
+    assert await record() == [*cancelled, (IDS[2], "Đã thanh toán", "CTG")]
