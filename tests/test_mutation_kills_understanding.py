@@ -1,0 +1,25 @@
+"""After a list, a short message naming a position is a pick, whatever else the model hears in it
+(understanding/interpreter.py's SHORT_PICK_WORDS: five words at most); a longer sentence with a
+number in it is read for what it says. 'cảm ơn, số 2 nhé' opens the second procedure of the list,
+and 'thứ 2 có làm việc không' (is the office open on Monday?) is a question about opening hours,
+not a pick of the second line."""
+
+from __future__ import annotations
+
+from understanding import DialogueContext, default_interpreter
+from understanding import intents as I
+
+AFTER_A_LIST = DialogueContext(shown="list", list_codes=("1.004194", "1.001193", "2.000889"))
+
+
+def test_a_five_word_thanks_and_a_position_after_a_list_opens_that_line() -> None:
+    reading = default_interpreter().interpret("cảm ơn, số 2 nhé", AFTER_A_LIST)
+    assert reading.ranked[0][0] == I.THANKS  # the model alone hears thanks
+    assert (reading.intent, reading.ordinal) == (I.SELECT, 2), reading
+    assert not reading.ambiguous  # acted on, not asked about
+
+
+def test_a_six_word_question_about_monday_after_a_list_is_not_a_pick() -> None:
+    reading = default_interpreter().interpret("thứ 2 có làm việc không", AFTER_A_LIST)
+    assert reading.ordinal == 2  # "thứ 2" reads as a position too...
+    assert reading.intent == I.HOTLINE and not reading.ambiguous, reading  # ...but the sentence asks the hours
