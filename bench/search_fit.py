@@ -30,6 +30,7 @@ import os
 import random
 import re
 import sys
+from collections import Counter
 
 import numpy as np
 
@@ -67,6 +68,18 @@ def formal_queries(catalog: Catalog, seed: int = 11) -> list[Query]:
         out += [Query(head, "formal", right), Query(one_typo(rng, head), "formal", right),
                 Query(fold(head), "formal", right)]  # fmt: skip
     return out
+
+
+CATEGORY_MIN = 25  # a field of this many procedures, typed bare, is a category
+
+
+def category_queries(catalog: Catalog) -> list[Query]:
+    """The names of the catalog's big fields and of its life-event groups, typed bare ("Thuế",
+    "Đất đai", "Việc làm"): a category fits dozens of procedures alike and names none of them, so
+    the fit counts them as nothing to list (kind "category"; they do not place the threshold)."""
+    fields = Counter(p.field for p in catalog.procedures.values() if p.field)
+    names = [f for f, n in fields.items() if n >= CATEGORY_MIN] + [g.name for g in catalog.groups.values()]
+    return [Query(name, "category", ()) for name in sorted(set(names))]
 
 
 # More things the catalog has nothing for, written during tuning (so never a measure, only fit data),
@@ -278,9 +291,12 @@ def fit(out=sys.stdout) -> dict:
     fit_rerank(ProcedureIndex(catalog), tuned, out)
     del os.environ["TRACUU_SEARCH_RERANK"]
     index = ProcedureIndex(catalog)
-    extra = formal_queries(catalog) + slipped_queries(tuned) + [Query(t, "none", ()) for t in EXTRA_NONE]
+    extra = (formal_queries(catalog) + slipped_queries(tuned) + [Query(t, "none", ()) for t in EXTRA_NONE]
+             + category_queries(catalog))  # fmt: skip
     x, listed, first, answerable = evidence(index, tuned + extra)
-    weight = np.array([EXTRA_WEIGHT if q.kind in {"formal", "slipped"} else 1.0 for q in _found(index, tuned + extra)])
+    found = _found(index, tuned + extra)
+    weight = np.array([EXTRA_WEIGHT if q.kind in {"formal", "slipped", "category"} else 1.0 for q in found])
+    category = np.array([q.kind == "category" for q in found])
     mean, scale = x.mean(axis=0), x.std(axis=0)
     scale[scale == 0] = 1.0
     z = (x - mean) / scale
@@ -298,13 +314,14 @@ def fit(out=sys.stdout) -> dict:
         "best": LogisticRegression(C=1.0, max_iter=2000).fit(z, first, sample_weight=weight),
     }
     p = models["answer"].predict_proba(z)[:, 1]
-    none_p = np.sort(p[~answerable])
+    none_p = np.sort(p[~answerable & ~category])
     # The lowest threshold under which TARGET_NONE of the "none" queries fall.
     threshold = float(none_p[min(len(none_p) - 1, int(np.ceil(TARGET_NONE * len(none_p))) - 1)]) + 1e-4
     kept = (p >= threshold) & answerable
     print(f"fit on {len(x)} queries ({int(listed.sum())} with a right procedure listed, {int(first.sum())} right "
           f"first, {int((~answerable).sum())} none); threshold {threshold:.3f}: none rejected "
-          f"{np.mean(none_p < threshold):.1%}, listed-right answers kept {kept[listed == 1].mean():.1%}",
+          f"{np.mean(none_p < threshold):.1%}, listed-right answers kept {kept[listed == 1].mean():.1%}, "
+          f"categories refused {np.mean(p[category] < threshold):.1%}",
           file=out)  # fmt: skip
     for name, model in models.items():
         coefs = sorted(zip(FEATURES, model.coef_[0], strict=True), key=lambda f: -abs(f[1]))

@@ -30,6 +30,7 @@ from lookup.text import fold
 LEXICON_PATH = FIXTURES_DIR / "search_lexicon.json"
 CONCEPTS_PATH = FIXTURES_DIR / "search_concepts.json"
 MAX_PHRASE_WORDS = 6
+MARKED_AS_MEANT = True
 _TELEX_TONES = "sfrxj"
 _TELEX_VOWELS = (("aa", "a"), ("aw", "a"), ("ee", "e"), ("oo", "o"), ("ow", "o"), ("uw", "u"), ("dd", "d"))
 _VOWELS = set("aeiouy")
@@ -71,6 +72,9 @@ class Lexicon:
     # through folding alone ("mặt" is not "mất", "đá" is not "đã", "bán" is not "bản").
     marked_keys: dict[tuple[str, ...], frozenset[tuple[str, ...]]] = field(default_factory=dict)
     noise_final: frozenset[str] = frozenset()  # fillers only as the last word ("nha": nhé, not nhà)
+    # What no administrative procedure answers (prices, opinions, how-to advice, shops...), each
+    # phrase as its words with their marks: evidence for the refusal model, not search words.
+    off_topic: tuple[tuple[str, ...], ...] = ()
 
     @classmethod
     def load(cls, path: Path = LEXICON_PATH, concepts: Path | None = CONCEPTS_PATH) -> Lexicon:
@@ -108,6 +112,11 @@ class Lexicon:
             frozenset(_marked(w) for w in raw.get("context", ())),
             {key: frozenset(forms) for key, forms in marked_keys.items()},
             frozenset(raw.get("noise_final", ())),
+            tuple(
+                tuple(_marked(w) for w in re.findall(r"\w+", phrase))
+                for group in raw.get("off_topic", {}).values()
+                for phrase in group
+            ),
         )
 
 
@@ -265,6 +274,52 @@ def _spell_numbers(words: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return out
 
 
+# "mất" said of a person is a death ("bố tôi mới mất thì làm giấy tờ gì", "bố em đang hưởng lương
+# hưu thì mất"), said of a thing a loss ("mẹ làm mất sổ đỏ", "bố bị mất căn cước"): a person or kin
+# word before it, no "bị / làm / đánh" right before it, and nothing after it but the end of the
+# clause or a word that starts another ("thì", "rồi", "làm", "cần"...).
+_PERSONS = _KIN | {"cu", "nguoi"}
+_LOSS_VERBS = frozenset({"bi", "lam", "danh", "vi", "do", "that", "khong", "chua", "sap", "so"})
+_CLAUSE_STARTS = frozenset({"thi", "roi", "lam", "can", "phai", "duoc", "nen", "muon", "xin", "de", "ma", "va",
+                            "gia", "khong", "co", "nay", "hom", "nam", "thang", "tuan", "ngay", "luc", "vao",
+                            "tai", "nhung", "o", "thu", "gi", "sao", "the", "nhu", "di", "ve", "nhe", "a",
+                            "nha", "hoi"})  # fmt: skip
+_PERSON_SPAN = 8  # words between the person and "mất"
+
+
+def _deaths(query: str) -> str:
+    """The query with "mất" said of a person written "qua đời"."""
+    parts = re.findall(r"\w+|[^\w\s]", _marked(query))
+    words = [i for i, part in enumerate(parts) if part[0].isalnum() or part[0] == "_"]
+    out = list(parts)
+    for n, i in enumerate(words):
+        if fold(parts[i]) != "mat" or (parts[i] != "mat" and parts[i] != "mất"):
+            continue
+        before = [fold(parts[j]) for j in words[max(0, n - _PERSON_SPAN) : n]]
+        after = parts[i + 1] if i + 1 < len(parts) else ""
+        ends = not after or not (after[0].isalnum()) or fold(after) in _CLAUSE_STARTS
+        if before and before[-1] not in _LOSS_VERBS and _PERSONS & set(before) and ends:
+            out[i] = "qua đời" if parts[i] == "mất" else "qua doi"
+    return " ".join(out) if out != parts else query
+
+
+def off_topic(query: str, lexicon: Lexicon) -> list[tuple[str, ...]]:
+    """The lexicon's off-topic phrases the query holds, folded ("giá vàng hôm nay": ("gia",),
+    ("gia", "vang")): compared with their marks, or folded where the query's word is typed
+    without marks and the phrase has two words or more ("gia bao nhieu", not "gia" alone, which is
+    also "gia hạn", "gia đình")."""
+    typed = re.findall(r"\w+", _marked(query))
+    out = []
+    for phrase in lexicon.off_topic:
+        n = len(phrase)
+        for i in range(len(typed) - n + 1):
+            window = typed[i : i + n]
+            if all(t == w or (n > 1 and fold(t) == t and t == fold(w)) for t, w in zip(window, phrase, strict=True)):
+                out.append(tuple(fold(w) for w in phrase))
+                break
+    return out
+
+
 def _drop_possessives(words: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return [w for i, w in enumerate(words) if not (i and w[0] in _POSSESSIVES and words[i - 1][0] in _KIN)]
 
@@ -297,7 +352,7 @@ class QueryParser:
         lexicon: Lexicon | None = None,
         compounds: frozenset[tuple[str, str]] = frozenset(),
         abbreviations: dict[str, tuple[tuple[str, ...], ...]] | None = None,
-        bigrams: frozenset[str] = frozenset(),
+        bigrams: frozenset[str] | dict[str, int] = frozenset(),
     ) -> None:
         self.lexicon = lexicon or default_lexicon()
         # Two-syllable words the catalog uses as one ("đăng ký", "giấy phép"): one concept, not two.
@@ -305,9 +360,13 @@ class QueryParser:
         # Initials of the catalog's frequent phrases ("gcn" -> giấy chứng nhận, "qsdd" -> quyền sử
         # dụng đất), most frequent first; the lexicon's own abbreviations take precedence.
         self.abbreviations = abbreviations or {}
-        # Adjacent words the catalog writes in several procedures ("khai sinh", "tam tru"): a slip
-        # that makes another real word ("khau sinh", "tam yru") shows as a pair nobody writes.
-        self.bigrams = bigrams | {f"{a} {b}" for key in self.lexicon.synonyms for a, b in itertools.pairwise(key)}
+        # Adjacent words the catalog writes in several procedures ("khai sinh", "tam tru"), with how
+        # many procedures write them (a set: 2 each): a slip that makes another real word ("khau
+        # sinh", "tam yru") shows as a pair nobody writes.
+        self.bigrams: dict[str, int] = dict.fromkeys(bigrams, 2) if not isinstance(bigrams, dict) else dict(bigrams)
+        for key in self.lexicon.synonyms:
+            for a, b in itertools.pairwise(key):
+                self.bigrams.setdefault(f"{a} {b}", 1)
         # The lexicon's words are known words too, context ones included ("kon tum" is a place, not
         # a slip for "on tu").
         self.vocabulary = vocabulary | {t for key in [*self.lexicon.synonyms, *self.lexicon.context] for t in key}
@@ -315,7 +374,7 @@ class QueryParser:
         self._fuzzy_pool = sorted(w for w in self.vocabulary if len(w) >= 3 and w.isalpha())
 
     def parse(self, query: str) -> list[Concept]:
-        typed = marked_tokens(query)
+        typed = marked_tokens(_deaths(query))
         # Only fillers, greetings and thanks ("em cảm ơn ạ", "cho hỏi"): nothing to search for.
         pairs = _drop_possessives(_drop_noise_phrases(_spell_numbers(typed), self.lexicon))
         pairs = [piece for pair in pairs for piece in self._split_joined(pair)]
@@ -328,7 +387,7 @@ class QueryParser:
         ):
             pairs = pairs[:-1]
         words = [w for w, _ in pairs]
-        spelled = self._repair_pairs(words, [self._spell(w) for w in words], [m for _, m in pairs])
+        spelled = self._repair_pairs(words, [self._spell(w, m) for w, m in pairs], [m for _, m in pairs])
         concepts = self._group(words, spelled, [m for _, m in pairs])
         # Filler words go only after phrases are found: "con" is noise in "chuyển trường cho con" but
         # part of "nhận con".
@@ -387,31 +446,49 @@ class QueryParser:
         # Initials the catalog's phrases give ("snh" -> "sáp nhập hợp") are guesses too: a slip that
         # makes a pair the catalog writes ("khai snh" -> "khai sinh") is the likelier reading.
         # The lexicon's own abbreviations ("cccd", "gks") are phrases, never repaired.
-        plain = [
+        # A context word is never repaired, but the pair it makes is evidence for its neighbour
+        # ("hàng thág" -> "hàng tháng").
+        anchor = [
             not in_phrase[i] and best[i].isalpha() and len(best[i]) >= 2 and best[i] not in self.lexicon.noise
-            and marked[i] not in self.lexicon.noise_accented and (best[i],) not in self.lexicon.context
+            and marked[i] not in self.lexicon.noise_accented
             for i in range(len(words))
         ]  # fmt: skip
+        plain = [anchor[i] and (best[i],) not in self.lexicon.context for i in range(len(words))]
         self._swap_i_y(best, out, plain)
         i = 0
         while i < len(words) - 1:
             a, b = best[i], best[i + 1]
-            if not (plain[i] and plain[i + 1]) or f"{a} {b}" in self.bigrams:
+            if not (anchor[i] and anchor[i + 1] and (plain[i] or plain[i + 1])) or f"{a} {b}" in self.bigrams:
                 i += 1
                 continue
-            for k, fixed in ((i, sorted(w for w in _edits1(a) if f"{w} {b}" in self.bigrams)),
-                             (i + 1, sorted(w for w in _edits1(b) if f"{a} {w}" in self.bigrams))):  # fmt: skip
-                if not fixed or (len(best[k]) < 3 and out[k][0].why not in {"unknown", "abbreviation"}):
-                    continue  # a real two-letter word ("do", "ba") is too easily another one
+            # A real two-letter word ("do", "ba") is too easily another one. Of the two sides, the
+            # repair whose pair more procedures write ("thai sảng": "thai sản" in three, "tai sang"
+            # in none), the left one on a tie.
+            sides = [
+                (k, fixed)
+                for k in (i, i + 1)
+                if plain[k]
+                and (fixed := self._pair_repairs(a, b, k == i))
+                and not (len(best[k]) < 3 and out[k][0].why not in {"unknown", "abbreviation"})
+            ]
+            sides.sort(key=lambda side: -side[1][0][1])
+            for k, scored in sides[:1]:
+                fixed = [w for w, _ in scored]
                 repairs = [Alternative((w,), 0.75, "typo") for w in fixed[:3]]
                 pair = (fixed[0], b) if k == i else (a, fixed[0])
                 strong = (out[k][0].why in {"unknown", "typo"} or pair in self.lexicon.synonyms
                           or pair in self.compounds)  # fmt: skip
                 out[k] = repairs + out[k] if strong else out[k] + repairs
                 i += 1
-                break
             i += 1
         return out
+
+    def _pair_repairs(self, a: str, b: str, left: bool) -> list[tuple[str, int]]:
+        """One slip of `a` (left) or `b` that makes a pair the catalog writes: (word, how many
+        procedures write the pair), most written first, then alphabetically."""
+        word = a if left else b
+        found = [(w, self.bigrams.get(f"{w} {b}" if left else f"{a} {w}", 0)) for w in _edits1(word)]
+        return sorted(((w, n) for w, n in found if n), key=lambda f: (-f[1], f[0]))
 
     def _swap_i_y(self, best: list[str], out: list[list[Alternative]], plain: list[bool]) -> None:
         """A final i or y after consonants is written either way ("kí"/"ký", "lí"/"lý"), and both
@@ -429,9 +506,11 @@ class QueryParser:
                 best[i] = swapped
                 out[i] = [Alternative((swapped,), 0.95, "spelling")]
 
-    def _spell(self, word: str) -> list[Alternative]:
+    def _spell(self, word: str, marked: str = "") -> list[Alternative]:
         """The word as typed if known, else its Telex/VNI repair, else the phrases it abbreviates,
-        else the closest catalog word, else "unknown"."""
+        else the closest catalog word, else "unknown". A word typed with its marks ("hôm", "ngon")
+        was typed as meant: no closest catalog word is guessed for it (a slip of it still shows
+        as a pair nobody writes, which _repair_pairs mends: "cá nhâm" -> "cá nhân")."""
         if word.isdigit():
             return [Alternative((word,), 1.0, "number")]
         expansions = self._abbreviation(word)
@@ -455,6 +534,8 @@ class QueryParser:
         # A key held or hit twice ("kkhai", "thuong"): no Vietnamese syllable doubles a consonant.
         if _VOWELS & set(word) and (single := _DOUBLED.sub(r"\1", word)) != word and single in self.vocabulary:
             return [Alternative((single,), 0.9, "spelling")]
+        if MARKED_AS_MEANT and marked and fold(marked) != marked:
+            return [Alternative((word,), 1.0, "unknown")]
         return self._typo(word)
 
     def _abbreviation(self, word: str) -> list[Alternative]:

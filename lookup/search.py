@@ -44,7 +44,7 @@ import numpy as np
 
 from lookup.catalog import FIXTURES_DIR, Catalog, Procedure
 from lookup.memory import release_free_memory
-from lookup.query_text import Alternative, Concept, Lexicon, QueryParser, default_lexicon, tokens
+from lookup.query_text import Alternative, Concept, Lexicon, QueryParser, default_lexicon, off_topic, tokens
 
 # Field weights: a word in the name or a colloquial alias is worth more than one in the results,
 # the field (lĩnh vực) or a life-event group name.
@@ -336,8 +336,9 @@ FEATURES = (
     "coverage", "known_share", "known_concepts", "pairs", "has_pairs", "margin", "lexicon_match",
     "rarest_matched", "explained", "guessed_share", "context_share", "rare_unmatched", "variant", "unmatched_share",
     "matched_weight", "best_score", "name_weight_explained", "phrase_match", "core_matched",
-    "tied", "strong_share", "life_match",
+    "tied", "strong_share", "life_match", "learned_best", "learned_margin", "off_topic",
 )  # fmt: skip
+LEARNED_MARGIN_CAP = 2.0
 
 
 class _Built:
@@ -406,7 +407,7 @@ class _Built:
         self.max_idf = math.log(1 + self.size)
         self.bonus = np.array([_prior(p) for p in procedures], dtype=np.float32)
         self.codeless = np.array([c.startswith("LOCAL-") for c in self.codes])
-        bigrams = frozenset(key for key in pair_ids if self.pairs.doc_count(key) >= 2)
+        bigrams = {key: n for key in pair_ids if (n := self.pairs.doc_count(key)) >= 2}
         self.parser = QueryParser(
             set(word_ids), compounds=self._compounds(), abbreviations=_abbreviations(phrase_docs, set(word_ids)),
             bigrams=bigrams,
@@ -682,13 +683,23 @@ class _Built:
             # Stable: equal learned scores keep the hand order.
             head = [head[k] for k in sorted(range(len(head)), key=lambda k: -learned[k])]
             order = head + order[RERANK_TOP:]
+        else:  # the hand scores stand in (the re-ranking's own fit, or TRACUU_SEARCH_RERANK=0)
+            learned = scores[np.array(order[:RERANK_TOP])]
         order = self._openable_first(candidates, order, concepts, per_concept, coverage)
         first = int(candidates[order[0]])
         life_match = (
             (1.0 if any(self.life_docs[n][first] for n in life if n in self.life_docs) else -1.0) if life else 0.0
         )
+        # The learned score of the best and its lead over the runner-up: how much better than the
+        # rest the best fits, as the re-ranking judges fit.
+        ranked_learned = np.sort(np.asarray(learned, dtype=np.float64))[::-1]
+        lead = float(ranked_learned[0] - ranked_learned[1]) if ranked_learned.size > 1 else LEARNED_MARGIN_CAP
+        # Off-topic phrases (prices, opinions, shops...) that the best hit's name does not hold.
+        name = self.name_words[first] | _NAME_FILLER
+        strays = sum(1 for phrase in off_topic(query, self.parser.lexicon) if not set(phrase) <= name)
         x = self.features(concepts, content, weights, per_concept, coverage, pairs, candidates, scores, order,
-                          float(explained[order[0]]), float(adjust[order[0]]), life_match)  # fmt: skip
+                          float(explained[order[0]]), float(adjust[order[0]]), life_match,
+                          (float(ranked_learned[0]), min(lead, LEARNED_MARGIN_CAP), min(strays, 2)))  # fmt: skip
         ranked = [
             (self.codes[doc := int(candidates[i])], round(float(scores[i]), 4), round(float(coverage[doc]), 4),
              self._why(concepts, per_concept, doc))
@@ -788,9 +799,11 @@ class _Built:
         explained: float,
         variant: float,
         life: float = 0.0,
+        extra: tuple[float, float, float] = (0.0, 0.0, 0.0),
     ) -> np.ndarray:
         """The evidence the refusal model weighs, in FEATURES order. `variant`: the best hit's
-        variant and life-concept adjustment (negative when it is a variant the query did not ask for)."""
+        variant and life-concept adjustment (negative when it is a variant the query did not ask for);
+        `extra`: the learned score of the best, its lead over the runner-up, off-topic phrases."""
         doc = int(candidates[order[0]])
         matched = np.array([best[doc] for best, _ in per_concept], dtype=np.float32)
         total = float(weights.sum())
@@ -828,7 +841,7 @@ class _Built:
             unmatched / self.max_idf, variant, missed / total,
             min(float(weights @ matched) / self.max_idf, 3.0),
             float(scores[order[0]]), name_explained, phrase, core, tied,
-            strong, life,
+            strong, life, *extra,
         ], dtype=np.float64)  # fmt: skip
 
     @staticmethod

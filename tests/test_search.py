@@ -415,3 +415,24 @@ def test_the_re_ranking_on_disk_matches_the_features_the_index_computes():
     raw = json.loads(Path(__file__).resolve().parents[1].joinpath("fixtures", "search_rerank.json").read_text())
     assert tuple(raw["features"]) == CANDIDATE_FEATURES and raw["cv_top1"]["learned"] > raw["cv_top1"]["hand"]
     assert _Reranker.load() is not None
+
+
+def test_lost_said_of_a_person_is_a_death_said_of_a_paper_a_loss(index):
+    # "mới" between the father and "mất" hid the death: a lost-certificate re-issue came first.
+    assert index.search("bố tôi mới mất thì làm giấy tờ gì", 1) == ["1.000656"]
+    assert index.search("bố em đang hưởng lương hưu thì mất, gia đình được nhận tiền tuất không", 1) == ["2.000821"]
+    assert index.search("mẹ làm mất sổ đỏ", 1) == ["1.012786"]
+
+
+def test_a_context_word_is_evidence_for_repairing_its_neighbour(index):
+    # "hàng" (context: a licence class "hạng") never let "thág" be repaired by the pair "hàng tháng".
+    assert index.search("trợ cấp xã hội hàng thág cho người khuyết tật", 1) == ["1.001776"]
+
+
+def test_a_question_no_procedure_answers_finds_nothing_though_its_words_are_the_catalog_s(index):
+    # Prices, shops, phone products: "vàng", "khách" and "chủ" are words of real procedures.
+    assert index.hits("giá vàng hôm nay") == []
+    assert index.hits("sim điện thoại chính chủ") == []
+    # An off-topic word the answer's name holds is no evidence against it ("giá trị", "đánh giá").
+    assert index.search("khôi phục giá trị sử dụng hộ chiếu", 1) == ["1.010384"]
+    assert index.hits("đánh giá tác động môi trường") != []
