@@ -6,16 +6,19 @@ not a pick of the second line."""
 
 from __future__ import annotations
 
+import pytest
+
 from understanding import DialogueContext, default_interpreter
 from understanding import intents as I
 
 AFTER_A_LIST = DialogueContext(shown="list", list_codes=("1.004194", "1.001193", "2.000889"))
 
 
-def test_a_five_word_thanks_and_a_position_after_a_list_opens_that_line() -> None:
-    reading = default_interpreter().interpret("cảm ơn, số 2 nhé", AFTER_A_LIST)
+@pytest.mark.parametrize(("text", "position"), [("cảm ơn, số 3", 3), ("cảm ơn, số 2 nhé", 2)])  # 4 and 5 words
+def test_thanks_and_a_position_after_a_list_opens_that_line(text: str, position: int) -> None:
+    reading = default_interpreter().interpret(text, AFTER_A_LIST)
     assert reading.ranked[0][0] == I.THANKS  # the model alone hears thanks
-    assert (reading.intent, reading.ordinal) == (I.SELECT, 2), reading
+    assert (reading.intent, reading.ordinal) == (I.SELECT, position), reading
     assert not reading.ambiguous  # acted on, not asked about
 
 
