@@ -26,3 +26,15 @@ def test_a_six_word_question_about_monday_after_a_list_is_not_a_pick() -> None:
     reading = default_interpreter().interpret("thứ 2 có làm việc không", AFTER_A_LIST)
     assert reading.ordinal == 2  # "thứ 2" reads as a position too...
     assert reading.intent == I.HOTLINE and not reading.ambiguous, reading  # ...but the sentence asks the hours
+
+
+def test_the_transcript_keeps_the_confidence_and_runner_up_to_three_decimals() -> None:
+    """What the transcript keeps, and the supervisors' export of messages not understood gives as the
+    bot's guess: the model's confidence and runner-up to three decimals, as the staff pages read
+    them ('lệ phí qqq www' has model probabilities with many more)."""
+    reading = default_interpreter().interpret("lệ phí qqq www")
+    meta = reading.as_meta()
+    assert reading.confidence != round(reading.confidence, 3)  # the model's own figure has more decimals
+    assert meta["confidence"] == round(reading.confidence, 3)
+    assert meta["runner_up"] == [reading.runner_up[0], round(reading.runner_up[1], 3)]
+    assert reading.runner_up[1] != round(reading.runner_up[1], 3)
