@@ -38,3 +38,22 @@ def test_the_transcript_keeps_the_confidence_and_runner_up_to_three_decimals() -
     assert meta["confidence"] == round(reading.confidence, 3)
     assert meta["runner_up"] == [reading.runner_up[0], round(reading.runner_up[1], 3)]
     assert reading.runner_up[1] != round(reading.runner_up[1], 3)
+
+
+def test_one_known_word_among_stray_keystrokes_is_asked_about_not_acted_on() -> None:
+    """'hộ chiếu sdfg hjkl qwer': under half the words are known, so the model's reading of the
+    one it knows is not trusted: its confidence is cut by that share, and the bot asks which was
+    meant instead of opening a passport search on a guess."""
+    reading = default_interpreter().interpret("hộ chiếu sdfg hjkl qwer")
+    assert reading.intent == I.PROCEDURE_SEARCH and reading.ambiguous, reading
+    assert reading.confidence < 0.4  # what staff see: a weak reading
+
+
+def test_a_documents_question_the_model_is_unsure_of_is_still_answered_as_that_question() -> None:
+    """Stray keys before 'thành phần hồ sơ khai sinh' (what papers a birth registration needs) leave
+    the model unsure (its top reading, the question, under a quarter), but the question and the
+    search it is about together are the reading: the bot answers the documents asked, not a list."""
+    reading = default_interpreter().interpret("asd qwe zxc rty thành phần hồ sơ khai sinh")
+    assert reading.ranked[0][0] == I.PROCEDURE_QUESTION and reading.ranked[0][1] < 0.25
+    assert (reading.intent, reading.facet) == (I.PROCEDURE_QUESTION, "documents"), reading
+    assert not reading.ambiguous
