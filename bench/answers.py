@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from handlers.answers import ANSWER_LIMIT, CARD_LIMIT, facet_answer, procedure_card
+from handlers.content import Content
 from handlers.understood import ProcedureReply, decide, names_from, suggest_from
 from lookup.catalog import FIXTURES_DIR, Catalog, load_catalog
 from lookup.province import Province, load_province
@@ -77,6 +78,7 @@ def run(name: str, questions: list[Question], catalog: Catalog, index: Procedure
         show_misses: int) -> list[int]:  # fmt: skip
     interpreter = Interpreter(default_model())
     names = names_from(index)
+    content = Content.load(province)
     outcome: Counter[str] = Counter()
     baseline: Counter[str] = Counter()
     misses_by: dict[str, Counter[str]] = defaultdict(Counter)
@@ -86,7 +88,7 @@ def run(name: str, questions: list[Question], catalog: Catalog, index: Procedure
         reply = None
         suggest = suggest_from(index)
         if reading.intent in (I.PROCEDURE_SEARCH, I.PROCEDURE_QUESTION) and not reading.ambiguous:
-            reply = decide(reading, q.text, index.search, catalog, {}, suggest)
+            reply = decide(reading, q.text, index.search, catalog, {}, suggest, content.outside_topic)
         if reply and reply.kind == "answer" and reply.code in q.codes and reply.facet == q.facet:
             result = "first reply"
             procedure = catalog.get(reply.code)

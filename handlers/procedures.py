@@ -45,12 +45,20 @@ def procedure_list(procedures: list[Procedure], more: str | None) -> ListReply:
     return ListReply(items, tuple(buttons))
 
 
+# A fact asked of no procedure ("lệ phí bao nhiêu" with nothing on screen): of which one?
+_ASKED_OF_WHICH = {"documents": "giấy tờ cần nộp", "fee": "lệ phí", "time": "thời gian giải quyết",
+                   "where": "nơi nộp hồ sơ", "online": "cách nộp trực tuyến", "form": "mẫu đơn, tờ khai",
+                   "result": "kết quả"}  # fmt: skip
+
+
 @router.on(command_is("#tracuuthutuc"))
-async def ask_for_query(ctx: Context) -> list[Reply]:
+async def ask_for_query(ctx: Context, facet: str | None = None) -> list[Reply]:
     ctx.set_state(AWAITING_QUERY)
     ctx.meta["flow"] = "search"
+    opening = f"Bạn hỏi {_ASKED_OF_WHICH[facet]} của thủ tục nào?" if facet in _ASKED_OF_WHICH else (
+        "Bạn cần làm thủ tục gì?")  # fmt: skip
     return [Text(
-        "Bạn cần làm thủ tục gì? Gõ tên thủ tục, ví dụ \"đăng ký khai sinh\", \"đổi giấy phép lái xe\", "
+        f"{opening} Gõ tên thủ tục, ví dụ \"đăng ký khai sinh\", \"đổi giấy phép lái xe\", "
         "hoặc gõ mã thủ tục (ví dụ 1.004194). Bạn cũng có thể tìm theo nhóm sự kiện.",
         (Button("Thủ tục theo sự kiện", "#sukien"), MENU_BUTTON),
     )]  # fmt: skip

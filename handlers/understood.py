@@ -27,7 +27,7 @@ from rapidfuzz import fuzz
 from bot.dispatcher import Context, Router, intent_is, is_free_text
 from bot.replies import Button, Reply, Text
 from handlers import answers, follow, guidance, handoff, lookup_code, payment, procedures
-from handlers.content import MENU_BUTTON, menu_reply, when
+from handlers.content import MENU_BUTTON, OutsideTopic, menu_reply, when
 from handlers.handoff import OFFER
 from lookup.catalog import Catalog
 from lookup.dossier import NO_FEES, Dossier
@@ -230,6 +230,8 @@ async def frustration(ctx: Context) -> list[Reply]:
 
 @router.on(intent_is(I.OUT_OF_SCOPE))
 async def out_of_scope(ctx: Context) -> list[Reply]:
+    if (topic := ctx.deps.content.outside_topic(ctx.text)) is not None:
+        return _outside(ctx, topic)
     ctx.meta["flow"] = "smalltalk"
     ctx.meta["outcome"] = "out_of_scope"
     return [menu_reply(ctx.deps.content, f"Xin lỗi, việc này nằm ngoài phạm vi hỗ trợ của {ctx.deps.province.oa_name}. "
@@ -257,19 +259,23 @@ class ProcedureReply:
     """What to answer a procedure search or question with (decided apart from sending it, so the
     answers benchmark measures exactly what the chat does)."""
 
-    kind: Literal["ask_query", "answer", "card", "list", "confirm"]
+    kind: Literal["ask_query", "answer", "card", "list", "confirm", "outside"]
     code: str | None = None
     facet: str | None = None
     variants: tuple[str, ...] = ()
     query: str = ""
     about_list: bool = False  # a "confirm" among the procedures just listed, not guesses
+    topic: OutsideTopic | None = None  # "outside": what is asked is done elsewhere than the catalog says
 
 
 def decide(interpretation: Interpretation, text: str, search: Callable[[str, int, int], list[str]],
            catalog: Catalog, memory: dict[str, Any],
-           suggest: Callable[[str, int], list[Hit]] | None = None) -> ProcedureReply:  # fmt: skip
+           suggest: Callable[[str, int], list[Hit]] | None = None,
+           outside: Callable[[str], OutsideTopic | None] | None = None) -> ProcedureReply:  # fmt: skip
     """`suggest(words, n)`: the best matches even when none is credible (for "did you mean …?"),
-    each carrying the probability that the first is right."""
+    each carrying the probability that the first is right; `outside(text)`: the topic outside the
+    catalog the text names ("ly hôn", "giấy chứng sinh"), answered before any procedure whose name
+    merely shares its words (recording a divorce granted abroad)."""
     if interpretation.intent == I.CORRECTION and not interpretation.query:
         return ProcedureReply("ask_query", query=text)  # "không phải" alone: which one, then?
     query = interpretation.query or text
@@ -281,6 +287,10 @@ def decide(interpretation: Interpretation, text: str, search: Callable[[str, int
     facet = interpretation.facet
     if facet and (on_screen := _about_what_is_shown(catalog, memory, facet, query)) is not None:
         return on_screen
+    if facet and not followups.named_words(query) and memory.get("shown") not in ("procedure", "list"):
+        return ProcedureReply("ask_query", facet=facet, query=query)  # "lệ phí bao nhiêu" of nothing shown
+    if outside is not None and (topic := outside(query)) is not None and not _names_another(topic, query, search):
+        return ProcedureReply("outside", facet=facet, query=query, topic=topic)
     codes: list[str] = []
     if facet:  # the words that name the procedure first: "lệ phí … bao nhiêu" is not part of its name
         for named in entities.procedure_queries(query, default_model().vocabulary):
@@ -289,8 +299,10 @@ def decide(interpretation: Interpretation, text: str, search: Callable[[str, int
                 break
     codes = codes or search(query, procedures.ITEMS_PER_PAGE + 1, 0)
     last = memory.get("procedure") if memory.get("shown") == "procedure" else None
-    if facet and not codes and last:
-        return ProcedureReply("answer", last, facet, query=query)  # "lệ phí bao nhiêu" about the one just shown
+    if facet and not codes and last and len(followups.named_words(query)) <= followups.FOLLOW_UP_WORDS:
+        # "lệ phí bao nhiêu" about the one just shown; not "xin giấy chứng sinh ở đâu", which names
+        # something else (that the catalog does not know is no reason to answer the last one's fact).
+        return ProcedureReply("answer", last, facet, query=query)
     if facet and not codes and suggest:
         # Named, but not credibly: ask which one rather than say "nothing found" (an officer would).
         named = entities.procedure_queries(query, default_model().vocabulary)
@@ -304,6 +316,14 @@ def decide(interpretation: Interpretation, text: str, search: Callable[[str, int
         # the source, its variants a tap away (another case's fee is not this one's).
         return ProcedureReply("answer", codes[0], facet, tuple(close_variants(catalog, codes, query)), query)
     return ProcedureReply("list", query=query)
+
+
+def _names_another(topic: OutsideTopic, query: str, search: Callable[[str, int, int], list[str]]) -> bool:
+    """Whether the words beside the topic's name a procedure of the catalog: "đổi bằng lái xe cần
+    giấy tờ gì, có cần giấy khám sức khỏe không" asks the licence's documents, not the health check."""
+    rest = topic.without_terms(query)
+    named = entities.procedure_queries(rest, default_model().vocabulary) if rest else []
+    return any(len(words.split()) >= 2 and search(words, 1, 0) for words in named)
 
 
 def _about_what_is_shown(catalog: Catalog, memory: dict[str, Any], facet: str, query: str) -> ProcedureReply | None:
@@ -387,14 +407,27 @@ _PAPER = re.compile(r"\b(?:giay|the|so|bang|phieu|chung chi)(?: (?!o\b|tai\b|de\
 @router.on(intent_is(I.PROCEDURE_SEARCH, I.PROCEDURE_QUESTION, I.CORRECTION))
 async def procedure(ctx: Context) -> list[Reply]:
     reply = decide(ctx.interpretation, ctx.text, ctx.deps.search, ctx.deps.catalog, ctx.memory,
-                   getattr(ctx.deps, "suggest", None))  # fmt: skip
+                   getattr(ctx.deps, "suggest", None), ctx.deps.content.outside_topic)  # fmt: skip
+    if reply.topic is not None:
+        return _outside(ctx, reply.topic)
     if reply.kind == "ask_query":
-        return await procedures.ask_for_query(ctx)
+        return await procedures.ask_for_query(ctx, reply.facet)
     if reply.kind == "confirm":
         return _confirm(ctx, reply)
     if reply.kind == "list" or reply.code is None:
         return procedures.results(ctx, reply.query, 1)
     return _answer(ctx, reply.code, reply.facet, list(reply.variants))
+
+
+def _outside(ctx: Context, topic: OutsideTopic) -> list[Reply]:
+    """Where the thing asked is done, since it is not one of the catalog's procedures, and the ones
+    around it a tap away (their cards), or a person."""
+    ctx.set_state(None)
+    ctx.meta["flow"] = "search"
+    ctx.meta["outcome"] = f"outside_catalog:{topic.id}"
+    related = [p for c in topic.procedures if (p := ctx.deps.catalog.get(c)) is not None]
+    buttons = [Button(shorten(p.name, 40), f"#thutuc {p.code}") for p in related[:3]]
+    return [Text(topic.text, (*buttons, OFFER, MENU_BUTTON))]
 
 
 def _confirm(ctx: Context, reply: ProcedureReply) -> list[Reply]:

@@ -162,3 +162,12 @@ async def test_a_lost_paper_named_offers_the_procedure_that_gives_a_copy_of_it(l
     (reply,) = await live.say("ans-copy", "cấp lại giấy khai sinh ở đâu")
     assert "mã 1.004884" in reply["text"]
     assert any(str(payload).startswith("#hoi where 2.000635") for _, payload in _buttons(reply))
+
+
+async def test_a_question_naming_something_unknown_is_not_answered_with_the_last_procedure(live):
+    (first,) = await live.say("ans-last", "đăng ký thường trú ở đâu")
+    assert "mã 1.004222" in first["text"]
+    replies = await live.say("ans-last", "xin giấy phép kinh doanh karaoke ở đâu")
+    assert "mã 1.004222" not in str(replies)
+    (fee,) = await live.say("ans-none", "lệ phí bao nhiêu")  # nothing named, nothing shown: of which one?
+    assert fee["text"].startswith("Bạn hỏi lệ phí của thủ tục nào?")
