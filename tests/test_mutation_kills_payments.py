@@ -61,3 +61,25 @@ async def test_cancelled_attempts_stay_cancelled_when_the_citizen_pays_a_third_t
     assert await record() == [*cancelled, (IDS[2], "Chờ thanh toán", "CTG")]
     assert await bank_says(api, created, last, "CTG", "00", "CTG0003") == 200
     assert await record() == [*cancelled, (IDS[2], "Đã thanh toán", "CTG")]
+
+
+async def test_a_signed_callback_for_more_than_the_fees_or_an_earlier_dossier_is_refused(api):
+    """tests/test_secondary_checks.py refuses a callback for less, or naming a later dossier; the
+    other sides too: a bank reporting more than the fees (the citizen debited too much) and a
+    callback naming a dossier received before this one are refused, and the fees stay unpaid."""
+    earlier = await dossier_awaiting_fees(api)
+    created = await dossier_awaiting_fees(api)
+    assert earlier["code"] < created["code"]
+    payment = await open_payment(api, created)
+    url = f"/api/payments/{payment['payment_id']}/callback"
+
+    def body(code: str, amount: int) -> dict:
+        return signed_callback(payment["payment_id"], code, amount, "VCB", "00", PAID_AT, GATEWAY_SECRET, "VCB0001")
+
+    more = await api.post(url, json=body(created["code"], payment["amount_vnd"] + 1000))
+    assert more.status == 400, await more.text()
+    elsewhere = await api.post(url, json=body(earlier["code"], payment["amount_vnd"]))
+    assert elsewhere.status == 400, await elsewhere.text()
+    for code in (created["code"], earlier["code"]):
+        view = await (await api.get(f"/api/dossiers/{code}")).json()
+        assert view["fees"]["payment_state"] == "Chưa thanh toán" and view["status"]["code"] == 6
