@@ -412,6 +412,9 @@ EQUIVALENT: dict[tuple[str, ...], str] = {
     ("understanding/interpreter.py", "core/NumberReplacer", "question = dict(ranked).get(I.PROCEDURE_QUESTION, 0.0)"):
         "the model ranks every intent it has, and procedure_question needs nothing shown (not in NEEDS_CONTEXT): "
         "it is always in the ranking, so the default is never read",
+    ("lookup/payments.py", "core/NumberReplacer", "new_id = secrets.token_hex(10)"):
+        "NOT strictly equivalent: a payment id of 9 or 11 random bytes instead of 10 (18 or 22 hex digits); as "
+        "unguessable, and nothing parses it (it is looked up in the payment index, and in the page's URL)",
 }  # fmt: skip
 
 
