@@ -20,6 +20,7 @@ def test_thanks_and_a_position_after_a_list_opens_that_line(text: str, position:
     assert reading.ranked[0][0] == I.THANKS  # the model alone hears thanks
     assert (reading.intent, reading.ordinal) == (I.SELECT, position), reading
     assert not reading.ambiguous  # acted on, not asked about
+    assert reading.confidence == 0.8  # what staff see of a pick the rule made: 80 %, not the model's thanks
 
 
 def test_a_six_word_question_about_monday_after_a_list_is_not_a_pick() -> None:
