@@ -61,6 +61,7 @@ TARGETS: dict[str, Target] = {
             "tests/test_webhook_refuses.py",
             "tests/test_hostile_input.py",
             "tests/test_secondary_checks.py",
+            "tests/test_mutation_kills_webhook.py",
             "tests/test_qr.py",
         ),
         "not real and not schema_generated",
