@@ -278,12 +278,12 @@ def _spell_numbers(words: list[tuple[str, str]]) -> list[tuple[str, str]]:
 # hưu thì mất"), said of a thing a loss ("mẹ làm mất sổ đỏ", "bố bị mất căn cước"): a person or kin
 # word before it, no "bị / làm / đánh" right before it, and nothing after it but the end of the
 # clause or a word that starts another ("thì", "rồi", "làm", "cần"...).
-_PERSONS = _KIN | {"cu", "nguoi"}
+_PERSONS = _KIN | {"cu", "nguoi", "trai", "gai"}  # "em trai", "em gái": "em" alone is "I"
 _LOSS_VERBS = frozenset({"bi", "lam", "danh", "vi", "do", "that", "khong", "chua", "sap", "so"})
 _CLAUSE_STARTS = frozenset({"thi", "roi", "lam", "can", "phai", "duoc", "nen", "muon", "xin", "de", "ma", "va",
                             "gia", "khong", "co", "nay", "hom", "nam", "thang", "tuan", "ngay", "luc", "vao",
                             "tai", "nhung", "o", "thu", "gi", "sao", "the", "nhu", "di", "ve", "nhe", "a",
-                            "nha", "hoi"})  # fmt: skip
+                            "nha", "hoi", "lau", "tu", "khi", "sau", "truoc", "da", "cach"})  # fmt: skip
 _PERSON_SPAN = 8  # words between the person and "mất"
 
 
