@@ -10,6 +10,7 @@ import pytest
 
 from understanding import DialogueContext, default_interpreter
 from understanding import intents as I
+from understanding.interpreter import MIN_CONFIDENCE, MIN_MARGIN, Interpretation
 
 AFTER_A_LIST = DialogueContext(shown="list", list_codes=("1.004194", "1.001193", "2.000889"))
 
@@ -58,3 +59,35 @@ def test_a_documents_question_the_model_is_unsure_of_is_still_answered_as_that_q
     assert reading.ranked[0][0] == I.PROCEDURE_QUESTION and reading.ranked[0][1] < 0.25
     assert (reading.intent, reading.facet) == (I.PROCEDURE_QUESTION, "documents"), reading
     assert not reading.ambiguous
+
+
+def reading(intent: str, confidence: float, runner_up: tuple[str, float] | None) -> Interpretation:
+    return Interpretation(intent, confidence, runner_up, source="model")
+
+
+@pytest.mark.parametrize(
+    ("intent", "runner_up"),
+    [(I.HOTLINE, I.COMPLAINT), (I.COMPLAINT, I.HOTLINE), (I.HUMAN, I.HOTLINE), (I.HOTLINE, I.HUMAN)],
+)
+def test_two_close_readings_that_lead_to_different_answers_are_asked_about_in_either_order(
+    intent: str, runner_up: str
+) -> None:
+    """0.50 against 0.45 for two answers that differ (the hotline, a complaint, a person): the bot
+    asks which was meant, whichever of the two the model put first."""
+    assert reading(intent, 0.50, (runner_up, 0.45)).ambiguous
+
+
+def test_a_reading_exactly_at_a_threshold_is_acted_on() -> None:
+    """The thresholds are the lowest confidence, margin and family total the bot acts on: below
+    them it asks (understanding/interpreter.py: 'Below this probability, or this close to the
+    runner-up, the bot asks')."""
+    assert not reading(I.HOTLINE, MIN_CONFIDENCE, None).ambiguous
+    assert reading(I.HOTLINE, MIN_CONFIDENCE - 0.01, None).ambiguous
+    ahead = 0.50 + MIN_MARGIN
+    assert ahead - 0.50 == MIN_MARGIN  # exact in binary floating point: the margin is met, not missed by 1e-17
+    assert not reading(I.HOTLINE, ahead, (I.COMPLAINT, 0.50)).ambiguous
+    assert reading(I.HOTLINE, ahead - 0.01, (I.COMPLAINT, 0.50)).ambiguous
+    together = MIN_CONFIDENCE - 0.25
+    assert together + 0.25 == MIN_CONFIDENCE  # exact, as above
+    assert not reading(I.PROCEDURE_QUESTION, 0.25, (I.PROCEDURE_SEARCH, together)).ambiguous
+    assert reading(I.PROCEDURE_QUESTION, 0.24, (I.PROCEDURE_SEARCH, together)).ambiguous
