@@ -416,6 +416,48 @@ EQUIVALENT: dict[tuple[str, ...], str] = {
     ("lookup/payments.py", "core/NumberReplacer", "new_id = secrets.token_hex(10)"):
         "NOT strictly equivalent: a payment id of 9 or 11 random bytes instead of 10 (18 or 22 hex digits); as "
         "unguessable, and nothing parses it (it is looked up in the payment index, and in the page's URL)",
+    ("understanding/interpreter.py", "core/ReplaceComparisonOperator_Gt_GtE",
+     "runner_up = ranked[1] if len(ranked) > 1 else None"):
+        "the model ranks every intent it has (over 30), at most 4 of them need something shown: the kept ranking "
+        "always has more than two, so > 1, >= 1, != 1, > 2 and > 0 all hold",
+    ("understanding/interpreter.py", "core/ReplaceComparisonOperator_Gt_NotEq",
+     "runner_up = ranked[1] if len(ranked) > 1 else None"):
+        "the kept ranking always has more than two intents (see > 1 against >= 1)",
+    ("understanding/interpreter.py", "core/NumberReplacer", "runner_up = ranked[1] if len(ranked) > 1 else None",
+     "runner_up = ranked[1] if len(ranked) > 2 else None"):
+        "the kept ranking always has more than two intents (see > 1 against >= 1)",
+    ("understanding/interpreter.py", "core/NumberReplacer", "runner_up = ranked[1] if len(ranked) > 1 else None",
+     "runner_up = ranked[1] if len(ranked) > 0 else None"):
+        "the kept ranking always has more than two intents (see > 1 against >= 1)",
+    ("understanding/interpreter.py", "core/NumberReplacer", "second = self.runner_up[1] if self.runner_up else 0.0",
+     "second = self.runner_up[1] if self.runner_up else -1.0"):
+        "with no runner-up the margin check can only ask below MIN_MARGIN (0.12), where the confidence check "
+        "(below 0.40) already asks; a margin against -1 never asks: the same answer",
+    ("understanding/interpreter.py", "core/NumberReplacer",
+     'return Interpretation(intent, 1.0, source="rule", dossier_codes=codes, ranked=tuple(ranked[:3]))',
+     'return Interpretation(intent, 1.0, source="rule", dossier_codes=codes, ranked=tuple(ranked[: 4]))'):
+        "the reading keeps the top of the ranking for the dialogue, which reads only its first two "
+        "(handlers/understood.py, understanding/evidence.py): keeping 2, 3 or 4 is the same",
+    ("understanding/interpreter.py", "core/NumberReplacer",
+     'return Interpretation(intent, 1.0, source="rule", dossier_codes=codes, ranked=tuple(ranked[:3]))',
+     'return Interpretation(intent, 1.0, source="rule", dossier_codes=codes, ranked=tuple(ranked[: 2]))'):
+        "the dialogue reads only the first two of the kept ranking (handlers/understood.py, understanding/evidence.py)",
+    ("understanding/interpreter.py", "core/NumberReplacer", "ranked=tuple(ranked[:3]))  # fmt: skip"):
+        "the dialogue reads only the first two of the kept ranking (handlers/understood.py, understanding/evidence.py)",
+    ("understanding/interpreter.py", "core/NumberReplacer", "MAX_WORDS = 60"):
+        "NOT strictly equivalent: the model reads the first 59 or 61 words of a long message instead of 60 (a cost "
+        "bound: a message's intent is said in its first sentences)",
+    ("understanding/interpreter.py", "core/ReplaceComparisonOperator_GtE_Gt",
+     "intent = top if top in _CODE_INTENTS and p >= MIN_CONFIDENCE else I.LOOKUP_DOSSIER"):
+        "NOT strictly equivalent: a model probability exactly 0.40 (a float from the model, never seen) beside a "
+        "dossier code",
+    ("understanding/interpreter.py", "core/ReplaceFalseWithTrue",
+     "ranked: tuple[tuple[str, float], ...] = field(default=(), repr=False)"):
+        "NOT strictly equivalent, debug output only: the ranking shown in a reading's repr; logs and the transcript "
+        "use as_meta, which leaves it out",
+    ("understanding/interpreter.py", "core/ReplaceTrueWithFalse", "@dataclass(frozen=True)"):
+        "NOT strictly equivalent in principle: a reading or dialogue context that could be assigned to; nothing "
+        "assigns to or hashes one",
 }  # fmt: skip
 
 
