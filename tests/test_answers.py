@@ -115,6 +115,10 @@ async def test_a_short_question_after_a_list_asks_about_the_listed_procedures(li
     assert payloads and "#hoi fee 1.004194" in payloads
     (fee,) = await live.say("ans-fl1", "#hoi fee 1.004194")
     assert fee["text"].startswith("💰 Lệ phí – Đăng ký tạm trú (mã 1.004194)")
+    # Typed bare, "bao" of "bao nhiêu" is not the "báo" of "Khai báo thông tin về cư trú" on that list.
+    await live.say("ans-fl3", "dang ky tam tru")
+    (which,) = await live.say("ans-fl3", "le phi bao nhieu")
+    assert which["text"] == "Lệ phí của thủ tục nào trong danh sách vừa rồi?"
 
 
 async def test_a_short_question_naming_one_of_the_listed_gets_its_answer(live):

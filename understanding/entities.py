@@ -275,7 +275,7 @@ _NAMELESS_PHRASES: tuple[str, ...] = (
     "nop qua mang", "nop truc tuyen", "nop ho so", "nop don", "lam ho so", "lam thu tuc", "len tan noi", "hay phai len",
     "phai len", "truc tiep", "hay phai", "lam sao", "lam the nao", "the nao", "nhu the nao", "ra sao",
     "dieu kien gi", "can dieu kien", "dieu kien nhu the nao", "can lam gi", "can lam nhung gi", "phai lam gi",
-    "moi nguoi", "ca nha oi", "ad oi", "a oi", "thi xong", "moi xong", "thi sao",
+    "moi nguoi", "ca nha oi", "ad oi", "a oi", "thi xong", "moi xong", "thi sao", "bao nhieu", "bao lau",
 )  # fmt: skip
 
 
