@@ -15,8 +15,9 @@ from types import SimpleNamespace
 
 import pytest
 
+from bot.appkeys import REDIS
 from bot.web.gateway_emulator import signed_callback
-from tests.conftest import GATEWAY_SECRET
+from tests.conftest import APPLICANT, GATEWAY_SECRET, STAFF
 from tests.test_payments import demo_api, dossier_awaiting_fees, open_payment  # noqa: F401 - demo_api
 
 IDS = ["1" * 20, "9" * 20, "5" * 20]
@@ -83,3 +84,45 @@ async def test_a_signed_callback_for_more_than_the_fees_or_an_earlier_dossier_is
     for code in (created["code"], earlier["code"]):
         view = await (await api.get(f"/api/dossiers/{code}")).json()
         assert view["fees"]["payment_state"] == "Chưa thanh toán" and view["status"]["code"] == 6
+
+
+async def progress_of(api, created: dict) -> list[int]:
+    progress = await (await api.get(f"/api/dossiers/{created['code']}/progress")).json()
+    return [step["status"]["code"] for step in progress["timeline"]]
+
+
+@pytest.mark.parametrize(("statuses", "name"), [((4,), "Đang xử lý"), ((4, 9), "Đã xử lý xong")])
+async def test_fees_paid_while_processing_or_once_done_leave_the_dossier_where_it_is(api, statuses, name):
+    """Only a dossier waiting for its fees (status 6) resumes processing when they are paid. Fees paid
+    early, while the dossier is being processed, or at the end, once it is done (paid when the
+    result is collected), leave it where it is: a finished dossier must not reopen as 'being
+    processed', nor a dossier in processing get a second 'fees done, processing resumes' step."""
+    body = {"procedure_code": "1.004194", "agency_id": "000.31.01.H34", "applicant": APPLICANT}
+    created = await (await api.post("/api/dossiers", json=body, headers=STAFF)).json()
+    for status in statuses:
+        moved = await api.post(f"/api/dossiers/{created['code']}/transitions", json={"status": status}, headers=STAFF)
+        assert moved.status == 200, await moved.text()
+    before = await progress_of(api, created)
+    payment = await open_payment(api, created)
+    assert await bank_says(api, created, payment, "VCB", "00", "VCB0001") == 200
+    view = await (await api.get(f"/api/dossiers/{created['code']}")).json()
+    assert view["fees"]["payment_state"] == "Đã thanh toán"
+    assert view["status"]["name"] == name
+    assert await progress_of(api, created) == before
+
+
+async def test_asking_again_for_the_open_payment_leaves_no_stray_payment_index(api, backend, monkeypatch):
+    """Each request for a payment writes an index entry (payment id -> dossier) before it knows
+    whether a payment is already open; when one is, the new id's entry is deleted again. A citizen
+    tapping 'Thanh toán' three times leaves one entry, the open payment's, whichever way the random
+    ids sort (fixed here: the open one between the two later ones)."""
+    import lookup.payments
+
+    ids = iter(["5" * 20, "9" * 20, "1" * 20])
+    monkeypatch.setattr(lookup.payments, "secrets", SimpleNamespace(token_hex=lambda _n: next(ids)))
+    created = await dossier_awaiting_fees(api)
+    opened = [await open_payment(api, created) for _ in range(3)]
+    assert {p["payment_id"] for p in opened} == {"5" * 20}
+    store = api.app[REDIS]
+    found = [key async for key in store.scan_iter(match=f"{backend.prefix}:{{pay:*", count=1000)]
+    assert found == [f"{backend.prefix}:{{pay:{'5' * 20}}}:dossier-code"]
