@@ -458,6 +458,14 @@ EQUIVALENT: dict[tuple[str, ...], str] = {
     ("understanding/interpreter.py", "core/ReplaceTrueWithFalse", "@dataclass(frozen=True)"):
         "NOT strictly equivalent in principle: a reading or dialogue context that could be assigned to; nothing "
         "assigns to or hashes one",
+    ("lookup/payments.py", "core/ReplaceComparisonOperator_Is_Eq",
+     "if paid and updated.status is DossierStatus.YEU_CAU_NGHIA_VU_TAI_CHINH:"):
+        "an enum member: 'is' and '==' agree (members are singletons; an IntEnum equals only its own value)",
+    ("lookup/payments.py", "core/ReplaceFalseWithTrue", 'outcome: dict[str, bool] = {"changed": False}'):
+        "the store's update always runs the change before the outcome is read, and the change sets it first thing",
+    ("lookup/payments.py", "core/ReplaceTrueWithFalse", "@dataclass(frozen=True)"):
+        "NOT strictly equivalent in principle: a Settlement that could be assigned to; nothing assigns to or "
+        "hashes one",
 }  # fmt: skip
 
 
