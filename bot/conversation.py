@@ -39,6 +39,7 @@ from lookup.payments import PaymentService
 from lookup.province import Province
 from lookup.search import Hit
 from lookup.text import fold
+from understanding.evidence import NamesProcedure
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +76,7 @@ class Deps:
     # (words, n) -> the best procedures even when none is credible, for "did you mean …?"
     suggest: Callable[[str, int], list[Hit]] | None = None
     # words -> how surely they name one procedure (the catalog overriding a doubtful reading)
-    names_procedure: Callable[[str], float] | None = None
+    names_procedure: NamesProcedure | None = None
 
 
 # What a citizen waiting for a person sends to have the bot back: a menu or button tap (a command),

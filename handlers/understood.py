@@ -36,6 +36,7 @@ from lookup.search import Hit, ProcedureIndex
 from lookup.text import fold, format_vnd, shorten
 from understanding import Interpretation, entities, followups
 from understanding import intents as I
+from understanding.evidence import Naming
 from understanding.interpreter import default_model
 from understanding.normalize import normalize
 
@@ -364,16 +365,25 @@ def suggest_from(index: ProcedureIndex, floor: float = SUGGEST_FLOOR) -> Callabl
     return suggest
 
 
-def names_from(index: ProcedureIndex) -> Callable[[str], float]:
+def names_from(index: ProcedureIndex) -> Callable[[str], Naming]:
     """How surely words name one procedure: the refusal model's calibrated probability that the best
-    hit is what was meant, 0 when it is not credible (`understanding.evidence` sets the floors at
-    which the catalog overrules the intent model)."""
+    hit is what was meant, 0 when it is not credible, and whether people can do it (`understanding.
+    evidence` sets the floors at which the catalog overrules the intent model)."""
 
-    def names(words: str) -> float:
+    def names(words: str) -> Naming:
         best = index.best(words)
-        return best.confidence if best is not None and best.credible else 0.0
+        if best is None or not best.credible:
+            return Naming(0.0)
+        procedure = index.catalog.get(best.code)
+        return Naming(best.confidence, procedure is None or _for_people(procedure.subjects))
 
     return names
+
+
+def _for_people(subjects: str | None) -> bool:
+    """A record's subjects name a person ("Công dân Việt Nam", "Người nước ngoài"), or none at all."""
+    folded = fold(subjects or "")
+    return not folded or "cong dan" in folded or "nguoi" in folded or "ca nhan" in folded or "ho gia dinh" in folded
 
 
 def close_variants(catalog: Catalog, codes: list[str], query: str = "", limit: int = 2) -> list[str]:

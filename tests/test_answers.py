@@ -79,6 +79,11 @@ async def test_a_fact_asked_of_a_likely_named_procedure_wins_over_the_guide_but_
     # The account guide keeps a question that names an agency's procedure likely, not surely.
     (guide,) = await live.say("ans-acct", "dky tai khoan o dau")
     assert "mã 1.000236" not in guide["text"]
+    # Nor, asked surely, one that only organisations do (the enterprises' e-account at immigration).
+    replies = await live.say("ans-acct2", "đăng ký tài khoản trên điện thoại được không")
+    assert "1.000236" not in str(replies)
+    (teller,) = await live.say("ans-human", "cho gặp anh Quân bên công an phường")  # a named officer: a person
+    assert "cán bộ" in teller["text"] and "Không tìm thấy thủ tục" not in teller["text"]
 
 
 async def test_the_words_around_a_question_do_not_hide_the_procedure_it_names(live):

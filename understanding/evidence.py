@@ -12,7 +12,7 @@ the answers benchmark, so the benchmark measures what the chat does."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from lookup.text import fold
 from understanding import entities
@@ -43,7 +43,22 @@ _PROCEDURE_INTENTS = frozenset({I.PROCEDURE_SEARCH, I.PROCEDURE_QUESTION})
 # "Lệ phí thành lập cty cổ phần" asks a fee, heard as paying one; "thanh toán lệ phí …" pays.
 _PAYING = frozenset({"thanh toan", "nop tien", "dong tien", "tra tien", "chuyen khoan", "quet ma", "vnpt pay"})
 
-NamesProcedure = Callable[[str], float]  # words -> how surely they name one procedure (0: not credibly)
+
+@dataclass(frozen=True)
+class Naming:
+    """How surely words name one procedure (the search's calibrated probability, 0 when not
+    credible), and whether a person can do it (its record's subjects name citizens or people, not
+    only organisations)."""
+
+    confidence: float
+    for_people: bool = True
+
+
+NamesProcedure = Callable[[str], Naming]  # words -> how they name a procedure
+# The guides are a person's help (their account, their submission): an organisation's procedure
+# sharing their words does not overrule them ("đăng ký tài khoản … trên điện thoại" finds the
+# enterprises' "Đăng ký tài khoản điện tử" of the immigration service surely).
+_A_PERSONS_HELP = frozenset({I.GUIDE_SUBMIT, I.GUIDE_REGISTER, I.GUIDE_LOGIN})
 
 
 def with_catalog(reading: Interpretation, text: str, names_procedure: NamesProcedure) -> Interpretation:
@@ -67,7 +82,13 @@ def with_catalog(reading: Interpretation, text: str, names_procedure: NamesProce
         return reading  # "nộp hồ sơ online thế nào" asks the guide, not a fact of one procedure
     named = entities.procedure_queries(text, default_model().vocabulary)
     floor = NAMED_WITH_A_FACT if facet and reading.intent not in _NAMED_SURELY_ONLY else NAMED_SURELY
-    if not any(len(words.split()) >= 2 and names_procedure(words) >= floor for words in named):
+    people_only = reading.intent in _A_PERSONS_HELP
+
+    def names(words: str) -> bool:
+        naming = names_procedure(words)
+        return naming.confidence >= floor and (naming.for_people or not people_only)
+
+    if not any(len(words.split()) >= 2 and names(words) for words in named):
         return reading
     intent = I.PROCEDURE_QUESTION if facet else I.PROCEDURE_SEARCH
     return replace(reading, intent=intent, source="catalog", facet=facet, query=text,
