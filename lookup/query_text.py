@@ -136,6 +136,11 @@ def _marked(text: str) -> str:
     return unicodedata.normalize("NFC", text).lower().strip()
 
 
+def marked_words(text: str) -> list[str]:
+    """Lower-case NFC words, diacritics kept: how the text writes each word."""
+    return re.findall(r"\w+", _marked(text))
+
+
 def marked_tokens(text: str) -> list[tuple[str, str]]:
     """(folded, as typed) per token of `tokens(text)`; as typed is the whole marked word, or the
     folded piece where a word splits ("cap2")."""
@@ -353,6 +358,7 @@ class QueryParser:
         compounds: frozenset[tuple[str, str]] = frozenset(),
         abbreviations: dict[str, tuple[tuple[str, ...], ...]] | None = None,
         bigrams: frozenset[str] | dict[str, int] = frozenset(),
+        marked_vocabulary: frozenset[str] = frozenset(),
     ) -> None:
         self.lexicon = lexicon or default_lexicon()
         # Two-syllable words the catalog uses as one ("đăng ký", "giấy phép"): one concept, not two.
@@ -370,6 +376,10 @@ class QueryParser:
         # The lexicon's words are known words too, context ones included ("kon tum" is a place, not
         # a slip for "on tu").
         self.vocabulary = vocabulary | {t for key in [*self.lexicon.synonyms, *self.lexicon.context] for t in key}
+        # Words as the catalog writes them with their marks (lower case): a word typed so is no slip.
+        self.marked_vocabulary = marked_vocabulary | {
+            w for form in self.lexicon.marked_keys.values() for key in form for w in key
+        }
         # Fuzzy correction compares against words of 3+ letters: shorter ones are too ambiguous.
         self._fuzzy_pool = sorted(w for w in self.vocabulary if len(w) >= 3 and w.isalpha())
 
@@ -455,32 +465,44 @@ class QueryParser:
         ]  # fmt: skip
         plain = [anchor[i] and (best[i],) not in self.lexicon.context for i in range(len(words))]
         self._swap_i_y(best, out, plain)
-        i = 0
-        while i < len(words) - 1:
+        # A word typed with the marks the catalog writes it with ("nhà", "cao", "chưa") was typed as
+        # meant: no keyboard slip is guessed for it, only a consonant that sounds alike ("tạm chú"
+        # is "tạm trú", though the catalog writes "chú"). One typed with marks the catalog never
+        # gives it ("sảng", "cướt") is a slip: repaired first, and its repair comes before the word.
+        as_written = [fold(m) != m and m in self.marked_vocabulary for m in marked]
+        misspelt = [fold(m) != m and bool(self.marked_vocabulary) and m not in self.marked_vocabulary for m in marked]
+        # Every repair a pair the catalog never writes offers: the unknown or misspelt word's first,
+        # then the repair whose pair more procedures write ("thai sảng": "thai sản" in three, not
+        # "do thai" -> "do tai"), then left to right. A word is repaired once, and a pair of which
+        # one word is repaired already is mended.
+        offers = []
+        for i in range(len(words) - 1):
             a, b = best[i], best[i + 1]
             if not (anchor[i] and anchor[i + 1] and (plain[i] or plain[i + 1])) or f"{a} {b}" in self.bigrams:
-                i += 1
                 continue
-            # A real two-letter word ("do", "ba") is too easily another one. Of the two sides, the
-            # repair whose pair more procedures write ("thai sảng": "thai sản" in three, "tai sang"
-            # in none), the left one on a tie.
-            sides = [
-                (k, fixed)
-                for k in (i, i + 1)
-                if plain[k]
-                and (fixed := self._pair_repairs(a, b, k == i))
-                and not (len(best[k]) < 3 and out[k][0].why not in {"unknown", "abbreviation"})
-            ]
-            sides.sort(key=lambda side: -side[1][0][1])
-            for k, scored in sides[:1]:
-                fixed = [w for w, _ in scored]
-                repairs = [Alternative((w,), 0.75, "typo") for w in fixed[:3]]
-                pair = (fixed[0], b) if k == i else (a, fixed[0])
-                strong = (out[k][0].why in {"unknown", "typo"} or pair in self.lexicon.synonyms
-                          or pair in self.compounds)  # fmt: skip
-                out[k] = repairs + out[k] if strong else out[k] + repairs
-                i += 1
-            i += 1
+            for k in (i, i + 1):
+                # A real two-letter word ("do", "ba") is too easily another one.
+                if not plain[k] or (len(best[k]) < 3 and out[k][0].why not in {"unknown", "abbreviation"}):
+                    continue
+                fixed = self._pair_repairs(a, b, k == i)
+                if as_written[k]:
+                    fixed = [(w, n) for w, n in fixed if w in sound_alikes(best[k])]
+                if fixed:
+                    suspect = out[k][0].why in {"unknown", "typo", "abbreviation"} or misspelt[k]
+                    offers.append((not suspect, -fixed[0][1], i, k, fixed))
+        repaired: set[int] = set()
+        mended: set[int] = set()  # pairs (by their left position) with a word repaired
+        for _, _, i, k, fixed in sorted(offers):
+            if k in repaired or i in mended:
+                continue
+            words_fixed = [w for w, _ in fixed]
+            repairs = [Alternative((w,), 0.75, "typo") for w in words_fixed[:3]]
+            pair = (words_fixed[0], best[i + 1]) if k == i else (best[i], words_fixed[0])
+            strong = (out[k][0].why in {"unknown", "typo"} or misspelt[k] or pair in self.lexicon.synonyms
+                      or pair in self.compounds)  # fmt: skip
+            out[k] = repairs + out[k] if strong else out[k] + repairs
+            repaired.add(k)
+            mended.update({k - 1, k})
         return out
 
     def _pair_repairs(self, a: str, b: str, left: bool) -> list[tuple[str, int]]:

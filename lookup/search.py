@@ -44,7 +44,16 @@ import numpy as np
 
 from lookup.catalog import FIXTURES_DIR, Catalog, Procedure
 from lookup.memory import release_free_memory
-from lookup.query_text import Alternative, Concept, Lexicon, QueryParser, default_lexicon, off_topic, tokens
+from lookup.query_text import (
+    Alternative,
+    Concept,
+    Lexicon,
+    QueryParser,
+    default_lexicon,
+    marked_words,
+    off_topic,
+    tokens,
+)
 
 # Field weights: a word in the name or a colloquial alias is worth more than one in the results,
 # the field (lĩnh vực) or a life-event group name.
@@ -339,6 +348,7 @@ FEATURES = (
     "tied", "strong_share", "life_match", "learned_best", "learned_margin", "off_topic",
 )  # fmt: skip
 LEARNED_MARGIN_CAP = 2.0
+TIED_SCALE = 3000  # procedures tied with the best are counted on the scale of the national list
 
 
 class _Built:
@@ -356,6 +366,7 @@ class _Built:
         p_runs: list[np.ndarray] = []
         w_d, w_w, p_d, p_w = array("i"), array("f"), array("i"), array("f")
         encoded: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        marked: set[str] = set()  # every indexed word as written, with its marks
         self.name_words: list[frozenset[str]] = []
         self.actions: list[str] = []
         self.restrictions: list[tuple[str, ...]] = []
@@ -369,6 +380,7 @@ class _Built:
                       *((DOCUMENT, d) for d in documents)]  # fmt: skip
             for weight, text in fields:
                 if (runs := encoded.get(text)) is None:
+                    marked.update(marked_words(text))
                     seq = _spelled_out(tokens(text), lexicon)
                     runs = encoded[text] = (
                         np.array([word_ids.setdefault(w, len(word_ids)) for w in seq], dtype=np.int32),
@@ -410,7 +422,7 @@ class _Built:
         bigrams = {key: n for key in pair_ids if (n := self.pairs.doc_count(key)) >= 2}
         self.parser = QueryParser(
             set(word_ids), compounds=self._compounds(), abbreviations=_abbreviations(phrase_docs, set(word_ids)),
-            bigrams=bigrams,
+            bigrams=bigrams, marked_vocabulary=frozenset(marked),
         )  # fmt: skip
         self.refusal = _Refusal.load()
         self.reranker = _Reranker.load() if os.environ.get("TRACUU_SEARCH_RERANK", "1") != "0" else None
@@ -831,7 +843,8 @@ class _Built:
         core = float(matched[int(np.argmax(weights))])
         # How many procedures the query's words fit as well as the best: a category ("đất đai",
         # "việc làm") fits hundreds alike and names no one procedure.
-        tied = math.log1p(int(np.count_nonzero(coverage >= 0.98 * coverage[doc]))) / math.log1p(self.size)
+        # Counted, not as a share of the catalog: in a catalog of a few records everything ties.
+        tied = min(math.log1p(int(np.count_nonzero(coverage >= 0.98 * coverage[doc]))) / math.log1p(TIED_SCALE), 1.0)
         # The share of the query's weight the best matches well (half its idf or more).
         strong = float(weights @ (matched >= 0.5)) / total
         return np.array([

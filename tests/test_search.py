@@ -436,3 +436,25 @@ def test_a_question_no_procedure_answers_finds_nothing_though_its_words_are_the_
     # An off-topic word the answer's name holds is no evidence against it ("giá trị", "đánh giá").
     assert index.search("khôi phục giá trị sử dụng hộ chiếu", 1) == ["1.010384"]
     assert index.hits("đánh giá tác động môi trường") != []
+
+
+def test_marks_say_whether_a_word_was_typed_as_meant(index):
+    parser: QueryParser = index._built.parser
+    # "sảng" is written so nowhere in the catalog: a slip, repaired by the pair it makes ("thai sản"),
+    # before its neighbour "thai" is taken for a slip of "tai" ("do tai nạn").
+    assert index.search("chế độ thai sảng", 1) == ["2.000693"]
+    # "nhà" typed with the marks the catalog writes it with is no slip of "nhân".
+    (home, *_) = parser.parse("nhà khó khăn xin miễn giảm học phí cho con")
+    assert [a.why for a in home.alternatives] == ["typed"]
+    # A consonant that sounds alike is still read, though "chú" is a catalog word too.
+    assert parser.parse("tạm chú")[0].alternatives[0].tokens == ("tam", "tru")
+
+
+def test_a_one_record_catalog_answers_its_record(tmp_path):
+    from lookup.catalog import load_catalog as load
+
+    record = {"code": "9.999998", "name": "Cấp giấy phép nuôi chim yến", "level_keys": ["tinh"], "field": "Nông nghiệp"}
+    path = tmp_path / "one.jsonl"
+    path.write_text(json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
+    # Everything ties with the best in a catalog of one: that is no category query.
+    assert ProcedureIndex(load(path)).search("nuôi chim yến") == ["9.999998"]
