@@ -11,7 +11,6 @@ import asyncio
 import pytest
 
 from lookup.dossiers import (
-    DOSSIER_SLOW_AFTER,
     MAX_CLIENT_FAILURES,
     MAX_SECURITY_FAILURES,
     SecurityCodeLocked,
@@ -53,6 +52,9 @@ async def test_a_burst_across_dossiers_past_the_client_limit_locks_the_guesser_o
 
 
 async def test_a_dossier_guessed_at_by_many_clients_makes_each_check_wait_two_seconds(service):
+    """Past 30 wrong codes from everyone together (each client under its own limits), every check
+    of the dossier waits 2 s first, and keeps waiting while the guessing goes on; the owner's right
+    code is still accepted after the wait."""
     dossier = await service.receive(receive_request())
     waited: list[float] = []
 
@@ -60,9 +62,18 @@ async def test_a_dossier_guessed_at_by_many_clients_makes_each_check_wait_two_se
         waited.append(seconds)
 
     service.sleep = sleep
-    for n in range(DOSSIER_SLOW_AFTER):  # many clients, each under its own limits
+
+    async def wrong(n: int) -> None:
         with pytest.raises(SecurityCodeRejected):
             await service.check_security_code(dossier, "WRONG123", client=f"ip:203.0.113.{n}")
-    assert waited == []
+
+    for n in range(29):
+        await wrong(n)
     await service.check_security_code(dossier, dossier.security_code, client="ip:198.51.100.10")
-    assert waited == [2.0]  # slowed by two seconds, not locked
+    assert waited == []  # 29 wrong codes: not slowed yet
+    await wrong(29)
+    await service.check_security_code(dossier, dossier.security_code, client="ip:198.51.100.10")
+    assert waited == [2.0]  # the 30th: each check now waits two seconds
+    await wrong(30)  # the guessing goes on: 31 wrong codes
+    await service.check_security_code(dossier, dossier.security_code, client="ip:198.51.100.10")
+    assert waited == [2.0, 2.0, 2.0]  # the guess and the owner's check each waited
