@@ -19,7 +19,7 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from rapidfuzz import fuzz, process
@@ -75,6 +75,27 @@ class Lexicon:
     # What no administrative procedure answers (prices, opinions, how-to advice, shops...), each
     # phrase as its words with their marks: evidence for the refusal model, not search words.
     off_topic: tuple[tuple[str, ...], ...] = ()
+
+    @cached_property
+    def noise_phrases_by_first(self) -> dict[str, tuple[tuple[str, ...], ...]]:
+        """noise_phrases by their first word, longest first as there."""
+        out: dict[str, list[tuple[str, ...]]] = {}
+        for phrase in self.noise_phrases:
+            out.setdefault(phrase[0], []).append(phrase)
+        return {first: tuple(phrases) for first, phrases in out.items()}
+
+    @cached_property
+    def off_topic_index(self) -> tuple[dict[str, list], dict[str, list]]:
+        """The off-topic phrases (as written, folded) by their first word as written, and those of
+        two words or more by their first word folded (for queries typed without marks)."""
+        by_marked: dict[str, list] = {}
+        by_folded: dict[str, list] = {}
+        for phrase in self.off_topic:
+            entry = (phrase, tuple(fold(w) for w in phrase))
+            by_marked.setdefault(phrase[0], []).append(entry)
+            if len(phrase) > 1:
+                by_folded.setdefault(entry[1][0], []).append(entry)
+        return by_marked, by_folded
 
     @classmethod
     def load(cls, path: Path = LEXICON_PATH, concepts: Path | None = CONCEPTS_PATH) -> Lexicon:
@@ -218,7 +239,7 @@ def _drop_noise_phrases(words: list[tuple[str, str]], lexicon: Lexicon) -> list[
     folded = [w for w, _ in words]
     i = 0
     while i < len(words):
-        for phrase in lexicon.noise_phrases:
+        for phrase in lexicon.noise_phrases_by_first.get(folded[i], ()):
             if tuple(folded[i : i + len(phrase)]) == phrase:
                 i += len(phrase)
                 break
@@ -314,14 +335,22 @@ def off_topic(query: str, lexicon: Lexicon) -> list[tuple[str, ...]]:
     without marks and the phrase has two words or more ("gia bao nhieu", not "gia" alone, which is
     also "gia hạn", "gia đình")."""
     typed = re.findall(r"\w+", _marked(query))
-    out = []
-    for phrase in lexicon.off_topic:
-        n = len(phrase)
-        for i in range(len(typed) - n + 1):
-            window = typed[i : i + n]
-            if all(t == w or (n > 1 and fold(t) == t and t == fold(w)) for t, w in zip(window, phrase, strict=True)):
-                out.append(tuple(fold(w) for w in phrase))
-                break
+    if not typed:
+        return []
+    folded = [fold(t) for t in typed]
+    plain = [f == t for f, t in zip(folded, typed, strict=True)]
+    by_marked, by_folded = lexicon.off_topic_index
+    out: list[tuple[str, ...]] = []
+    for i, (t, f) in enumerate(zip(typed, folded, strict=True)):
+        for phrase, phrase_folded in (*by_marked.get(t, ()), *(by_folded.get(f, ()) if plain[i] else ())):
+            n = len(phrase)
+            if phrase_folded in out or i + n > len(typed):
+                continue
+            if all(
+                typed[i + j] == phrase[j] or (n > 1 and plain[i + j] and folded[i + j] == phrase_folded[j])
+                for j in range(1, n)
+            ):
+                out.append(phrase_folded)
     return out
 
 
