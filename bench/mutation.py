@@ -468,9 +468,10 @@ EQUIVALENT: dict[tuple[str, ...], str] = {
         "NOT strictly equivalent in principle: a Settlement that could be assigned to; nothing assigns to or "
         "hashes one",
     ("lookup/dossiers.py", "core/NumberReplacer",
-     "if int(await self.redis.get(client_key) or 0) >= MAX_CLIENT_FAILURES:",
-     "if int(await self.redis.get(client_key) or -1) >= MAX_CLIENT_FAILURES:"):
-        "no counter yet: -1 and 0 are both below the limit",
+     "if int(await self.redis.get(client_key) or 0) >= MAX_CLIENT_FAILURES:"):
+        "no counter yet: -1, 0 and 1 are all below the limit (20)",
+    ("lookup/dossiers.py", "core/NumberReplacer", "if int(total or 0) >= DOSSIER_SLOW_AFTER:"):
+        "no counter yet: -1, 0 and 1 are all below the slow-down's start (30)",
 }  # fmt: skip
 
 
