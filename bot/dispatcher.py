@@ -13,9 +13,10 @@ from bot.replies import Reply
 from bot.zalo.events import InboundEvent
 from lookup.masking import redact
 from lookup.text import fold
-from understanding import DialogueContext, Interpretation, default_interpreter
+from understanding import DialogueContext, Interpretation, default_interpreter, entities
 from understanding.evidence import with_catalog
 from understanding.followups import with_screen
+from understanding.normalize import normalize
 
 MEMORY = "_ctx"  # key in the state data: what the citizen was shown last (survives flow changes)
 
@@ -166,11 +167,26 @@ class Dispatcher:
 BUTTONS = "buttons"  # in the memory: the last replies' query buttons, folded title -> payload
 
 
+BUTTON_ORDER = "button_order"  # the last reply's buttons as shown: a query button's payload, or None
+PICK_WORDS = 5  # "cái thứ 2", "chọn số 3 nhé": a position, not a message of its own
+
+
 def _typed_button(ctx: Context) -> str | None:
+    """The payload of the button the citizen typed: its title ("Dưới 14 tuổi"), or its position
+    ("cái thứ 2", "số 3") among the buttons of the last reply, unless a list is on screen (its
+    positions are its items')."""
     text = ctx.text
     if not text or text.startswith("#") or len(text) > MAX_TITLE_TYPED:
         return None
-    return (ctx.memory.get(BUTTONS) or {}).get(" ".join(fold(text).strip(" .!?").split()))
+    typed = (ctx.memory.get(BUTTONS) or {}).get(" ".join(fold(text).strip(" .!?").split()))
+    if typed is not None or ctx.memory.get("shown") == "list" or len(text.split()) > PICK_WORDS:
+        return typed
+    order = ctx.memory.get(BUTTON_ORDER) or []
+    position = entities.ordinal(normalize(text))
+    if not order or position is None or position > len(order):
+        return None
+    payload = order[-1] if position == -1 else order[position - 1]
+    return payload if isinstance(payload, str) else None
 
 
 def _remember_buttons(ctx: Context, replies: list[Reply]) -> None:
@@ -184,11 +200,15 @@ def _remember_buttons(ctx: Context, replies: list[Reply]) -> None:
         and redact(b.payload) == b.payload
         and redact(b.title) == b.title  # no phone or ID number kept
     }
+    last = next((r for r in reversed(replies) if getattr(r, "buttons", ())), None)
+    order = [b.payload if b.kind == "query" and b.payload.startswith("#") and redact(b.payload) == b.payload
+             else None for b in getattr(last, "buttons", ())]  # fmt: skip
     memory = dict(ctx.memory)
-    if titles:
-        memory[BUTTONS] = titles
-    else:
-        memory.pop(BUTTONS, None)
+    for key, value in ((BUTTONS, titles), (BUTTON_ORDER, order)):
+        if value:
+            memory[key] = value
+        else:
+            memory.pop(key, None)
     ctx.data[MEMORY] = memory
 
 

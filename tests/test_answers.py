@@ -180,3 +180,11 @@ async def test_a_question_naming_something_unknown_is_not_answered_with_the_last
     assert "mã 1.004222" not in str(replies)
     (fee,) = await live.say("ans-none", "lệ phí bao nhiêu")  # nothing named, nothing shown: of which one?
     assert fee["text"].startswith("Bạn hỏi lệ phí của thủ tục nào?")
+
+
+async def test_a_position_typed_after_buttons_is_the_tap_of_that_button(live):
+    (menu,) = await live.say("ans-pos", "xin chào")
+    second_title, second_payload = _buttons(menu)[1]
+    (tapped,) = await live.say("ans-pos-tap", second_payload)
+    (typed,) = await live.say("ans-pos", "cái thứ 2")  # the menu's second item, not "chưa hiểu"
+    assert typed["text"] == tapped["text"], second_title
