@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 from bot import safejson
-from tests.test_webhook import post, signed, text_event
+from tests.test_webhook import signed, text_event
 
 
 def nested(levels: int) -> list:
@@ -17,14 +17,14 @@ def nested(levels: int) -> list:
     return value
 
 
-async def test_an_event_nested_exactly_to_the_limit_is_accepted_and_one_level_more_refused(live):
+async def test_an_event_nested_exactly_to_the_limit_is_accepted_and_one_level_more_refused(api):
     at_limit = {**text_event("nest-ok", "#hotro", "m-nest-ok"), "extra": nested(safejson.MAX_DEPTH - 1)}
     raw, headers = signed(at_limit)
     assert safejson.depth(raw) == safejson.MAX_DEPTH
-    status, body = await post(live, raw, headers)
-    assert (status, body["status"]) == (200, "accepted"), body
+    answer = await api.post("/webhook/zalo", data=raw, headers=headers)
+    assert (answer.status, (await answer.json())["status"]) == (200, "accepted"), await answer.text()
     deeper = {**text_event("nest-deep", "#hotro", "m-nest-deep"), "extra": nested(safejson.MAX_DEPTH)}
     raw, headers = signed(deeper)
     assert safejson.depth(raw) == safejson.MAX_DEPTH + 1 and json.loads(raw)  # valid JSON, only too deep
-    status, body = await post(live, raw, headers)
-    assert (status, body["error"]["code"]) == (400, "malformed_json"), body
+    answer = await api.post("/webhook/zalo", data=raw, headers=headers)
+    assert (answer.status, (await answer.json())["error"]["code"]) == (400, "malformed_json"), await answer.text()
