@@ -77,3 +77,19 @@ async def test_a_dossier_guessed_at_by_many_clients_makes_each_check_wait_two_se
     await wrong(30)  # the guessing goes on: 31 wrong codes
     await service.check_security_code(dossier, dossier.security_code, client="ip:198.51.100.10")
     assert waited == [2.0, 2.0, 2.0]  # the guess and the owner's check each waited
+
+
+async def test_a_client_is_refused_everywhere_at_its_twentieth_wrong_code_not_before(service):
+    """One client guessing across dossiers, under each dossier's own limit (4 wrong codes each): 19
+    wrong codes still leave it free to use a right code elsewhere; the 20th locks it out of every
+    dossier, its own included."""
+    dossiers = [await service.receive(receive_request()) for _ in range(5)]
+    own = await service.receive(receive_request())
+    for n in range(19):
+        with pytest.raises(SecurityCodeRejected):
+            await service.check_security_code(dossiers[n // 4], "WRONG123", client=GUESSER)
+    await service.check_security_code(own, own.security_code, client=GUESSER)  # 19: not locked
+    with pytest.raises(SecurityCodeRejected):
+        await service.check_security_code(dossiers[4], "WRONG123", client=GUESSER)
+    with pytest.raises(SecurityCodeLocked):  # 20: locked everywhere
+        await service.check_security_code(own, own.security_code, client=GUESSER)
