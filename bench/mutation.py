@@ -472,7 +472,8 @@ EQUIVALENT: dict[tuple[str, ...], str] = {
         "no counter yet: -1, 0 and 1 are all below the limit (20)",
     ("lookup/dossiers.py", "core/NumberReplacer", "if int(total or 0) >= DOSSIER_SLOW_AFTER:"):
         "no counter yet: -1, 0 and 1 are all below the slow-down's start (30)",
-    ("lookup/dossiers.py", "core/NumberReplacer", 'step: str | None = Field(None, max_length=200, description="Step name; defaults to the status label.")'):
+    ("lookup/dossiers.py", "core/NumberReplacer",
+     'step: str | None = Field(None, max_length=200, description="Step name; defaults to the status label.")'):
         "NOT strictly equivalent: the limit of a staff-typed text field +-1 character (422 past it); no "
         "citizen types it, and an officer's step name, unit, name or note is far shorter",
     ("lookup/dossiers.py", "core/NumberReplacer", 'unit: str | None = Field(None, max_length=200)'):
