@@ -286,6 +286,9 @@ def decide(interpretation: Interpretation, text: str, search: Callable[[str, int
     if not set(normalize(query).split()) - _GENERIC_SEARCH_WORDS:
         return ProcedureReply("ask_query", query=query)  # "tra cứu thủ tục": which one?
     facet = interpretation.facet
+    if interpretation.intent == I.CORRECTION and (corrected := _corrected(query, search, catalog, memory)):
+        kind = "answer" if facet else "card"
+        return ProcedureReply(kind, corrected[0], facet, tuple(close_variants(catalog, corrected, query)), query)
     if facet and (on_screen := _about_what_is_shown(catalog, memory, facet, query)) is not None:
         return on_screen
     if facet and not followups.named_words(query) and memory.get("shown") not in ("procedure", "list"):
@@ -317,6 +320,23 @@ def decide(interpretation: Interpretation, text: str, search: Callable[[str, int
         # the source, its variants a tap away (another case's fee is not this one's).
         return ProcedureReply("answer", codes[0], facet, tuple(close_variants(catalog, codes, query)), query)
     return ProcedureReply("list", query=query)
+
+
+def _corrected(words: str, search: Callable[[str, int, int], list[str]], catalog: Catalog,
+               memory: dict[str, Any]) -> list[str]:  # fmt: skip
+    """A correction is of what is on screen: "không phải, ý tôi là cấp đổi vì hết hạn" after the
+    adult ID card's card means the card's renewal, so the new words are searched with the name shown
+    (or the list's query), and the procedure shown is not the answer (it was not what was meant)."""
+    shown = memory.get("shown")
+    procedure = catalog.get(memory.get("procedure") or "") if shown == "procedure" else None
+    around = procedure.name if procedure is not None else memory.get("query") if shown == "list" else None
+    if not around:
+        return []
+    return [
+        c
+        for c in search(f"{words} {around}", procedures.ITEMS_PER_PAGE + 1, 0)
+        if procedure is None or c != procedure.code
+    ]
 
 
 def _names_another(topic: OutsideTopic, query: str, search: Callable[[str, int, int], list[str]]) -> bool:

@@ -188,3 +188,13 @@ async def test_a_position_typed_after_buttons_is_the_tap_of_that_button(live):
     (tapped,) = await live.say("ans-pos-tap", second_payload)
     (typed,) = await live.say("ans-pos", "cái thứ 2")  # the menu's second item, not "chưa hiểu"
     assert typed["text"] == tapped["text"], second_title
+
+
+async def test_a_correction_is_of_the_procedure_on_screen(live):
+    shown = await live.say("ans-corr", "cấp thẻ căn cước cho người từ đủ 14 tuổi")
+    assert "1.014061" in str(shown)
+    (renewal,) = await live.say("ans-corr", "không phải, ý tôi là cấp đổi vì hết hạn")
+    assert "Cấp đổi thẻ căn cước" in renewal["text"]  # alone, the words found nothing
+    await live.say("ans-corr2", "đăng ký kết hôn")
+    (foreign,) = await live.say("ans-corr2", "không phải, ý tôi là với người nước ngoài")
+    assert "có yếu tố nước ngoài" in str(foreign)
