@@ -55,6 +55,7 @@ class Concept:
     context: bool = False  # who or when ("cho mẹ", "em bé", "hết hạn"): weighs little in coverage
     marked: str = ""  # as typed, diacritics kept
     life: frozenset[str] = frozenset()  # life concepts of its lexicon phrase ("land_house" for "sổ đỏ")
+    start: int = -1  # position of its first word in the words parsed
 
 
 @dataclass(frozen=True)
@@ -354,6 +355,18 @@ def off_topic(query: str, lexicon: Lexicon) -> list[tuple[str, ...]]:
     return out
 
 
+_DONE = frozenset({"rồi", "roi"})
+_ASKED_AFTER = 2  # words after "rồi" that make it a clause of its own
+
+
+def _background_end(words: list[tuple[str, str]]) -> int:
+    """Where what the citizen says was done already ends: after the last "rồi" followed by a
+    clause of its own ("cưới vợ rồi muốn tách hộ khẩu riêng", "có hợp đồng công chứng rồi, giờ
+    sang tên sổ đỏ"); 0 when there is none."""
+    ends = [i + 1 for i, (_, m) in enumerate(words) if m in _DONE and len(words) - i - 1 >= _ASKED_AFTER]
+    return ends[-1] if ends else 0
+
+
 def _drop_possessives(words: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return [w for i, w in enumerate(words) if not (i and w[0] in _POSSESSIVES and words[i - 1][0] in _KIN)]
 
@@ -431,8 +444,10 @@ class QueryParser:
         # Filler words go only after phrases are found: "con" is noise in "chuyển trường cho con" but
         # part of "nhận con".
         meaningful = [c for c in concepts if not self._is_noise(c)]
+        background = _background_end(pairs)
         for concept in meaningful:
-            concept.context = self._is_context(concept)
+            # What was done already ("cưới vợ rồi muốn tách hộ khẩu") is context to what is asked.
+            concept.context = self._is_context(concept) or concept.start < background
         return meaningful
 
     def _is_context(self, concept: Concept) -> bool:
@@ -642,7 +657,7 @@ class QueryParser:
                 confidence = min(a.confidence for alts in spelled[i : i + n] for a in alts[:1])
                 concept = Concept(" ".join(words[i : i + n]), [Alternative(key, confidence, "typed", True)],
                                   marked=" ".join(marked[i : i + n]),
-                                  life=self.lexicon.concepts.get(key, frozenset()))  # fmt: skip
+                                  life=self.lexicon.concepts.get(key, frozenset()), start=i)  # fmt: skip
                 # Expansions are listed most specific first; a later, more generic one ("giấy chứng
                 # nhận" for "sổ đỏ") is a little less sure, so the specific one wins a tie.
                 expansions = [e for e in self.lexicon.synonyms.get(key, ()) if e != key]
@@ -657,11 +672,11 @@ class QueryParser:
                 pair = (best[i], best[i + 1])
                 confidence = min(spelled[i][0].confidence, spelled[i + 1][0].confidence)
                 concepts.append(Concept(" ".join(words[i : i + 2]), [Alternative(pair, confidence, "typed")],
-                                        marked=" ".join(marked[i : i + 2])))  # fmt: skip
+                                        marked=" ".join(marked[i : i + 2]), start=i))  # fmt: skip
                 i += 2
                 continue
             if marked[i] not in self.lexicon.noise_accented:
-                concepts.append(Concept(words[i], list(spelled[i]), marked=marked[i]))  # copy: _typo caches
+                concepts.append(Concept(words[i], list(spelled[i]), marked=marked[i], start=i))  # copy: _typo caches
             i += 1
         return concepts
 

@@ -458,3 +458,16 @@ def test_a_one_record_catalog_answers_its_record(tmp_path):
     path.write_text(json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
     # Everything ties with the best in a catalog of one: that is no category query.
     assert ProcedureIndex(load(path)).search("nuôi chim yến") == ["9.999998"]
+
+
+def test_what_was_done_already_is_context_to_what_is_asked(index):
+    # "cưới vợ rồi" (married already) put the marriage registration before splitting the household.
+    assert index.search("cưới vợ rồi muốn tách hộ khẩu riêng thì làm sao", 1) == ["1.010038"]
+    parser: QueryParser = index._built.parser
+    # "rồi" at the end closes no clause: "mất rồi" is still what is asked about.
+    assert not any(c.context for c in parser.parse("mất căn cước rồi") if c.typed != "roi")
+
+
+def test_price_is_off_topic_but_a_word_sharing_its_syllable_is_not(index):
+    # "giá thú" (wedlock) is no price: the paternity recognition is answered.
+    assert index.search("nhận cha cho con ngoài giá thú", 1) == ["1.001022"]
