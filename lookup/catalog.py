@@ -359,12 +359,18 @@ class Catalog:
         return [self.procedures[c] for c in group.procedure_codes if c in self.procedures]
 
     def group_fields(self, group_id: str) -> list[tuple[str, list[Procedure]]]:
-        """A life-event group's sub-groups: its procedures by field (lĩnh vực), biggest first, as the
-        national portal lists a group's procedures under their fields."""
+        """A life-event group's sub-groups: its procedures by field (lĩnh vực), as the national
+        portal lists a group's procedures under their fields; the fields of everyday procedures first
+        (the records give colloquial aliases to the common ones: residence before immigration in
+        "Cư trú và giấy tờ tùy thân", civil status before adoption in "Có con nhỏ"), then the biggest;
+        within a field, the everyday ones first."""
         by_field: dict[str, list[Procedure]] = {}
         for procedure in self.group_procedures(group_id):
             by_field.setdefault(procedure.field or "Khác", []).append(procedure)
-        return sorted(by_field.items(), key=lambda item: (-len(item[1]), item[0]))
+        for procedures in by_field.values():
+            procedures.sort(key=lambda p: not p.aliases)  # stable: the record order otherwise
+        return sorted(by_field.items(),
+                      key=lambda item: (-sum(bool(p.aliases) for p in item[1]), -len(item[1]), item[0]))  # fmt: skip
 
     def to_document(self) -> dict:
         return {

@@ -198,3 +198,10 @@ async def test_a_correction_is_of_the_procedure_on_screen(live):
     await live.say("ans-corr2", "đăng ký kết hôn")
     (foreign,) = await live.say("ans-corr2", "không phải, ý tôi là với người nước ngoài")
     assert "có yếu tố nước ngoài" in str(foreign)
+
+
+async def test_a_life_event_group_opens_with_the_everyday_procedures(live):
+    (residence,) = await live.say("ans-group", "#nhom cu-tru-giay-to")
+    assert _buttons(residence)[0][0].startswith("Đăng ký, quản lý cư trú")  # not immigration's 68 forms
+    replies = await live.say("ans-group", "#nhom co-con-nho")
+    assert "Nuôi con nuôi" not in json.dumps(replies[0], ensure_ascii=False).split("Hộ tịch")[0]

@@ -96,9 +96,9 @@ async def test_procedure_branch_browses_life_events_and_shows_a_card(live):
     assert ("Có con nhỏ", "#nhom co-con-nho") in buttons(groups[0])
     sub_groups = (await live.say("c5", "#nhom co-con-nho"))[0]
     assert "lĩnh vực" in sub_groups["text"]
-    assert ("Nuôi con nuôi (14)", "#nhomcon co-con-nho 0") in buttons(sub_groups)
+    assert ("Hộ tịch (13)", "#nhomcon co-con-nho 0") in buttons(sub_groups)  # everyday fields first
     listing = await live.say("c5", "#nhomcon co-con-nho 0")
-    assert "Có con nhỏ › Nuôi con nuôi: 14 thủ tục (trang 1/3)" in listing[0]["text"]
+    assert "Có con nhỏ › Hộ tịch: 13 thủ tục (trang 1/3)" in listing[0]["text"]
     elements = listing[1]["attachment"]["payload"]["elements"]
     assert len(elements) == 5 and elements[0]["default_action"]["payload"].startswith("#thutuc ")
     assert ("Xem thêm", "#nhomcon co-con-nho 0 2") in buttons(listing[1])
