@@ -173,6 +173,16 @@ def marked_tokens(text: str) -> list[tuple[str, str]]:
     return out
 
 
+# A Vietnamese syllable, folded: an initial consonant, one to three vowels, a final consonant.
+_SYLLABLE = re.compile(r"(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnprstvx])?[aeiouy]{1,3}(?:ch|ng|nh|[cmnpt])?")
+
+
+def is_syllable(word: str) -> bool:
+    """Whether a folded word can be one Vietnamese syllable: "bhyt", "tnhh", "gplx" cannot (so they
+    are initials), though "bhyt" has the vowel y."""
+    return _SYLLABLE.fullmatch(word) is not None
+
+
 _KEYBOARD = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
 _NEAR_KEYS = {
     ch: "".join(row[max(0, i - 1) : i + 2] for row in _KEYBOARD[max(0, r - 1) : r + 2]).replace(ch, "")
@@ -608,7 +618,7 @@ class QueryParser:
         """A word with no vowel is no Vietnamese syllable: read it as the initials of a catalog
         phrase ("tncn" -> thu nhập cá nhân, "htx" -> hợp tác xã). Several phrases may share them;
         each is an alternative and the procedure that matches the rest of the query decides."""
-        if _VOWELS & set(word) or len(word) < 2 or (word,) in self.lexicon.synonyms:
+        if is_syllable(word) or not word.isalpha() or len(word) < 2 or (word,) in self.lexicon.synonyms:
             return []
         return [Alternative(phrase, 0.85, "abbreviation", True) for phrase in self.abbreviations.get(word, ())]
 

@@ -50,6 +50,7 @@ from lookup.query_text import (
     Lexicon,
     QueryParser,
     default_lexicon,
+    is_syllable,
     marked_words,
     off_topic,
     tokens,
@@ -885,7 +886,7 @@ def _spelled_out(seq: list[str], lexicon: Lexicon) -> list[str]:
     out: list[str] = []
     for word in seq:
         out.append(word)
-        expansions = lexicon.synonyms.get((word,)) if not _VOWELS & set(word) else None
+        expansions = lexicon.synonyms.get((word,)) if not is_syllable(word) else None
         if expansions:
             out += [w for w in expansions[0] if w != word]
     return out

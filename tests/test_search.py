@@ -471,3 +471,13 @@ def test_what_was_done_already_is_context_to_what_is_asked(index):
 def test_price_is_off_topic_but_a_word_sharing_its_syllable_is_not(index):
     # "giá thú" (wedlock) is no price: the paternity recognition is answered.
     assert index.search("nhận cha cho con ngoài giá thú", 1) == ["1.001022"]
+
+
+def test_initials_with_a_y_are_initials_not_a_syllable(index):
+    from lookup.query_text import default_lexicon, is_syllable
+    from lookup.search import _spelled_out
+
+    assert not is_syllable("bhyt") and is_syllable("khuyen") and is_syllable("ky")
+    # A record's "thẻ BHYT" is also found as "thẻ bảo hiểm y tế" (the y kept it from being spelled out).
+    assert "hiem" in _spelled_out(["the", "bhyt"], default_lexicon())
+    assert "1.002759" in index.search("cap lai the bao hiem y te", 10)
