@@ -21,7 +21,9 @@ kept only while its top-1, cross-validated by intent, beats the hand ranking's.
 (coefficients in fixtures/search_refusal.json, fitted by bench/search_fit.py on the development
 sets) turn what the query and the best match show (coverage, the share of the query's words the
 catalog knows, phrase and pair evidence, the margin over the runner-up, typo guesses, whether the
-best is a variant nobody asked for) into the probability that a right procedure is listed (below
+best is a variant nobody asked for, the learned re-ranking's score of the best and its lead, the
+off-topic phrases of the lexicon that the best name does not hold: prices, opinions, shops...) into
+the probability that a right procedure is listed (below
 the fitted threshold the answer is [] and the conversation offers help instead of a wrong
 procedure) and the probability that the first one is right (`Hit.confidence`).
 """
