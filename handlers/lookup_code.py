@@ -15,6 +15,7 @@ from __future__ import annotations
 from bot.dispatcher import Context, Router, command_is, is_free_text, state_is
 from bot.replies import Button, ListItem, ListReply, Reply, Text
 from handlers.content import MENU_BUTTON, when
+from handlers.handoff import OFFER
 from lookup.codes import find_codes
 from lookup.dossier import NO_FEES, Dossier
 from lookup.dossier_store import DossierNotFound
@@ -65,9 +66,15 @@ def dossier_card(dossier: Dossier, ctx: Context, following: bool = False) -> Tex
     ]
     if step.note:
         lines.append(f"Ghi chú: {step.note}")
+    overdue = dossier.is_overdue(ctx.now)
+    if overdue:
+        # Late: the citizen is owed an apology and a way to ask why, not only the facts.
+        lines.append("Rất tiếc, hồ sơ đã quá hạn trả kết quả: bạn có thể trao đổi với cán bộ hỗ trợ (nút bên dưới).")
     buttons = [Button("Xem tiến độ", f"#tiendo {dossier.code}")]
     if dossier.fees_unpaid:
         buttons.append(Button("Thanh toán", f"#thanhtoan {dossier.code}"))
+    if overdue:
+        buttons.append(OFFER)
     if following:
         buttons.append(Button("Bỏ theo dõi", f"#botheodoi {dossier.code}"))
     elif not dossier.status.is_final:

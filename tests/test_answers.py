@@ -205,3 +205,16 @@ async def test_a_life_event_group_opens_with_the_everyday_procedures(live):
     assert _buttons(residence)[0][0].startswith("Đăng ký, quản lý cư trú")  # not immigration's 68 forms
     replies = await live.say("ans-group", "#nhom co-con-nho")
     assert "Nuôi con nuôi" not in json.dumps(replies[0], ensure_ascii=False).split("Hộ tịch")[0]
+
+
+async def test_an_overdue_dossiers_card_apologises_and_offers_a_person(live, clock):
+    from bot.appkeys import DOSSIERS
+    from lookup.dossiers import ReceiveRequest
+
+    service = live.app[DOSSIERS]
+    dossier = await service.receive(ReceiveRequest(procedure_code="1.004194", applicant={"full_name": "Lê Văn Hùng"}))
+    (on_time,) = await live.say("ans-late0", dossier.code)  # due Wednesday: neither
+    assert "quá hạn" not in on_time["text"] and ("Gặp cán bộ", "#gapcanbo") not in _buttons(on_time)
+    clock.advance(days=4)  # Friday, past Wednesday 17:00
+    (card,) = await live.say("ans-late", dossier.code)
+    assert "Rất tiếc, hồ sơ đã quá hạn trả kết quả" in card["text"] and ("Gặp cán bộ", "#gapcanbo") in _buttons(card)
