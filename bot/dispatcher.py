@@ -3,6 +3,7 @@ routers in a visible priority order. Handlers receive a Context and return canon
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -178,7 +179,12 @@ def _typed_button(ctx: Context) -> str | None:
     text = ctx.text
     if not text or text.startswith("#") or len(text) > MAX_TITLE_TYPED:
         return None
-    typed = (ctx.memory.get(BUTTONS) or {}).get(" ".join(fold(text).strip(" .!?").split()))
+    titles = ctx.memory.get(BUTTONS) or {}
+    key = _title_key(text)
+    typed = titles.get(key)
+    if typed is None and key and " " not in key:  # "tiếp" for "Tiếp theo ▶", if no other title starts so
+        starting = [payload for title, payload in titles.items() if title.startswith(f"{key} ")]
+        typed = starting[0] if len(starting) == 1 else None
     if typed is not None or ctx.memory.get("shown") == "list" or len(text.split()) > PICK_WORDS:
         return typed
     order = ctx.memory.get(BUTTON_ORDER) or []
@@ -189,9 +195,14 @@ def _typed_button(ctx: Context) -> str | None:
     return payload if isinstance(payload, str) else None
 
 
+def _title_key(text: str) -> str:
+    """A button title as typed: folded, its words only ("Tiếp theo ▶" is "tiep theo")."""
+    return " ".join(re.findall(r"\w+", fold(text)))
+
+
 def _remember_buttons(ctx: Context, replies: list[Reply]) -> None:
     titles = {
-        " ".join(fold(b.title).strip(" .!?").split()): b.payload
+        _title_key(b.title): b.payload
         for reply in replies
         for b in getattr(reply, "buttons", ())
         if b.kind == "query"

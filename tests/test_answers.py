@@ -218,3 +218,12 @@ async def test_an_overdue_dossiers_card_apologises_and_offers_a_person(live, clo
     clock.advance(days=4)  # Friday, past Wednesday 17:00
     (card,) = await live.say("ans-late", dossier.code)
     assert "Rất tiếc, hồ sơ đã quá hạn trả kết quả" in card["text"] and ("Gặp cán bộ", "#gapcanbo") in _buttons(card)
+
+
+async def test_next_and_back_typed_in_a_guide_turn_its_pages(live):
+    (first,) = await live.say("ans-guide-steps", "#hd nophoso 1")
+    (second,) = await live.say("ans-guide-steps", "tiếp")  # the "Tiếp theo ▶" button
+    (tapped,) = await live.say("ans-guide-tap", "#hd nophoso 2")
+    assert second["text"] == tapped["text"] != first["text"]
+    (back,) = await live.say("ans-guide-steps", "quay lại")  # "◀ Quay lại", not the main menu
+    assert back["text"] == first["text"]
