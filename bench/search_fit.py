@@ -295,7 +295,7 @@ def fit(out=sys.stdout) -> dict:
              + category_queries(catalog))  # fmt: skip
     x, listed, first, answerable = evidence(index, tuned + extra)
     found = _found(index, tuned + extra)
-    weight = np.array([EXTRA_WEIGHT if q.kind in {"formal", "slipped", "category"} else 1.0 for q in found])
+    weight = np.array([EXTRA_WEIGHT if q.kind in {"formal", "slipped"} else 1.0 for q in found])
     category = np.array([q.kind == "category" for q in found])
     mean, scale = x.mean(axis=0), x.std(axis=0)
     scale[scale == 0] = 1.0
