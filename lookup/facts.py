@@ -409,7 +409,10 @@ def _online(p: Procedure) -> tuple[str | None, str | None]:
     if "một phần" in level:
         return "một phần", "Nộp trực tuyến một phần: nộp hồ sơ trên mạng, có bước phải làm trực tiếp."
     if p.online_submission or "Trực tuyến" in p.submission_methods:
-        return "có", "Có thể nộp trực tuyến trên Cổng Dịch vụ công (dữ liệu không ghi rõ làm hết trên mạng được hay còn bước phải đến cơ quan)."
+        return "có", (
+            "Có thể nộp trực tuyến trên Cổng Dịch vụ công (dữ liệu không ghi rõ làm hết trên mạng "
+            "được hay còn bước phải đến cơ quan)."
+        )
     if p.online_submission is False:
         return "không", "Chưa nộp trực tuyến được."
     return None, None
