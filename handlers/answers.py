@@ -164,6 +164,10 @@ def variant_label(name: str, other: str, limit: int = 40) -> str:
     while end < min(len(mine), len(theirs)) - start and mine[-1 - end].lower() == theirs[-1 - end].lower():
         end += 1
     words = theirs[start : len(theirs) - end] or theirs
+    if len(words) == 1 and words is not theirs and any(c.isdigit() for c in words[0]):
+        # A number alone ("06" beside "14"): with the words around it, "Dưới 06 tuổi", as the adult
+        # card's button says it.
+        words = theirs[max(0, start - 1) : len(theirs) - end + 1]
     if len(words) == 1 and words is not theirs:
         # One word alone ("Xóa", "lại") says nothing on a button: the other's whole name, if it fits.
         whole = re.sub(r"^(?:thủ tục)\s+", "", other.strip(), flags=re.IGNORECASE)

@@ -208,6 +208,9 @@ def test_a_variant_button_names_what_tells_it_apart():
     assert variant_label("Thủ tục đăng ký khai sinh", "Thủ tục đăng ký lại khai sinh") == "Đăng ký lại khai sinh"
     long = " có yếu tố nước ngoài cho người đã có hồ sơ, giấy tờ cá nhân"
     assert variant_label(f"Thủ tục đăng ký khai sinh{long}", f"Thủ tục đăng ký lại khai sinh{long}") == "Đăng ký lại"
+    # a number alone says nothing either: with its words, as the adult card's button says it
+    assert variant_label("Cấp thẻ căn cước cho người dưới 14 tuổi", "Cấp thẻ căn cước cho người dưới 06 tuổi") == (
+        "Dưới 06 tuổi")  # fmt: skip
 
 
 def test_where_names_the_province_bodies_from_its_configuration(catalog: Catalog):
