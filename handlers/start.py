@@ -29,5 +29,18 @@ async def goodbye(ctx: Context) -> list[Reply]:
 @router.on(text_folded_in("huy", "huỷ", "hủy", "menu", "0", "thoat", "quay lai", "bat dau"))
 @router.on(command_is("#menu", "#batdau"))
 async def back_to_menu(ctx: Context) -> list[Reply]:
+    return [stopped_reply(ctx)]
+
+
+# What a way back stopped, said before the menu: no payment may seem left half-done.
+_STOPPED = {"payment": "Đã hủy thanh toán, chưa có khoản nào bị trừ. Khi cần, bấm \"Thanh toán\" để làm lại.",
+            "lookup": "Đã dừng tra cứu hồ sơ.", "procedures": "Đã dừng tìm thủ tục."}  # fmt: skip
+
+
+def stopped_reply(ctx: Context) -> Text:
+    """The menu, after saying what was under way and is now stopped (a payment, a lookup)."""
+    stopped = _STOPPED.get((ctx.state or "").partition(":")[0])
     ctx.set_state(None)
-    return [menu_reply(ctx.deps.content)]
+    if stopped is None:
+        return menu_reply(ctx.deps.content)
+    return menu_reply(ctx.deps.content, f"{stopped} Bạn cần hỗ trợ gì? Chọn một mục dưới đây:")

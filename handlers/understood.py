@@ -26,7 +26,7 @@ from rapidfuzz import fuzz
 
 from bot.dispatcher import Context, Router, intent_is, is_free_text
 from bot.replies import Button, Reply, Text
-from handlers import answers, follow, guidance, handoff, lookup_code, payment, procedures
+from handlers import answers, follow, guidance, handoff, lookup_code, payment, procedures, start
 from handlers.content import MENU_BUTTON, OutsideTopic, menu_reply, when
 from handlers.handoff import OFFER
 from lookup.catalog import Catalog
@@ -241,8 +241,7 @@ async def out_of_scope(ctx: Context) -> list[Reply]:
 
 @router.on(intent_is(I.CANCEL))
 async def cancel(ctx: Context) -> list[Reply]:
-    ctx.set_state(None)
-    return [menu_reply(ctx.deps.content)]
+    return [start.stopped_reply(ctx)]
 
 
 @router.on(intent_is(I.GUIDE_REGISTER, I.GUIDE_LOGIN, I.GUIDE_SUBMIT, I.GUIDE_PAY, I.GUIDE_TRACK))

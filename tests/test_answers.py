@@ -227,3 +227,12 @@ async def test_next_and_back_typed_in_a_guide_turn_its_pages(live):
     assert second["text"] == tapped["text"] != first["text"]
     (back,) = await live.say("ans-guide-steps", "quay lại")  # "◀ Quay lại", not the main menu
     assert back["text"] == first["text"]
+
+
+async def test_cancelling_a_payment_says_it_was_cancelled(live):
+    (ask,) = await live.say("ans-cancel", "#thanhtoan")
+    assert "mã hồ sơ" in ask["text"].lower()
+    (menu,) = await live.say("ans-cancel", "hủy")
+    assert menu["text"].startswith("Đã hủy thanh toán, chưa có khoản nào bị trừ.")
+    (plain,) = await live.say("ans-cancel2", "hủy")  # nothing under way: the menu as before
+    assert plain["text"].startswith("Bạn cần hỗ trợ gì?")
