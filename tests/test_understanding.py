@@ -459,3 +459,11 @@ def test_the_everyday_ways_of_asking_a_fact_are_heard(question, facet):
 
 def test_how_long_away_is_not_how_long_the_procedure_takes():
     assert entities.procedure_facet(normalize("về quê mấy tháng, muốn tạm ngừng hkd")) is None
+
+
+def test_two_letters_typed_in_each_others_place_are_mended_first():
+    from understanding.normalize import Vocabulary
+
+    words = Vocabulary(["line", "tien", "tin", "online"])
+    assert words.correct("tine") == "tien"  # "có mất tine không": money, not a "line"
+    assert words.correct("onlne") == "online"

@@ -67,15 +67,20 @@ class Vocabulary(frozenset[str]):
         self._cache: dict[str, str] = {}
 
     def correct(self, word: str) -> str:
-        """The known word one edit away, else `word` itself. Among several, a word of the same length
-        first (a letter swapped or mistyped: "tine" is "tien", not "tin"), then one a letter longer
+        """The known word one edit away, else `word` itself. Among several, two letters swapped first
+        ("tine" is "tien", not "line"), then a word of the same length (a letter mistyped; "tine" is
+        not "tin"), then one a letter longer
         (a letter left out: "onlne"), then shorter; alphabetical within a length."""
         if len(word) < self.MIN_LENGTH or not word.isalpha():
             return word
         cached = self._cache.get(word)
         if cached is None:
+            letters = sorted(word)
+            # Two letters typed in each other's place first: "tine" is "tien" before "line".
+            swapped = [w for w in self._by_length.get(len(word), ()) if sorted(w) == letters and w != word]
             candidates = [w for n in (len(word), len(word) + 1, len(word) - 1) for w in self._by_length.get(n, ())]
-            match = process.extractOne(word, candidates, scorer=OSA.distance, score_cutoff=1)
+            match = process.extractOne(word, swapped, scorer=OSA.distance, score_cutoff=1) or process.extractOne(
+                word, candidates, scorer=OSA.distance, score_cutoff=1)  # fmt: skip
             cached = match[0] if match else word
             if len(self._cache) < 50_000:  # bounded: citizens can type any number of new words
                 self._cache[word] = cached
