@@ -88,6 +88,7 @@ TARGETS: dict[str, Target] = {
             # outbox's TTL and its attempt and landmark marks. Both take seconds.
             "tests/test_worker_recovery.py",
             "tests/test_outbox_marks.py",
+            "tests/test_mutation_kills_outbox.py",
             "tests/test_intake.py",
             "tests/test_secondary_checks.py",
             "tests/test_oa_client.py",
