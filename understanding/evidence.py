@@ -72,7 +72,7 @@ def with_catalog(reading: Interpretation, text: str, names_procedure: NamesProce
     # "Làm hộ chiếu cần những thủ tục gì" sounds like a life event to the model, not surely; "sinh con
     # cần làm thủ tục gì" surely is one (birth, residence, health card), and keeps its group.
     unsure_life_event = reading.intent == I.LIFE_EVENTS and reading.confidence < LIFE_EVENT_SURE
-    normalized = normalize(text)
+    normalized = normalize(text, default_model().vocabulary)  # "có mất tine không": typos mended
     asks_a_fee = reading.intent == I.PAY_FEES and not any(f" {p} " in f" {fold(normalized)} " for p in _PAYING)
     if (reading.intent not in OVERRIDABLE and not in_doubt_about_a_procedure and not unsure_life_event
             and not asks_a_fee):  # fmt: skip

@@ -43,7 +43,7 @@ def with_screen(reading: Interpretation, text: str, context: DialogueContext) ->
         return reading
     if reading.intent == I.PROCEDURE_QUESTION and not reading.ambiguous and reading.facet:
         return reading  # already read as asked; the dialogue resolves what it is about
-    normalized = normalize(text)
+    normalized = normalize(text, default_model().vocabulary)  # "có mất tine không": typos mended
     named = named_words(text)
     # Nothing but the fact's words ("lệ phí", "thời gian") asks it, though as words they may also be
     # part of a name: here there is no name.
