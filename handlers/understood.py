@@ -455,7 +455,7 @@ def _outside(ctx: Context, topic: OutsideTopic) -> list[Reply]:
     ctx.meta["flow"] = "search"
     ctx.meta["outcome"] = f"outside_catalog:{topic.id}"
     related = [p for c in topic.procedures if (p := ctx.deps.catalog.get(c)) is not None]
-    buttons = [Button(shorten(p.name, 40), f"#thutuc {p.code}") for p in related[:3]]
+    buttons = [Button(shorten(re.sub(r"^Thủ tục\s+", "", p.name), 40), f"#thutuc {p.code}") for p in related[:3]]
     return [Text(topic.text, (*buttons, OFFER, MENU_BUTTON))]
 
 
