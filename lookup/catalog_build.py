@@ -155,12 +155,34 @@ def _matches(rule: dict, record: dict) -> bool:
     return any(k in name for k in rule["name_keywords"])
 
 
+ALIAS_CORRECTIONS_PATH = LIFE_EVENTS_PATH.parent / "alias_corrections.json"
+
+
+def corrected_aliases(records: list[dict], path: Path = ALIAS_CORRECTIONS_PATH) -> list[dict]:
+    """The records with the colloquial names the source gives to the wrong procedure moved to the
+    one citizens mean ("sang tên sổ đỏ" named a real-estate project buyer's certificate, not the
+    transfer between people), as `fixtures/alias_corrections.json` lists them with their reasons.
+    A move whose procedures are not both in the records (an operator's own list) is skipped."""
+    if not path.exists():
+        return records
+    moves = json.loads(path.read_text(encoding="utf-8"))["moves"]
+    by_code = {r.get("code"): r for r in records}
+    for move in moves:
+        source, target = by_code.get(move["from"]), by_code.get(move["to"])
+        if source is None or target is None:
+            continue
+        moved = [a for a in source.get("aliases") or [] if a in move["aliases"]]
+        source["aliases"] = [a for a in source.get("aliases") or [] if a not in moved] or None
+        target["aliases"] = list(dict.fromkeys([*(target.get("aliases") or []), *moved])) or None
+    return records
+
+
 def build_catalog(records: Iterable[dict], life_events_path: Path = LIFE_EVENTS_PATH) -> Catalog:
     rules = _group_rules(life_events_path)
     members: dict[str, list[str]] = {r["id"]: [] for r in rules}
     procedures: list[Procedure] = []
     seen: set[str] = set()
-    records = list(records)
+    records = corrected_aliases([dict(r) for r in records])
     vocabulary = Vocabulary.of(text for record in records for text in record_texts(record))
     for record in records:
         procedure = to_procedure(record, vocabulary)

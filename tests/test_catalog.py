@@ -70,3 +70,10 @@ def test_an_operator_catalog_in_the_records_schema_loads_directly(tmp_path):
     own.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
     catalog = load_catalog(own)
     assert len(catalog) == 2 and catalog.get("1.000001").life_events == ["co-con-nho"]
+
+
+def test_the_transfer_of_land_between_people_carries_its_colloquial_names(catalog):
+    # The source gave "sang tên sổ đỏ" to a real-estate project buyer's certificate (1.012787);
+    # fixtures/alias_corrections.json moves it, with its reason, to the change registration.
+    assert "sang tên sổ đỏ" in catalog.get("1.013831").aliases
+    assert "sang tên sổ đỏ" not in (catalog.get("1.012787").aliases or [])
