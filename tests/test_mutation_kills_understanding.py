@@ -114,3 +114,21 @@ def test_a_reading_exactly_at_a_threshold_is_acted_on() -> None:
     assert together + 0.25 == MIN_CONFIDENCE  # exact, as above
     assert not reading(I.PROCEDURE_QUESTION, 0.25, (I.PROCEDURE_SEARCH, together)).ambiguous
     assert reading(I.PROCEDURE_QUESTION, 0.24, (I.PROCEDURE_SEARCH, together)).ambiguous
+
+
+@pytest.mark.parametrize(("question", "intent"), [(0.25, I.PROCEDURE_QUESTION), (0.125, I.PROCEDURE_SEARCH)])
+def test_a_fact_phrase_makes_a_search_a_question_from_a_quarter_of_the_models_weight(
+    question: float, intent: str
+) -> None:
+    """'thủ tục khai sinh lệ phí': the model reads a search, and 'lệ phí' is also a word of
+    procedures' names. The search is a fee question when the model hears a question too, from
+    MIN_QUESTION_SHARE (a quarter) of its weight; with less it lists the procedures."""
+    ranking = ((I.PROCEDURE_SEARCH, 0.5), (I.PROCEDURE_QUESTION, question), (I.HOTLINE, 0.5 - question))
+    reading = read("thủ tục khai sinh lệ phí", *ranking)
+    assert (reading.intent, reading.facet) == (intent, "fee" if intent == I.PROCEDURE_QUESTION else None), reading
+
+
+def test_the_model_is_loaded_once_per_process() -> None:
+    """Every interpreter shares the one model (loaded once, kept in memory): a model loaded again
+    for each message would cost its load on every reply."""
+    assert default_model() is default_model()
