@@ -486,6 +486,8 @@ EQUIVALENT: dict[tuple[str, ...], str] = {
     ("lookup/dossiers.py", "core/NumberReplacer", 'note: str | None = Field(None, max_length=1000)'):
         "NOT strictly equivalent: the limit of a staff-typed text field +-1 character (422 past it); no "
         "citizen types it, and an officer's step name, unit, name or note is far shorter",
+    ("understanding/interpreter.py", "core/NumberReplacer", "@lru_cache(maxsize=1)", "@lru_cache(maxsize=2)"):
+        "a function of no arguments has one entry to cache: room for two keeps the same one",
 }  # fmt: skip
 
 
