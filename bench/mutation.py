@@ -449,10 +449,6 @@ EQUIVALENT: dict[tuple[str, ...], str] = {
     ("understanding/interpreter.py", "core/NumberReplacer", "MAX_WORDS = 60"):
         "NOT strictly equivalent: the model reads the first 59 or 61 words of a long message instead of 60 (a cost "
         "bound: a message's intent is said in its first sentences)",
-    ("understanding/interpreter.py", "core/ReplaceComparisonOperator_GtE_Gt",
-     "intent = top if top in _CODE_INTENTS and p >= MIN_CONFIDENCE else I.LOOKUP_DOSSIER"):
-        "NOT strictly equivalent: a model probability exactly 0.40 (a float from the model, never seen) beside a "
-        "dossier code",
     ("understanding/interpreter.py", "core/ReplaceFalseWithTrue",
      "ranked: tuple[tuple[str, float], ...] = field(default=(), repr=False)"):
         "NOT strictly equivalent, debug output only: the ranking shown in a reading's repr; logs and the transcript "

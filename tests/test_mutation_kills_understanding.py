@@ -132,3 +132,23 @@ def test_the_model_is_loaded_once_per_process() -> None:
     """Every interpreter shares the one model (loaded once, kept in memory): a model loaded again
     for each message would cost its load on every reply."""
     assert default_model() is default_model()
+
+
+CODE = "000.25.23.H34-261102-0001"
+
+
+@pytest.mark.parametrize(
+    ("ranking", "intent"),
+    [
+        (((I.FOLLOW_DOSSIER, 0.90), (I.LOOKUP_DOSSIER, 0.05), (I.GREETING, 0.05)), I.FOLLOW_DOSSIER),
+        (((I.FOLLOW_DOSSIER, 0.40), (I.LOOKUP_DOSSIER, 0.35), (I.GREETING, 0.25)), I.FOLLOW_DOSSIER),  # at the bar
+        (((I.FOLLOW_DOSSIER, 0.30), (I.LOOKUP_DOSSIER, 0.25), (I.GREETING, 0.45)), I.LOOKUP_DOSSIER),
+        (((I.GREETING, 0.90), (I.FOLLOW_DOSSIER, 0.05), (I.LOOKUP_DOSSIER, 0.05)), I.LOOKUP_DOSSIER),
+    ],
+)
+def test_a_dossier_code_is_looked_up_unless_the_words_clearly_ask_to_follow_it(ranking, intent: str) -> None:
+    """A message with a dossier code is a lookup; only words the model reads as following (or
+    unfollowing, or paying) it with at least MIN_CONFIDENCE make it that instead; a model that hears
+    mostly something else (a greeting) leaves it the lookup."""
+    reading = read(f"theo dõi hồ sơ {CODE}", *ranking)
+    assert (reading.intent, reading.dossier_codes, reading.source) == (intent, (CODE,), "rule"), reading
