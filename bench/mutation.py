@@ -116,6 +116,7 @@ TARGETS: dict[str, Target] = {
             "tests/test_api_dossiers.py",
             "tests/test_dossier_checks_hold.py",
             "tests/test_mutation_kills_security_codes.py",
+            "tests/test_mutation_kills_dossiers.py",
             "tests/test_secondary_checks.py",
         ),
     ),
