@@ -28,3 +28,22 @@ async def test_an_event_nested_exactly_to_the_limit_is_accepted_and_one_level_mo
     assert safejson.depth(raw) == safejson.MAX_DEPTH + 1 and json.loads(raw)  # valid JSON, only too deep
     answer = await api.post("/webhook/zalo", data=raw, headers=headers)
     assert (answer.status, (await answer.json())["error"]["code"]) == (400, "malformed_json"), await answer.text()
+
+
+def test_an_attachments_payload_is_kept_whole_but_cannot_change_its_type() -> None:
+    """What the transcript keeps of a photo or a shared location, and the staff page shows (the
+    photo's thumbnail, the place's coordinates and name): every field of the payload, whatever its
+    name sorts as; only a 'type' inside the payload is not taken over the attachment's own."""
+    from bot.zalo.events import parse_event
+
+    body = text_event("attach", "", "m-attach")
+    body["message"]["attachments"] = [
+        {"type": "image", "payload": {"url": "https://x.example/p.jpg", "thumbnail": "https://x.example/t.jpg",
+                                      "type": "sticker"}},
+        {"type": "location", "payload": {"coordinates": {"latitude": "14.35", "longitude": "108.0"},
+                                         "description": "UBND phường Kon Tum", "zoom": "15"}},
+    ]  # fmt: skip
+    photo, place = (a.model_dump(exclude_none=True) for a in parse_event(body).attachments)
+    assert photo == {"type": "image", "url": "https://x.example/p.jpg", "thumbnail": "https://x.example/t.jpg"}
+    assert place == {"type": "location", "coordinates": {"latitude": "14.35", "longitude": "108.0"},
+                     "description": "UBND phường Kon Tum", "zoom": "15"}  # fmt: skip
