@@ -483,8 +483,16 @@ EQUIVALENT: dict[tuple[str, ...], str] = {
     ("lookup/dossiers.py", "core/NumberReplacer", 'note: str | None = Field(None, max_length=1000)'):
         "NOT strictly equivalent: the limit of a staff-typed text field +-1 character (422 past it); no "
         "citizen types it, and an officer's step name, unit, name or note is far shorter",
-    ("understanding/interpreter.py", "core/NumberReplacer", "@lru_cache(maxsize=1)", "@lru_cache(maxsize=2)"):
+    ("understanding/interpreter.py", "core/NumberReplacer", "@lru_cache(maxsize=1)", "@lru_cache(maxsize= 2)"):
         "a function of no arguments has one entry to cache: room for two keeps the same one",
+    ("understanding/interpreter.py", "core/NumberReplacer",
+     "facet=facet, procedure_code=procedure_code.group(1), query=text)  # fmt: skip",
+     "facet=facet, procedure_code=procedure_code.group( 0), query=text)  # fmt: skip"):
+        "the procedure-code pattern's group is its whole match (the look-arounds around it match nothing): "
+        "group(0) is group(1)",
+    ("understanding/interpreter.py", "core/ReplaceComparisonOperator_NotEq_Gt", 'if self.source != "model":'):
+        "of the sources, 'rule' sorts after 'model' and 'command' before it: a command's reading then goes on "
+        "to the thresholds, but it is always 1.0 with no runner-up (_command), which they never ask about",
 }  # fmt: skip
 
 
