@@ -27,7 +27,9 @@ class FixedModel:
         self.ranking = list(ranking)
 
     def rank(self, normalized: str, context: str | None) -> list[tuple[str, float]]:
-        return list(self.ranking)
+        # New string objects, as the shipped model's classes are (read from its file): equal to the
+        # intents' names, never the same objects.
+        return [(intent.encode().decode(), p) for intent, p in self.ranking]
 
 
 def read(text: str, *ranking: tuple[str, float], context: DialogueContext | None = None) -> Interpretation:
