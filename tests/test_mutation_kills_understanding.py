@@ -154,3 +154,10 @@ def test_a_dossier_code_is_looked_up_unless_the_words_clearly_ask_to_follow_it(r
     mostly something else (a greeting) leaves it the lookup."""
     reading = read(f"theo dõi hồ sơ {CODE}", *ranking)
     assert (reading.intent, reading.dossier_codes, reading.source) == (intent, (CODE,), "rule"), reading
+
+
+@pytest.mark.parametrize(("text", "intent"), [("👋👍", I.GREETING), ("👍👋", I.THANKS)])
+def test_a_message_of_emoji_only_is_read_by_its_first(text: str, intent: str) -> None:
+    """A wave then a thumbs-up opens with a greeting; a thumbs-up then a wave is thanks first."""
+    reading = read(text, (I.HOTLINE, 1.0))  # the model is not asked: emoji alone are a rule
+    assert (reading.intent, reading.source) == (intent, "rule"), reading
