@@ -161,3 +161,14 @@ def test_a_message_of_emoji_only_is_read_by_its_first(text: str, intent: str) ->
     """A wave then a thumbs-up opens with a greeting; a thumbs-up then a wave is thanks first."""
     reading = read(text, (I.HOTLINE, 1.0))  # the model is not asked: emoji alone are a rule
     assert (reading.intent, reading.source) == (intent, "rule"), reading
+
+
+@pytest.mark.parametrize("intent", [I.HOTLINE, I.HUMAN, I.THANKS, I.SELECT])
+def test_only_a_correction_takes_the_words_after_i_mean_as_what_to_search(intent: str) -> None:
+    """'không phải, ý tôi là gặp cán bộ' read as asking for a person (or the hotline, or thanks):
+    its words are not a corrected procedure search; only a correction's are."""
+    text = "không phải, ý tôi là gặp cán bộ"
+    other = read(text, (intent, 0.9), (I.PROCEDURE_QUESTION, 0.1), context=AFTER_A_LIST)
+    assert (other.intent, other.query) == (intent, None), other
+    correction = read(text, (I.CORRECTION, 0.9), (I.PROCEDURE_QUESTION, 0.1), context=AFTER_A_LIST)
+    assert (correction.intent, correction.query) == (I.CORRECTION, "gặp cán bộ"), correction
