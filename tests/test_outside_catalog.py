@@ -30,6 +30,7 @@ async def test_a_need_outside_the_catalog_is_told_where_it_is_done(live, text, w
     buttons = _buttons(reply)
     assert ("Gặp cán bộ", "#gapcanbo") in buttons
     assert any(payload == f"#thutuc {procedure}" for _, payload in buttons) and len(buttons) <= 5
+    assert all(title[:1].isupper() for title, _ in buttons)
 
 
 @pytest.mark.parametrize(
