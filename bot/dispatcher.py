@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.conv_keys import UserKey
-from bot.replies import Reply
+from bot.replies import Button, Reply
 from bot.zalo.events import InboundEvent
 from lookup.masking import redact
 from lookup.text import fold
@@ -200,20 +200,21 @@ def _title_key(text: str) -> str:
     return " ".join(re.findall(r"\w+", fold(text)))
 
 
+def _replayable(button: Button) -> bool:
+    """A button whose tap typing may stand for: a command the bot answers, holding no phone or ID
+    number (the memory keeps it)."""
+    return button.kind == "query" and button.payload.startswith("#") and redact(button.payload) == button.payload
+
+
 def _remember_buttons(ctx: Context, replies: list[Reply]) -> None:
     titles = {
         _title_key(b.title): b.payload
         for reply in replies
         for b in getattr(reply, "buttons", ())
-        if b.kind == "query"
-        and b.payload.startswith("#")
-        and len(b.title) <= MAX_TITLE_TYPED
-        and redact(b.payload) == b.payload
-        and redact(b.title) == b.title  # no phone or ID number kept
+        if _replayable(b) and len(b.title) <= MAX_TITLE_TYPED and redact(b.title) == b.title
     }
     last = next((r for r in reversed(replies) if getattr(r, "buttons", ())), None)
-    order = [b.payload if b.kind == "query" and b.payload.startswith("#") and redact(b.payload) == b.payload
-             else None for b in getattr(last, "buttons", ())]  # fmt: skip
+    order = [b.payload if _replayable(b) else None for b in getattr(last, "buttons", ())]
     memory = dict(ctx.memory)
     for key, value in ((BUTTONS, titles), (BUTTON_ORDER, order)):
         if value:

@@ -153,6 +153,13 @@ def _fit(lines: list[str], limit: int) -> str:
     return text if len(text) <= limit else shorten(text, limit)
 
 
+def name_for_button(name: str) -> str:
+    """A procedure's name as a button says it: without its leading "Thủ tục" (a title has 40
+    characters to say what the procedure is), capitalised."""
+    whole = re.sub(r"^(?:thủ tục)\s+", "", name.strip(), flags=re.IGNORECASE)
+    return whole[:1].upper() + whole[1:]
+
+
 def variant_label(name: str, other: str, limit: int = 40) -> str:
     """What tells the procedure named `other` apart from the one named `name`, for a button: the
     words `name` lacks ("Cấp thẻ căn cước cho người dưới 14 tuổi" beside the adult card: "Dưới 14 tuổi")."""
@@ -170,9 +177,9 @@ def variant_label(name: str, other: str, limit: int = 40) -> str:
         words = theirs[max(0, start - 1) : len(theirs) - end + 1]
     if len(words) == 1 and words is not theirs:
         # One word alone ("Xóa", "lại") says nothing on a button: the other's whole name, if it fits.
-        whole = re.sub(r"^(?:thủ tục)\s+", "", other.strip(), flags=re.IGNORECASE)
+        whole = name_for_button(other)
         if len(whole) <= limit:
-            return whole[:1].upper() + whole[1:]
+            return whole
     if start and words is not theirs and words[0].lower() in ("lại", "đổi", "mới", "lần", "bổ", "chuyển"):
         # "Cấp lại …", "Đăng ký lại …": the verb goes with its word, both syllables of a two-syllable one
         verb = 2 if start >= 2 and theirs[start - 1].lower() in ("ký", "đổi", "chỉnh", "hạn") else 1

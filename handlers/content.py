@@ -74,7 +74,10 @@ class Content:
 MENU_BUTTON = Button("Về menu chính", "#menu")
 
 
-def menu_reply(content: Content, intro: str = "Bạn cần hỗ trợ gì? Chọn một mục dưới đây:") -> Text:
+MENU_INTRO = "Bạn cần hỗ trợ gì? Chọn một mục dưới đây:"
+
+
+def menu_reply(content: Content, intro: str = MENU_INTRO) -> Text:
     return Text(intro, content.menu)
 
 

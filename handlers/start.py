@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.dispatcher import Context, Router, command_is, event_is, text_folded_in
 from bot.replies import Reply, Text
-from handlers.content import menu_reply
+from handlers.content import MENU_INTRO, menu_reply
 
 router = Router("start")
 
@@ -43,4 +43,4 @@ def stopped_reply(ctx: Context) -> Text:
     ctx.set_state(None)
     if stopped is None:
         return menu_reply(ctx.deps.content)
-    return menu_reply(ctx.deps.content, f"{stopped} Bạn cần hỗ trợ gì? Chọn một mục dưới đây:")
+    return menu_reply(ctx.deps.content, f"{stopped} {MENU_INTRO}")

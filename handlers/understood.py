@@ -455,10 +455,7 @@ def _outside(ctx: Context, topic: OutsideTopic) -> list[Reply]:
     ctx.meta["flow"] = "search"
     ctx.meta["outcome"] = f"outside_catalog:{topic.id}"
     related = [p for c in topic.procedures if (p := ctx.deps.catalog.get(c)) is not None]
-    names = [re.sub(r"^Thủ tục\s+", "", p.name) for p in related[:3]]  # the 40 characters say what it is
-    buttons = [
-        Button(shorten(n[:1].upper() + n[1:], 40), f"#thutuc {p.code}") for n, p in zip(names, related, strict=False)
-    ]
+    buttons = [Button(shorten(answers.name_for_button(p.name), 40), f"#thutuc {p.code}") for p in related[:3]]
     return [Text(topic.text, (*buttons, OFFER, MENU_BUTTON))]
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from lookup.text import fold
 from understanding import entities
 from understanding import intents as I
 from understanding.interpreter import MIN_CONFIDENCE, Interpretation, default_model
@@ -41,6 +40,7 @@ NAMED_WITH_A_FACT = 0.7
 _NAMED_SURELY_ONLY = frozenset({I.OUT_OF_SCOPE, I.GUIDE_REGISTER, I.GUIDE_LOGIN})
 _PROCEDURE_INTENTS = frozenset({I.PROCEDURE_SEARCH, I.PROCEDURE_QUESTION})
 # "Lệ phí thành lập cty cổ phần" asks a fee, heard as paying one; "thanh toán lệ phí …" pays.
+# Folded, as `normalize` writes the text.
 _PAYING = frozenset({"thanh toan", "nop tien", "dong tien", "tra tien", "chuyen khoan", "quet ma", "vnpt pay"})
 
 
@@ -73,7 +73,7 @@ def with_catalog(reading: Interpretation, text: str, names_procedure: NamesProce
     # cần làm thủ tục gì" surely is one (birth, residence, health card), and keeps its group.
     unsure_life_event = reading.intent == I.LIFE_EVENTS and reading.confidence < LIFE_EVENT_SURE
     normalized = normalize(text, default_model().vocabulary)  # "có mất tine không": typos mended
-    asks_a_fee = reading.intent == I.PAY_FEES and not any(f" {p} " in f" {fold(normalized)} " for p in _PAYING)
+    asks_a_fee = reading.intent == I.PAY_FEES and not any(f" {p} " in f" {normalized} " for p in _PAYING)
     if (reading.intent not in OVERRIDABLE and not in_doubt_about_a_procedure and not unsure_life_event
             and not asks_a_fee):  # fmt: skip
         return reading
