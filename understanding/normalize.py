@@ -64,6 +64,11 @@ class Vocabulary(frozenset[str]):
             self._by_length.setdefault(len(word), []).append(word)
         for same_length in self._by_length.values():
             same_length.sort()
+        # The words by their letters, alphabetical: a swap of two letters keeps them ("tine", "tien").
+        self._by_letters: dict[str, list[str]] = {}
+        for same_length in self._by_length.values():
+            for word in same_length:
+                self._by_letters.setdefault("".join(sorted(word)), []).append(word)
         self._cache: dict[str, str] = {}
 
     def correct(self, word: str) -> str:
@@ -75,9 +80,8 @@ class Vocabulary(frozenset[str]):
             return word
         cached = self._cache.get(word)
         if cached is None:
-            letters = sorted(word)
             # Two letters typed in each other's place first: "tine" is "tien" before "line".
-            swapped = [w for w in self._by_length.get(len(word), ()) if sorted(w) == letters and w != word]
+            swapped = [w for w in self._by_letters.get("".join(sorted(word)), ()) if w != word]
             candidates = [w for n in (len(word), len(word) + 1, len(word) - 1) for w in self._by_length.get(n, ())]
             match = process.extractOne(word, swapped, scorer=OSA.distance, score_cutoff=1) or process.extractOne(
                 word, candidates, scorer=OSA.distance, score_cutoff=1)  # fmt: skip
