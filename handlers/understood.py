@@ -290,7 +290,8 @@ def decide(interpretation: Interpretation, text: str, search: Callable[[str, int
         return ProcedureReply(kind, corrected[0], facet, tuple(close_variants(catalog, corrected, query)), query)
     if facet and (on_screen := _about_what_is_shown(catalog, memory, facet, query)) is not None:
         return on_screen
-    if facet and not followups.named_words(query) and memory.get("shown") not in ("procedure", "list"):
+    named_words = followups.named_words(query) if facet else []  # what it names, the question taken out
+    if facet and not named_words and memory.get("shown") not in ("procedure", "list"):
         return ProcedureReply("ask_query", facet=facet, query=query)  # "lệ phí bao nhiêu" of nothing shown
     if outside is not None and (topic := outside(query)) is not None and not _names_another(topic, query, search):
         return ProcedureReply("outside", facet=facet, query=query, topic=topic)
@@ -302,7 +303,7 @@ def decide(interpretation: Interpretation, text: str, search: Callable[[str, int
                 break
     codes = codes or search(query, procedures.ITEMS_PER_PAGE + 1, 0)
     last = memory.get("procedure") if memory.get("shown") == "procedure" else None
-    if facet and not codes and last and len(followups.named_words(query)) <= followups.FOLLOW_UP_WORDS:
+    if facet and not codes and last and len(named_words) <= followups.FOLLOW_UP_WORDS:
         # "lệ phí bao nhiêu" about the one just shown; not "xin giấy chứng sinh ở đâu", which names
         # something else (that the catalog does not know is no reason to answer the last one's fact).
         return ProcedureReply("answer", last, facet, query=query)
