@@ -36,7 +36,7 @@ from collections import Counter
 
 import numpy as np
 
-from bench.search import DEV2_PATH, DEV3_PATH, jsonl_set
+from bench.search import DEV2_PATH, DEV3_PATH, DEV4_PATH, jsonl_set
 from bench.search_dev import dev_intents, dev_set
 from bench.search_queries import Query, derived, one_typo
 from lookup.catalog import Catalog, load_catalog
@@ -204,9 +204,9 @@ def _found(index: ProcedureIndex, queries: list[Query]) -> list[Query]:
     return [q for q in queries if index._built.rank(q.text, 1) is not None]
 
 
-# The development sets written as JSONL by other helpers; dev3 joined the fit only after its
-# first, not-tuned-on figures were taken (bench/search.py's docstring).
-JSONL_SETS = (DEV2_PATH, DEV3_PATH)
+# The development sets written as JSONL by other helpers; dev3 and dev4 joined the fit only after
+# their first, not-tuned-on figures were taken (bench/search.py's docstring).
+JSONL_SETS = (DEV2_PATH, DEV3_PATH, DEV4_PATH)
 # Cross-validated top-1 (main+dev+dev2+dev3, folds by intent): C 0.03 / 0.1 / 0.3: 89.8 / 89.6 / 89.1 %
 # (hand 88.7 %). Tried and left out (no gain in that CV): the candidate's strong-match share, heaviest
 # concept matched, heaviest concept missed, weight matched through expansions, its name's words not asked.
@@ -287,24 +287,21 @@ def fit_rerank(index: ProcedureIndex, queries: list[Query], out=sys.stdout) -> d
     return doc
 
 
-def fit(out=sys.stdout) -> dict:
+def tuned_sets() -> dict[str, list[Query]]:
+    """The sets fitted on, by name (the leave-one-set-out check leaves each out in turn)."""
+    sets = {"main": derived(), "dev": dev_set()}
+    for name, path in zip(("dev2", "dev3", "dev4"), JSONL_SETS, strict=True):
+        if path.exists():
+            sets[name] = jsonl_set(path)
+    return sets
+
+
+def _refusal_models(z: np.ndarray, listed: np.ndarray, first: np.ndarray, answerable: np.ndarray,
+                    weight: np.ndarray, category: np.ndarray) -> tuple[dict, float, np.ndarray]:  # fmt: skip
+    """The two logistic models and the threshold, from standardised evidence; also the "answer"
+    probabilities of the rows fitted on."""
     from sklearn.linear_model import LogisticRegression
 
-    catalog = load_catalog()
-    tuned = derived() + dev_set() + [q for path in JSONL_SETS if path.exists() for q in jsonl_set(path)]
-    os.environ["TRACUU_SEARCH_RERANK"] = "0"  # the re-ranking is fitted on the hand ranking
-    fit_rerank(ProcedureIndex(catalog), tuned, out)
-    del os.environ["TRACUU_SEARCH_RERANK"]
-    index = ProcedureIndex(catalog)
-    extra = (formal_queries(catalog) + slipped_queries(tuned) + [Query(t, "none", ()) for t in EXTRA_NONE]
-             + category_queries(catalog))  # fmt: skip
-    x, listed, first, answerable = evidence(index, tuned + extra)
-    found = _found(index, tuned + extra)
-    weight = np.array([EXTRA_WEIGHT if q.kind in {"formal", "slipped"} else 1.0 for q in found])
-    category = np.array([q.kind == "category" for q in found])
-    mean, scale = x.mean(axis=0), x.std(axis=0)
-    scale[scale == 0] = 1.0
-    z = (x - mean) / scale
     # "answer" separates queries with a right procedure listed from those the catalog has nothing
     # for (answerable queries missed by the ranking say nothing about refusing), both classes
     # weighing alike; "best" is fitted on everything, unweighted, so its probability is calibrated.
@@ -322,6 +319,45 @@ def fit(out=sys.stdout) -> dict:
     none_p = np.sort(p[~answerable & ~category])
     # The lowest threshold under which TARGET_NONE of the "none" queries fall.
     threshold = float(none_p[min(len(none_p) - 1, int(np.ceil(TARGET_NONE * len(none_p))) - 1)]) + 1e-4
+    return models, threshold, p
+
+
+def _fit_data(index: ProcedureIndex, catalog: Catalog, sets: dict[str, list[Query]]):
+    """Evidence of every query fitted on, with the set each comes from ("" for generated ones
+    not drawn from a set: formal names, written negatives, categories)."""
+    tuned = [q for queries in sets.values() for q in queries]
+    origin = [name for name, queries in sets.items() for _ in queries]
+    slipped, slipped_origin = [], []
+    for name, queries in sets.items():
+        for q in slipped_queries(queries, seed=23 + len(slipped)):
+            slipped.append(q)
+            slipped_origin.append(name)
+    generated = formal_queries(catalog) + [Query(t, "none", ()) for t in EXTRA_NONE] + category_queries(catalog)
+    queries = tuned + slipped + generated
+    origins = origin + slipped_origin + [""] * len(generated)
+    found = [(q, o) for q, o in zip(queries, origins, strict=True) if index._built.rank(q.text, 1) is not None]
+    x, listed, first, answerable = evidence(index, [q for q, _ in found])
+    weight = np.array([EXTRA_WEIGHT if q.kind in {"formal", "slipped"} else 1.0 for q, _ in found])
+    category = np.array([q.kind == "category" for q, _ in found])
+    source = np.array([o for _, o in found])
+    slip = np.array([q.kind == "slipped" for q, _ in found])
+    return x, listed, first, answerable, weight, category, source, slip
+
+
+def fit(out=sys.stdout) -> dict:
+    catalog = load_catalog()
+    sets = tuned_sets()
+    tuned = [q for queries in sets.values() for q in queries]
+    os.environ["TRACUU_SEARCH_RERANK"] = "0"  # the re-ranking is fitted on the hand ranking
+    fit_rerank(ProcedureIndex(catalog), tuned, out)
+    del os.environ["TRACUU_SEARCH_RERANK"]
+    index = ProcedureIndex(catalog)
+    x, listed, first, answerable, weight, category, _, _ = _fit_data(index, catalog, sets)
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale == 0] = 1.0
+    z = (x - mean) / scale
+    models, threshold, p = _refusal_models(z, listed, first, answerable, weight, category)
+    none_p = p[~answerable & ~category]
     kept = (p >= threshold) & answerable
     print(f"fit on {len(x)} queries ({int(listed.sum())} with a right procedure listed, {int(first.sum())} right "
           f"first, {int((~answerable).sum())} none); threshold {threshold:.3f}: none rejected "
@@ -348,5 +384,42 @@ def fit(out=sys.stdout) -> dict:
     return doc
 
 
+def leave_one_set_out(out=sys.stdout) -> dict[str, tuple[float, float, float]]:
+    """The refusal fitted as fit() does but without one development set (nor its slipped
+    variants), measured on that set: "none" rejected, answerable queries with a right procedure
+    listed and kept, and the Brier score of "best" (the shipped ranking and re-ranking are used).
+    Categories are left out of the measure."""
+    catalog = load_catalog()
+    sets = tuned_sets()
+    index = ProcedureIndex(catalog)
+    x, listed, first, answerable, weight, category, source, _ = _fit_data(index, catalog, sets)
+    results = {}
+    for held in [name for name in sets if name != "main"]:
+        train = source != held
+        mean, scale = x[train].mean(axis=0), x[train].std(axis=0)
+        scale[scale == 0] = 1.0
+        models, threshold, _ = _refusal_models(
+            (x[train] - mean) / scale, listed[train], first[train], answerable[train], weight[train], category[train]
+        )
+        test = (source == held) & (weight == 1.0)  # the set's own queries, not its slipped variants
+        z = (x[test] - mean) / scale
+        p = models["answer"].predict_proba(z)[:, 1]
+        b = models["best"].predict_proba(z)[:, 1]
+        none = ~answerable[test]
+        # Shares of the whole set: a query that finds nothing at all is refused whatever the models say.
+        nones = sum(not q.expect for q in sets[held])
+        rejected = (nones - int(none.sum()) + int((p[none] < threshold).sum())) / max(nones, 1)
+        total = sum(bool(q.expect) for q in sets[held])
+        kept = float(((p >= threshold) & (listed[test] == 1) & answerable[test]).sum() / max(total, 1))
+        brier = float(np.mean((b - first[test]) ** 2))
+        results[held] = (rejected, kept, brier)
+        print(f"  without {held}: threshold {threshold:.3f}; on {held}: none rejected {rejected:.1%}, "
+              f"recall@5 kept {kept:.1%}, Brier (best) {brier:.3f}", file=out)  # fmt: skip
+    return results
+
+
 if __name__ == "__main__":
-    fit()
+    if "--leave-one-set-out" in sys.argv[1:]:
+        leave_one_set_out()
+    else:
+        fit()
