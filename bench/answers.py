@@ -36,9 +36,19 @@ DEV_PATH = Path(__file__).resolve().parent / "answers_dev.jsonl"  # tuned on
 # Written apart by someone who had not read the code (bench/DEV3_README.md); first measured before
 # any tuning on it (the closing note of issue 17 says from when it was tuned on).
 DEV2_PATH = Path(__file__).resolve().parent / "answers_dev2.jsonl"
-# Written apart for session 9 (bench/DEV4_README.md) and kept apart from its tuning: its misses are
-# never shown, its figures compare the session's start and end.
+# Written apart for session 9 (bench/DEV4_README.md), held out through it; tuned on since session 10.
 DEV3_PATH = Path(__file__).resolve().parent / "answers_dev3.jsonl"
+# Written apart for session 10 (bench/DEV5_README.md) and kept apart from its tuning: its misses are
+# never shown, its figures compare the session's start and end.
+DEV4_PATH = Path(__file__).resolve().parent / "answers_dev4.jsonl"
+# name -> (path, title); the sets whose misses may be shown while tuning
+SETS = {
+    "dev": (DEV_PATH, "development set (tuned on)"),
+    "dev2": (DEV2_PATH, "second development set (written apart, tuned on)"),
+    "dev3": (DEV3_PATH, "third development set (written apart, tuned on since session 10)"),
+    "dev4": (DEV4_PATH, "fourth development set (held out this session)"),
+}
+TUNING = ("dev", "dev2", "dev3")
 BASE_URL = "https://tracuu.example.vn"
 
 
@@ -123,19 +133,19 @@ def run(name: str, questions: list[Question], catalog: Catalog, index: Procedure
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--show-misses", type=int, default=0, help="misses of the DEVELOPMENT set, for tuning")
+    parser.add_argument("--show-misses", type=int, default=0, help="misses of the tuning sets named by --misses-of")
+    parser.add_argument("--misses-of", default="dev", help="comma-separated tuning sets: " + ", ".join(TUNING))
     parser.add_argument("--tuning", action="store_true", help="leave the frozen test set unread")
-    parser.add_argument("--dev2-misses", action="store_true", help="show the second development set's misses too")
     args = parser.parse_args()
+    shown = set(args.misses_of.split(",")) & set(TUNING)  # never a held-out set's misses
     catalog = load_catalog()
     province = load_province("kontum")
     index = ProcedureIndex(catalog)
-    lengths = run("development set (tuned on)", load(DEV_PATH), catalog, index, province, args.show_misses)
-    if DEV2_PATH.exists():
-        lengths += run("second development set (written apart)", load(DEV2_PATH), catalog, index, province,
-                       args.show_misses if args.dev2_misses else 0)  # fmt: skip
-    if DEV3_PATH.exists():
-        lengths += run("third development set (held out this session)", load(DEV3_PATH), catalog, index, province, 0)
+    lengths: list[int] = []
+    for name, (path, title) in SETS.items():
+        if path.exists():
+            misses = args.show_misses if name in shown else 0
+            lengths += run(f"{name}: {title}", load(path), catalog, index, province, misses)
     if not args.tuning:
         lengths += run("test set (frozen, never tuned on)", load(TEST_PATH), catalog, index, province, 0)
     lengths.sort()
