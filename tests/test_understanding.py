@@ -417,6 +417,36 @@ def test_words_the_question_rules_must_not_take_from_the_name(question, named):
 
 
 @pytest.mark.parametrize(
+    ("question", "named"),
+    [
+        # Whom the message opens by addressing names nothing ("mn" is "mầm non" to search).
+        ("mn cho mình hỏi sang tên sổ đỏ cần giấy tờ gì", "sang tên sổ đỏ"),
+        ("anh chị cho hỏi giải thể công ty thì phải mang theo giấy tờ gì", "giải thể công ty"),
+        ("cán bộ ơi đăng ký tạm trú mất bao lâu", "đăng ký tạm trú"),
+        ("chi tra tro cap mai tang o dau", "chi tra tro cap mai tang"),  # "chi trả", not "chị"
+        # A choice of bodies is the question's, not the body inside a name ("bảo hiểm xã hội").
+        ("rut bao hiem xa hoi mot lan lam o xa hay tinh", "rut bao hiem xa hoi mot lan"),
+        # A fact's phrase inside the name, with the fact asked before it, stays the name's.
+        ("giấy tờ cần để đổi địa chỉ trụ sở công ty", "để đổi địa chỉ trụ sở công ty"),
+    ],
+)
+def test_words_around_the_name_that_name_no_procedure_are_left_out(question, named):
+    assert entities.procedure_queries(question, default_interpreter().model.vocabulary)[0] == named
+
+
+@pytest.mark.parametrize(
+    ("text", "facet"),
+    [
+        ("giấy tờ cần để đổi địa chỉ trụ sở công ty", "documents"),
+        ("đăng ký kết hôn nộp ở địa chỉ nào", "where"),
+        ("lệ phí cấp bản sao trích lục mất mấy ngày", "time"),
+    ],
+)
+def test_a_facts_words_inside_the_name_do_not_outrank_the_fact_asked(text, facet):
+    assert entities.procedure_facet(normalize(text)) == facet
+
+
+@pytest.mark.parametrize(
     ("text", "not_facet"),
     [
         ("giấy khai sinh có ngày sinh sai thì sửa thế nào", "time"),  # "có ngày" is not "lấy ngay"

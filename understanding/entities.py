@@ -105,12 +105,20 @@ def _last(normalized: str, table: tuple[tuple[str, tuple[str, ...]], ...]) -> tu
 
 def procedure_facet(normalized: str) -> str | None:
     """The procedure fact asked for: the last one named, because Vietnamese puts the question after
-    the procedure's name, whose own words may sound like a fact ("cấp bản sao … mất mấy ngày").
-    Without a phrase: a choice between bodies ("nộp ở xã hay tỉnh", "lên công an tỉnh hay làm ở xã",
-    "chi cục thuế nào") asks where; "cần <a word or two> gì" asks the documents."""
+    the procedure's name, whose own words may sound like a fact ("cấp bản sao … mất mấy ngày"); but
+    a phrase that is also a name's words ("địa chỉ", "lệ phí", "trực tuyến"), in the middle and with no
+    question after it, is the name's when a fact was named before it ("giấy tờ cần để đổi địa chỉ trụ
+    sở công ty"). Without a phrase: a choice between bodies ("nộp ở xã hay tỉnh", "lên công an tỉnh
+    hay làm ở xã", "chi cục thuế nào") asks where; "cần <a word or two> gì" asks the documents."""
     found = _last(normalized, _PROCEDURE_FACETS)
     if found is not None:
-        return found[0]
+        facet, phrase, at = found
+        after = set(normalized[at + len(phrase) :].split())
+        if phrase in _NAME_LIKE and at > 0 and not after & _QUESTION_MARKERS:
+            before = _last(normalized[:at].rstrip(), _PROCEDURE_FACETS)
+            if before is not None:
+                return before[0]
+        return facet
     if normalized.startswith(_DOCUMENTS_HEADING):
         return "documents"
     if any(pattern.search(normalized) for pattern in _PLACE_PATTERNS):
@@ -279,6 +287,30 @@ _NAMELESS_PHRASES: tuple[str, ...] = (
 )  # fmt: skip
 
 
+# Who a message opens by addressing ("mn", "anh chị", "em chào ad", "cán bộ ơi", "dạ"): dropped when
+# the run of such words ends in "ơi" / a greeting or leads into "cho … hỏi"; "mn" is also "mầm non"
+# to search, and "chi" alone may be "chi trả", so a bare run that leads into the name stays.
+_ADDRESS_WORDS = frozenset({
+    "mn", "mng", "moi", "nguoi", "ca", "nha", "anh", "chi", "em", "ad", "admin", "can", "bo", "co", "chu",
+    "bac", "ban", "oi", "chao", "da", "xin", "a", "ah", "alo", "shop",
+})  # fmt: skip
+_ADDRESS_ALONE = frozenset({"mn", "mng", "ad", "admin", "da", "alo"})
+
+
+def _opening_address(folded: list[str]) -> int:
+    """How many words at the start address someone rather than name anything."""
+    n = 0
+    while n < len(folded) and folded[n] in _ADDRESS_WORDS:
+        n += 1
+    if n == 0 or n == len(folded):
+        return 0
+    run, rest = folded[:n], folded[n:]
+    leads_into_a_question = rest[0] == "hoi" or (rest[0] == "cho" and "hoi" in rest[1:3])
+    if run[-1] in ("oi", "chao") or "chao" in run or leads_into_a_question or set(run) <= _ADDRESS_ALONE:
+        return n
+    return 0
+
+
 def procedure_words(text: str, vocabulary: Vocabulary | None = None) -> str:
     """The words of a question that name the procedure: facet phrases ("lệ phí", "giấy tờ gì", "ở
     đâu", "online") and question words taken out, in the citizen's own spelling. Search tries these
@@ -290,7 +322,12 @@ def procedure_words(text: str, vocabulary: Vocabulary | None = None) -> str:
     folded = [_word(w, vocabulary) for w in words]
     drop = [False] * len(words)
     facet_spans = [(*span, facet) for facet, phrases in _PROCEDURE_FACETS for span in _spans(folded, phrases)]
-    asked = max(facet_spans, default=None)  # the phrase starting last is the fact asked
+    asked = max(facet_spans, default=None)  # the phrase starting last is the fact asked, unless
+    if asked is not None and asked[2] in _NAME_LIKE and asked[0] > 0:  # it is the name's (`procedure_facet`)
+        after = set(folded[asked[1] :])
+        earlier = [span for span in facet_spans if span[1] <= asked[0]]
+        if earlier and not after & _QUESTION_MARKERS:
+            asked = max(earlier)
     for start, end, phrase, facet in facet_spans:
         the_fact_asked = asked is not None and (facet == asked[3] or (start < asked[1] and asked[0] < end))
         if phrase in _NAME_LIKE and start != 0 and not the_fact_asked:
@@ -298,6 +335,7 @@ def procedure_words(text: str, vocabulary: Vocabulary | None = None) -> str:
         drop[start:end] = [True] * (end - start)
     for start, end, _ in _spans(folded, _NAMELESS_PHRASES):
         drop[start:end] = [True] * (end - start)
+    drop[: _opening_address(folded)] = [True] * _opening_address(folded)
     place_spans = [] if facet_spans else _pattern_spans(folded, _PLACE_PATTERNS)
     for start, end in place_spans:  # "nộp ở xã hay tỉnh" names no procedure
         drop[start:end] = [True] * (end - start)
@@ -360,7 +398,11 @@ def _pattern_spans(folded: list[str], patterns: Iterable[re.Pattern[str]]) -> li
     out = []
     for pattern in patterns:
         for match in pattern.finditer(joined):
-            first = max(i for i, s in enumerate(starts) if s <= match.start())
+            # The leftmost match may start at a name's words ("bảo hiểm xã hội một lần làm ở xã hay
+            # tỉnh": "bảo hiểm xã hội" is a body too): the span starts at the last word it still matches from.
+            begin = max(s for s in starts if s <= match.start())
+            begin = max(s for s in starts if begin <= s < match.end() and pattern.match(joined, s, match.end()))
+            first = starts.index(begin)
             last = max(i for i, s in enumerate(starts) if s < match.end())
             out.append((first, last + 1))
     return out
