@@ -107,6 +107,7 @@ def run(name: str, questions: list[Question], catalog: Catalog, index: Procedure
                 lengths.append(len(text))
         elif reply and _offered(reply, q, index):
             result = "second tap"
+            misses.append((q, f"one tap away: {reply.kind} {reply.code} {reply.facet}"))
         else:
             result = "missed"
             why = f"{reading.intent} (ambiguous {reading.ambiguous})" if reply is None else (

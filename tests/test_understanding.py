@@ -497,3 +497,13 @@ def test_two_letters_typed_in_each_others_place_are_mended_first():
     words = Vocabulary(["line", "tien", "tin", "online"])
     assert words.correct("tine") == "tien"  # "có mất tine không": money, not a "line"
     assert words.correct("onlne") == "online"
+
+
+def test_a_letter_left_out_of_a_digraph_is_put_back_first():
+    from understanding.normalize import Vocabulary
+
+    words = Vocabulary(["bong", "khong", "khoa", "nghia", "nhanh"])
+    assert words.correct("kong") == "khong"  # "có lâu kông": "không", not "bóng"
+    assert words.correct("khog") == "khong"  # not "khoa", a letter mistyped
+    assert words.correct("ngia") == "nghia"
+    assert words.correct("bonh") == "bong"  # no digraph to complete: the one-edit search as before

@@ -83,12 +83,30 @@ class Vocabulary(frozenset[str]):
             # Two letters typed in each other's place first: "tine" is "tien" before "line".
             swapped = [w for w in self._by_letters.get("".join(sorted(word)), ()) if w != word]
             candidates = [w for n in (len(word), len(word) + 1, len(word) - 1) for w in self._by_length.get(n, ())]
-            match = process.extractOne(word, swapped, scorer=OSA.distance, score_cutoff=1) or process.extractOne(
-                word, candidates, scorer=OSA.distance, score_cutoff=1)  # fmt: skip
-            cached = match[0] if match else word
+            match = process.extractOne(word, swapped, scorer=OSA.distance, score_cutoff=1)
+            completed = None if match else self._digraph_completed(word)
+            if completed is None and match is None:
+                match = process.extractOne(word, candidates, scorer=OSA.distance, score_cutoff=1)
+            cached = completed or (match[0] if match else word)
             if len(self._cache) < 50_000:  # bounded: citizens can type any number of new words
                 self._cache[word] = cached
         return cached
+
+    def _digraph_completed(self, word: str) -> str | None:
+        """The known word that is `word` with one letter of a digraph put back ("kông" -> "không",
+        "khog" -> "khong", "nghia" from "ngia"): the letter of a pair most often left out, so it goes
+        before a letter mistyped ("kong" is not "bong", "khog" not "khoa")."""
+        for i in range(len(word) + 1):
+            for letter in _DIGRAPH_LETTERS:
+                longer = word[:i] + letter + word[i:]
+                if (longer[max(i - 1, 0) : i + 1] in _DIGRAPHS or longer[i : i + 2] in _DIGRAPHS) and longer in self:
+                    return longer
+        return None
+
+
+# Vietnamese letter pairs spelling one sound; typing fast, one of the two is often dropped.
+_DIGRAPHS = frozenset({"kh", "ng", "nh", "ch", "th", "tr", "gh", "ph", "gi", "qu"})
+_DIGRAPH_LETTERS = "hngiu"  # the letters those pairs lose: the h of kh/nh/ch/th/gh/ph, n or g of ng, i of gi, u of qu
 
 
 def clean(text: str) -> str:
