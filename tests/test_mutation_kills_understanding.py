@@ -122,11 +122,12 @@ def test_a_reading_exactly_at_a_threshold_is_acted_on() -> None:
 def test_a_fact_phrase_makes_a_search_a_question_from_a_quarter_of_the_models_weight(
     question: float, intent: str
 ) -> None:
-    """'thủ tục khai sinh lệ phí': the model reads a search, and 'lệ phí' is also a word of
-    procedures' names. The search is a fee question when the model hears a question too, from
-    MIN_QUESTION_SHARE (a quarter) of its weight; with less it lists the procedures."""
+    """'thủ tục khai sinh lệ phí cho con': the model reads a search, and 'lệ phí', in the middle, is
+    also a word of procedures' names. The search is a fee question when the model hears a question
+    too, from MIN_QUESTION_SHARE (a quarter) of its weight; with less it lists the procedures. (Ending
+    the message, 'thủ tục khai sinh lệ phí', the phrase is asked whatever the model's weight.)"""
     ranking = ((I.PROCEDURE_SEARCH, 0.5), (I.PROCEDURE_QUESTION, question), (I.HOTLINE, 0.5 - question))
-    reading = read("thủ tục khai sinh lệ phí", *ranking)
+    reading = read("thủ tục khai sinh lệ phí cho con", *ranking)
     assert (reading.intent, reading.facet) == (intent, "fee" if intent == I.PROCEDURE_QUESTION else None), reading
 
 

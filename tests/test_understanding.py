@@ -487,6 +487,26 @@ def test_the_everyday_ways_of_asking_a_fact_are_heard(question, facet):
     assert (reading.intent, reading.facet) == (I.PROCEDURE_QUESTION, facet)
 
 
+@pytest.mark.parametrize(
+    ("question", "facet", "named"),
+    [
+        ("nơi tách hộ khẩu ra riêng", "where", "tách hộ khẩu ra riêng"),  # "Nơi …" heads a question
+        ("mức thu phí làm giấy khai sinh cho con", "fee", "làm giấy khai sinh cho con"),
+        ("tách thửa trực tuyến", "online", "tách thửa"),  # the topic, then what of it
+        ("nộp online đăng ký mua nhà ở xã hội", "online", "đăng ký mua nhà xã hội"),
+        ("dang ky xe lan dau o cong an xa duoc khong", "where", "dang ky xe lan dau"),
+    ],
+)
+def test_a_fact_asked_as_a_heading_or_after_the_topic_is_heard(question, facet, named):
+    reading = default_interpreter().interpret(question)
+    assert (reading.intent, reading.facet) == (I.PROCEDURE_QUESTION, facet)
+    assert entities.procedure_queries(question, default_interpreter().model.vocabulary)[0] == named
+
+
+def test_a_place_a_name_begins_with_is_not_a_where_heading():
+    assert entities.procedure_facet(normalize("nơi cư trú mới đăng ký")) is None
+
+
 def test_how_long_away_is_not_how_long_the_procedure_takes():
     assert entities.procedure_facet(normalize("về quê mấy tháng, muốn tạm ngừng hkd")) is None
 

@@ -14,6 +14,7 @@ from understanding.normalize import ABBREVIATIONS, Vocabulary, clean
 _PROCEDURE_FACETS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("form", ("mau don", "to khai", "bieu mau", "mau to khai", "file mau", "mau so", "don mau", "mau giay")),
     ("online", ("tren cong dich vu cong", "cong dich vu cong", "nop truc tuyen", "lam truc tuyen", "co the nop",
+                "nop online", "lam online", "nop qua mang",
                 "online", "onl", "truc tuyen", "qua mang", "tren mang", "qua internet", "tai nha duoc",
                 "qua zalo", "qua app", "tren app", "dich vu cong duoc", "nop mang", "lam mang",
                 "cach thuc thuc hien", "cach thuc nop", "hinh thuc nop", "tren dich vu cong", "qua dich vu cong",
@@ -28,7 +29,7 @@ _PROCEDURE_FACETS: tuple[tuple[str, tuple[str, ...]], ...] = (
              "mien phi", "chi phi", "tien le", "nop tien", "mat bao nhieu", "ton bao nhieu", "bao nhieu xu",
              "tra tien", "may tien", "nhieu tien", "dong tien", "tien phi", "nop bao nhieu", "tra bao nhieu",
              "thu bao nhieu", "dong bao nhieu", "ton kem", "mat xu", "may tram", "may chuc", "phi the nao",
-             "phi ra sao", "thu phi", "mat phi", "ton phi")),
+             "phi ra sao", "thu phi", "mat phi", "ton phi", "muc thu", "muc phi", "muc le phi")),
     ("time", ("mat bao lau", "bao lau", "may ngay", "bao nhieu ngay", "bao gio co", "bao gio xong", "bao gio lay",
               "thoi gian giai quyet", "thoi han giai quyet", "thoi gian", "thoi han", "khi nao co", "khi nao xong",
               "khi nao lay", "lau khong", "lau ko", "lay ngay", "trong bao lau",
@@ -121,6 +122,8 @@ def procedure_facet(normalized: str) -> str | None:
         return facet
     if normalized.startswith(_DOCUMENTS_HEADING):
         return "documents"
+    if _where_heading(normalized.split()):
+        return "where"
     if any(pattern.search(normalized) for pattern in _PLACE_PATTERNS):
         return "where"
     return None
@@ -138,11 +141,19 @@ _WHERE_CHOICE = re.compile(rf"\b{_BODY}\b(?: \w+){{0,4}} hay (?:\w+ ){{0,3}}{_BO
 _NAMED_BODY = _BODY.replace("xa|phuong|thi tran|huyen|tinh|thanh pho|", "")
 _AT_A_BODY = re.compile(rf"\b(?:nop|lam|len|ra|den) (?:o |tai )?{_NAMED_BODY}\b")
 _WHICH_BODY = re.compile(r"\b(?:phong|cong an|ubnd|chi cuc thue|chi cuc|cuc thue|bhxh|huyen|tinh|thue) nao\b")
-_PLACE_PATTERNS = (_WHERE_CHOICE, _AT_A_BODY, _WHICH_BODY)
+_AT_A_BODY_ASKED = re.compile(rf"\b(?:o|tai) {_BODY} (?:co )?duoc (?:khong|ko|k)\b")
+_PLACE_PATTERNS = (_WHERE_CHOICE, _AT_A_BODY, _WHICH_BODY, _AT_A_BODY_ASKED)
 
 
 # "Hồ sơ đăng ký thường trú": the documents, as a heading; elsewhere "hồ sơ" is mostly "nộp hồ sơ".
 _DOCUMENTS_HEADING = "ho so "
+# "Nơi đăng ký lại khai sinh", "nơi tách hộ khẩu": where, as a heading (no name starts with "Nơi");
+# not "nơi cư trú / ở / sinh / thường trú / tạm trú …", which name what is registered or corrected.
+_NOT_A_WHERE_HEADING = frozenset({"cu", "o", "sinh", "thuong", "tam"})
+
+
+def _where_heading(folded: list[str]) -> bool:
+    return len(folded) > 2 and folded[0] == "noi" and folded[1] not in _NOT_A_WHERE_HEADING
 
 
 def asks_a_fact(normalized: str) -> bool:
@@ -156,7 +167,8 @@ def asks_a_fact(normalized: str) -> bool:
         return True  # a heading: "Lệ phí đăng ký …", "Thời hạn giải quyết …"
     _, phrase, at = found
     words = set(normalized.split())
-    return phrase not in _NAME_LIKE or at == 0 or bool(words & _QUESTION_MARKERS)
+    ends_the_message = at + len(phrase) == len(normalized)  # "tách thửa trực tuyến": topic, then what of it
+    return phrase not in _NAME_LIKE or at == 0 or ends_the_message or bool(words & _QUESTION_MARKERS)
 
 
 def asked_facet(normalized: str) -> str | None:
@@ -336,6 +348,8 @@ def procedure_words(text: str, vocabulary: Vocabulary | None = None) -> str:
     for start, end, _ in _spans(folded, _NAMELESS_PHRASES):
         drop[start:end] = [True] * (end - start)
     drop[: _opening_address(folded)] = [True] * _opening_address(folded)
+    if _where_heading(folded):
+        drop[0] = True
     place_spans = [] if facet_spans else _pattern_spans(folded, _PLACE_PATTERNS)
     for start, end in place_spans:  # "nộp ở xã hay tỉnh" names no procedure
         drop[start:end] = [True] * (end - start)
