@@ -162,11 +162,18 @@ def corrected_aliases(records: list[dict], path: Path = ALIAS_CORRECTIONS_PATH) 
     """The records with the colloquial names the source gives to the wrong procedure moved to the
     one citizens mean ("sang tên sổ đỏ" named a real-estate project buyer's certificate, not the
     transfer between people), as `fixtures/alias_corrections.json` lists them with their reasons.
-    A move whose procedures are not both in the records (an operator's own list) is skipped."""
+    A move whose procedures are not both in the records (an operator's own list) is skipped. Then
+    the everyday names the records give to no procedure are added to the common one ("lên thổ cư":
+    the conversion that needs permission, not its exception whose name holds those words)."""
     if not path.exists():
         return records
-    moves = json.loads(path.read_text(encoding="utf-8"))["moves"]
+    corrections = json.loads(path.read_text(encoding="utf-8"))
+    moves = corrections["moves"]
     by_code = {r.get("code"): r for r in records}
+    for add in corrections.get("adds", []):
+        target = by_code.get(add["to"])
+        if target is not None:
+            target["aliases"] = list(dict.fromkeys([*(target.get("aliases") or []), *add["aliases"]]))
     for move in moves:
         source, target = by_code.get(move["from"]), by_code.get(move["to"])
         if source is None or target is None:

@@ -77,3 +77,13 @@ def test_the_transfer_of_land_between_people_carries_its_colloquial_names(catalo
     # fixtures/alias_corrections.json moves it, with its reason, to the change registration.
     assert "sang tên sổ đỏ" in catalog.get("1.013831").aliases
     assert "sang tên sổ đỏ" not in (catalog.get("1.012787").aliases or [])
+
+
+def test_turning_garden_land_residential_is_found_as_citizens_call_it(catalog):
+    # "Lên thổ cư" needs the commune's permission (1.013949); the twin whose name holds "chuyển mục
+    # đích sử dụng đất" is the exception that needs none, and was found first.
+    from lookup.search import ProcedureIndex
+
+    index = ProcedureIndex(catalog)
+    for query in ("lên thổ cư", "chuyển mục đích sử dụng đất", "chuyen dat vuon len tho cu"):
+        assert index.search(query, 1) == ["1.013949"], query
