@@ -153,7 +153,16 @@ _AGE = re.compile(r"\b(\d{1,3}) (?:tuoi|t)\b")
 _AGE_BANDS = (("duoi 06 tuoi", 6), ("duoi 6 tuoi", 6), ("duoi 14 tuoi", 14))
 VARIANT_MATCH, VARIANT_MISMATCH, RESTRICTED_UNASKED, RESTRICTED_ASKED = 0.08, 0.08, 0.09, 0.12
 LIFE_BONUS = 0.06
-VARIANT_SIGNALS = ("action", "restriction", "asked_missing", "first_issue", "life")
+VARIANT_SIGNALS = ("action", "restriction", "asked_missing", "first_issue", "life", "subject")
+# Whom a name says the procedure is for, when near-twins differ by it: a household business, an
+# enterprise, a cooperative (folded phrases of the name). The query asks for one by its words or
+# by what its lexicon phrases spell out ("mở quán" -> hộ kinh doanh, "cty" -> công ty).
+_SUBJECTS: dict[str, tuple[str, ...]] = {
+    "household": ("ho kinh doanh", "ca nhan kinh doanh"),
+    "enterprise": ("doanh nghiep", "cong ty"),
+    "cooperative": ("hop tac xa", "to hop tac"),
+}
+SUBJECT_MATCH, SUBJECT_MISMATCH = 0.04, 0.06
 RERANK_TOP = 20  # the learned re-ranking reorders this many of the hand ranking's first
 RERANK_PATH = FIXTURES_DIR / "search_rerank.json"
 ASKED_MISSING, FIRST_ISSUE = 0.05, 0.03
@@ -341,15 +350,16 @@ class _Reranker:
 # the candidate's name (or aliases) and results hold, its place in the hand ranking.
 CANDIDATE_FEATURES = (
     "score", "coverage", "pairs", "explained", "name_weight_explained", "phrase_pairs", *VARIANT_SIGNALS,
-    "prior", "codeless", "name_length", "in_name", "in_results", "in_other",
+    "prior", "codeless", "name_length", "in_name", "in_results", "in_other", "central_only", "has_alias",
 )  # fmt: skip
 
 FEATURES = (
     "coverage", "known_share", "known_concepts", "pairs", "has_pairs", "margin", "lexicon_match",
     "rarest_matched", "explained", "guessed_share", "context_share", "rare_unmatched", "variant", "unmatched_share",
     "matched_weight", "best_score", "name_weight_explained", "phrase_match", "core_matched",
-    "tied", "strong_share", "life_match", "learned_best", "learned_margin", "off_topic",
+    "tied", "strong_share", "life_match", "learned_best", "learned_margin", "off_topic", "name_pairs",
 )  # fmt: skip
+NAME_PAIRS_CAP = 2.0
 LEARNED_MARGIN_CAP = 2.0
 TIED_SCALE = 3000  # procedures tied with the best are counted on the scale of the national list
 
@@ -374,8 +384,9 @@ class _Built:
         self.actions: list[str] = []
         self.restrictions: list[tuple[str, ...]] = []
         phrase_docs: Counter[tuple[str, ...]] = Counter()
-        seen_names: dict[str, tuple[frozenset[str], str, tuple[str, ...], bool]] = {}
+        seen_names: dict[str, tuple[frozenset[str], str, tuple[str, ...], bool, frozenset[str]]] = {}
         self.first_issue: list[bool] = []
+        self.subjects: list[frozenset[str]] = []
         for doc, p in enumerate(procedures):
             documents = (" ".join(d.name.split()[:DOCUMENT_WORDS]) for d in p.documents[:DOCUMENTS])
             fields = [(NAME, p.name), *((ALIAS, a) for a in p.aliases), *((RESULT, r.name) for r in p.results[:3]),
@@ -408,12 +419,14 @@ class _Built:
                     _doc_action(folded),
                     _restrictions(folded),
                     _contains(folded, "lan dau"),
+                    frozenset(k for k, phrases in _SUBJECTS.items() if any(_contains(folded, w) for w in phrases)),
                 )
                 _count_phrases(seq, phrase_docs)
             self.name_words.append(known[0])
             self.actions.append(known[1])
             self.restrictions.append(known[2])
             self.first_issue.append(known[3])
+            self.subjects.append(known[4])
         self.prose_idf = self._prose_idf(procedures)
         self.words = _Postings(word_ids, w_runs, w_d, w_w)
         self.pairs = _Postings(pair_ids, p_runs, p_d, p_w)
@@ -422,6 +435,9 @@ class _Built:
         self.max_idf = math.log(1 + self.size)
         self.bonus = np.array([_prior(p) for p in procedures], dtype=np.float32)
         self.codeless = np.array([c.startswith("LOCAL-") for c in self.codes])
+        # Done only at a ministry (no commune or province level): after the local ones unless asked.
+        self.central_only = np.array([set(p.level_keys) == {"bo"} for p in procedures])
+        self.has_alias = np.array([bool(p.aliases) for p in procedures])
         bigrams = {key: n for key in pair_ids if (n := self.pairs.doc_count(key)) >= 2}
         self.parser = QueryParser(
             set(word_ids), compounds=self._compounds(), abbreviations=_abbreviations(phrase_docs, set(word_ids)),
@@ -584,12 +600,15 @@ class _Built:
             return bool(fitting) and band == min(fitting)
         return any(_contains(folded, w) for w in _RESTRICTIONS[restriction])
 
-    def _variant_adjustment(self, folded: str, candidates: np.ndarray, life: set[str]) -> np.ndarray:
+    def _variant_adjustment(self, folded: str, candidates: np.ndarray, life: set[str], spelled: str = "") -> np.ndarray:
         """Per candidate: the common case first, the variant asked for when the query names one, and
         procedures of the life concept the query's phrases belong to ("sổ đỏ": land) before others.
         One column per signal (VARIANT_SIGNALS), each already weighted: the hand ranking adds them
-        up, the learned re-ranking weighs them apart."""
+        up, the learned re-ranking weighs them apart. `spelled`: the query's words with what its
+        lexicon phrases spell out (whom it is for may be said either way)."""
         out = np.zeros((candidates.size, len(VARIANT_SIGNALS)), dtype=np.float32)
+        said = f"{folded} ~ {spelled}"
+        subjects = {k for k, phrases in _SUBJECTS.items() if any(_contains(said, w) for w in phrases)}
         wanted = query_action(folded)
         ages = [int(a) for a in _AGE.findall(folded)]
         # Variants asked for by words (an age alone says no more than which age band fits).
@@ -618,6 +637,13 @@ class _Built:
                 out[i, 3] += FIRST_ISSUE if wanted is None else 2 * FIRST_ISSUE
             if in_life[doc]:
                 out[i, 4] += LIFE_BONUS
+            if self.subjects[doc]:
+                # A name for a household, an enterprise or a cooperative: first when the query is
+                # about that one, after the others when it names another or none.
+                if subjects & self.subjects[doc]:
+                    out[i, 5] += SUBJECT_MATCH
+                else:
+                    out[i, 5] -= SUBJECT_MISMATCH if subjects else SUBJECT_MISMATCH / 3
         return out
 
     def hits(self, query: str, limit: int, offset: int = 0, credible_only: bool = True) -> list[Hit]:
@@ -680,7 +706,8 @@ class _Built:
         query_words = {t for c in concepts for a in c.alternatives for t in a.tokens}
         folded = " ".join(w for c in parsed for w in c.typed.split())
         life = {name for c in concepts for name in c.life}
-        signals = self._variant_adjustment(folded, candidates, life)
+        spelled = " ~ ".join(" ".join(a.tokens) for c in concepts for a in c.alternatives)
+        signals = self._variant_adjustment(folded, candidates, life, spelled)
         phrase_pairs = self._phrase_pairs(concepts, candidates)
         adjust = signals.sum(axis=1) + phrase_pairs
         explained = np.array([len(self.name_words[d] & query_words) / max(len(self.name_words[d]), 1)
@@ -798,6 +825,7 @@ class _Built:
             self.bonus[docs], self.codeless[docs].astype(np.float32),
             np.array([min(len(self.name_words[int(d)]), 30) / 30 for d in docs]),
             fields[0] / total, fields[1] / total, fields[2] / total,
+            self.central_only[docs].astype(np.float32), self.has_alias[docs].astype(np.float32),
         ]).astype(np.float64)  # fmt: skip
 
     def features(
@@ -857,8 +885,30 @@ class _Built:
             unmatched / self.max_idf, variant, missed / total,
             min(float(weights @ matched) / self.max_idf, 3.0),
             float(scores[order[0]]), name_explained, phrase, core, tied,
-            strong, life, *extra,
+            strong, life, *extra, self._name_pairs(concepts, per_concept, doc),
         ], dtype=np.float64)  # fmt: skip
+
+    def _name_pairs(self, concepts: list[Concept], per_concept: list[tuple[np.ndarray, _Which]], doc: int) -> float:
+        """The query's adjacent words (each concept as it matched the procedure, context left out)
+        that the procedure's name or aliases write side by side, each pair by its rarer word's
+        weight: evidence that does not thin out as a long question adds everyday words around it
+        ("cây xanh trước nhà sắp đổ muốn xin chặt": "cây xanh" is the name's own phrase)."""
+        seq: list[str | None] = []
+        for concept, (best, which) in zip(concepts, per_concept, strict=True):
+            if concept.context or best[doc] <= 0:
+                seq.append(None)  # a break: no pair across a context word or an unmatched one
+                continue
+            seq += concept.alternatives[which[doc]].tokens
+        total = 0.0
+        for a, b in {(a, b) for a, b in itertools.pairwise(seq) if a is not None and b is not None}:
+            posting = self.pairs.get(f"{a} {b}")
+            if posting is None:
+                continue
+            ids, weights = posting
+            k = int(np.searchsorted(ids, doc))
+            if k < ids.size and ids[k] == doc and weights[k] >= ALIAS:
+                total += min(self._word_weight(a), self._word_weight(b)) / self.max_idf
+        return min(total, NAME_PAIRS_CAP)
 
     @staticmethod
     def _why(concepts: list[Concept], per_concept: list[tuple[np.ndarray, _Which]], doc: int) -> tuple[str, ...]:

@@ -481,3 +481,35 @@ def test_initials_with_a_y_are_initials_not_a_syllable(index):
     # A record's "thẻ BHYT" is also found as "thẻ bảo hiểm y tế" (the y kept it from being spelled out).
     assert "hiem" in _spelled_out(["the", "bhyt"], default_lexicon())
     assert "1.002759" in index.search("cap lai the bao hiem y te", 10)
+
+
+def test_whom_a_near_twin_is_for_follows_the_subject_the_query_names(index):
+    import numpy as np
+
+    from lookup.search import VARIANT_SIGNALS
+
+    built = index._built
+    household, enterprise = built.codes.index("1.001570"), built.codes.index("2.002029")
+    docs = np.array([household, enterprise])
+    column = VARIANT_SIGNALS.index("subject")
+    # An enterprise named: the enterprise's pause first; a household named: the household's.
+    company = built._variant_adjustment("tam ngung kinh doanh cong ty", docs, set())[:, column]
+    shop = built._variant_adjustment("tam ngung ho kinh doanh", docs, set())[:, column]
+    assert company[1] > 0 > company[0] and shop[0] > 0 > shop[1]
+    # Said only by what a lexicon phrase spells out ("cty" -> công ty) counts too.
+    spelled = built._variant_adjustment("tam ngung kd cty", docs, set(), "cong ty")[:, column]
+    assert spelled[1] > spelled[0]
+
+
+def test_a_ministry_only_twin_comes_after_the_one_done_in_the_province(index):
+    # Nationality acquired by someone living in Vietnam (province) before the one abroad (ministry only).
+    assert index.search("nhập quốc tịch việt nam", 2) == ["2.002039", "2.002797"]
+    assert index.search("thôi quốc tịch việt nam", 1) == ["2.002036"]
+
+
+def test_a_names_own_pair_in_a_long_question_is_evidence_that_does_not_thin_out(index):
+    from lookup.search import FEATURES
+
+    short = index._built.rank("cây xanh", 1)[1][FEATURES.index("name_pairs")]
+    long = index._built.rank("cây xanh trước nhà sắp đổ muốn xin chặt", 1)[1][FEATURES.index("name_pairs")]
+    assert long > 0 and long == pytest.approx(short)
