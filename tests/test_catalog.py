@@ -87,3 +87,14 @@ def test_turning_garden_land_residential_is_found_as_citizens_call_it(catalog):
     index = ProcedureIndex(catalog)
     for query in ("lên thổ cư", "chuyển mục đích sử dụng đất", "chuyen dat vuon len tho cu"):
         assert index.search(query, 1) == ["1.013949"], query
+
+
+def test_a_persons_own_income_tax_and_household_health_insurance_are_found_first(catalog):
+    # A person settling their own income tax is a wage earner (2.002233), not a household business
+    # (1.014976); buying health insurance for the family is joining it alone (1.001939), not the
+    # card of those already covered (1.014137).
+    from lookup.search import ProcedureIndex
+
+    index = ProcedureIndex(catalog)
+    assert index.search("quyết toán thuế thu nhập cá nhân", 1) == ["2.002233"]
+    assert index.search("mua bảo hiểm y tế hộ gia đình", 1) == ["1.001939"]
