@@ -513,3 +513,15 @@ def test_a_names_own_pair_in_a_long_question_is_evidence_that_does_not_thin_out(
     short = index._built.rank("cây xanh", 1)[1][FEATURES.index("name_pairs")]
     long = index._built.rank("cây xanh trước nhà sắp đổ muốn xin chặt", 1)[1][FEATURES.index("name_pairs")]
     assert long > 0 and long == pytest.approx(short)
+
+
+def test_an_app_s_login_a_fine_or_today_s_results_are_off_topic(index):
+    from lookup.query_text import off_topic
+
+    lexicon = index._built.parser.lexicon
+    assert off_topic("app VNeID bị lỗi không đăng nhập được", lexicon)
+    assert off_topic("muc phat khong doi mu bao hiem", lexicon)
+    assert off_topic("tra cứu điểm thi hôm nay", lexicon)
+    # Not what a procedure's question says: a lost paper, a fee asked.
+    assert not off_topic("mất căn cước làm lại ở đâu", lexicon)
+    assert not off_topic("lệ phí làm hộ chiếu bao nhiêu", lexicon)
