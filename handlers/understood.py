@@ -42,7 +42,7 @@ from understanding.normalize import normalize
 
 router = Router("understood")
 CONFIRM_CHOICES = 3
-LISTED_CHOICES = 4  # "lệ phí bao nhiêu" after a list of five: four of them and the menu (Zalo's 5 buttons)
+LISTED_CHOICES = 3  # "lệ phí bao nhiêu" after a list: the first answered, the next two as its buttons
 SUGGEST_FLOOR = 0.1
 # A question that asks a fact names a procedure its writer believes exists, so a best guess more
 # likely right than not is answered (the other guesses as buttons) rather than asked about: the
@@ -264,7 +264,6 @@ class ProcedureReply:
     facet: str | None = None
     variants: tuple[str, ...] = ()
     query: str = ""
-    about_list: bool = False  # a "confirm" among the procedures just listed, not guesses
     topic: OutsideTopic | None = None  # "outside": what is asked is done elsewhere than the catalog says
 
 
@@ -367,10 +366,10 @@ def _about_what_is_shown(catalog: Catalog, memory: dict[str, Any], facet: str, q
         return None
     listed = [c for c in memory.get("list") or [] if catalog.get(c) is not None]
     fitting = [c for c in listed if fits(c)]
-    if len(fitting) == 1:
-        return ProcedureReply("answer", fitting[0], facet, query=query)
     if fitting:
-        return ProcedureReply("confirm", None, facet, tuple(fitting[:LISTED_CHOICES]), query, about_list=True)
+        # The first that fits, as the list ranked it, with the next ones a tap away: asking "which
+        # one?" after every list cost each citizen a tap where the first was what they meant.
+        return ProcedureReply("answer", fitting[0], facet, tuple(fitting[1:LISTED_CHOICES]), query)
     return None
 
 
@@ -466,9 +465,6 @@ def _confirm(ctx: Context, reply: ProcedureReply) -> list[Reply]:
     ctx.meta["outcome"] = "asked_which_procedure"
     choices = [p for c in reply.variants if (p := ctx.deps.catalog.get(c)) is not None]
     buttons = [Button(shorten(p.name, 60), f"#hoi {reply.facet} {p.code}") for p in choices]
-    if reply.about_list:
-        asked = answers.FACET_TITLES.get(reply.facet or "", "Thông tin")
-        return [Text(f"{asked} của thủ tục nào trong danh sách vừa rồi?", (*buttons, MENU_BUTTON))]
     return [Text("Mình chưa chắc bạn hỏi thủ tục nào. Có phải một trong các thủ tục sau không?",
                  (*buttons, Button("Không phải, tìm lại", "#tracuuthutuc")))]  # fmt: skip
 
