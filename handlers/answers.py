@@ -82,12 +82,15 @@ def _body(facts: ProcedureFacts, facet: Facet, province: Province | None, room: 
                 lines.append("Cổng Dịch vụ công chỉ ghi con số, không ghi là ngày hay giờ." + _portal_note(facts))
             return lines
         case "fee":
-            lines = _channel_lines(facts.fees, facts.fee_summary)
+            if facts.fee_warning:
+                # The source's fee cell says free while its description names amounts (a placeholder
+                # more often than not): "Miễn phí." said first would be taken as the answer.
+                lines = [f"⚠️ Cổng Dịch vụ công ghi “{facts.fee_summary}”, nhưng {facts.fee_warning}"]
+            else:
+                lines = _channel_lines(facts.fees, facts.fee_summary)
             detail = next((f.detail for f in facts.fees if f.detail), None)
             if detail:
                 lines.append("Ghi chú: " + shorten(detail, 200))
-            if facts.fee_warning:
-                lines.append("⚠️ " + facts.fee_warning)
             return lines
         case "documents":
             shown = _documents_to_list(facts, room)
@@ -218,9 +221,12 @@ def procedure_card(procedure: Procedure, base_url: str) -> Text:
     if facts.agency:
         lines.append(f"Cơ quan giải quyết: {shorten(facts.agency, 120)}")
     lines.append(f"Thời gian: {shorten(facts.time_summary, 140) if facts.time_summary else 'nguồn chưa ghi'}")
-    lines.append(f"Lệ phí: {shorten(facts.fee_summary, 140) if facts.fee_summary else 'nguồn chưa ghi'}")
-    if facts.fee_warning:
-        lines.append("⚠️ Mô tả có nhắc mức phí khác, hỏi lại cơ quan giải quyết.")
+    if facts.fee_warning:  # "free" in the fee cell, amounts in the description: not said as a fact
+        lines.append(
+            f"Lệ phí: ⚠️ chưa rõ (Cổng DVC ghi “{facts.fee_summary}”, mô tả nhắc mức khác; hỏi lại cơ quan giải quyết)"
+        )
+    else:
+        lines.append(f"Lệ phí: {shorten(facts.fee_summary, 140) if facts.fee_summary else 'nguồn chưa ghi'}")
     online = {"toàn trình": "có, toàn trình", "một phần": "có, một phần", "có": "có", "không": "không"}
     lines.append(f"Nộp trực tuyến: {online.get(facts.online or '', 'nguồn chưa ghi')}")
     total = len(_unique_shorts(facts))

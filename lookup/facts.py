@@ -294,7 +294,7 @@ def _fee_warning(p: Procedure) -> str | None:
     if not (p.fee_warning and p.fee_amounts_mentioned_vnd):
         return None
     amounts = ", ".join(format_vnd(a) for a in p.fee_amounts_mentioned_vnd)
-    return f"Mô tả của thủ tục có nhắc các mức {amounts}: vui lòng hỏi lại cơ quan giải quyết trước khi nộp."
+    return f"mô tả của thủ tục có nhắc các mức {amounts}: vui lòng hỏi lại cơ quan giải quyết trước khi nộp."
 
 
 # -- documents ----------------------------------------------------------------------------------

@@ -94,7 +94,7 @@ def render_procedure(facts: ProcedureFacts, province_lines: list[str], portal: s
         f"<dt>Nộp ở đâu</dt><dd>{'<br>'.join(_e(line) for line in province_lines) or _missing('nơi nộp')}</dd>",
         f"<dt>Thời hạn giải quyết</dt><dd>{_channels(facts.times, facts.time_summary, 'thời hạn giải quyết')}</dd>",
         f"<dt>Phí, lệ phí</dt><dd>{_channels(facts.fees, facts.fee_summary, 'phí, lệ phí')}"
-        + (f"<div class='warn'>{_e(facts.fee_warning)}</div>" if facts.fee_warning else "")
+        + (f"<div class='warn'>Tuy vậy, {_e(facts.fee_warning)}</div>" if facts.fee_warning else "")
         + "</dd>",
         f"<dt>Nộp trực tuyến</dt><dd>{_e(facts.online_text) or _missing('cách nộp trực tuyến')}</dd>",
     ]
