@@ -50,8 +50,12 @@ from lookup.text import fold
 # 77.4/83.6/88 at 0.90 (dev3 76.2/85.3/89.1, 74.1/82.9/90.9, 73.1/81.5/90.9). With the fourth
 # round's evidence (learned score and lead, off-topic phrases), fitted without the set measured
 # (dev, dev2, dev3 in turn): none rejected / recall@5 88.1/89.9 at 0.88, 89.6/88.6 at 0.90,
-# 92.6/87.0 at 0.92; blind at 0.88: 80.1/88.2/82.0 (top-1/recall@5/none rejected).
-TARGET_NONE = 0.88
+# 92.6/87.0 at 0.92; blind at 0.88: 80.1/88.2/82.0 (top-1/recall@5/none rejected). Fifth round
+# (dev4 in the fit, name pairs, the new off-topic kinds), python -m bench.search_fit
+# --leave-one-set-out, mean over dev, dev2, dev3, dev4 of none rejected / recall@5 kept: 87.9/92.9
+# at 0.88, 88.8/91.6 at 0.90, 91.5/91.0 at 0.91, 91.5/90.7 at 0.92 (at the round's start, 0.88:
+# 88.6/90.7). 0.91 takes back the rejection the fourth round gave up, keeping more answers than then.
+TARGET_NONE = 0.91
 FORMAL_NAMES = 250  # catalog names sampled for formal queries
 # Each generated query (formal, slipped) weighs this much in the fit: they teach the models that the
 # catalog's own wording is credible even when near-twins tie, and what a repaired slip looks like,
