@@ -126,10 +126,38 @@ def _repaired(record: dict, vocabulary: Vocabulary) -> dict:
                          for m in record.get("methods") or []]  # fmt: skip
     results = [{**r, "name": repair(r.get("name"), vocabulary, legal)} for r in record.get("results") or []]
     record["results"] = [r for r in results if r["name"]]
-    if record.get("agency"):
-        parts = dict.fromkeys(p.strip().rstrip(".").strip() for p in record["agency"].split(";"))
-        record["agency"] = "; ".join(p for p in parts if p)
+    for key in ("agency", "competent_agency"):
+        if record.get(key):
+            record[key] = _unlocalised_agencies(record[key])
+    if record.get("level"):
+        record["level"] = _CRAWL_NOTE.sub("", record["level"]).strip()
     return record
+
+
+# Some records were crawled from another province's master list, and say so in their level ("Cấp xã
+# (tiếp nhận tại cấp xã – Hải Phòng)") and agencies ("Sở … Thành phố Hải Phòng"): where the
+# procedure sits is a fact; which province's list it was read from is not one for this province.
+_CRAWL_NOTE = re.compile(r"\s*\(tiếp nhận tại [^)]*\)")
+_PLACE_SUFFIX = re.compile(r"\s+(Thành phố|thành phố|Tỉnh|tỉnh|TP\.?)\s+[A-ZĐÀ-Ỹ][^;,()]*?(?=\s*(?:[,;]|$))")
+
+
+_NAMED_COMMUNE = re.compile(r"\b(UBND|Ủy ban nhân dân) (?:Phường|Xã|Thị trấn) [A-ZĐÀ-Ỹ][^;,()]*")
+
+
+def _without_place(agency: str) -> str:
+    # "Ủy ban nhân dân tỉnh Sơn La" keeps its level ("… tỉnh"); "Sở … Thành phố Hà Nội" is the Sở;
+    # "UBND Phường Kinh Bắc" is a commune's; a part that is only the place ("tỉnh Bắc Ninh") goes.
+    agency = _NAMED_COMMUNE.sub(lambda m: f"{m.group(1)} cấp xã", agency)
+    if _PLACE_SUFFIX.fullmatch(" " + agency):
+        return ""
+    return _PLACE_SUFFIX.sub(lambda m: f" {m.group(1)}" if m.group(1) in ("tỉnh", "thành phố") else "", agency)
+
+
+def _unlocalised_agencies(text: str) -> str:
+    """The agencies, each once, with another province's name taken off a body named generically
+    ("Sở Nông nghiệp và Môi trường Thành phố Hải Phòng; Sở Nông nghiệp và Môi trường" is the Sở)."""
+    parts = [_without_place(p.strip().rstrip(".").strip()) for p in text.split(";")]
+    return "; ".join(p for p in dict.fromkeys(parts) if p)
 
 
 def to_procedure(record: dict, vocabulary: Vocabulary | None = None) -> Procedure:

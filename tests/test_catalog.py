@@ -100,3 +100,16 @@ def test_a_persons_own_income_tax_and_household_health_insurance_are_found_first
     # Bare, the household business's name holds every word: the wage earner's is next, one tap away.
     assert "2.002233" in index.search("quyết toán thuế thu nhập cá nhân", 2)
     assert index.search("mua bảo hiểm y tế hộ gia đình", 1) == ["1.001939"]
+
+
+def test_no_procedure_says_it_is_received_in_another_province(catalog):
+    # Records crawled from Hải Phòng's or Hà Nội's lists said so in their level and agencies; a Kon
+    # Tum citizen read "Cấp xã (tiếp nhận tại cấp xã – Hải Phòng)" under a list item.
+    import re
+
+    place = re.compile(r"(?:Thành phố|thành phố|Tỉnh|tỉnh|TP\.?)\s+[A-ZĐÀ-Ỹ]")
+    for p in catalog.procedures.values():
+        assert "tiếp nhận tại" not in (p.level or ""), p.code
+        for agency in (p.agency, p.competent_agency):
+            assert not place.search(agency or ""), (p.code, agency)
+    assert catalog.get("2.002481").level == "Cấp xã"
