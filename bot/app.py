@@ -56,7 +56,7 @@ from bot.transcript import Transcript
 from bot.web import gateway_emulator, health, home, metrics_route, pages, procedure_page
 from bot.web.errors import api_errors
 from bot.web.request_ids import request_ids
-from bot.zalo import webhook
+from bot.zalo import webhook, webhook_http
 from bot.zalo.auth import AuthKeeper, AuthorizationLost
 from bot.zalo.oa_client import OA_TOKENS, OAClient, OutboundGuard, TokenManager
 from handlers.content import Content
@@ -233,6 +233,8 @@ def create_app(
         tables.append(gateway_emulator.routes)
     for table in tables:
         app.router.add_routes(table)
+    if role == "serve":
+        webhook_http.install(app)  # the webhook's plain deliveries skip aiohttp's request machinery
     if settings.zalo_emulator and role == "serve":
         from bot.emulator import setup_emulator
 

@@ -160,17 +160,28 @@ async def test_webhook_answers_503_when_the_store_is_unavailable(live):
     from bot.appkeys import QUEUE
 
     inbox = live.app[QUEUE]
-    original = inbox.accept
+    original = inbox.replicated.run_many
 
     async def broken(*args, **kwargs):
         raise RedisConnectionError("Redis went away")
 
-    inbox.accept = broken
+    inbox.replicated.run_many = broken
     try:
+        # A plain delivery (read by bot.zalo.webhook_http) and a chunked one (the route) alike.
         status, body = await post(live, *signed(text_event("u-503", "#hotro", "m-503")))
+        raw, headers = signed(text_event("u-503", "#hotro", "m-503b"))
+        async with live.http.post(f"{live.base}/webhook/zalo", data=_chunks(raw), headers=headers) as r:
+            chunked_status, chunked_body = r.status, await r.json()
     finally:
-        inbox.accept = original
+        inbox.replicated.run_many = original
     assert status == 503 and body["error"]["code"] == "store_unavailable"
+    assert chunked_status == 503 and chunked_body["error"]["code"] == "store_unavailable"
+    assert await transcript(live, "u-503") == []
+
+
+async def _chunks(raw: bytes):
+    yield raw[:10]
+    yield raw[10:]
 
 
 async def test_stale_future_and_non_numeric_timestamps_are_refused(live):

@@ -1,46 +1,72 @@
-"""Concurrent webhook requests' accepts go to Redis together: each request adds its event and
-waits; the first to find the batch empty starts the task that sends it, whose first step runs in
-the loop's next turn, by which time every request that was ready in this turn has added its own.
-The batch's events are then grouped by shard, and each shard's events become one script call (its
-keys and arguments side by side: one command to pack and run instead of one per event); all the
-calls go in one write (one round trip; on a cluster one pipeline per primary, each with its WAIT).
+"""Concurrent webhook requests' accepts go to Redis together: each request adds its event with what
+to call once its answer is known; the first to find the batch empty starts the task that sends it,
+whose first step runs in the loop's next turn, by which time every request that was ready in this
+turn has added its own. The batch's events are then grouped by shard, and each shard's events
+become one script call (its keys and arguments side by side: one command to pack and run instead
+of one per event); all the calls go in one write (one round trip; on a cluster one pipeline per
+primary, each with its WAIT).
 
 A shard's call runs atomically and appends its events in their order of arrival; it answers one
 result per event. Each request gets its own answer, or the error its shard's call met: one refused
-call fails only the requests of its shard; the store away fails them all."""
+call fails only the requests of its shard; the store away fails them all.
+
+The answer is handed over by the batch task itself (`submit`'s `done`, called in order of
+arrival): the webhook's own HTTP reader (`bot.zalo.webhook_http`) writes its response there, with
+no task of its own to wake; `run` is the same for a caller that awaits."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from bot.lua import Lua
 from bot.replicated import Replicated
 
+log = logging.getLogger(__name__)
+
 # (keys, args) of one event, and the head a shard's call starts with
 Part = tuple[Sequence[str], Sequence[Any]]
+# Called once with the event's answer, or with None and the exception its call met.
+Done = Callable[[Any, BaseException | None], None]
 
 
 class ShardBatcher:
-    def __init__(self, replicated: Replicated, script: Lua, head: Callable[[int], Part], max_batch: int = 256) -> None:
-        """`head(shard)`: the keys and arguments a shard's call starts with, before its events' own."""
+    def __init__(self, replicated: Replicated, script: Lua, head: Callable[[int], Part], max_batch: int = 256,
+                 stored: Callable[[int], None] | None = None) -> None:  # fmt: skip
+        """`head(shard)`: the keys and arguments a shard's call starts with, before its events' own;
+        `stored(shard)`: called once a shard's call of a batch has answered (its events are stored)."""
         self.replicated = replicated
         self.script = script
         self.head = head
         self.max_batch = max_batch
-        self._parts: list[tuple[int, Part, asyncio.Future[Any]]] = []
+        self.stored = stored
+        self._parts: list[tuple[int, Part, Done]] = []
         self._flushes: set[asyncio.Task] = set()
 
-    async def run(self, shard: int, keys: Sequence[str], args: Sequence[Any]) -> Any:
-        loop = asyncio.get_running_loop()
-        waiter: asyncio.Future[Any] = loop.create_future()
-        self._parts.append((shard, (keys, args), waiter))
+    def submit(self, shard: int, keys: Sequence[str], args: Sequence[Any], done: Done) -> None:
+        """Add one event to the next batch; `done(answer, None)` or `done(None, exc)` is called from
+        the batch's task once its shard's call has answered (it must not raise)."""
+        self._parts.append((shard, (keys, args), done))
         if len(self._parts) == 1:
             # The task's first step runs in the loop's next turn, once this turn's requests are in.
-            task = loop.create_task(self._send())
+            task = asyncio.get_running_loop().create_task(self._send())
             self._flushes.add(task)
             task.add_done_callback(self._flushes.discard)
+
+    async def run(self, shard: int, keys: Sequence[str], args: Sequence[Any]) -> Any:
+        waiter: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+
+        def done(answer: Any, exc: BaseException | None) -> None:
+            if waiter.done():  # its caller was cancelled (the client went away)
+                return
+            if exc is not None:
+                waiter.set_exception(exc)
+            else:
+                waiter.set_result(answer)
+
+        self.submit(shard, keys, args, done)
         return await waiter
 
     async def _send(self) -> None:
@@ -49,9 +75,9 @@ class ShardBatcher:
             task = asyncio.get_running_loop().create_task(self._send())
             self._flushes.add(task)
             task.add_done_callback(self._flushes.discard)
-        by_shard: dict[int, list[tuple[Part, asyncio.Future[Any]]]] = {}
-        for shard, part, waiter in parts:
-            by_shard.setdefault(shard, []).append((part, waiter))
+        by_shard: dict[int, list[tuple[Part, Done]]] = {}
+        for shard, part, done in parts:
+            by_shard.setdefault(shard, []).append((part, done))
         calls = []
         for shard, members in by_shard.items():
             keys, args = self.head(shard)
@@ -63,19 +89,26 @@ class ShardBatcher:
         try:
             answers = await self.replicated.run_many(self.script, calls)
         except BaseException as exc:  # the store away: every request of the batch hears it
-            for _, _, waiter in parts:
-                if not waiter.done():
-                    waiter.set_exception(exc)
+            for _, _, done in parts:
+                _deliver(done, None, exc)
             if isinstance(exc, asyncio.CancelledError):
                 raise
             return
-        for members, answer in zip(by_shard.values(), answers, strict=True):
+        for (shard, members), answer in zip(by_shard.items(), answers, strict=True):
             if not isinstance(answer, BaseException) and len(answer) != len(members):
                 answer = RuntimeError(f"the script answered {len(answer)} results for {len(members)} events")
-            for i, (_, waiter) in enumerate(members):
-                if waiter.done():  # its request was cancelled (the client went away)
-                    continue
-                if isinstance(answer, BaseException):
-                    waiter.set_exception(answer)
-                else:
-                    waiter.set_result(answer[i])
+            if isinstance(answer, BaseException):
+                for _, done in members:
+                    _deliver(done, None, answer)
+                continue
+            if self.stored is not None:
+                self.stored(shard)
+            for (_, done), result in zip(members, answer, strict=True):
+                _deliver(done, result, None)
+
+
+def _deliver(done: Done, answer: Any, exc: BaseException | None) -> None:
+    try:
+        done(answer, exc)
+    except Exception:  # one request's answer going wrong must not keep the others from theirs
+        log.exception("answering an accepted event failed")

@@ -12,7 +12,7 @@ from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
 from bot.conv_keys import UserKey
-from bot.intake.batch import ShardBatcher
+from bot.intake.batch import Done, ShardBatcher
 from bot.intake.keys import GROUP, IntakeKeys
 from bot.lua import Lua
 from bot.replicated import Replicated
@@ -46,10 +46,15 @@ class EventQueue:
         self.redis = redis
         self.keys = keys
         self.replicated = Replicated(redis)
-        self.batcher = ShardBatcher(self.replicated, ACCEPT, lambda shard: ([keys.stream(shard)], [DEDUPE_TTL_SECONDS]))
+        self.batcher = ShardBatcher(self.replicated, ACCEPT, lambda shard: ([keys.stream(shard)], [DEDUPE_TTL_SECONDS]),
+                                    stored=self._stored)  # fmt: skip
         # Workers in this process, woken at once instead of at their next poll (the embedded store
         # cannot block on XREADGROUP).
         self.listeners: list[Callable[[int], None]] = []
+
+    def _stored(self, shard: int) -> None:
+        for wake in self.listeners:
+            wake(shard)
 
     async def accept(self, user: UserKey, dedupe_id: str, event: dict[str, Any] | str) -> bool:
         """Queue the event (a dict, or the JSON text it was parsed from: the webhook stores the body
@@ -62,9 +67,15 @@ class EventQueue:
         first = await self.batcher.run(
             shard, [self.keys.seen(shard, dedupe_id)], [user.oa_id, user.user_id, dedupe_id, event_json]
         )
-        for wake in self.listeners:
-            wake(shard)
         return bool(first)
+
+    def submit(self, user: UserKey, dedupe_id: str, event_json: str, done: Done) -> None:
+        """`accept` for a caller that does not await: `done(1 or 0, None)` (1: not seen before) or
+        `done(None, exc)` is called from the batch's task once the event is stored or is not."""
+        shard = self.keys.shard_of(user)
+        self.batcher.submit(
+            shard, [self.keys.seen(shard, dedupe_id)], [user.oa_id, user.user_id, dedupe_id, event_json], done
+        )
 
     async def depth(self) -> tuple[int, int]:
         """(events waiting or in progress, events delivered to a worker and not yet acknowledged)."""

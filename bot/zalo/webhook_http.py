@@ -1,0 +1,317 @@
+"""The webhook's own front on the service's port: plain deliveries read and answered without
+aiohttp's request machinery, everything else handed to aiohttp unchanged.
+
+Per delivery, aiohttp's server spends more than the webhook's own checks do (a Request, a payload
+stream, a task per request, a Response prepared header by header, the router and four
+middlewares). This reader is what sits on each connection first: it takes a request only if its
+head is plain (`POST /webhook/zalo HTTP/1.1`, header fields as RFC 9110 spells them in ASCII,
+one `Host`, one `Content-Length` of at most MAX_WEBHOOK_BYTES, no `Transfer-Encoding`,
+`Content-Encoding`, `Expect`, `Upgrade`, `Connection` other than keep-alive, or a field aiohttp's
+parser refuses to see twice seen twice), runs the same checks as the route (`webhook.examine`), hands
+the event to the intake batch (`EventQueue.submit`) and writes the answer from the batch's own
+task once the event is stored: no task, no coroutine, no future per request. The answers, the
+request id (a sane `X-Request-Id` echoed, else one made; on every log line), the /metrics counts
+and the 503-if-not-stored are those of the route.
+
+The first request on a connection that is not plain, and every byte after it, go to aiohttp's own
+handler for that connection (`transport.set_protocol`), with nothing answered or in flight here,
+so answers stay in request order; aiohttp then answers, refuses or routes it as it would have.
+Connections idle longer than aiohttp's keep-alive timeout are closed, and the server's graceful
+shutdown closes these connections too, after the answer in flight."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import secrets
+import time
+from email.utils import formatdate
+from typing import Any
+
+from aiohttp import web
+from aiohttp.http import SERVER_SOFTWARE
+from aiohttp.web_server import Server
+
+from bot.appkeys import QUEUE, SETTINGS
+from bot.logs import request_id_var
+from bot.redis_conn import is_store_failure
+from bot.web.errors import error_response
+from bot.web.request_ids import _SANE
+from bot.zalo import webhook
+
+log = logging.getLogger(__name__)
+
+KEEPALIVE_SECONDS = 3630.0  # aiohttp's default keepalive_timeout
+MAX_HEAD_BYTES = 8 * 1024  # a longer head is not a plain delivery: aiohttp's limits apply to it
+MAX_FIELDS = 128  # aiohttp's max_headers
+# A plain delivery's head, whole: the request line, then header fields (a token, a colon, visible
+# ASCII, spaces and tabs), then the empty line. No obs-fold, no bare LF, no other byte.
+_PLAIN = re.compile(rb"POST " + re.escape(webhook.PATH.encode()) +
+                    rb" HTTP/1\.1\r\n(?:[!#$%&'*+\-.^_`|~0-9A-Za-z]+:[\t\x20-\x7e]*\r\n)*\r\n")  # fmt: skip
+# The fields this reader reads, refuses to read, or must see once at most (aiohttp's request parser
+# refuses a repeated one: RFC 9110's singletons), their values without the spaces around them.
+_FIELDS = re.compile(rb"\r\n(content-length|host|x-zevent-signature|x-request-id|connection|transfer-encoding|"
+                     rb"content-encoding|expect|upgrade|sec-websocket-key1|content-type|user-agent|"
+                     rb"content-location|content-range|etag|max-forwards|server):[ \t]*([^\r]*?)[ \t]*(?=\r\n)",
+                     re.IGNORECASE)  # fmt: skip
+_SINGLETONS = frozenset({b"content-length", b"host", b"content-type", b"user-agent", b"content-location",
+                         b"content-range", b"etag", b"max-forwards", b"server"})  # fmt: skip
+_HANDED_OVER = object()  # a head this reader does not take
+_SERVER = SERVER_SOFTWARE.encode()
+
+
+def install(app: web.Application) -> None:
+    """Serve the webhook's plain deliveries through `WebhookFront` on every connection of the
+    servers built for `app` (`web.run_app`, `AppRunner`, the test client): aiohttp builds them with
+    `app._make_handler`, which this wraps; the route stays in the app for the rest."""
+    make_handler = app._make_handler
+
+    def make_server(**kwargs: Any) -> Server:
+        server = make_handler(**kwargs)
+        server.__class__ = _FrontServer
+        server._webhook_app = app  # type: ignore[attr-defined]
+        return server
+
+    app._make_handler = make_server  # type: ignore[method-assign]
+
+
+class _FrontServer(Server):
+    """aiohttp's Server whose connections start with a `WebhookFront`."""
+
+    _webhook_app: web.Application
+
+    def __call__(self) -> asyncio.Protocol:  # type: ignore[override]
+        return WebhookFront(self, self._webhook_app)
+
+    def aiohttp_handler(self) -> asyncio.Protocol:
+        return Server.__call__(self)
+
+
+_dates: list[Any] = [0, b""]
+
+
+def _date() -> bytes:
+    now = int(time.time())
+    if _dates[0] != now:
+        _dates[0], _dates[1] = now, formatdate(now, usegmt=True).encode()
+    return _dates[1]
+
+
+def _answer(status: int, reason: str, body: bytes, request_id: str, headers: Any = ()) -> bytes:
+    extra = b"".join(b"%s: %s\r\n" % (k.encode(), v.encode()) for k, v in headers)
+    return b"HTTP/1.1 %d %s\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: %d\r\n" \
+           b"Date: %s\r\nServer: %s\r\nX-Request-Id: %s\r\n%s\r\n%s" % (
+               status, reason.encode(), len(body), _date(), _SERVER, request_id.encode(), extra, body)  # fmt: skip
+
+
+def _from_response(response: web.Response, request_id: str) -> bytes:
+    """An answer the route would give (`error_response`, `json_response`), as bytes."""
+    extra = [(k, v) for k, v in response.headers.items() if k not in ("Content-Type", "Content-Length")]
+    return _answer(response.status, response.reason, response.body, request_id, extra)  # type: ignore[arg-type]
+
+
+class WebhookFront(asyncio.Protocol):
+    def __init__(self, server: _FrontServer, app: web.Application) -> None:
+        self._server = server
+        self._app = app
+        self._loop = asyncio.get_running_loop()
+        self.transport: asyncio.Transport | None = None
+        self._task_handler = None  # what aiohttp's Server looks for on its connections
+        self._buffer = b""
+        self._request_id = ""
+        self._waiting = False  # a delivery of this connection is being stored
+        self._closing = False  # close once the delivery in flight is answered
+        self._paused = False
+        self._last_seen = 0.0
+        self._idle: asyncio.TimerHandle | None = None
+        self._answered: asyncio.Future[None] | None = None  # for shutdown() while waiting
+
+    # -- asyncio.Protocol -------------------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+        self._server.connection_made(self, transport)  # type: ignore[arg-type]
+        self._last_seen = self._loop.time()
+        self._idle = self._loop.call_at(self._last_seen + KEEPALIVE_SECONDS, self._check_idle)
+
+    def data_received(self, data: bytes) -> None:
+        self._last_seen = self._loop.time()
+        self._buffer = self._buffer + data if self._buffer else data
+        if not self._waiting:
+            self._read()
+        elif len(self._buffer) > 2 * (MAX_HEAD_BYTES + webhook.MAX_WEBHOOK_BYTES) and not self._paused:
+            self._paused = True  # a client sending ahead of its answers waits for them
+            self.transport.pause_reading()  # type: ignore[union-attr]
+
+    def eof_received(self) -> bool:
+        self._closing = True
+        return self._waiting  # keep the transport open for the answer in flight
+
+    def connection_lost(self, exc: BaseException | None) -> None:
+        self.transport = None
+        if self._idle is not None:
+            self._idle.cancel()
+        self._server.connection_lost(self, exc)  # type: ignore[arg-type]
+        self._wake_shutdown()
+
+    # -- aiohttp's Server, at shutdown ------------------------------------------------------------
+
+    def close(self) -> None:
+        self._closing = True
+        if not self._waiting and self.transport is not None:
+            self.transport.close()
+
+    async def shutdown(self, timeout: float | None = 15.0) -> None:  # noqa: ASYNC109 - as aiohttp calls it
+        self._closing = True
+        if self._waiting:
+            self._answered = self._loop.create_future()
+            try:
+                async with asyncio.timeout(timeout):
+                    await self._answered
+            except TimeoutError:
+                pass
+        if self.transport is not None:
+            self.transport.close()
+
+    # -- reading ----------------------------------------------------------------------------------
+
+    def _read(self) -> None:
+        """Take every complete request buffered, one at a time, until one must wait for the store."""
+        while self._buffer and not self._waiting and self.transport is not None:
+            taken = self._take()
+            if taken is None:  # incomplete: wait for more bytes
+                break
+            if taken is _HANDED_OVER:
+                self._hand_over()
+                return
+            signature, request_id, raw = taken
+            self._deliver(signature, request_id, raw)
+        if self._paused and not self._waiting and self.transport is not None:
+            self._paused = False
+            self.transport.resume_reading()
+        if self._closing and not self._waiting and self.transport is not None:
+            self.transport.close()
+
+    def _take(self) -> Any:
+        """(signature, request id, body) of the first buffered request, None while it is not all
+        here, or _HANDED_OVER when its head is not a plain delivery."""
+        buffer = self._buffer
+        end = buffer.find(b"\r\n\r\n", 0, MAX_HEAD_BYTES)
+        if end < 0:
+            return _HANDED_OVER if len(buffer) >= MAX_HEAD_BYTES else None
+        start = end + 4
+        if _PLAIN.fullmatch(buffer, 0, start) is None:
+            return _HANDED_OVER
+        length = signature = request_id = None
+        seen: set[bytes] = set()
+        for name, value in _FIELDS.findall(buffer, 0, start - 2):
+            name = name.lower()
+            if name in seen and name in _SINGLETONS:
+                return _HANDED_OVER
+            seen.add(name)
+            if name == b"content-length":
+                if not value.isdigit() or len(value) > 9:
+                    return _HANDED_OVER
+                length = int(value)
+            elif name == b"x-zevent-signature":
+                signature = signature if signature is not None else value.decode()
+            elif name == b"x-request-id":
+                request_id = request_id if request_id is not None else value.decode()
+            elif name == b"connection":
+                if value.lower() != b"keep-alive":
+                    return _HANDED_OVER  # close, upgrade, ...: aiohttp's to handle
+            elif name not in _SINGLETONS:
+                return _HANDED_OVER  # Transfer-Encoding, Content-Encoding, Expect, Upgrade, ...
+        if b"host" not in seen:
+            return _HANDED_OVER  # aiohttp answers 400: HTTP/1.1 requires it
+        if buffer.count(b"\r\n", 0, start) > MAX_FIELDS + 2:
+            return _HANDED_OVER  # aiohttp refuses more than its max_headers
+        if length is None or length > webhook.MAX_WEBHOOK_BYTES:
+            return _HANDED_OVER  # the route answers 413, or reads a body without a length
+        stop = start + length
+        if len(buffer) < stop:
+            return None
+        self._buffer = buffer[stop:]
+        if request_id is None or _SANE.fullmatch(request_id) is None:
+            request_id = secrets.token_hex(8)
+        return signature, request_id, buffer[start:stop]
+
+    def _hand_over(self) -> None:
+        """This connection is aiohttp's from here on: its handler gets the transport and every
+        byte not yet taken (nothing is answered or in flight here now)."""
+        transport, buffered = self.transport, self._buffer
+        self.transport, self._buffer = None, b""
+        if self._idle is not None:
+            self._idle.cancel()
+        self._server.connection_lost(self, None)  # no longer ours to close at shutdown
+        handler = self._server.aiohttp_handler()
+        transport.set_protocol(handler)  # type: ignore[union-attr]
+        handler.connection_made(transport)  # type: ignore[arg-type]
+        if buffered:
+            handler.data_received(buffered)  # type: ignore[attr-defined]
+        if self._paused:
+            transport.resume_reading()  # type: ignore[union-attr]
+
+    # -- answering --------------------------------------------------------------------------------
+
+    def _deliver(self, signature: str | None, request_id: str, raw: bytes) -> None:
+        token = request_id_var.set(request_id)
+        try:
+            checked = webhook.examine(self._app[SETTINGS], signature, raw)
+            if isinstance(checked, webhook.Accept):
+                self._waiting = True
+                self._request_id = request_id
+                self._app[QUEUE].submit(checked.user, checked.dedupe_id, checked.text, self._stored)
+                return
+            outcome, response = checked
+            answer = _from_response(response, request_id)
+        except Exception:
+            log.exception("webhook delivery failed")
+            self._waiting = False
+            outcome, answer = None, _from_response(error_response(500, "internal", "try again"), request_id)
+        finally:
+            request_id_var.reset(token)
+        if outcome is not None:
+            webhook.count(outcome)
+        self.transport.write(answer)  # type: ignore[union-attr]
+
+    def _stored(self, first: Any, exc: BaseException | None) -> None:
+        """From the batch's task: the event's answer (1 new, 0 seen before) or its store's error."""
+        self._waiting = False
+        request_id = self._request_id
+        if exc is None:
+            outcome = "accepted" if first else "duplicate"
+            answer = _answer(200, "OK", webhook.ANSWERS[outcome], request_id)
+        elif isinstance(exc, Exception):
+            token = request_id_var.set(request_id)
+            try:
+                if is_store_failure(exc):
+                    outcome, response = webhook.unavailable(exc)
+                else:
+                    log.error("webhook could not queue the event", exc_info=exc)
+                    outcome, response = None, error_response(500, "internal", "try again")
+            finally:
+                request_id_var.reset(token)
+            answer = _from_response(response, request_id)
+        else:  # cancelled (the server is stopping): no answer; Zalo delivers it again
+            self._closing = True
+            outcome, answer = None, None
+        if outcome is not None:
+            webhook.count(outcome)
+        if self.transport is not None and answer is not None:
+            self.transport.write(answer)
+        self._wake_shutdown()
+        self._read()
+
+    def _wake_shutdown(self) -> None:
+        if self._answered is not None and not self._answered.done():
+            self._answered.set_result(None)
+
+    def _check_idle(self) -> None:
+        if self.transport is None:
+            return
+        if not self._waiting and self._loop.time() - self._last_seen >= KEEPALIVE_SECONDS:
+            self.transport.close()
+            return
+        self._idle = self._loop.call_at(max(self._last_seen, self._loop.time()) + KEEPALIVE_SECONDS, self._check_idle)
