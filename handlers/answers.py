@@ -94,8 +94,13 @@ def _body(facts: ProcedureFacts, facet: Facet, province: Province | None, room: 
             return lines
         case "documents":
             shown = _documents_to_list(facts, room)
-            lines = [f"• {d.short}" + (f" ({d.counts})" if d.counts else "") for d in shown]
-            left = len(_unique_shorts(facts)) - len(lines)
+            # What one case needs ("Trường hợp trẻ em bị bỏ rơi …", "Văn bản ủy quyền … trong trường hợp
+            # ủy quyền") under its own heading: listed like the rest, it read as asked of everyone.
+            cases = [d for d in shown if is_conditional(d.name)]
+            lines = [f"• {d.short}" + (f" ({d.counts})" if d.counts else "") for d in shown if d not in cases]
+            if cases:
+                lines += ["Tùy trường hợp, thêm:", *(f"• {shorten(d.short, 110)}" for d in cases)]
+            left = len(_unique_shorts(facts)) - len(shown)
             if left > 0:
                 lines.append(f"và {left} giấy tờ khác (bấm Xem chi tiết).")
             return lines

@@ -45,6 +45,20 @@ async def test_the_time_without_a_unit_in_the_source_says_so_instead_of_guessing
     assert "không ghi là ngày hay giờ" in reply.text and "không rõ" not in reply.text
 
 
+def test_papers_only_some_cases_need_are_listed_apart_from_what_everyone_brings(catalog):
+    (reply,) = facet_answer(catalog.get("1.001193"), "documents", BASE)  # khai sinh
+    common, _, cases = reply.text.partition("Tùy trường hợp, thêm:")
+    assert "Giấy chứng sinh (1 bản chính)" in common and "bỏ rơi" not in common
+    assert "bỏ rơi" in cases and "ủy quyền" in cases.lower()
+
+
+async def test_a_fee_the_source_says_is_free_but_describes_amounts_is_not_said_free(catalog):
+    (reply,) = facet_answer(catalog.get("3.000347"), "fee", BASE)  # đổi giấy phép lái xe
+    first = reply.text.split("\n")[1]
+    assert not first.startswith("Miễn phí") and "Miễn phí" in first and "135.000 đồng" in first
+    assert "chưa rõ" in procedure_card(catalog.get("3.000347"), BASE).text
+
+
 def test_the_card_fits_a_phone_screen(catalog):
     card = procedure_card(catalog.get("1.001193"), BASE)
     assert len(card.text) <= 800 and "Giấy chứng sinh" in card.text and "giấy tờ khác" in card.text
