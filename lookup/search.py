@@ -435,8 +435,10 @@ class _Built:
         self.max_idf = math.log(1 + self.size)
         self.bonus = np.array([_prior(p) for p in procedures], dtype=np.float32)
         self.codeless = np.array([c.startswith("LOCAL-") for c in self.codes])
-        # Done only at a ministry (no commune or province level): after the local ones unless asked.
-        self.central_only = np.array([set(p.level_keys) == {"bo"} for p in procedures])
+        # Done only at a ministry (no commune or province level) and given no everyday name by the
+        # records: after the local ones. (The records name the few ministry-level procedures
+        # citizens go through, the driving licence among them: those are not set back.)
+        self.central_only = np.array([set(p.level_keys) == {"bo"} and not p.aliases for p in procedures])
         self.has_alias = np.array([bool(p.aliases) for p in procedures])
         bigrams = {key: n for key in pair_ids if (n := self.pairs.doc_count(key)) >= 2}
         self.parser = QueryParser(
