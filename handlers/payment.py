@@ -85,6 +85,11 @@ async def _ask_security_code(ctx: Context, code: str) -> list[Reply]:
     )]  # fmt: skip
 
 
+def fees_due(dossier: Dossier) -> bool:
+    """The dossier has fees and they are not paid (or refunded) yet."""
+    return _nothing_to_pay(dossier) is None
+
+
 def _nothing_to_pay(dossier: Dossier) -> Text | None:
     if dossier.total_fee_vnd == 0:
         return Text(f"Hồ sơ {dossier.code} không phải nộp phí, lệ phí.",

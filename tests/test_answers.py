@@ -257,3 +257,21 @@ async def test_cancelling_a_payment_says_it_was_cancelled(live):
     assert menu["text"].startswith("Đã hủy thanh toán, chưa có khoản nào bị trừ.")
     (plain,) = await live.say("ans-cancel2", "hủy")  # nothing under way: the menu as before
     assert plain["text"].startswith("Bạn cần hỗ trợ gì?")
+
+
+async def test_how_to_pay_asked_with_an_unpaid_dossier_on_screen_pays_that_dossier(live):
+    from bot.appkeys import DOSSIERS
+    from lookup.dossier import FeeLine
+    from lookup.dossiers import ReceiveRequest
+
+    service = live.app[DOSSIERS]
+    due = await service.receive(ReceiveRequest(procedure_code="1.004194", applicant={"full_name": "Lê Văn Hùng"},
+                                               fee_lines=[FeeLine(name="Lệ phí", amount_vnd=15000)]))  # fmt: skip
+    await live.say("ans-pay", due.code)
+    (reply,) = await live.say("ans-pay", "thanh toan the nao")
+    assert "mã bảo mật" in reply["text"].lower() and due.code in reply["text"]
+    free = await service.receive(ReceiveRequest(procedure_code="1.004194", applicant={"full_name": "Lê Văn Hùng"},
+                                                fee_lines=[]))  # fmt: skip
+    await live.say("ans-pay2", free.code)
+    (guide,) = await live.say("ans-pay2", "thanh toan the nao")  # nothing due: the guide, as with nothing shown
+    assert "(1/3)" in guide["text"]
