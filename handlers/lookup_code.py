@@ -16,7 +16,7 @@ from bot.dispatcher import Context, Router, command_is, is_free_text, state_is
 from bot.replies import Button, ListItem, ListReply, Reply, Text
 from handlers.content import MENU_BUTTON, when
 from handlers.handoff import OFFER
-from lookup.codes import find_codes
+from lookup.codes import code_problem, find_codes
 from lookup.dossier import NO_FEES, Dossier
 from lookup.dossier_store import DossierNotFound
 from lookup.text import format_vnd
@@ -95,7 +95,11 @@ def _time_left(dossier: Dossier, ctx: Context) -> str:
 
 
 def format_help(ctx: Context, typed: str | None = None) -> Text:
-    prefix = f'Mình chưa thấy mã hồ sơ trong "{typed[:60]}". ' if typed else ""
+    problem = code_problem(typed) if typed else None
+    if problem:  # "số thứ tự “001” có 3 chữ số, cần 4": what to fix, not only the shape
+        prefix = f'Mã "{typed[:60]}" chưa đúng: {problem}. '
+    else:
+        prefix = f'Mình chưa thấy mã hồ sơ trong "{typed[:60]}". ' if typed else ""
     return Text(
         f"{prefix}Mã hồ sơ in trên Phiếu tiếp nhận và hẹn trả kết quả, có dạng:\n{ctx.deps.example_code}\n"
         "(mã cơ quan – ngày nhận yyMMdd – số thứ tự). Bạn có thể gõ chữ thường, thiếu dấu chấm hay gạch nối, "

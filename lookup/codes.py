@@ -11,13 +11,25 @@ import re
 from datetime import date
 from urllib.parse import unquote_plus
 
-# Digits grouped as on the receipt, with any run of separators (or none) between the groups.
-# The lookarounds stop a longer run of digits (a phone number, say) from being read as a code.
+# Digits grouped as on the receipt, with any run of separators (or none) between the groups, and
+# between the digits of a group too: "000310 1h34 261110 0001" is 000.31.01.H34-261110-0001 with its
+# spaces typed in the wrong places. The lookarounds stop a longer run of digits (a phone number,
+# say) from being read as a code.
 _SEP = r"[\s.\-_/]*"
+
+
+def _digits(n: int) -> str:
+    return "(" + _SEP.join([r"\d"] * n) + ")"
+
+
 _CODE_RE = re.compile(
-    rf"(?<![0-9A-Za-z])(\d{{3}}){_SEP}(\d{{2}}){_SEP}(\d{{2}}){_SEP}[Hh]{_SEP}(\d{{2}})"
-    rf"{_SEP}(\d{{6}}){_SEP}(\d{{4}})(?!\d)"
+    rf"(?<![0-9A-Za-z]){_digits(3)}{_SEP}{_digits(2)}{_SEP}{_digits(2)}{_SEP}[Hh]{_SEP}{_digits(2)}"
+    rf"{_SEP}{_digits(6)}{_SEP}{_digits(4)}(?!\d)"
 )
+_AGENCY_TYPED = re.compile(rf"(?<![0-9A-Za-z]){_digits(3)}{_SEP}{_digits(2)}{_SEP}{_digits(2)}{_SEP}[Hh]{_SEP}\d\d")
+# A receipt's date and sequence without the agency before them ("hồ sơ 261020-0001"): a plausible
+# yyMMdd, a separator, four digits.
+DATE_AND_SEQUENCE = re.compile(r"(?<![\d.])\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])[\s.\-]+\d{4}(?!\d)")
 AGENCY_ID_RE = re.compile(r"^\d{3}\.\d{2}\.\d{2}\.H\d{2}$")
 CANONICAL_RE = re.compile(r"^\d{3}\.\d{2}\.\d{2}\.H\d{2}-\d{6}-\d{4}$")
 # The shape only, for messages to developers (an exception's text). Citizens are shown
@@ -45,8 +57,27 @@ def example_code(agency_id: str) -> str:
 
 
 def _canonical(match: re.Match[str]) -> str:
-    a, b, c, province, day, seq = match.groups()
+    a, b, c, province, day, seq = (re.sub(r"\D", "", g) for g in match.groups())
     return f"{a}.{b}.{c}.H{province}-{day}-{seq}"
+
+
+def code_problem(text: str) -> str | None:
+    """What is wrong with a code typed almost right, in the words a citizen can act on: the part
+    of the receipt's code that has a digit too few or too many, or the agency missing before the
+    date and sequence; None when nothing like a code is there (or it is a whole one)."""
+    if find_codes(text):
+        return None
+    agency = _AGENCY_TYPED.search(text)
+    if agency is None:
+        if DATE_AND_SEQUENCE.search(text):
+            return "mã còn thiếu phần mã cơ quan ở đầu (như trên phiếu: 000.xx.xx.Hxx-…)"
+        return None
+    groups = re.findall(r"\d+", text[agency.end() :])
+    if len(groups) >= 2 and len(groups[0]) != 6:
+        return f"phần ngày nhận “{groups[0]}” có {len(groups[0])} chữ số, cần 6 (năm, tháng, ngày)"
+    if len(groups) >= 2 and len(groups[1]) != 4:
+        return f"số thứ tự “{groups[1]}” có {len(groups[1])} chữ số, cần 4"
+    return "sau mã cơ quan còn cần ngày nhận (6 chữ số) và số thứ tự (4 chữ số)"
 
 
 def find_codes(text: str) -> list[str]:

@@ -78,7 +78,7 @@ async def test_unknown_code_explains_the_format_and_guessing_is_slowed(live, dem
     clock.now = clock.now.replace(second=59, microsecond=750_000)
     await live.say("c4", "#tracuuhoso")
     reply = (await live.say("c4", "000.25.23.H34-26110-001"))[0]["text"]  # a digit short: not a code
-    assert "có dạng:\n000.25.23.H34-261102-0001\n" in reply
+    assert "có dạng:\n000.25.23.H34-261102-0001\n" in reply and "“26110” có 5 chữ số, cần 6" in reply
     missing = (await live.say("c4", "000.25.23.H34-261102-0099"))[0]["text"]
     assert "Không tìm thấy hồ sơ có mã 000.25.23.H34-261102-0099" in missing
     await live.say("c4", "000.25.23.H34-261102-0098")
@@ -215,3 +215,8 @@ async def test_forgot_password_opens_the_step_that_says_what_to_do_and_office_ho
     assert "Quên mật khẩu" in guide["text"] and "(1/" not in guide["text"]
     (hours,) = await live.say("hours-2", "ubnd phường mấy giờ mở cửa")
     assert hours["text"].startswith("🕗 Giờ làm việc")
+
+
+async def test_a_receipts_date_and_sequence_without_its_agency_asks_for_the_whole_code(live):
+    (reply,) = await live.say("c-partial", "cho hỏi hồ sơ 261020-0001 của tôi sao rồi")
+    assert "thiếu phần mã cơ quan ở đầu" in reply["text"]

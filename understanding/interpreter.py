@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from lookup.codes import find_codes
+from lookup.codes import DATE_AND_SEQUENCE, find_codes
 from understanding import entities
 from understanding import intents as I
 from understanding.model import IntentModel
@@ -129,7 +129,7 @@ class Interpreter:
             facet = entities.procedure_facet(normalized)
             return Interpretation(I.PROCEDURE_QUESTION if facet else I.PROCEDURE_SEARCH, 1.0, source="rule",
                                   facet=facet, procedure_code=procedure_code.group(1), query=text)  # fmt: skip
-        if _NEAR_CODE.search(text):
+        if _NEAR_CODE.search(text) or DATE_AND_SEQUENCE.search(text):  # "hồ sơ 261020-0001": the agency left out
             return Interpretation(I.LOOKUP_DOSSIER, 0.9, source="rule", near_code=True)
         return self._from_model(text, normalized, ranked, context)
 
