@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -46,10 +46,19 @@ class OutsideTopic:
 
 
 @dataclass(frozen=True)
+class Essentials:
+    """What most citizens of a life event do first, before its group's shelves of procedures."""
+
+    text: str
+    procedures: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Content:
     menu: tuple[Button, ...]
     guides: dict[str, GuideTopic]
     outside: tuple[OutsideTopic, ...] = ()
+    essentials: dict[str, Essentials] = field(default_factory=dict)  # life-event group id -> its first steps
 
     def outside_topic(self, text: str) -> OutsideTopic | None:
         """The first topic outside the catalog that the message names, if any."""
@@ -60,6 +69,7 @@ class Content:
         menu = json.loads((fixtures / "menu.json").read_text(encoding="utf-8"))["items"]
         guides = json.loads((fixtures / "guides.json").read_text(encoding="utf-8"))["topics"]
         outside = json.loads((fixtures / "outside_catalog.json").read_text(encoding="utf-8"))["topics"]
+        essentials = json.loads((fixtures / "life_event_essentials.json").read_text(encoding="utf-8"))["groups"]
         values = {"portal_url": province.portal_url, "national_portal_url": province.national_portal_url,
                   "oa_name": province.oa_name}  # fmt: skip
         return cls(
@@ -68,6 +78,7 @@ class Content:
                     for t in guides},
             outside=tuple(OutsideTopic(t["id"], t["title"], tuple(t["terms"]), tuple(t["unless"]), t["text"],
                                        tuple(t["procedures"])) for t in outside),
+            essentials={g["id"]: Essentials(g["text"], tuple(g["procedures"])) for g in essentials},
         )  # fmt: skip
 
 

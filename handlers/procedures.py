@@ -19,7 +19,7 @@ import re
 
 from bot.dispatcher import Context, Router, command_is, is_free_text, is_text, state_is
 from bot.replies import Button, ListItem, ListReply, Reply, Text
-from handlers.answers import procedure_card
+from handlers.answers import name_for_button, procedure_card
 from handlers.content import MENU_BUTTON
 from lookup.catalog import Catalog, LifeEventGroup, Procedure
 from lookup.text import fold, shorten, words
@@ -91,9 +91,14 @@ async def group(ctx: Context) -> list[Reply]:
     if group is None:
         return await groups(ctx)
     fields = ctx.deps.catalog.group_fields(group.id)
+    total = sum(len(procedures) for _, procedures in fields)
+    essentials = ctx.deps.content.essentials.get(group.id)
+    if essentials is not None and not page_text:  # the first steps, then the whole shelf a tap away
+        first = [p for c in essentials.procedures if (p := ctx.deps.catalog.get(c)) is not None]
+        buttons = [Button(shorten(name_for_button(p.name), 40), f"#thutuc {p.code}") for p in first[:3]]
+        return [Text(essentials.text, (*buttons, Button(f"Cả nhóm ({total} thủ tục)", f"#nhom {group.id} 1")))]
     if _lists_whole_group(fields):
         return _sub_group_page(group.id, group.name, 0, fields, 1)
-    total = sum(len(procedures) for _, procedures in fields)
     page = _page_number(page_text)
     start = (page - 1) * GROUPS_PER_PAGE
     if start >= len(fields):

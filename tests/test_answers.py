@@ -116,7 +116,10 @@ async def test_what_procedures_a_named_procedure_needs_gets_its_documents_and_a_
     assert passport["text"].startswith("📄 Giấy tờ cần nộp") and "hộ chiếu" in passport["text"].lower()
     # A birth is several procedures (birth, residence, health card): its group, not one list of papers.
     (birth, *_) = await live.say("ans-le2", "sinh con cần làm thủ tục gì")
-    assert "Có con nhỏ" in birth["text"]
+    assert birth["text"].startswith("👶 Khi sinh con, thường cần 3 việc")  # the first steps, then the group
+    assert any(p == "#thutuc 3.000722" for _, p in _buttons(birth)) and any(
+        p == "#nhom co-con-nho 1" for _, p in _buttons(birth)
+    )
     (pension, *_) = await live.say("ans-le3", "về hưu cần làm gì")
     assert "Hưu trí" in pension["text"]
     # "mới mất" is when, not a procedure's words; "mất cần làm" is a death, not "mất … phí"
@@ -224,7 +227,7 @@ async def test_a_correction_is_of_the_procedure_on_screen(live):
 async def test_a_life_event_group_opens_with_the_everyday_procedures(live):
     (residence,) = await live.say("ans-group", "#nhom cu-tru-giay-to")
     assert _buttons(residence)[0][0].startswith("Đăng ký, quản lý cư trú")  # not immigration's 68 forms
-    replies = await live.say("ans-group", "#nhom co-con-nho")
+    replies = await live.say("ans-group", "#nhom co-con-nho 1")
     assert "Nuôi con nuôi" not in json.dumps(replies[0], ensure_ascii=False).split("Hộ tịch")[0]
 
 
@@ -275,3 +278,16 @@ async def test_how_to_pay_asked_with_an_unpaid_dossier_on_screen_pays_that_dossi
     await live.say("ans-pay2", free.code)
     (guide,) = await live.say("ans-pay2", "thanh toan the nao")  # nothing due: the guide, as with nothing shown
     assert "(1/3)" in guide["text"]
+
+
+def test_every_life_events_first_steps_name_procedures_of_the_catalog(catalog):
+    from handlers.content import Content
+    from lookup.province import load_province
+
+    essentials = Content.load(load_province("kontum")).essentials
+    assert essentials
+    for group_id, steps in essentials.items():
+        assert catalog.group(group_id) is not None, group_id
+        named = set(re.findall(r"mã (\d\.\d{6})", steps.text))
+        assert named <= set(steps.procedures) and all(catalog.get(c) for c in steps.procedures), group_id
+        assert len(steps.text) <= 600

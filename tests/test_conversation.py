@@ -94,7 +94,11 @@ async def test_procedure_branch_browses_life_events_and_shows_a_card(live):
     assert "Gõ tên thủ tục" in ask[0]["text"]
     groups = await live.say("c5", "#sukien")
     assert ("Có con nhỏ", "#nhom co-con-nho") in buttons(groups[0])
-    sub_groups = (await live.say("c5", "#nhom co-con-nho"))[0]
+    first_steps = (await live.say("c5", "#nhom co-con-nho"))[0]  # what most parents do first
+    assert "đăng ký khai sinh" in first_steps["text"] and ("Cả nhóm (32 thủ tục)", "#nhom co-con-nho 1") in buttons(
+        first_steps
+    )
+    sub_groups = (await live.say("c5", "#nhom co-con-nho 1"))[0]
     assert "lĩnh vực" in sub_groups["text"]
     assert ("Hộ tịch (13)", "#nhomcon co-con-nho 0") in buttons(sub_groups)  # everyday fields first
     listing = await live.say("c5", "#nhomcon co-con-nho 0")
