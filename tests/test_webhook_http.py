@@ -118,6 +118,8 @@ async def test_a_head_that_is_not_plain_goes_to_aiohttp_with_what_follows_it(liv
         (b"POST /webhook/zalo HTTP/1.1\r\nHost: x\r\nContent-Length: 70000\r\n\r\n", 413),
         (b"POST /webhook/zalo HTTP/1.1\r\nHost: x\r\nX-Folded: a\r\n b\r\nContent-Length: 2\r\n\r\n{}", 400),
         (b"POST /webhook/zalo HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}", 400),  # no Host
+        (delivery("front-4", "m-front-4c", "Content-Type: text/plain\r\n"), 400),  # a singleton twice
+        (delivery("front-4", "m-front-4d", "X-Request-Id: twice-0001\r\nX-Request-Id: twice-0002\r\n"), 200),
         (b"POST /webhook/zalo HTTP/1.1\r\nHost: x\r\nHost: y\r\nContent-Length: 2\r\n\r\n{}", 400),
     ]
     for sent, expected in cases:

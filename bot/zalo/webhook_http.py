@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 import re
-import secrets
 import time
 from email.utils import formatdate
 from typing import Any
@@ -49,16 +49,15 @@ MAX_FIELDS = 128  # aiohttp's max_headers
 # ASCII, spaces and tabs), then the empty line. No obs-fold, no bare LF, no other byte.
 _PLAIN = re.compile(rb"POST " + re.escape(webhook.PATH.encode()) +
                     rb" HTTP/1\.1\r\n(?:[!#$%&'*+\-.^_`|~0-9A-Za-z]+:[\t\x20-\x7e]*\r\n)*\r\n")  # fmt: skip
-# The fields this reader reads, refuses to read, or must see once at most (aiohttp's request parser
-# refuses a repeated one: RFC 9110's singletons), their values without the spaces around them.
-_FIELDS = re.compile(rb"\r\n(content-length|host|x-zevent-signature|x-request-id|connection|transfer-encoding|"
-                     rb"content-encoding|expect|upgrade|sec-websocket-key1|content-type|user-agent|"
-                     rb"content-location|content-range|etag|max-forwards|server):[ \t]*([^\r]*?)[ \t]*(?=\r\n)",
-                     re.IGNORECASE)  # fmt: skip
-_SINGLETONS = frozenset({b"content-length", b"host", b"content-type", b"user-agent", b"content-location",
-                         b"content-range", b"etag", b"max-forwards", b"server"})  # fmt: skip
+# The fields this reader reads or that make a head not plain, and those aiohttp's request parser
+# refuses to see twice (RFC 9110's singletons): any of them twice is not plain either.
+_NOT_PLAIN = frozenset({b"transfer-encoding", b"content-encoding", b"expect", b"upgrade", b"sec-websocket-key1"})
+_WATCHED = _NOT_PLAIN | {b"content-length", b"host", b"x-zevent-signature", b"x-request-id", b"connection",
+                         b"content-type", b"user-agent", b"content-location", b"content-range", b"etag",
+                         b"max-forwards", b"server"}  # fmt: skip
 _HANDED_OVER = object()  # a head this reader does not take
 _SERVER = SERVER_SOFTWARE.encode()
+_random_bits = random.Random().getrandbits  # noqa: S311 - request ids for log lines (os.urandom-seeded), not secrets
 
 
 def install(app: web.Application) -> None:
@@ -203,39 +202,33 @@ class WebhookFront(asyncio.Protocol):
         start = end + 4
         if _PLAIN.fullmatch(buffer, 0, start) is None:
             return _HANDED_OVER
-        length = signature = request_id = None
-        seen: set[bytes] = set()
-        for name, value in _FIELDS.findall(buffer, 0, start - 2):
-            name = name.lower()
-            if name in seen and name in _SINGLETONS:
-                return _HANDED_OVER
-            seen.add(name)
-            if name == b"content-length":
-                if not value.isdigit() or len(value) > 9:
-                    return _HANDED_OVER
-                length = int(value)
-            elif name == b"x-zevent-signature":
-                signature = signature if signature is not None else value.decode()
-            elif name == b"x-request-id":
-                request_id = request_id if request_id is not None else value.decode()
-            elif name == b"connection":
-                if value.lower() != b"keep-alive":
-                    return _HANDED_OVER  # close, upgrade, ...: aiohttp's to handle
-            elif name not in _SINGLETONS:
-                return _HANDED_OVER  # Transfer-Encoding, Content-Encoding, Expect, Upgrade, ...
-        if b"host" not in seen:
-            return _HANDED_OVER  # aiohttp answers 400: HTTP/1.1 requires it
-        if buffer.count(b"\r\n", 0, start) > MAX_FIELDS + 2:
+        lines = buffer[:end].split(b"\r\n")
+        if len(lines) > MAX_FIELDS + 1:
             return _HANDED_OVER  # aiohttp refuses more than its max_headers
-        if length is None or length > webhook.MAX_WEBHOOK_BYTES:
+        fields: dict[bytes, bytes] = {}
+        for line in lines[1:]:  # each one `token:value`, as _PLAIN checked
+            name, _, value = line.partition(b":")
+            name = name.lower()
+            if name in _WATCHED:
+                if name in fields:
+                    return _HANDED_OVER
+                fields[name] = value.strip(b" \t")
+        if b"host" not in fields or not fields.keys().isdisjoint(_NOT_PLAIN):
+            return _HANDED_OVER  # aiohttp's to answer: 400 without a Host, chunked bodies, 100-continue...
+        if fields.get(b"connection", b"keep-alive").lower() != b"keep-alive":
+            return _HANDED_OVER  # close, upgrade, ...
+        declared = fields.get(b"content-length", b"")
+        if not declared.isdigit() or len(declared) > 9 or int(declared) > webhook.MAX_WEBHOOK_BYTES:
             return _HANDED_OVER  # the route answers 413, or reads a body without a length
-        stop = start + length
+        stop = start + int(declared)
         if len(buffer) < stop:
             return None
         self._buffer = buffer[stop:]
-        if request_id is None or _SANE.fullmatch(request_id) is None:
-            request_id = secrets.token_hex(8)
-        return signature, request_id, buffer[start:stop]
+        signature = fields.get(b"x-zevent-signature")
+        request_id = fields.get(b"x-request-id", b"").decode()
+        if _SANE.fullmatch(request_id) is None:
+            request_id = f"{_random_bits(64):016x}"  # a log correlation id, not a secret
+        return (signature.decode() if signature is not None else None), request_id, buffer[start:stop]
 
     def _hand_over(self) -> None:
         """This connection is aiohttp's from here on: its handler gets the transport and every
