@@ -24,7 +24,7 @@ from handlers.content import MENU_BUTTON
 from lookup.catalog import Procedure
 from lookup.facts import FACETS, NO_UNIT, Facet, ProcedureFacts, facts_of, is_conditional, where_lines
 from lookup.province import Province
-from lookup.text import shorten
+from lookup.text import short_name, shorten
 
 router = Router("answers")
 ANSWER_LIMIT = 600
@@ -66,7 +66,7 @@ def facet_answer(procedure: Procedure, facet: str, base_url: str, variants: Sequ
     if facet not in FACETS:
         return [procedure_card(procedure, base_url)]
     facts = facts_of(procedure)
-    head = f"{_ICONS[facet]} {FACET_TITLES[facet]} – {shorten(facts.name.rstrip(' .'), 150)} (mã {facts.code}):"
+    head = f"{_ICONS[facet]} {FACET_TITLES[facet]} – {short_name(facts.name.rstrip(' .'), 150)} (mã {facts.code}):"
     body = _body(facts, facet, province, room=ANSWER_LIMIT - len(head) - 45)
     text = _fit([head, *body], ANSWER_LIMIT)
     return [Text(text, _answer_buttons(facts, facet, base_url, variants))]
@@ -222,7 +222,7 @@ def procedure_card(procedure: Procedure, base_url: str) -> Text:
     """The procedure in one message of at most 800 characters: name, code, agency, time, fee,
     online, its 3 key documents and how many more, with buttons to the facts and the whole record."""
     facts = facts_of(procedure)
-    lines = [f"📋 {shorten(facts.name, 150)}", f"Mã thủ tục: {facts.code}"]
+    lines = [f"📋 {short_name(facts.name, 150)}", f"Mã thủ tục: {facts.code}"]
     if facts.agency:
         lines.append(f"Cơ quan giải quyết: {shorten(facts.agency, 120)}")
     lines.append(f"Thời gian: {shorten(facts.time_summary, 140) if facts.time_summary else 'nguồn chưa ghi'}")

@@ -22,7 +22,7 @@ from bot.replies import Button, ListItem, ListReply, Reply, Text
 from handlers.answers import name_for_button, procedure_card
 from handlers.content import MENU_BUTTON
 from lookup.catalog import Catalog, LifeEventGroup, Procedure
-from lookup.text import fold, shorten, words
+from lookup.text import fold, short_name, shorten, words
 from understanding import intents as I
 
 router = Router("procedures")
@@ -37,7 +37,7 @@ _NATIONAL_CODE = re.compile(r"^\s*(\d\.\d{6})\s*$")
 
 def procedure_list(procedures: list[Procedure], more: str | None) -> ListReply:
     items = tuple(
-        ListItem(shorten(p.name, 100), f"{p.code} · {p.level or ''}",
+        ListItem(short_name(p.name, 100), f"{p.code} · {p.level or ''}",
                  action=Button(shorten(p.name, 40), f"#thutuc {p.code}"))
         for p in procedures
     )  # fmt: skip

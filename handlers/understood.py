@@ -33,7 +33,7 @@ from lookup.catalog import Catalog
 from lookup.dossier import NO_FEES, Dossier
 from lookup.dossier_store import DossierNotFound
 from lookup.search import Hit, ProcedureIndex
-from lookup.text import fold, format_vnd, shorten
+from lookup.text import fold, format_vnd, short_name, shorten
 from understanding import Interpretation, entities, followups
 from understanding import intents as I
 from understanding.evidence import Naming
@@ -475,7 +475,7 @@ def _confirm(ctx: Context, reply: ProcedureReply) -> list[Reply]:
     ctx.meta["flow"] = "search"
     ctx.meta["outcome"] = "asked_which_procedure"
     choices = [p for c in reply.variants if (p := ctx.deps.catalog.get(c)) is not None]
-    buttons = [Button(shorten(p.name, 60), f"#hoi {reply.facet} {p.code}") for p in choices]
+    buttons = [Button(short_name(p.name, 60), f"#hoi {reply.facet} {p.code}") for p in choices]
     return [Text("Mình chưa chắc bạn hỏi thủ tục nào. Có phải một trong các thủ tục sau không?",
                  (*buttons, Button("Không phải, tìm lại", "#tracuuthutuc")))]  # fmt: skip
 

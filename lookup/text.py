@@ -42,6 +42,20 @@ def format_vnd(amount: int) -> str:
     return f"{amount:,}".replace(",", ".") + " đồng"
 
 
+_LONG_ASIDE = re.compile(r"\s*\([^()]{30,}\)")
+
+
+def short_name(name: str, limit: int) -> str:
+    """A procedure's name in at most `limit` characters, its long asides elided first: "Cấp giấy phép
+    xây dựng mới đối với công trình cấp III, cấp IV (Công trình không theo tuyến/…/Dự án) và nhà ở
+    riêng lẻ" keeps "và nhà ở riêng lẻ", what a family building its house looks for, where cutting
+    at the limit left only the list of kinds of works."""
+    name = " ".join(name.split())
+    if len(name) > limit:
+        name = _LONG_ASIDE.sub(" (…)", name)
+    return shorten(name, limit)
+
+
 def shorten(text: str, limit: int) -> str:
     """At most `limit` characters, cut after a whole word and ended with "…" when cut."""
     text = " ".join(text.split())

@@ -291,3 +291,11 @@ def test_every_life_events_first_steps_name_procedures_of_the_catalog(catalog):
         named = set(re.findall(r"mã (\d\.\d{6})", steps.text))
         assert named <= set(steps.procedures) and all(catalog.get(c) for c in steps.procedures), group_id
         assert len(steps.text) <= 600
+
+
+def test_a_long_names_list_of_kinds_is_elided_before_what_follows_it_is_cut(catalog):
+    # The family building a house looks for "nhà ở riêng lẻ", at the end of a 260-character name.
+    card = procedure_card(catalog.get("1.013225"), BASE)
+    assert "(…) và nhà ở riêng lẻ" in card.text.split("\n")[0]
+    (answer,) = facet_answer(catalog.get("1.013225"), "fee", BASE)
+    assert "nhà ở riêng lẻ (mã 1.013225)" in answer.text.split("\n")[0]
