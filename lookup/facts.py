@@ -448,6 +448,17 @@ def _whose_commune(facts: ProcedureFacts) -> str:
     return "nơi bạn cư trú"
 
 
+# Bodies with their own reception desks, which the commune's and the province's one-stop desks do
+# not stand in for.
+_OWN_DESKS = ("thuế", "bảo hiểm xã hội", "bhxh", "kho bạc", "tòa án", "toà án", "thi hành án", "hải quan",
+              "ngân hàng nhà nước")  # fmt: skip
+_PEOPLES_COMMITTEE = ("ủy ban", "uỷ ban", "ubnd")
+
+
+def _receives_its_own(agency: str) -> bool:
+    return any(b in agency for b in _OWN_DESKS) and not any(c in agency for c in _PEOPLES_COMMITTEE)
+
+
 def where_lines(facts: ProcedureFacts, province: Province | None) -> list[str]:
     """Where to send a dossier, after the 2025 reform (two tiers: province and commune): the
     record's agency, and the body of the province's configuration that receives it. Names of the
@@ -457,7 +468,11 @@ def where_lines(facts: ProcedureFacts, province: Province | None) -> list[str]:
         lines.append(f"Cơ quan giải quyết: {facts.agency}")
     agency = (facts.agency or "").lower()
     keys = set(facts.level_keys) | _levels_named(agency)
-    if province is not None:
+    if province is not None and _receives_its_own(agency):
+        # A tax office or social insurance receives its own dossiers: "nộp tại UBND xã" beside
+        # "Cơ quan giải quyết: Thuế cơ sở" said two places at once.
+        lines.append("Nộp hồ sơ tại cơ quan nêu trên nơi quản lý hồ sơ của bạn.")
+    elif province is not None:
         if "xa" in keys:
             body = "Công an xã, phường" if "công an" in agency else COMMUNE_OFFICE
             lines.append(f"Cấp xã: nộp tại {body} {_whose_commune(facts)} ({province.full_name}).")

@@ -265,3 +265,15 @@ def test_no_paper_is_asked_for_in_tens_and_the_number_goes_back_to_its_name(cata
     assert max(counts) <= 9
     names = [d.name for d in catalog.get("1.012787").documents]
     assert any(n.endswith("theo Mẫu số 18") for n in names)
+
+
+def test_a_body_with_its_own_desk_is_where_its_dossiers_go(catalog):
+    # The tax office and social insurance receive their own dossiers: not "nộp tại UBND xã" as well.
+    from lookup.facts import where_lines
+    from lookup.province import load_province
+
+    lines = where_lines(facts_of(catalog.get("1.001613")), load_province("kontum"))  # BHXH một lần
+    assert lines[0].startswith("Cơ quan giải quyết: Bảo hiểm xã hội")
+    assert not any("Ủy ban nhân dân" in line or "một cửa" in line for line in lines)
+    commune = where_lines(facts_of(catalog.get("1.001193")), load_province("kontum"))  # khai sinh: the commune's
+    assert any("bộ phận một cửa" in line for line in commune)
