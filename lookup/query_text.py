@@ -377,6 +377,25 @@ def _background_end(words: list[tuple[str, str]]) -> int:
     return ends[-1] if ends else 0
 
 
+# "để" opens what the paper is for ("làm căn cước để đi máy bay", "chuyển đất vườn lên đất ở để xây
+# nhà", "quyết toán thuế để được hoàn tiền"); typed without marks, "de" is also "đề" (đề nghị, đề án).
+_PURPOSE = frozenset({"để"})
+_PURPOSE_FOLDED = "de"
+_NOT_PURPOSE_AFTER = frozenset({"nghi", "an", "xuat", "cuong", "tai", "thi"})
+
+
+def _purpose_start(words: list[tuple[str, str]]) -> int | None:
+    """Where the last purpose clause starts (the position after its "để"), or None."""
+    for i in range(len(words) - 2, -1, -1):
+        _, marked = words[i]
+        if marked in _PURPOSE or (
+            marked == _PURPOSE_FOLDED and fold(words[i + 1][1]) == words[i + 1][1] and
+            words[i + 1][0] not in _NOT_PURPOSE_AFTER
+        ):  # fmt: skip
+            return i + 1
+    return None
+
+
 def _drop_possessives(words: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return [w for i, w in enumerate(words) if not (i and w[0] in _POSSESSIVES and words[i - 1][0] in _KIN)]
 
@@ -458,6 +477,15 @@ class QueryParser:
         for concept in meaningful:
             # What was done already ("cưới vợ rồi muốn tách hộ khẩu") is context to what is asked.
             concept.context = self._is_context(concept) or concept.start < background
+        purpose = _purpose_start(pairs)
+        if purpose is not None and any(
+            c.alternatives[0].phrase and not c.context and c.start < purpose for c in meaningful
+        ):
+            # What it is for is context once a lexicon phrase before "để" has said what is asked
+            # ("làm căn cước để đi máy bay": the card, not an aircraft's customs).
+            for concept in meaningful:
+                if concept.start >= purpose:
+                    concept.context = True
         return meaningful
 
     def _is_context(self, concept: Concept) -> bool:

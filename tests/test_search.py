@@ -525,3 +525,15 @@ def test_an_app_s_login_a_fine_or_today_s_results_are_off_topic(index):
     # Not what a procedure's question says: a lost paper, a fee asked.
     assert not off_topic("mất căn cước làm lại ở đâu", lexicon)
     assert not off_topic("lệ phí làm hộ chiếu bao nhiêu", lexicon)
+
+
+def test_what_a_paper_is_for_is_context_once_the_paper_is_named(index):
+    parser: QueryParser = index._built.parser
+    parsed = parser.parse("con mới 3 tuổi muốn làm căn cước để đi máy bay")
+    assert [c.typed for c in parsed if c.context and c.typed in {"may", "bay"}] == ["may", "bay"]
+    # The identity card (for a child), not the customs of fuel for aircraft.
+    assert index.search("con mới 3 tuổi muốn làm căn cước để đi máy bay", 1)[0] in {"1.116410", "1.014062"}
+    # Nothing named before "để": what follows is what is asked ("cần giấy tờ gì để làm hộ chiếu").
+    assert not any(c.context for c in parser.parse("cần giấy tờ gì để làm hộ chiếu"))
+    # Typed without marks, "de nghi" is "đề nghị", no purpose.
+    assert not any(c.context for c in parser.parse("giay phep xay dung de nghi cap lai"))
