@@ -69,6 +69,20 @@ class Replicated:
             raise result
         return result
 
+    async def by_node(self, first_keys: Sequence[str]) -> list[list[int]]:
+        """The calls (named by their first keys) grouped by the primary that holds them, in order:
+        one group on one Redis, or when the slot map cannot tell (`run_many` then meets the error)."""
+        if not self.cluster or len(first_keys) < 2:
+            return [list(range(len(first_keys)))]
+        await self.redis.initialize()
+        groups: dict[str, list[int]] = {}
+        try:
+            for i, key in enumerate(first_keys):
+                groups.setdefault(self.redis.get_node_from_key(key).name, []).append(i)
+        except Exception:  # a slot no node serves now (mid-failover)
+            return [list(range(len(first_keys)))]
+        return list(groups.values())
+
     async def run_many(self, script: Lua, calls: Sequence[tuple[Sequence[str], Sequence[Any]]]) -> list[Any]:
         """Several independent runs of one script in one pipeline (one round trip per node, each run
         atomic on its own): each call's answer, or the exception that call met, in order."""
@@ -190,7 +204,13 @@ class Replicated:
             return await _exchange(nodes[name], b"".join(packed), len(packed))
 
         names = list(nodes)
-        results = await asyncio.gather(*(one(name) for name in names), return_exceptions=True)
+        if len(names) == 1:  # the batcher's calls for one primary (`by_node`): no gather's tasks
+            try:
+                results: list[Any] = [await one(names[0])]
+            except Exception as exc:
+                results = [exc]
+        else:
+            results = await asyncio.gather(*(one(name) for name in names), return_exceptions=True)
         answers: list[Any] = [None] * len(calls)
         waits: dict[str, Any] = {}
         stale = False

@@ -40,3 +40,34 @@ async def test_a_store_that_is_away_fails_every_request_of_the_batch(backend):
     finally:
         await redis.aclose()
     assert all(isinstance(r, RedisConnectionError | OSError) for r in results), results
+
+
+async def test_on_a_cluster_each_primarys_calls_are_answered_without_waiting_for_the_others():
+    """A batch spanning two primaries: the requests of the one that answered are answered while the
+    other still holds its calls (a slow or failing-over node delays only its own shards)."""
+    from bot.intake.batch import ShardBatcher
+
+    release = asyncio.Event()
+
+    class TwoNodes:
+        cluster = True
+
+        async def by_node(self, first_keys):
+            return [[i for i, k in enumerate(first_keys) if int(k[-1]) % 2 == parity] for parity in (0, 1)]
+
+        async def run_many(self, script, calls):
+            if int(calls[0][0][0][-1]) % 2 == 0:
+                await release.wait()
+            return [[1] * (len(keys) - 1) for keys, _ in calls]
+
+    batcher = ShardBatcher(TwoNodes(), None, lambda shard: ([f"stream-{shard}"], []))
+    answered: list[tuple[int, object]] = []
+    for shard in (0, 1, 2, 3):
+        batcher.submit(shard, [f"seen-{shard}"], [], lambda answer, exc, shard=shard: answered.append((shard, answer)))
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert sorted(answered) == [(1, 1), (3, 1)], "the second primary's shards are answered first"
+    release.set()
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert sorted(answered) == [(0, 1), (1, 1), (2, 1), (3, 1)]

@@ -86,15 +86,31 @@ class ShardBatcher:
                 keys += part_keys
                 args += part_args
             calls.append((keys, args))
+        items = list(by_shard.items())
         try:
-            answers = await self.replicated.run_many(self.script, calls)
+            groups = await self.replicated.by_node([keys[0] for keys, _ in calls])
         except BaseException as exc:  # the store away: every request of the batch hears it
-            for _, _, done in parts:
-                _deliver(done, None, exc)
+            self._fail(items, exc)
             if isinstance(exc, asyncio.CancelledError):
                 raise
             return
-        for (shard, members), answer in zip(by_shard.items(), answers, strict=True):
+        if len(groups) == 1:
+            await self._run(items, calls)
+        else:
+            # On a cluster, each primary's calls are answered as soon as that primary (and its WAIT)
+            # has answered: a slow or failing node holds up only the requests of its own shards.
+            await asyncio.gather(*(self._run([items[i] for i in group], [calls[i] for i in group])
+                                   for group in groups))  # fmt: skip
+
+    async def _run(self, items: list[tuple[int, list[tuple[Part, Done]]]], calls: list[Part]) -> None:
+        try:
+            answers = await self.replicated.run_many(self.script, calls)
+        except BaseException as exc:  # the store away: every request of these calls hears it
+            self._fail(items, exc)
+            if isinstance(exc, asyncio.CancelledError):
+                raise
+            return
+        for (shard, members), answer in zip(items, answers, strict=True):
             if not isinstance(answer, BaseException) and len(answer) != len(members):
                 answer = RuntimeError(f"the script answered {len(answer)} results for {len(members)} events")
             if isinstance(answer, BaseException):
@@ -105,6 +121,12 @@ class ShardBatcher:
                 self.stored(shard)
             for (_, done), result in zip(members, answer, strict=True):
                 _deliver(done, result, None)
+
+    @staticmethod
+    def _fail(items: list[tuple[int, list[tuple[Part, Done]]]], exc: BaseException) -> None:
+        for _, members in items:
+            for _, done in members:
+                _deliver(done, None, exc)
 
 
 def _deliver(done: Done, answer: Any, exc: BaseException | None) -> None:
