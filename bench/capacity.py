@@ -83,6 +83,40 @@ def _profiled_web(cluster: Any, port: int, out: Path) -> subprocess.Popen:
     return cluster._spawn("web-profiled", [sys.executable, "-c", code])
 
 
+def _py_spy(pid: int, seconds: int, out: Path) -> subprocess.Popen:
+    """py-spy (the bench extra) sampling a running web process: only while it holds the GIL, so the
+    samples are where its Python time goes, without cProfile's per-call cost."""
+    py_spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    argv = [py_spy, "record", "--gil", "-r", "500", "-d", str(seconds), "-f", "raw", "-o", str(out), "-p", str(pid)]
+    return subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def summarize_samples(path: Path, top: int) -> dict[str, Any]:
+    """py-spy's raw samples as shares of own time: by module, then by function."""
+    by_module: dict[str, int] = {}
+    by_function: dict[str, int] = {}
+    total = 0
+    for line in path.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not stack or not count.isdigit():
+            continue
+        frame = stack.split(";")[-1]  # "function (path/to/file.py:line)"
+        function, _, where = frame.partition(" (")
+        file = where.rsplit(":", 1)[0]
+        module = file if file.startswith("bot/") else file.split("/")[0]
+        n = int(count)
+        total += n
+        by_module[module] = by_module.get(module, 0) + n
+        by_function[f"{function} ({file})"] = by_function.get(f"{function} ({file})", 0) + n
+
+    def shares(counts: dict[str, int]) -> dict[str, float]:
+        ranked = sorted(counts.items(), key=lambda kv: -kv[1])[:top]
+        return {name: round(100 * n / max(1, total), 1) for name, n in ranked}
+
+    return {"samples": total, "own_time_percent_by_module": shares(by_module),
+            "own_time_percent_by_function": shares(by_function)}  # fmt: skip
+
+
 def _print_profile(path: Path, top: int) -> None:
     stats = pstats.Stats(str(path))
     stats.sort_stats("tottime").print_stats(top)
@@ -115,7 +149,8 @@ def cli(argv: list[str] | None = None) -> dict[str, Any]:
     """The capacity phase alone (bare handler vs ours, same processes, same senders, rounds
     interleaved bare, ours, bare, ours; medians), for fast iteration on the intake path, with the
     CPU each side's processes (and Redis) spent per event. `--profile FILE` then also blasts one
-    extra web process running under cProfile and prints its hottest functions by own time."""
+    extra web process running under cProfile and prints its hottest functions by own time;
+    `--py-spy FILE` samples web0 itself with py-spy while ours is blasted once more."""
     from bench.cluster import Cluster, free_port, wait_http
     from bench.load import BARE_APP, cluster_env, redis_fsync_latency, signed_event
     from bot.loop import install_fast_loop, loop_name
@@ -128,6 +163,7 @@ def cli(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--cluster", action="store_true", help="on a 3+3 node Redis Cluster")
     parser.add_argument("--profile", type=Path, help="also profile one web process; its pstats file")
     parser.add_argument("--profile-seconds", type=int, default=5)
+    parser.add_argument("--py-spy", type=Path, help="also sample web0 with py-spy under load; its raw samples")
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument(
         "--appendfsync",
@@ -173,6 +209,13 @@ def cli(argv: list[str] | None = None) -> dict[str, Any]:
             report["redis_fsync_ms_worst_per_second"] = fsyncs()
         print(json.dumps({k: report[k] for k in ("bare", "ours", "ratio", "redis_fsync_ms_worst_per_second")
                           if k in report}), flush=True)  # fmt: skip
+        if args.py_spy:
+            pid = cluster.procs["web0"].pid
+            spy = _py_spy(pid, args.profile_seconds, args.py_spy)
+            wrk_blast(sides["ours"][0], args.senders, args.profile_seconds + 1, "spied", signed_event)
+            spy.wait(timeout=60)
+            report["py_spy"] = summarize_samples(args.py_spy, args.top)
+            print(json.dumps({"py_spy": report["py_spy"]}, indent=1), flush=True)
         if args.profile:
             port = free_port()
             proc = _profiled_web(cluster, port, args.profile)
