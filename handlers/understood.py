@@ -349,12 +349,24 @@ def _corrected(words: str, search: Callable[[str, int, int], list[str]], catalog
     ]
 
 
+# What is done to a paper, and for whom, in any procedure's name: beside a topic outside the catalog
+# ("cấp lại sổ hộ khẩu bị mất", "làm giấy phép lao động cho người nước ngoài") they name nothing else.
+_ACTION_WORDS = _GENERIC_SEARCH_WORDS | frozenset({
+    "cap", "lai", "doi", "xin", "dang", "ky", "gia", "han", "bo", "sung", "sua", "dieu", "chinh", "huy", "nop",
+    "bi", "mat", "hong", "rach", "nhan", "lay", "moi", "nguoi", "nuoc", "ngoai", "con", "o", "dau", "bao", "lau",
+    "nhieu", "tien", "phi", "le", "giay", "to", "ho", "so",
+})  # fmt: skip
+
+
 def _names_another(topic: OutsideTopic, query: str, search: Callable[[str, int, int], list[str]]) -> bool:
     """Whether the words beside the topic's name a procedure of the catalog: "đổi bằng lái xe cần
-    giấy tờ gì, có cần giấy khám sức khỏe không" asks the licence's documents, not the health check."""
+    giấy tờ gì, có cần giấy khám sức khỏe không" asks the licence's documents, not the health check;
+    "cấp lại sổ hộ khẩu bị mất" names none (what is done to a paper is no procedure of its own)."""
     rest = topic.without_terms(query)
     named = entities.procedure_queries(rest, default_model().vocabulary) if rest else []
-    return any(len(words.split()) >= 2 and search(words, 1, 0) for words in named)
+    return any(
+        len(words.split()) >= 2 and set(fold(words).split()) - _ACTION_WORDS and search(words, 1, 0) for words in named
+    )
 
 
 def _about_what_is_shown(catalog: Catalog, memory: dict[str, Any], facet: str, query: str) -> ProcedureReply | None:

@@ -55,3 +55,11 @@ def test_every_topic_names_procedures_of_the_catalog(catalog):
     for topic in content.outside:
         assert topic.procedures and all(catalog.get(code) is not None for code in topic.procedures), topic.id
         assert len(topic.text) <= 600 and topic.terms, topic.id
+
+
+async def test_what_is_done_to_a_topics_paper_names_no_procedure_of_its_own(live):
+    # "cấp lại … bị mất" beside the household book is what is done to it, not another procedure.
+    (book,) = await live.say("out-hk", "cap lai so ho khau bi mat")
+    assert "không còn được cấp" in book["text"]
+    (permit,) = await live.say("out-gpld", "lam giay phep lao dong cho nguoi nuoc ngoai")
+    assert "Sở Nội vụ" in permit["text"]
