@@ -145,6 +145,12 @@ _RESTRICTIONS: dict[str, tuple[str, ...]] = {
     "cap dac biet": ("dac biet", "cap i", "cap ii"),
     "uy quyen": ("uy quyen", "nhan thay", "linh thay", "lanh thay"),
     "to chuc tin dung": ("to chuc tin dung", "ngan hang thuong mai", "chi nhanh ngan hang"),
+    # The army's own bodies, and ships and aircraft: a citizen's complaint, a land mortgage come
+    # before the Ministry of Defence's or a ship's unless the query says so.
+    "bo quoc phong": ("quoc phong", "quan doi", "bo doi", "quan nhan", "quan su"),
+    "quan khu": ("quan khu", "quan doi", "bo doi", "quan nhan"),
+    "tau bien": ("tau bien", "tau", "tau thuyen", "hang hai"),
+    "tau bay": ("tau bay", "may bay", "hang khong"),
 }
 # A name that also names Vietnamese citizens is not restricted to foreigners ("cho công dân Việt
 # Nam, người nước ngoài đang cư trú tại Việt Nam").

@@ -537,3 +537,12 @@ def test_what_a_paper_is_for_is_context_once_the_paper_is_named(index):
     assert not any(c.context for c in parser.parse("cần giấy tờ gì để làm hộ chiếu"))
     # Typed without marks, "de nghi" is "đề nghị", no purpose.
     assert not any(c.context for c in parser.parse("giay phep xay dung de nghi cap lai"))
+
+
+def test_the_army_s_own_bodies_ships_and_aircraft_are_variants_asked_for(index):
+    from lookup.search import _restrictions
+
+    assert "bo quoc phong" in _restrictions("giai quyet khieu nai lan dau cap bo quoc phong")
+    # A land mortgage's discharge before a ship's or an aircraft's, unless the query names one.
+    assert index.search("xóa đăng ký thế chấp", 1) not in (["1.011431"], ["1.011426"])
+    assert index.search("xóa đăng ký thế chấp tàu biển", 1) == ["1.011431"]
