@@ -86,6 +86,10 @@ def _body(facts: ProcedureFacts, facet: Facet, province: Province | None, room: 
                 # The source's fee cell says free while its description names amounts (a placeholder
                 # more often than not): "Miễn phí." said first would be taken as the answer.
                 lines = [f"⚠️ Cổng Dịch vụ công ghi “{facts.fee_summary}”, nhưng {facts.fee_warning}"]
+            elif facts.fee_note:  # free in the cell, a fee's rule in the note
+                note = shorten(facts.fee_note, 220)
+                lines = [f"⚠️ Cổng Dịch vụ công ghi “{facts.fee_summary}”, nhưng ghi chú của thủ tục dẫn quy định "
+                         f"về mức thu: “{note}”. Vui lòng hỏi lại cơ quan giải quyết."]  # fmt: skip
             else:
                 lines = _channel_lines(facts.fees, facts.fee_summary)
             detail = next((f.detail for f in facts.fees if f.detail), None)
@@ -226,7 +230,7 @@ def procedure_card(procedure: Procedure, base_url: str) -> Text:
     if facts.agency:
         lines.append(f"Cơ quan giải quyết: {shorten(facts.agency, 120)}")
     lines.append(f"Thời gian: {shorten(facts.time_summary, 140) if facts.time_summary else 'nguồn chưa ghi'}")
-    if facts.fee_warning:  # "free" in the fee cell, amounts in the description: not said as a fact
+    if facts.fee_warning or facts.fee_note:  # "free" in the fee cell, a fee described: not said as a fact
         lines.append(
             f"Lệ phí: ⚠️ chưa rõ (Cổng DVC ghi “{facts.fee_summary}”, mô tả nhắc mức khác; hỏi lại cơ quan giải quyết)"
         )

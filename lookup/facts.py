@@ -73,6 +73,7 @@ class ProcedureFacts(BaseModel):
     times: list[ChannelFact] = []
     time_summary: str | None = None
     time_note: str | None = None
+    fee_note: str | None = None  # the record's note citing what fixes the fee, where its cell says free
     fees: list[ChannelFact] = []
     fee_summary: str | None = None
     fee_warning: str | None = None
@@ -115,7 +116,8 @@ def build_facts(p: Procedure) -> ProcedureFacts:
         agency=" ".join(p.agency.split()) if p.agency else None, competent_agency=p.competent_agency,
         subjects=p.subjects, channels=_channels(p),
         times=times, time_summary=time_summary, time_note=_time_note(p), fees=fees, fee_summary=fee_summary,
-        fee_warning=_fee_warning(p), online=online, online_text=online_text, documents=documents,
+        fee_warning=_fee_warning(p), fee_note=_fee_note(p, fee_summary), online=online, online_text=online_text,
+        documents=documents,
         key_documents=_key_documents(documents), forms=[d for d in _unique(documents) if d.form],
         results=list(dict.fromkeys(r.name for r in p.results if r.name)), steps=p.steps, conditions=p.conditions,
         legal_basis=p.legal_basis, national_url=p.national_url,
@@ -236,6 +238,19 @@ def _time_note(p: Procedure) -> str | None:
 
 
 # -- fee ----------------------------------------------------------------------------------------
+
+_CITES_A_FEE = re.compile(r"mức thu|thu phí|thu lệ phí|\bphí\b.{0,80}thông tư", re.IGNORECASE)
+_SAYS_FREE = re.compile(r"miễn (?:lệ )?phí|không thu", re.IGNORECASE)
+
+
+def _fee_note(p: Procedure, fee_summary: str | None) -> str | None:
+    """The record's note where the fee cell says free but the note cites the rule that fixes a fee
+    ("Thực hiện theo Thông tư số 244/2016/TT-BTC … quy định mức thu … phí cung cấp thông tin lý lịch
+    tư pháp": the criminal record certificate is not free); not where the note says free itself."""
+    note = p.processing_note or ""
+    if fee_summary != "Miễn phí" or not _CITES_A_FEE.search(note) or _SAYS_FREE.search(note):
+        return None
+    return note.split(" | ")[0].strip("() ")
 
 
 def _fee_words(amount: int | None, text: str | None) -> tuple[str | None, str | None]:

@@ -299,3 +299,11 @@ def test_a_long_names_list_of_kinds_is_elided_before_what_follows_it_is_cut(cata
     assert "(…) và nhà ở riêng lẻ" in card.text.split("\n")[0]
     (answer,) = facet_answer(catalog.get("1.013225"), "fee", BASE)
     assert "nhà ở riêng lẻ (mã 1.013225)" in answer.text.split("\n")[0]
+
+
+def test_a_fee_the_cell_says_free_while_its_note_cites_the_rule_that_fixes_it_is_not_said_free(catalog):
+    # Lý lịch tư pháp: "Miễn phí" in the cell, "Thông tư 244/2016/TT-BTC … quy định mức thu …" in the note.
+    (reply,) = facet_answer(catalog.get("3.000333"), "fee", BASE)
+    assert "244/2016/TT-BTC" in reply.text and not reply.text.split("\n")[1].startswith("Miễn phí")
+    (marriage,) = facet_answer(catalog.get("1.000894"), "fee", BASE)  # its note says "Miễn lệ phí" itself
+    assert marriage.text.split("\n")[1] == "Miễn phí."
