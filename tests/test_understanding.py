@@ -480,6 +480,10 @@ def test_a_life_event_question_is_not_taken_for_a_fact_of_what_is_shown(shown):
         ("khai sinh bao h có", "time"),
         ("đăng ký tạm vắng lên đâu", "where"),
         ("đổi bằng lái nộp cho ai", "where"),
+        ("đăng ký kết hôn cần cầm theo gì", "documents"),  # holding, providing, showing
+        ("làm hộ chiếu phải cung cấp gì", "documents"),
+        ("đăng ký thường trú cần bản chính hay bản sao", "documents"),
+        ("làm hộ chiếu giấy tờ phải nộp", "documents"),  # the longer phrase where "giấy tờ" starts both
     ],
 )
 def test_the_everyday_ways_of_asking_a_fact_are_heard(question, facet):

@@ -58,7 +58,11 @@ _PROCEDURE_FACETS: tuple[tuple[str, tuple[str, ...]], ...] = (
                    "can chi", "mang chi", "giay to chi", "can ban sao khong", "can ban chinh khong",
                    "can cong chung khong", "phai cong chung khong", "can chung thuc khong", "can anh the",
                    "can anh khong", "can cccd can cuoc", "can can cuoc khong", "can cmnd khong", "can xac nhan",
-                   "phai co giay")),
+                   "phai co giay",
+                   # Holding, providing, showing: "cần cầm theo gì", "phải cung cấp gì", "xuất trình giấy gì".
+                   "cam theo", "cam gi", "can cam", "cung cap nhung gi", "cung cap gi", "cung cap giay",
+                   "cung cap nhung giay", "xuat trinh", "giay to phai nop", "phai nop giay", "ban chinh hay ban sao",
+                   "ban sao hay ban chinh")),
 )  # fmt: skip
 
 _DOSSIER_FACETS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -99,7 +103,8 @@ def _last(normalized: str, table: tuple[tuple[str, tuple[str, ...]], ...]) -> tu
     for facet, phrases in table:
         for phrase in phrases:
             at = padded.rfind(f" {phrase} ")
-            if at >= 0 and (best is None or at > best[2]):
+            # At the same place the longer phrase: "giấy tờ phải nộp" is asked where "giấy tờ" may be a name's
+            if at >= 0 and (best is None or at > best[2] or (at == best[2] and len(phrase) > len(best[1]))):
                 best = (facet, phrase, at)
     return best
 
