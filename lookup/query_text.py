@@ -236,10 +236,14 @@ def _marks_key(word: str) -> tuple[str, tuple[str, ...]]:
     return unicodedata.normalize("NFC", "".join(letters)), tuple(sorted(tones))
 
 
-def _same_marks(typed: list[str], written: tuple[str, ...]) -> bool:
+def _same_marks(typed: list[str], written: tuple[str, ...], known: frozenset[str] = frozenset()) -> bool:
     """False when a word typed with marks has the written word's letters but other marks ("mặt"
-    for "mất"); words typed without marks, or spelled otherwise (a repaired typo), say nothing."""
+    for "mất"); words typed without marks, or spelled otherwise (a repaired typo), say nothing.
+    With `known` (the words as the catalog and lexicon write them), a word typed with marks no
+    one writes ("thê", "sổ đõ") is a slipped mark and says nothing either: "thê chấp" is "thế chấp"."""
     for t, w in zip(typed, written, strict=False):
+        if known and t not in known:
+            continue
         if fold(t) != t and fold(w) != w and fold(t) == fold(w) and _marks_key(t) != _marks_key(w):
             return False
     return True
@@ -722,7 +726,7 @@ class QueryParser:
         if not (key in self.lexicon.synonyms or (len(key) > 1 and key in self.lexicon.context)):
             return False
         forms = self.lexicon.marked_keys.get(key)
-        return not forms or any(_same_marks(typed, form) for form in forms)
+        return not forms or any(_same_marks(typed, form, self.marked_vocabulary) for form in forms)
 
     def _segment(self, best: list[str], marked: list[str]) -> list[int]:
         """Per position, the length of the lexicon phrase that starts there (0: none), choosing the

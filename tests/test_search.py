@@ -546,3 +546,11 @@ def test_the_army_s_own_bodies_ships_and_aircraft_are_variants_asked_for(index):
     # A land mortgage's discharge before a ship's or an aircraft's, unless the query names one.
     assert index.search("xóa đăng ký thế chấp", 1) not in (["1.011431"], ["1.011426"])
     assert index.search("xóa đăng ký thế chấp tàu biển", 1) == ["1.011431"]
+
+
+def test_a_mark_nobody_writes_is_a_slip_and_keeps_the_lexicon_phrase(index):
+    parser: QueryParser = index._built.parser
+    # "thê" is written nowhere: "thê chấp sổ đỏ" is the mortgage phrase; "mặt" is a word ("mặt
+    # bằng"), so "mặt sổ đỏ" is still not "mất sổ đỏ".
+    assert "the chap so do" in [c.typed for c in parser.parse("đăng ký thê chấp sổ đỏ")]
+    assert "mat so do" not in [c.typed for c in parser.parse("mặt sổ đỏ")]
