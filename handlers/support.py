@@ -11,6 +11,15 @@ from understanding import intents as I
 
 router = Router("support")
 
+_GENERAL_TOPICS = frozenset({"procedure", "technical", "other"})
+# Folded words that make a department's own hotline the one asked for.
+_TOPIC_WORDS = {
+    "education": (" truong ", " hoc ", " giao duc ", " hoc sinh ", " sinh vien ", " van bang ", " bang tot nghiep ",
+                  " tuyen sinh ", " thi ", " so gd ", " gdđt ", " gddt "),
+}  # fmt: skip
+_A_PERSONS_NUMBER = (" chu tich ", " pho chu tich ", " giam doc ", " truong phong ", " lanh dao ", " so rieng ",
+                     " can bo ten ", " bi thu ")  # fmt: skip
+
 
 @router.on(intent_is(I.HOTLINE))  # the menu's "#hotro" and the words for it ("số tổng đài", "sdt hỗ trợ")
 async def hotlines(ctx: Context) -> list[Reply]:
@@ -20,9 +29,14 @@ async def hotlines(ctx: Context) -> list[Reply]:
     hours = f"🕗 Giờ làm việc của bộ phận một cửa: {office_hours_text(province.office_hours)} (trừ ngày lễ, Tết)."
     asks_hours = any(w in ctx.folded for w in ("may gio", "gio lam viec", "mo cua", "dong cua", "gio hanh chinh"))
     lines = [hours] if asks_hours else []  # "ubnd phường mấy giờ mở cửa": the hours first
+    if any(w in f" {ctx.folded} " for w in _A_PERSONS_NUMBER):
+        lines.append("Số điện thoại riêng của lãnh đạo, cán bộ không được cung cấp qua kênh này; bạn có thể gọi các "
+                     "tổng đài dưới đây hoặc gặp cán bộ hỗ trợ ngay trong Zalo.")  # fmt: skip
     lines.append(f"☎️ Hỗ trợ của {province.oa_name}:")
+    # A department's own lines only when its field is asked about: "sđt chủ tịch phường" is not the Sở GD&ĐT's.
     for line in province.hotlines:
-        lines.append(f"• {line.label}: {line.phone} ({line.hours})")
+        if line.topic in _GENERAL_TOPICS or any(w in f" {ctx.folded} " for w in _TOPIC_WORDS.get(line.topic, ())):
+            lines.append(f"• {line.label}: {line.phone} ({line.hours})")
     lines.append(
         "Hỏi về thành phần hồ sơ, phí, thời hạn: gọi tổng đài thủ tục. Lỗi đăng nhập, tải tệp, thanh toán: "
         "gọi tổng đài kỹ thuật."

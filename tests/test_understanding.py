@@ -531,3 +531,11 @@ def test_a_letter_left_out_of_a_digraph_is_put_back_first():
     assert words.correct("khog") == "khong"  # not "khoa", a letter mistyped
     assert words.correct("ngia") == "nghia"
     assert words.correct("bonh") == "bong"  # no digraph to complete: the one-edit search as before
+
+
+async def test_a_departments_hotline_is_given_when_its_field_is_asked_and_no_one_s_own_number(live):
+    (general,) = await live.say("u-hot1", "cho xin sdt chu tich ubnd phuong kon tum")
+    assert "Số điện thoại riêng của lãnh đạo, cán bộ không được cung cấp" in general["text"]
+    assert "Sở Giáo dục" not in general["text"] and "0260.3797799" in general["text"]
+    (school,) = await live.say("u-hot2", "sdt so giao duc")
+    assert "Sở Giáo dục và Đào tạo: 0260.3862310" in school["text"]
