@@ -364,8 +364,10 @@ FEATURES = (
     "rarest_matched", "explained", "guessed_share", "context_share", "rare_unmatched", "variant", "unmatched_share",
     "matched_weight", "best_score", "name_weight_explained", "phrase_match", "core_matched",
     "tied", "strong_share", "life_match", "learned_best", "learned_margin", "off_topic", "name_pairs",
+    "name_pairs_short",
 )  # fmt: skip
 NAME_PAIRS_CAP = 2.0
+LONG_QUERY = 4  # concepts from which a query is long enough for its name pairs to be weighed apart
 LEARNED_MARGIN_CAP = 2.0
 TIED_SCALE = 3000  # procedures tied with the best are counted on the scale of the national list
 
@@ -893,8 +895,16 @@ class _Built:
             unmatched / self.max_idf, variant, missed / total,
             min(float(weights @ matched) / self.max_idf, 3.0),
             float(scores[order[0]]), name_explained, phrase, core, tied,
-            strong, life, *extra, self._name_pairs(concepts, per_concept, doc),
+            strong, life, *extra, *self._name_pairs_by_length(concepts, per_concept, doc),
         ], dtype=np.float64)  # fmt: skip
+
+    def _name_pairs_by_length(
+        self, concepts: list[Concept], per_concept: list[tuple[np.ndarray, _Which]], doc: int
+    ) -> tuple[float, float]:
+        """_name_pairs apart for long queries and short ones (fewer than LONG_QUERY concepts): a
+        short query has few pairs to give, and that says little against its answer."""
+        found = self._name_pairs(concepts, per_concept, doc)
+        return (found, 0.0) if len(concepts) >= LONG_QUERY else (0.0, found)
 
     def _name_pairs(self, concepts: list[Concept], per_concept: list[tuple[np.ndarray, _Which]], doc: int) -> float:
         """The query's adjacent words (each concept as it matched the procedure, context left out)
