@@ -28,7 +28,6 @@ from redis.exceptions import (
     MovedError,
     NoScriptError,
     RedisError,
-    ResponseError,
     TryAgainError,
 )
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -161,12 +160,7 @@ class Replicated:
             try:
                 async with asyncio.timeout(self._read_timeout):  # the whole exchange, one timer
                     await conn.send_packed_command(packed)
-                    answers: list[Any] = []
-                    for _ in calls:
-                        try:
-                            answers.append(await conn.read_response())
-                        except ResponseError as exc:
-                            answers.append(exc)
+                    answers = await read_replies(conn, len(calls))
             except RedisConnectionError:
                 await self._drop(conn)
                 if attempt == 2:
@@ -288,13 +282,7 @@ async def _exchange(node: Any, packed: bytes, count: int) -> list[Any]:
     try:
         async with asyncio.timeout(timeout):
             await conn.send_packed_command(packed)
-            answers: list[Any] = []
-            for _ in range(count):
-                try:
-                    answers.append(await conn.read_response())
-                except ResponseError as exc:
-                    answers.append(exc)
-        return answers
+            return await read_replies(conn, count)
     except TimeoutError as exc:
         await conn.disconnect()
         raise RedisTimeoutError(f"no answer from {node.name} within {timeout} s") from exc
@@ -304,6 +292,82 @@ async def _exchange(node: Any, packed: bytes, count: int) -> list[Any]:
     finally:
         conn.socket_timeout = timeout
         node.release(conn)
+
+
+async def read_replies(conn: Any, count: int) -> list[Any]:
+    """The next `count` replies on a redis-py connection, read from its stream here: each one an
+    integer, an array of them (what the intake's and the outbox's scripts answer), a simple or bulk
+    string, nil, or an error answer in its place (the exception redis-py's parser would give: NoScript,
+    MOVED, ASK, CLUSTERDOWN...). redis-py's parser awaited the stream once per line, ~3 us a
+    webhook delivery's answer. The replies are parsed from whole chunks; a connection closed or
+    broken midway is a ConnectionError (as redis-py raises), and so is an answer of another shape
+    (the connection is then not reusable: callers drop it)."""
+    reader = conn._reader
+    if reader is None:
+        raise RedisConnectionError("the connection was closed")
+    out: list[Any] = []
+    buffer, pos = b"", 0
+    while len(out) < count:
+        try:
+            parsed = _reply(buffer, pos, conn) if pos < len(buffer) else None
+        except ValueError as exc:  # not a number where RESP has one
+            raise RedisConnectionError(f"a malformed answer: {exc}") from exc
+        if parsed is None:
+            try:
+                data = await reader.read(65536)
+            except (OSError, RuntimeError) as exc:
+                raise RedisConnectionError(f"error while reading the answers: {exc!r}") from exc
+            if not data:
+                raise RedisConnectionError("connection closed by the server")
+            buffer, pos = buffer[pos:] + data, 0
+            continue
+        value, pos = parsed
+        if isinstance(value, RedisConnectionError):
+            raise value  # e.g. LOADING: redis-py raises it at once as well
+        out.append(value)
+    if pos != len(buffer):
+        raise RedisConnectionError(f"{len(buffer) - pos} bytes after the {count} answers expected")
+    if conn.health_check_interval:  # as redis-py's read_response: the connection just answered
+        conn.next_health_check = asyncio.get_running_loop().time() + conn.health_check_interval
+    return out
+
+
+def _reply(buffer: bytes, pos: int, conn: Any) -> tuple[Any, int] | None:
+    """(one RESP2/RESP3 reply starting at `pos`, the position after it), or None while incomplete."""
+    end = buffer.find(b"\r\n", pos)
+    if end < 0:
+        return None
+    kind, line = buffer[pos], buffer[pos + 1 : end]
+    if kind == 0x3A:  # ':' integer
+        return int(line), end + 2
+    if kind == 0x2A:  # '*' array
+        size, items, at = int(line), [], end + 2
+        if size < 0:
+            return None, at
+        for _ in range(size):
+            if at >= len(buffer):
+                return None
+            item = _reply(buffer, at, conn)
+            if item is None:
+                return None
+            items.append(item[0])
+            at = item[1]
+        return items, at
+    if kind == 0x2D:  # '-' error: what redis-py's parser makes of it
+        return conn._parser.parse_error(line.decode("utf-8", "replace")), end + 2
+    if kind == 0x2B:  # '+' simple string
+        return line.decode(), end + 2
+    if kind == 0x24:  # '$' bulk string
+        size = int(line)
+        if size < 0:
+            return None, end + 2
+        stop = end + 2 + size
+        if len(buffer) < stop + 2:
+            return None
+        return buffer[end + 2 : stop].decode(), stop + 2
+    if kind == 0x5F:  # '_' RESP3 null
+        return None, end + 2
+    raise RedisConnectionError(f"an answer of a kind not expected here: {bytes([kind])!r}")
 
 
 def _pack(*args: bytes | str | int) -> bytes:
