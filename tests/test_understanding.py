@@ -484,6 +484,11 @@ def test_a_life_event_question_is_not_taken_for_a_fact_of_what_is_shown(shown):
         ("làm hộ chiếu phải cung cấp gì", "documents"),
         ("đăng ký thường trú cần bản chính hay bản sao", "documents"),
         ("làm hộ chiếu giấy tờ phải nộp", "documents"),  # the longer phrase where "giấy tờ" starts both
+        ("đăng ký kết hôn có mất đồng nào không", "fee"),
+        ("làm hộ chiếu giá làm bao nhiêu", "fee"),
+        ("đăng ký thường trú có lâu lắm không", "time"),
+        ("cấp lại sổ đỏ có làm ở xã không", "where"),
+        ("làm hộ chiếu có cần lên tận nơi không", "online"),
     ],
 )
 def test_the_everyday_ways_of_asking_a_fact_are_heard(question, facet):
