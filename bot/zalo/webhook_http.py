@@ -6,12 +6,12 @@ stream, a task per request, a Response prepared header by header, the router and
 middlewares). This reader is what sits on each connection first: it takes a request only if its
 head is plain (`POST /webhook/zalo HTTP/1.1`, header fields as RFC 9110 spells them in ASCII,
 one `Host`, one `Content-Length` of at most MAX_WEBHOOK_BYTES, no `Transfer-Encoding`,
-`Content-Encoding`, `Expect`, `Upgrade`, `Connection` other than keep-alive, or a field aiohttp's
-parser refuses to see twice seen twice), runs the same checks as the route (`webhook.examine`), hands
-the event to the intake batch (`EventQueue.submit`) and writes the answer from the batch's own
-task once the event is stored: no task, no coroutine, no future per request. The answers, the
-request id (a sane `X-Request-Id` echoed, else one made; on every log line), the /metrics counts
-and the 503-if-not-stored are those of the route.
+`Content-Encoding`, `Expect`, `Upgrade` or `Connection` other than keep-alive, and none of the fields
+it reads or aiohttp's parser refuses to see twice given twice), runs the same checks as the route
+(`webhook.examine`), hands the event to the intake batch (`EventQueue.submit`) and writes the
+answer from the batch's own task once the event is stored: no task, no coroutine, no future per
+request. The answers, the request id (a sane `X-Request-Id` echoed, else one made; on every log
+line), the /metrics counts and the 503-if-not-stored are those of the route.
 
 The first request on a connection that is not plain, and every byte after it, go to aiohttp's own
 handler for that connection (`transport.set_protocol`), with nothing answered or in flight here,
