@@ -189,9 +189,100 @@ def _contains(text: str, phrase: str) -> bool:
     return f" {phrase} " in f" {text} "
 
 
-def query_action(folded: str) -> frozenset[str] | None:
-    """The kinds of procedure the query's wording asks for, or None when it says nothing of it."""
-    return next((kinds for kinds, words in _QUERY_ACTIONS if any(_contains(folded, w) for w in words)), None)
+# Action words that fold onto other words: "đóng" (close) is also "đóng thuế" (pay), and folded it
+# is "động" (hoạt động, lao động, động vật), "đồng" (hợp đồng, đồng ý); "hỏng" (broken) is "hồng"
+# (sổ hồng); "đổi" (change) is "đời" (qua đời), "đội" (bộ đội), "đối" (đối với); "mất" (lost) is
+# "mặt" (mặt bằng), "mật" (mật khẩu); "mới" (new) is "môi" (môi trường), "mỗi"; "cắt" is "cát"
+# (sand); "hủy" is "huy" (chỉ huy). Typed with marks, only the marked action counts; either way, not
+# next to the words that make it another word or another act ("đóng" + "thuế" pays, not closes).
+_AMBIGUOUS_ACTIONS: dict[str, tuple[frozenset[str], frozenset[str], frozenset[str]]] = {
+    # folded word: (its marked forms, words before it, words after it that make it another word)
+    "dong": (
+        frozenset({"đóng"}),
+        frozenset(
+            {
+                "hop",
+                "lao",
+                "hoat",
+                "cong",
+                "bien",
+                "tu",
+                "di",
+                "khoi",
+                "tac",
+                "bat",
+                "van",
+                "chuyen",
+                "kich",
+                "luu",
+                "xuc",
+                "dao",
+            }
+        ),
+        frozenset(
+            {
+                "san",
+                "vat",
+                "thue",
+                "tien",
+                "bao",
+                "bhxh",
+                "bhyt",
+                "bhtn",
+                "phi",
+                "hoc",
+                "gop",
+                "co",
+                "luc",
+                "y",
+                "bang",
+                "dau",
+                "quy",
+                "le",
+                "vien",
+                "nai",
+            }
+        ),
+    ),
+    "hong": (frozenset({"hỏng"}), frozenset({"so", "mau", "hoa", "cam"}), frozenset()),
+    "doi": (
+        frozenset({"đổi"}),
+        frozenset({"qua", "bo", "tu", "doan", "cuoc", "song", "hai", "muon"}),
+        frozenset({"voi", "tuong", "ngoai", "chieu", "dien", "ung", "khang", "xu", "tac", "thu"}),
+    ),
+    "mat": (frozenset({"mất"}), frozenset({"tien", "be"}), frozenset({"khau", "bang", "nuoc", "duong", "pho"})),
+    "moi": (frozenset({"mới"}), frozenset({"hang"}), frozenset({"truong", "gioi", "nguoi", "nam", "thang", "lan"})),
+    "cat": (frozenset({"cắt"}), frozenset({"thac", "bai", "mo", "hut"}), frozenset({"soi", "san", "lap", "tang"})),
+    "huy": (frozenset({"hủy", "huỷ"}), frozenset({"chi", "phat"}), frozenset({"chuong", "hieu", "dong"})),
+}
+
+
+def _says(words: list[str], marked: list[str], phrase: str) -> bool:
+    """The query's words hold the phrase (folded); an ambiguous one-word action only as that action."""
+    parts = phrase.split()
+    n = len(parts)
+    for i in range(len(words) - n + 1):
+        if words[i : i + n] != parts:
+            continue
+        rule = _AMBIGUOUS_ACTIONS.get(phrase) if n == 1 else None
+        if rule is None:
+            return True
+        forms, before, after = rule
+        if marked[i] != words[i] and marked[i] not in forms:
+            continue  # typed with marks, and they make it another word
+        if (i == 0 or words[i - 1] not in before) and (i + 1 >= len(words) or words[i + 1] not in after):
+            return True
+    return False
+
+
+def query_action(folded: str, marked: str | None = None) -> frozenset[str] | None:
+    """The kinds of procedure the query's wording asks for, or None when it says nothing of it.
+    `marked`: the same words as typed, marks kept (lower case), when there are any."""
+    words = folded.split()
+    typed = marked.split() if marked is not None else words
+    if len(typed) != len(words):
+        typed = words
+    return next((kinds for kinds, phrases in _QUERY_ACTIONS if any(_says(words, typed, w) for w in phrases)), None)
 
 
 def _restrictions(folded_name: str) -> tuple[str, ...]:
@@ -610,7 +701,9 @@ class _Built:
             return bool(fitting) and band == min(fitting)
         return any(_contains(folded, w) for w in _RESTRICTIONS[restriction])
 
-    def _variant_adjustment(self, folded: str, candidates: np.ndarray, life: set[str], spelled: str = "") -> np.ndarray:
+    def _variant_adjustment(
+        self, folded: str, candidates: np.ndarray, life: set[str], spelled: str = "", marked: str | None = None
+    ) -> np.ndarray:
         """Per candidate: the common case first, the variant asked for when the query names one, and
         procedures of the life concept the query's phrases belong to ("sổ đỏ": land) before others.
         One column per signal (VARIANT_SIGNALS), each already weighted: the hand ranking adds them
@@ -619,7 +712,7 @@ class _Built:
         out = np.zeros((candidates.size, len(VARIANT_SIGNALS)), dtype=np.float32)
         said = f"{folded} ~ {spelled}"
         subjects = {k for k, phrases in _SUBJECTS.items() if any(_contains(said, w) for w in phrases)}
-        wanted = query_action(folded)
+        wanted = query_action(folded, marked)
         ages = [int(a) for a in _AGE.findall(folded)]
         # Variants asked for by words (an age alone says no more than which age band fits).
         wanted_restrictions = {r for r, words in _RESTRICTIONS.items() if any(_contains(folded, w) for w in words)}
@@ -715,9 +808,12 @@ class _Built:
             candidates = candidates[np.argpartition(-coverage[candidates], RERANK)[:RERANK]]
         query_words = {t for c in concepts for a in c.alternatives for t in a.tokens}
         folded = " ".join(w for c in parsed for w in c.typed.split())
+        marked = " ".join(
+            c.marked.lower() if len(c.marked.split()) == len(c.typed.split()) else c.typed for c in parsed
+        )
         life = {name for c in concepts for name in c.life}
         spelled = " ~ ".join(" ".join(a.tokens) for c in concepts for a in c.alternatives)
-        signals = self._variant_adjustment(folded, candidates, life, spelled)
+        signals = self._variant_adjustment(folded, candidates, life, spelled, marked)
         phrase_pairs = self._phrase_pairs(concepts, candidates)
         adjust = signals.sum(axis=1) + phrase_pairs
         explained = np.array([len(self.name_words[d] & query_words) / max(len(self.name_words[d]), 1)

@@ -555,3 +555,24 @@ def test_a_mark_nobody_writes_is_a_slip_and_keeps_the_lexicon_phrase(index):
     # bằng"), so "mặt sổ đỏ" is still not "mất sổ đỏ".
     assert "the chap so do" in [c.typed for c in parser.parse("đăng ký thê chấp sổ đỏ")]
     assert "mat so do" not in [c.typed for c in parser.parse("mặt sổ đỏ")]
+
+
+@pytest.mark.parametrize(
+    ("query", "kinds"),
+    [
+        ("hợp đồng lao động", None),  # "đồng", not "đóng": no closing asked
+        ("hop dong lao dong", None),
+        ("đóng bảo hiểm xã hội", None),  # paying, not closing
+        ("làm sổ hồng", None),  # "hồng" is the pink book, not "hỏng"
+        ("nhận lương hưu tiền mặt", None),  # cash, not lost
+        ("đóng hộ kinh doanh", frozenset({"end"})),
+        ("dong ho kinh doanh", frozenset({"end"})),
+        ("sổ hồng bị hỏng", frozenset({"change"})),
+        ("mat can cuoc", frozenset({"lost", "reissue"})),
+    ],
+)
+def test_an_action_word_counts_only_as_that_action(query, kinds):
+    from lookup.search import query_action
+    from lookup.text import fold
+
+    assert query_action(fold(query), query.lower()) == kinds
