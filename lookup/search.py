@@ -285,9 +285,18 @@ def query_action(folded: str, marked: str | None = None) -> frozenset[str] | Non
     return next((kinds for kinds, phrases in _QUERY_ACTIONS if any(_says(words, typed, w) for w in phrases)), None)
 
 
-def _restrictions(folded_name: str) -> tuple[str, ...]:
+# Restrictions read from the name without its notes in parentheses: "(trừ tàu thuyền …, tàu biển
+# …)" excepts ships from the registration fee for other assets, it does not restrict it to them.
+_OUTSIDE_NOTES = frozenset({"bo quoc phong", "quan khu", "tau bien", "tau bay"})
+
+
+def _restrictions(folded_name: str, plain: str | None = None) -> tuple[str, ...]:
+    """The name's restrictions; `plain`, the folded name without its parenthesised notes."""
     return tuple(
-        r for r in _RESTRICTIONS if _contains(folded_name, r) and not _contains(folded_name, _INCLUSIVE.get(r, "~"))
+        r
+        for r in _RESTRICTIONS
+        if _contains(plain if plain is not None and r in _OUTSIDE_NOTES else folded_name, r)
+        and not _contains(folded_name, _INCLUSIVE.get(r, "~"))
     )
 
 
@@ -516,7 +525,7 @@ class _Built:
                 known = seen_names[p.name] = (
                     frozenset(plain.split()) - _NAME_FILLER,
                     _doc_action(folded),
-                    _restrictions(folded),
+                    _restrictions(folded, plain),
                     _contains(folded, "lan dau"),
                     frozenset(k for k, phrases in _SUBJECTS.items() if any(_contains(folded, w) for w in phrases)),
                 )
