@@ -443,16 +443,21 @@ async def diagnose(http: aiohttp.ClientSession, cluster: Cluster, citizen: Citiz
     }
 
 
-async def drain(http: aiohttp.ClientSession, cluster: Cluster, timeout: float = 300) -> None:
-    """Until the queue is empty: 200 senders for 2 s of capacity rounds leave ~10,000 real events."""
-    deadline = time.monotonic() + timeout
+async def drain(http: aiohttp.ClientSession, cluster: Cluster, stalled: float = 120, limit: float = 1800) -> None:
+    """Until the queue is empty: the capacity rounds leave their events (~10,000 to 20,000 at
+    200 senders) for the workers, which on a cluster take minutes over them. Fails when the depth
+    has not gone down for `stalled` seconds, or after `limit` in all."""
+    started = last_progress = time.monotonic()
     url = f"http://127.0.0.1:{cluster.web_ports[0]}/metrics"
-    while time.monotonic() < deadline:
-        metrics = await scrape(http, url)
-        if metrics.get("tracuu_queue_depth", 1) == 0:
+    lowest = float("inf")
+    while time.monotonic() - last_progress < stalled and time.monotonic() - started < limit:
+        depth = (await scrape(http, url)).get("tracuu_queue_depth", float("inf"))
+        if depth == 0:
             return
+        if depth < lowest:
+            lowest, last_progress = depth, time.monotonic()
         await asyncio.sleep(0.2)
-    raise RuntimeError("the queue did not drain")
+    raise RuntimeError(f"the queue did not drain (depth {lowest:.0f} after {time.monotonic() - started:.0f} s)")
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
