@@ -485,7 +485,7 @@ def test_a_life_event_question_is_not_taken_for_a_fact_of_what_is_shown(shown):
         ("đăng ký thường trú cần bản chính hay bản sao", "documents"),
         ("làm hộ chiếu giấy tờ phải nộp", "documents"),  # the longer phrase where "giấy tờ" starts both
         ("đăng ký kết hôn có mất đồng nào không", "fee"),
-        ("làm hộ chiếu giá làm bao nhiêu", "fee"),
+        ("làm hộ chiếu giá bao nhiêu", "fee"),
         ("đăng ký thường trú có lâu lắm không", "time"),
         ("cấp lại sổ đỏ có làm ở xã không", "where"),
         ("làm hộ chiếu có cần lên tận nơi không", "online"),
@@ -544,3 +544,8 @@ async def test_a_departments_hotline_is_given_when_its_field_is_asked_and_no_one
     assert "Sở Giáo dục" not in general["text"] and "0260.3797799" in general["text"]
     (school,) = await live.say("u-hot2", "sdt so giao duc")
     assert "Sở Giáo dục và Đào tạo: 0260.3862310" in school["text"]
+
+
+async def test_a_town_or_a_head_is_not_the_education_departments_field(live):
+    (town,) = await live.say("u-hot3", "số điện thoại ubnd thị trấn")
+    assert "Sở Giáo dục" not in town["text"]

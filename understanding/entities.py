@@ -30,7 +30,7 @@ _PROCEDURE_FACETS: tuple[tuple[str, tuple[str, ...]], ...] = (
              "tra tien", "may tien", "nhieu tien", "dong tien", "tien phi", "nop bao nhieu", "tra bao nhieu",
              "thu bao nhieu", "dong bao nhieu", "ton kem", "mat xu", "may tram", "may chuc", "phi the nao",
              "phi ra sao", "thu phi", "mat phi", "ton phi", "muc thu", "muc phi", "muc le phi", "co thu tien",
-             "mat dong nao", "ton dong nao", "gia lam", "gia bao nhieu", "le phi the nao")),
+             "mat dong nao", "ton dong nao", "gia bao nhieu", "le phi the nao")),
     ("time", ("mat bao lau", "bao lau", "may ngay", "bao nhieu ngay", "bao gio co", "bao gio xong", "bao gio lay",
               "thoi gian giai quyet", "thoi han giai quyet", "thoi gian", "thoi han", "khi nao co", "khi nao xong",
               "khi nao lay", "lau khong", "lau ko", "lay ngay", "trong bao lau",
@@ -156,7 +156,11 @@ _PLACE_PATTERNS = (_WHERE_CHOICE, _AT_A_BODY, _WHICH_BODY, _AT_A_BODY_ASKED)
 _DOCUMENTS_HEADING = "ho so "
 # "Nơi đăng ký lại khai sinh", "nơi tách hộ khẩu": where, as a heading (no name starts with "Nơi");
 # not "nơi cư trú / ở / sinh / thường trú / tạm trú …", which name what is registered or corrected.
-_NOT_A_WHERE_HEADING = frozenset({"cu", "o", "sinh", "thuong", "tam"})
+_NOT_A_WHERE_HEADING = frozenset({
+    "cu", "o", "sinh", "thuong", "tam",
+    # folded, "noi" is also "nội" and "nói": nội dung / vụ / trú / bộ / địa / thành, nói rõ / chuyện / thật
+    "dung", "vu", "tru", "bo", "dia", "thanh", "ngoai", "ro", "chuyen", "that", "lam",
+})  # fmt: skip
 
 
 def _where_heading(folded: list[str]) -> bool:
@@ -174,8 +178,17 @@ def asks_a_fact(normalized: str) -> bool:
         return True  # a heading: "Lệ phí đăng ký …", "Thời hạn giải quyết …"
     _, phrase, at = found
     words = set(normalized.split())
-    ends_the_message = at + len(phrase) == len(normalized)  # "tách thửa trực tuyến": topic, then what of it
+    # "tách thửa trực tuyến", "thủ tục khai sinh lệ phí": the topic, then the channel or fee asked of it;
+    # not "đổi địa chỉ", "gia hạn thời hạn", "miễn lệ phí", where the phrase ends the name itself.
+    before = normalized[:at].split()[-1:]
+    ends_the_message = (at + len(phrase) == len(normalized) and phrase in _ASKED_LAST
+                        and not (before and before[0] in _ACTS_ON_A_FACT))  # fmt: skip
     return phrase not in _NAME_LIKE or at == 0 or ends_the_message or bool(words & _QUESTION_MARKERS)
+
+
+# Name-like facet phrases that, ending a message, ask: the channel and the fee.
+_ASKED_LAST = frozenset({"online", "onl", "truc tuyen", "le phi", "phi", "chi phi"})
+_ACTS_ON_A_FACT = frozenset({"mien", "nop", "khai", "hoan", "tra", "dong", "giam", "thu"})
 
 
 def asked_facet(normalized: str) -> str | None:
