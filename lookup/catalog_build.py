@@ -138,7 +138,13 @@ def _repaired(record: dict, vocabulary: Vocabulary) -> dict:
 # (tiếp nhận tại cấp xã – Hải Phòng)") and agencies ("Sở … Thành phố Hải Phòng"): where the
 # procedure sits is a fact; which province's list it was read from is not one for this province.
 _CRAWL_NOTE = re.compile(r"\s*\(tiếp nhận tại [^)]*\)")
-_PLACE_SUFFIX = re.compile(r"\s+(Thành phố|thành phố|Tỉnh|tỉnh|TP\.?)\s+[A-ZĐÀ-Ỹ][^;,()]*?(?=\s*(?:[,;]|$))")
+# The place: capitalised words only ("Thành phố Hà Nội", "TP HCM"), up to a separator or the end.
+_PLACE_SUFFIX = re.compile(
+    r"\s+(Thành phố|thành phố|Tỉnh|tỉnh|TP\.?)\s+(?:[A-ZĐÀ-Ỹ][\wÀ-ỹ]*)(?:\s+[A-ZĐÀ-Ỹ][\wÀ-ỹ]*)*(?=\s*(?:[,;]|$))"
+)
+# Bodies a province has one of, named with the crawled province ("Sở … Thành phố Hà Nội"); not a
+# school or a bank branch whose own name holds its city ("Trường Dự bị Đại học thành phố Hồ Chí Minh").
+_PROVINCIAL_BODY = re.compile(r"^(?:Sở|Phòng|Ủy ban|Uỷ ban|UBND|Công an|Bảo hiểm xã hội|Chi cục|Ban|Văn phòng)\b")
 
 
 _NAMED_COMMUNE = re.compile(r"\b(UBND|Ủy ban nhân dân) (?:Phường|Xã|Thị trấn) [A-ZĐÀ-Ỹ][^;,()]*")
@@ -150,7 +156,14 @@ def _without_place(agency: str) -> str:
     agency = _NAMED_COMMUNE.sub(lambda m: f"{m.group(1)} cấp xã", agency)
     if _PLACE_SUFFIX.fullmatch(" " + agency):
         return ""
-    return _PLACE_SUFFIX.sub(lambda m: f" {m.group(1)}" if m.group(1) in ("tỉnh", "thành phố") else "", agency)
+
+    def unplaced(m: re.Match[str]) -> str:
+        chunk = agency[: m.start()].rsplit(", ", 1)[-1]  # the body this place is said of
+        if not (_PROVINCIAL_BODY.match(agency) or _PROVINCIAL_BODY.match(chunk)):
+            return m.group(0)
+        return f" {m.group(1)}" if m.group(1) in ("tỉnh", "thành phố") else ""
+
+    return _PLACE_SUFFIX.sub(unplaced, agency)
 
 
 def _unlocalised_agencies(text: str) -> str:
