@@ -102,8 +102,9 @@ def _body(facts: ProcedureFacts, facet: Facet, province: Province | None, room: 
             # ủy quyền") under its own heading: listed like the rest, it read as asked of everyone.
             cases = [d for d in shown if is_conditional(d.name)]
             lines = [f"• {d.short}" + (f" ({d.counts})" if d.counts else "") for d in shown if d not in cases]
-            if cases:
-                lines += ["Tùy trường hợp, thêm:", *(f"• {shorten(d.short, 110)}" for d in cases)]
+            if cases:  # every paper of some records is for one case or another: no "thêm" then
+                heading = "Tùy trường hợp, thêm:" if lines else "Tùy trường hợp:"
+                lines += [heading, *(f"• {shorten(d.short, 110)}" for d in cases)]
             left = len(_unique_shorts(facts)) - len(shown)
             if left > 0:
                 lines.append(f"và {left} giấy tờ khác (bấm Xem chi tiết).")
@@ -231,9 +232,8 @@ def procedure_card(procedure: Procedure, base_url: str) -> Text:
         lines.append(f"Cơ quan giải quyết: {shorten(facts.agency, 120)}")
     lines.append(f"Thời gian: {shorten(facts.time_summary, 140) if facts.time_summary else 'nguồn chưa ghi'}")
     if facts.fee_warning or facts.fee_note:  # "free" in the fee cell, a fee described: not said as a fact
-        lines.append(
-            f"Lệ phí: ⚠️ chưa rõ (Cổng DVC ghi “{facts.fee_summary}”, mô tả nhắc mức khác; hỏi lại cơ quan giải quyết)"
-        )
+        described = "mô tả nhắc mức khác" if facts.fee_warning else "ghi chú dẫn quy định thu phí"
+        lines.append(f"Lệ phí: ⚠️ chưa rõ (Cổng DVC ghi “{facts.fee_summary}”, {described}; hỏi lại cơ quan giải quyết)")
     else:
         lines.append(f"Lệ phí: {shorten(facts.fee_summary, 140) if facts.fee_summary else 'nguồn chưa ghi'}")
     online = {"toàn trình": "có, toàn trình", "một phần": "có, một phần", "có": "có", "không": "không"}

@@ -36,11 +36,13 @@ _NATIONAL_CODE = re.compile(r"^\s*(\d\.\d{6})\s*$")
 
 
 def procedure_list(procedures: list[Procedure], more: str | None) -> ListReply:
+    titles = [short_name(p.name, 100) for p in procedures]
+    # Where eliding an aside made two items read alike, the aside was what told them apart: cut plainly.
+    titles = [shorten(p.name, 100) if titles.count(t) > 1 else t for p, t in zip(procedures, titles, strict=True)]
     items = tuple(
-        ListItem(short_name(p.name, 100), f"{p.code} · {p.level or ''}",
-                 action=Button(shorten(p.name, 40), f"#thutuc {p.code}"))
-        for p in procedures
-    )  # fmt: skip
+        ListItem(title, f"{p.code} · {p.level or ''}", action=Button(shorten(p.name, 40), f"#thutuc {p.code}"))
+        for p, title in zip(procedures, titles, strict=True)
+    )
     buttons = ([Button("Xem thêm", more)] if more else []) + [MENU_BUTTON]
     return ListReply(items, tuple(buttons))
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from bot.dispatcher import Context, Router, intent_is
 from bot.replies import Button, Reply, Text
 from handlers.content import MENU_BUTTON
@@ -12,10 +14,12 @@ from understanding import intents as I
 router = Router("support")
 
 _GENERAL_TOPICS = frozenset({"procedure", "technical", "other"})
-# Folded words that make a department's own hotline the one asked for.
+# Words that make a department's own hotline the one asked for, as typed with their marks ("trường" a
+# school, "trưởng" a head; "kỳ thi", since bare "thi" is also "thị trấn"), or typed bare as a phrase.
 _TOPIC_WORDS = {
-    "education": (" truong ", " hoc ", " giao duc ", " hoc sinh ", " sinh vien ", " van bang ", " bang tot nghiep ",
-                  " tuyen sinh ", " thi ", " so gd ", " gdđt ", " gddt "),
+    "education": (" trường ", " học ", " giáo dục ", " học sinh ", " sinh viên ", " văn bằng ", " tốt nghiệp ",
+                  " tuyển sinh ", " kỳ thi ", " sở gd", " gd&đt ", " gdđt ", " giao duc ", " hoc sinh ", " tuyen sinh ",
+                  " van bang ", " tot nghiep ", " truong hoc ", " so gd"),
 }  # fmt: skip
 _A_PERSONS_NUMBER = (" chu tich ", " pho chu tich ", " giam doc ", " truong phong ", " lanh dao ", " so rieng ",
                      " can bo ten ", " bi thu ")  # fmt: skip
@@ -34,8 +38,9 @@ async def hotlines(ctx: Context) -> list[Reply]:
                      "tổng đài dưới đây hoặc gặp cán bộ hỗ trợ ngay trong Zalo.")  # fmt: skip
     lines.append(f"☎️ Hỗ trợ của {province.oa_name}:")
     # A department's own lines only when its field is asked about: "sđt chủ tịch phường" is not the Sở GD&ĐT's.
+    typed = f" {' '.join(unicodedata.normalize('NFC', ctx.text).lower().split())} "
     for line in province.hotlines:
-        if line.topic in _GENERAL_TOPICS or any(w in f" {ctx.folded} " for w in _TOPIC_WORDS.get(line.topic, ())):
+        if line.topic in _GENERAL_TOPICS or any(w in typed for w in _TOPIC_WORDS.get(line.topic, ())):
             lines.append(f"• {line.label}: {line.phone} ({line.hours})")
     lines.append(
         "Hỏi về thành phần hồ sơ, phí, thời hạn: gọi tổng đài thủ tục. Lỗi đăng nhập, tải tệp, thanh toán: "

@@ -29,7 +29,9 @@ _CODE_RE = re.compile(
 _AGENCY_TYPED = re.compile(rf"(?<![0-9A-Za-z]){_digits(3)}{_SEP}{_digits(2)}{_SEP}{_digits(2)}{_SEP}[Hh]{_SEP}\d\d")
 # A receipt's date and sequence without the agency before them ("hồ sơ 261020-0001"): a plausible
 # yyMMdd, a separator, four digits.
-DATE_AND_SEQUENCE = re.compile(r"(?<![\d.])\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])[\s.\-]+\d{4}(?!\d)")
+DATE_AND_SEQUENCE = re.compile(r"(?<![\d.])\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])[.\-]\d{4}(?!\d)")
+# An agency typed short ("000.25.23.H3-…"): digits and separators, then an H and a digit.
+_AGENCY_TRIED = re.compile(r"(?<![0-9A-Za-z])\d[\d\s.\-_/]{2,}[Hh]\d")
 AGENCY_ID_RE = re.compile(r"^\d{3}\.\d{2}\.\d{2}\.H\d{2}$")
 CANONICAL_RE = re.compile(r"^\d{3}\.\d{2}\.\d{2}\.H\d{2}-\d{6}-\d{4}$")
 # The shape only, for messages to developers (an exception's text). Citizens are shown
@@ -69,15 +71,22 @@ def code_problem(text: str) -> str | None:
         return None
     agency = _AGENCY_TYPED.search(text)
     if agency is None:
+        if _AGENCY_TRIED.search(text):
+            return "phần mã cơ quan chưa đủ (như trên phiếu: 000.xx.xx.Hxx)"
         if DATE_AND_SEQUENCE.search(text):
             return "mã còn thiếu phần mã cơ quan ở đầu (như trên phiếu: 000.xx.xx.Hxx-…)"
         return None
-    groups = re.findall(r"\d+", text[agency.end() :])
-    if len(groups) >= 2 and len(groups[0]) != 6:
+    groups = re.findall(r"\d+", text[agency.end() :])[:3]
+    typed = sum(len(g) for g in groups)
+    if len(groups) == 2 and len(groups[0]) != 6:
         return f"phần ngày nhận “{groups[0]}” có {len(groups[0])} chữ số, cần 6 (năm, tháng, ngày)"
-    if len(groups) >= 2 and len(groups[1]) != 4:
+    if len(groups) == 2 and len(groups[1]) != 4:
         return f"số thứ tự “{groups[1]}” có {len(groups[1])} chữ số, cần 4"
-    return "sau mã cơ quan còn cần ngày nhận (6 chữ số) và số thứ tự (4 chữ số)"
+    if len(groups) == 1 and len(groups[0]) == 6:
+        return "còn thiếu số thứ tự (4 chữ số) sau ngày nhận"
+    if not groups:
+        return "sau mã cơ quan còn cần ngày nhận (6 chữ số) và số thứ tự (4 chữ số)"
+    return f"sau mã cơ quan cần 10 chữ số (ngày nhận 6, số thứ tự 4), mã bạn gõ có {typed}"
 
 
 def find_codes(text: str) -> list[str]:

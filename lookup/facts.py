@@ -250,7 +250,8 @@ def _fee_note(p: Procedure, fee_summary: str | None) -> str | None:
     note = p.processing_note or ""
     if fee_summary != "Miễn phí" or not _CITES_A_FEE.search(note) or _SAYS_FREE.search(note):
         return None
-    return note.split(" | ")[0].strip("() ")
+    parts = [part.strip("() ") for part in re.split(r" \| |\. ", note)]
+    return next((part for part in parts if _CITES_A_FEE.search(part)), parts[0])  # the part that cites it
 
 
 def _fee_words(amount: int | None, text: str | None) -> tuple[str | None, str | None]:

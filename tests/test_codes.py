@@ -61,12 +61,15 @@ def test_a_longer_digit_run_is_not_cut_into_a_code():
         ("000.09.23.H34-24101-0012", "phần ngày nhận “24101” có 5 chữ số, cần 6"),
         ("cho hỏi hồ sơ 241015-0012 của tôi sao rồi", "thiếu phần mã cơ quan"),
         ("000.09.23.H34", "còn cần ngày nhận (6 chữ số) và số thứ tự (4 chữ số)"),
+        ("000.09.23.H34-2410 15-001", "cần 10 chữ số (ngày nhận 6, số thứ tự 4), mã bạn gõ có 9"),
+        ("000.09.23.H34 241015", "còn thiếu số thứ tự"),
+        ("000.09.23.H3-241015-0012", "phần mã cơ quan chưa đủ"),  # not "the agency is missing"
     ],
 )
 def test_a_code_typed_almost_right_says_which_part_to_fix(typed, said):
     assert said in (code_problem(typed) or "")
 
 
-@pytest.mark.parametrize("text", [CODE, "xin chào", "0905123456", "goi 0905 123 456 nhe"])
+@pytest.mark.parametrize("text", [CODE, "xin chào", "0905123456", "goi 0905 123 456 nhe", "goi 090512 3456 nhe"])
 def test_a_whole_code_or_no_code_has_no_problem_to_name(text):
     assert code_problem(text) is None
