@@ -144,3 +144,69 @@ async def test_a_head_that_is_not_plain_goes_to_aiohttp_with_what_follows_it(liv
         assert "x-request-id" in answers[2][1]  # the route's middleware gave it
     finally:
         writer.close()
+
+
+async def test_a_client_that_does_not_read_its_answers_is_not_read_either(live):
+    """Backpressure: answers the client leaves unread stop the front taking its requests, so its
+    sends block instead of the server buffering every answer (an echo is answered at once)."""
+    import socket
+
+    echo = {**text_event("front-6", "#hotro", "m-front-6"), "event_name": "oa_send_text"}
+    raw, headers = signed(echo)
+    one = (f"POST /webhook/zalo HTTP/1.1\r\nHost: x\r\nX-ZEvent-Signature: {headers['X-ZEvent-Signature']}\r\n"
+           f"Content-Length: {len(raw)}\r\n\r\n").encode() + raw  # fmt: skip
+    url = urlsplit(live.base)
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.setblocking(False)
+    loop = asyncio.get_running_loop()
+    await loop.sock_connect(sock, (url.hostname, url.port))
+    burst, sent = one * 200, 0
+    try:
+        while sent < 64 * 1024 * 1024:
+            try:
+                await asyncio.wait_for(loop.sock_sendall(sock, burst), 2)
+            except TimeoutError:
+                break  # the server stopped reading: what a client that does not read must meet
+            sent += len(burst)
+    finally:
+        sock.close()
+    assert sent < 16 * 1024 * 1024, f"{sent} bytes taken from a client that reads no answer"
+
+
+async def test_idle_and_trickling_connections_are_closed(make_settings, clock, catalog):
+    """The runner's keep-alive timeout counts from the last answer, bytes trickling in do not
+    extend it, and a request still arriving after REQUEST_SECONDS is dropped."""
+    from aiohttp import web
+
+    from bot.app import create_app
+    from bot.zalo import webhook_http
+    from tests.conftest import free_port, stop_serving
+
+    port = free_port()
+    runner = web.AppRunner(create_app(make_settings(), clock=clock, catalog=catalog), keepalive_timeout=0.6)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    saved, webhook_http.REQUEST_SECONDS = webhook_http.REQUEST_SECONDS, 1.0
+    try:
+
+        async def closed_within(seconds: float, trickle: bytes = b"") -> bool:
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            try:
+                for byte in trickle:
+                    writer.write(bytes([byte]))
+                    await asyncio.sleep(0.2)
+                return await asyncio.wait_for(reader.read(), seconds) == b""
+            except ConnectionError:
+                return True  # closed while still trickling
+            except TimeoutError:
+                return False
+            finally:
+                writer.close()
+
+        assert await closed_within(2.0), "an idle connection outlives the keep-alive timeout"
+        # A head sent a byte every 0.2 s: neither the keep-alive nor the trickle keeps it open.
+        assert await closed_within(2.0, b"POST /webhook/zalo HTTP/1.1\r\nHost: x\r\n")
+    finally:
+        webhook_http.REQUEST_SECONDS = saved
+        await stop_serving(runner)

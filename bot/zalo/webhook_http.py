@@ -29,6 +29,7 @@ import time
 from email.utils import formatdate
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 from aiohttp.http import SERVER_SOFTWARE
 from aiohttp.web_server import Server
@@ -42,9 +43,13 @@ from bot.zalo import webhook
 
 log = logging.getLogger(__name__)
 
-KEEPALIVE_SECONDS = 3630.0  # aiohttp's default keepalive_timeout
+TESTED_AIOHTTP = ((3, 10), (3, 14))  # the front leans on Server's internals: outside these, the route alone
+KEEPALIVE_SECONDS = 75.0  # web.run_app's keepalive_timeout, when the server was given none
+REQUEST_SECONDS = 30.0  # a request's head and body, from its first byte, or the connection is closed
+MAX_ANSWERS_AT_ONCE = 32  # answers given in one turn of the loop before other connections' turn
 MAX_HEAD_BYTES = 8 * 1024  # a longer head is not a plain delivery: aiohttp's limits apply to it
 MAX_FIELDS = 128  # aiohttp's max_headers
+MAX_BUFFERED = 2 * (MAX_HEAD_BYTES + 64 * 1024)  # bytes taken from a client ahead of its answers
 # A plain delivery's head, whole: the request line, then header fields (a token, a colon, visible
 # ASCII, spaces and tabs), then the empty line. No obs-fold, no bare LF, no other byte.
 _PLAIN = re.compile(rb"POST " + re.escape(webhook.PATH.encode()) +
@@ -55,6 +60,8 @@ _NOT_PLAIN = frozenset({b"transfer-encoding", b"content-encoding", b"expect", b"
 _WATCHED = _NOT_PLAIN | {b"content-length", b"host", b"x-zevent-signature", b"x-request-id", b"connection",
                          b"content-type", b"user-agent", b"content-location", b"content-range", b"etag",
                          b"max-forwards", b"server"}  # fmt: skip
+_LINE = b"POST " + webhook.PATH.encode() + b" HTTP/1.1\r\n"
+_BARE_LF = re.compile(rb"(?<!\r)\n")
 _HANDED_OVER = object()  # a head this reader does not take
 _SERVER = SERVER_SOFTWARE.encode()
 _random_bits = random.Random().getrandbits  # noqa: S311 - request ids for log lines (os.urandom-seeded), not secrets
@@ -64,6 +71,14 @@ def install(app: web.Application) -> None:
     """Serve the webhook's plain deliveries through `WebhookFront` on every connection of the
     servers built for `app` (`web.run_app`, `AppRunner`, the test client): aiohttp builds them with
     `app._make_handler`, which this wraps; the route stays in the app for the rest."""
+    version = tuple(int(part) for part in aiohttp.__version__.split(".")[:2] if part.isdigit())
+    hooks = all(callable(getattr(Server, name, None)) for name in ("connection_made", "connection_lost",
+                                                                  "pre_shutdown", "shutdown"))  # fmt: skip
+    if not (TESTED_AIOHTTP[0] <= version <= TESTED_AIOHTTP[1]) or not hooks or hasattr(Server, "__slots__"):
+        log.warning(
+            "aiohttp %s is not one the webhook's front was tested with: the route serves it", aiohttp.__version__
+        )
+        return
     make_handler = app._make_handler
 
     def make_server(**kwargs: Any) -> Server:
@@ -120,9 +135,15 @@ class WebhookFront(asyncio.Protocol):
         self._buffer = b""
         self._request_id = ""
         self._waiting = False  # a delivery of this connection is being stored
-        self._closing = False  # close once the delivery in flight is answered
-        self._paused = False
-        self._last_seen = 0.0
+        self._write_paused = False  # the client is not reading its answers: take nothing more
+        self._scheduled = False  # a burst of answers was cut short: the rest in the loop's next turn
+        self._eof = False  # the client has sent all it will: answer what is buffered, then close
+        self._stopping = False  # the server is shutting down: no new request is taken
+        self._read_paused = False
+        # What aiohttp's handlers get from the runner (web.run_app: 75 s); idle from the last answer.
+        self._keepalive = float(getattr(server, "_kwargs", {}).get("keepalive_timeout", KEEPALIVE_SECONDS))
+        self._last_answer = 0.0
+        self._request_started = 0.0  # when the first byte of the request being received came
         self._idle: asyncio.TimerHandle | None = None
         self._answered: asyncio.Future[None] | None = None  # for shutdown() while waiting
 
@@ -131,21 +152,24 @@ class WebhookFront(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
         self._server.connection_made(self, transport)  # type: ignore[arg-type]
-        self._last_seen = self._loop.time()
-        self._idle = self._loop.call_at(self._last_seen + KEEPALIVE_SECONDS, self._check_idle)
+        self._last_answer = self._loop.time()
+        self._idle = self._loop.call_at(self._last_answer + self._check_every(), self._check_idle)
 
     def data_received(self, data: bytes) -> None:
-        self._last_seen = self._loop.time()
-        self._buffer = self._buffer + data if self._buffer else data
-        if not self._waiting:
+        if not self._buffer:
+            self._request_started = self._loop.time()
+            self._buffer = data
+        else:
+            self._buffer += data
+        if not (self._waiting or self._write_paused or self._scheduled):
             self._read()
-        elif len(self._buffer) > 2 * (MAX_HEAD_BYTES + webhook.MAX_WEBHOOK_BYTES) and not self._paused:
-            self._paused = True  # a client sending ahead of its answers waits for them
-            self.transport.pause_reading()  # type: ignore[union-attr]
+        self._flow()
 
     def eof_received(self) -> bool:
-        self._closing = True
-        return self._waiting  # keep the transport open for the answer in flight
+        self._eof = True
+        if not (self._waiting or self._write_paused or self._scheduled):
+            self._read()  # answers what is complete, then closes
+        return True  # the transport is closed here once the answers still owed are given
 
     def connection_lost(self, exc: BaseException | None) -> None:
         self.transport = None
@@ -154,15 +178,24 @@ class WebhookFront(asyncio.Protocol):
         self._server.connection_lost(self, exc)  # type: ignore[arg-type]
         self._wake_shutdown()
 
+    def pause_writing(self) -> None:
+        self._write_paused = True
+        self._flow()
+
+    def resume_writing(self) -> None:
+        self._write_paused = False
+        self._read()
+        self._flow()
+
     # -- aiohttp's Server, at shutdown ------------------------------------------------------------
 
     def close(self) -> None:
-        self._closing = True
+        self._stopping = True
         if not self._waiting and self.transport is not None:
             self.transport.close()
 
     async def shutdown(self, timeout: float | None = 15.0) -> None:  # noqa: ASYNC109 - as aiohttp calls it
-        self._closing = True
+        self._stopping = True
         if self._waiting:
             self._answered = self._loop.create_future()
             try:
@@ -176,21 +209,48 @@ class WebhookFront(asyncio.Protocol):
     # -- reading ----------------------------------------------------------------------------------
 
     def _read(self) -> None:
-        """Take every complete request buffered, one at a time, until one must wait for the store."""
-        while self._buffer and not self._waiting and self.transport is not None:
+        """Take the complete requests buffered, one at a time, until one must wait for the store,
+        the client stops reading its answers, or MAX_ANSWERS_AT_ONCE were given in this turn."""
+        self._scheduled = False
+        answered = 0
+        while self._buffer and self.transport is not None and not (self._waiting or self._write_paused):
+            if self._stopping:
+                break  # the server is going: what was not taken is delivered again
+            if answered >= MAX_ANSWERS_AT_ONCE:
+                self._scheduled = True  # other connections' turn first
+                self._loop.call_soon(self._read_later)
+                return
             taken = self._take()
             if taken is None:  # incomplete: wait for more bytes
                 break
             if taken is _HANDED_OVER:
+                if self._eof:
+                    break  # half-closed: answer nothing more (as aiohttp does), close below
                 self._hand_over()
                 return
             signature, request_id, raw = taken
+            self._request_started = self._loop.time()
             self._deliver(signature, request_id, raw)
-        if self._paused and not self._waiting and self.transport is not None:
-            self._paused = False
-            self.transport.resume_reading()
-        if self._closing and not self._waiting and self.transport is not None:
+            answered += 1
+        if self.transport is not None and not self._waiting and (self._stopping or (self._eof and not self._scheduled)):
             self.transport.close()
+
+    def _read_later(self) -> None:
+        if self.transport is not None and self._scheduled:
+            self._read()
+            self._flow()
+
+    def _flow(self) -> None:
+        """Reading paused while the client does not read its answers or sends far ahead of them."""
+        if self.transport is None:
+            return
+        pause = self._write_paused or len(self._buffer) > MAX_BUFFERED
+        if pause and not self._read_paused:
+            self._read_paused = True
+            self.transport.pause_reading()
+        elif not pause and self._read_paused:
+            self._read_paused = False
+            self.transport.resume_reading()
 
     def _take(self) -> Any:
         """(signature, request id, body) of the first buffered request, None while it is not all
@@ -198,6 +258,10 @@ class WebhookFront(asyncio.Protocol):
         buffer = self._buffer
         end = buffer.find(b"\r\n\r\n", 0, MAX_HEAD_BYTES)
         if end < 0:
+            # Not all here: aiohttp's at once if it cannot become a plain head (another request
+            # line, a bare LF), or is already longer than one.
+            if not (_LINE.startswith(buffer[: len(_LINE)]) and _BARE_LF.search(buffer, 0, MAX_HEAD_BYTES) is None):
+                return _HANDED_OVER
             return _HANDED_OVER if len(buffer) >= MAX_HEAD_BYTES else None
         start = end + 4
         if _PLAIN.fullmatch(buffer, 0, start) is None:
@@ -243,7 +307,7 @@ class WebhookFront(asyncio.Protocol):
         handler.connection_made(transport)  # type: ignore[arg-type]
         if buffered:
             handler.data_received(buffered)  # type: ignore[attr-defined]
-        if self._paused:
+        if self._read_paused:
             transport.resume_reading()  # type: ignore[union-attr]
 
     # -- answering --------------------------------------------------------------------------------
@@ -267,11 +331,27 @@ class WebhookFront(asyncio.Protocol):
             request_id_var.reset(token)
         if outcome is not None:
             webhook.count(outcome)
+        self._write(answer)
+
+    def _write(self, answer: bytes) -> None:
+        self._last_answer = self._loop.time()
         self.transport.write(answer)  # type: ignore[union-attr]
 
     def _stored(self, first: Any, exc: BaseException | None) -> None:
         """From the batch's task: the event's answer (1 new, 0 seen before) or its store's error."""
         self._waiting = False
+        try:
+            self._answer_stored(first, exc)
+        except Exception:
+            log.exception("answering a stored delivery failed")  # the event is stored: Zalo's retry is a duplicate
+            if self.transport is not None:
+                self.transport.close()
+        self._wake_shutdown()
+        if self.transport is not None:
+            self._read()
+            self._flow()
+
+    def _answer_stored(self, first: Any, exc: BaseException | None) -> None:
         request_id = self._request_id
         if exc is None:
             outcome = "accepted" if first else "duplicate"
@@ -288,23 +368,29 @@ class WebhookFront(asyncio.Protocol):
                 request_id_var.reset(token)
             answer = _from_response(response, request_id)
         else:  # cancelled (the server is stopping): no answer; Zalo delivers it again
-            self._closing = True
+            self._stopping = True
             outcome, answer = None, None
         if outcome is not None:
             webhook.count(outcome)
         if self.transport is not None and answer is not None:
-            self.transport.write(answer)
-        self._wake_shutdown()
-        self._read()
+            self._write(answer)
 
     def _wake_shutdown(self) -> None:
         if self._answered is not None and not self._answered.done():
             self._answered.set_result(None)
 
+    def _check_every(self) -> float:
+        return max(0.05, min(self._keepalive, REQUEST_SECONDS) / 3)
+
     def _check_idle(self) -> None:
+        """Closes a connection idle for the keep-alive timeout since its last answer (bytes that
+        trickle in do not count), or whose request has taken REQUEST_SECONDS since its first byte."""
         if self.transport is None:
             return
-        if not self._waiting and self._loop.time() - self._last_seen >= KEEPALIVE_SECONDS:
-            self.transport.close()
-            return
-        self._idle = self._loop.call_at(max(self._last_seen, self._loop.time()) + KEEPALIVE_SECONDS, self._check_idle)
+        now = self._loop.time()
+        if not self._waiting:
+            receiving = bool(self._buffer) and now - self._request_started >= REQUEST_SECONDS
+            if receiving or now - self._last_answer >= self._keepalive:
+                self.transport.close()
+                return
+        self._idle = self._loop.call_at(now + self._check_every(), self._check_idle)
