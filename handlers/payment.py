@@ -72,6 +72,12 @@ async def _ask_security_code(ctx: Context, code: str) -> list[Reply]:
         await ctx.deps.throttle.hit(ctx.user, "code-miss", MISS_WINDOW_SECONDS)
         return [Text(f"Không tìm thấy hồ sơ có mã {code}. Vui lòng kiểm tra lại mã trên Phiếu tiếp nhận.",
                      (Button("Hỗ trợ", "#hotro"), MENU_BUTTON))]  # fmt: skip
+    return ask_security_code(ctx, dossier)
+
+
+def ask_security_code(ctx: Context, dossier: Dossier) -> list[Reply]:
+    """Paying `dossier`: its fees and the security code asked for, or why there is nothing to pay."""
+    ctx.meta["flow"] = "payment"
     ctx.meta["dossier_code"] = dossier.code
     if blocked := _nothing_to_pay(dossier):
         ctx.set_state(None)

@@ -157,14 +157,6 @@ async def following(ctx: Context) -> list[Reply]:
     return await follow.unfollow(ctx)
 
 
-async def _has_fees_due(ctx: Context, code: str) -> bool:
-    try:
-        dossier = await ctx.deps.dossiers.get(code)
-    except DossierNotFound:
-        return False
-    return payment.fees_due(dossier)
-
-
 @router.on(intent_is(I.PAY_FEES))
 async def pay(ctx: Context) -> list[Reply]:
     _as_command(ctx, f"#thanhtoan {_dossier_in_view(ctx)}".strip())
@@ -255,9 +247,15 @@ async def cancel(ctx: Context) -> list[Reply]:
 @router.on(intent_is(I.GUIDE_REGISTER, I.GUIDE_LOGIN, I.GUIDE_SUBMIT, I.GUIDE_PAY, I.GUIDE_TRACK))
 async def guide(ctx: Context) -> list[Reply]:
     intent = ctx.interpretation.intent
-    if intent == I.GUIDE_PAY and (code := _dossier_in_view(ctx)) and await _has_fees_due(ctx, code):
-        # "thanh toán thế nào" with an unpaid dossier on screen: paying it, not the general guide
-        return await pay(ctx)
+    if intent == I.GUIDE_PAY and (code := _dossier_in_view(ctx)):
+        try:
+            dossier = await ctx.deps.dossiers.get(code)
+        except DossierNotFound:
+            dossier = None
+        if dossier is not None and payment.fees_due(dossier):
+            # "thanh toán thế nào" with an unpaid dossier on screen: paying it, not the general guide
+            _as_command(ctx, f"#thanhtoan {code}")
+            return payment.ask_security_code(ctx, dossier)
     ctx.set_state(None)
     ctx.meta["flow"] = "guidance"
     topic = "dangnhap" if intent == I.GUIDE_LOGIN and "dangnhap" in ctx.deps.content.guides else I.GUIDE_TOPICS[intent]
