@@ -82,14 +82,14 @@ def _body(facts: ProcedureFacts, facet: Facet, province: Province | None, room: 
                 lines.append("Cổng Dịch vụ công chỉ ghi con số, không ghi là ngày hay giờ." + _portal_note(facts))
             return lines
         case "fee":
-            if facts.fee_warning:
-                # The source's fee cell says free while its description names amounts (a placeholder
-                # more often than not): "Miễn phí." said first would be taken as the answer.
-                lines = [f"⚠️ Cổng Dịch vụ công ghi “{facts.fee_summary}”, nhưng {facts.fee_warning}"]
-            elif facts.fee_note:  # free in the cell, a fee's rule in the note
-                note = shorten(facts.fee_note, 220)
-                lines = [f"⚠️ Cổng Dịch vụ công ghi “{facts.fee_summary}”, nhưng ghi chú của thủ tục dẫn quy định "
-                         f"về mức thu: “{note}”. Vui lòng hỏi lại cơ quan giải quyết."]  # fmt: skip
+            # The source's fee cell says free while its description names amounts, or its note cites the
+            # rule that fixes a fee (a placeholder more often than not): "Miễn phí." said first would be
+            # taken as the answer.
+            caveat = facts.fee_warning or (facts.fee_note and (
+                f"ghi chú của thủ tục dẫn quy định về mức thu: “{shorten(facts.fee_note, 220)}”. "
+                "Vui lòng hỏi lại cơ quan giải quyết."))  # fmt: skip
+            if caveat:
+                lines = [f"⚠️ Cổng Dịch vụ công ghi “{facts.fee_summary}”, nhưng {caveat}"]
             else:
                 lines = _channel_lines(facts.fees, facts.fee_summary)
             detail = next((f.detail for f in facts.fees if f.detail), None)

@@ -111,6 +111,12 @@ def _last(normalized: str, table: tuple[tuple[str, tuple[str, ...]], ...]) -> tu
     return best
 
 
+def _the_names_own(phrase: str, at: int, after: Iterable[str]) -> bool:
+    """A facet phrase that is also a name's words ("địa chỉ", "lệ phí"), in the middle (`at`, its
+    start, not 0) and with no question in the words `after` it: the name's, if a fact came before."""
+    return phrase in _NAME_LIKE and at > 0 and not set(after) & _QUESTION_MARKERS
+
+
 def procedure_facet(normalized: str) -> str | None:
     """The procedure fact asked for: the last one named, because Vietnamese puts the question after
     the procedure's name, whose own words may sound like a fact ("cấp bản sao … mất mấy ngày"); but
@@ -121,8 +127,7 @@ def procedure_facet(normalized: str) -> str | None:
     found = _last(normalized, _PROCEDURE_FACETS)
     if found is not None:
         facet, phrase, at = found
-        after = set(normalized[at + len(phrase) :].split())
-        if phrase in _NAME_LIKE and at > 0 and not after & _QUESTION_MARKERS:
+        if _the_names_own(phrase, at, normalized[at + len(phrase) :].split()):
             before = _last(normalized[:at].rstrip(), _PROCEDURE_FACETS)
             if before is not None:
                 return before[0]
@@ -355,10 +360,9 @@ def procedure_words(text: str, vocabulary: Vocabulary | None = None) -> str:
     drop = [False] * len(words)
     facet_spans = [(*span, facet) for facet, phrases in _PROCEDURE_FACETS for span in _spans(folded, phrases)]
     asked = max(facet_spans, default=None)  # the phrase starting last is the fact asked, unless
-    if asked is not None and asked[2] in _NAME_LIKE and asked[0] > 0:  # it is the name's (`procedure_facet`)
-        after = set(folded[asked[1] :])
+    if asked is not None and _the_names_own(asked[2], asked[0], folded[asked[1] :]):  # it is the name's
         earlier = [span for span in facet_spans if span[1] <= asked[0]]
-        if earlier and not after & _QUESTION_MARKERS:
+        if earlier:
             asked = max(earlier)
     for start, end, phrase, facet in facet_spans:
         the_fact_asked = asked is not None and (facet == asked[3] or (start < asked[1] and asked[0] < end))
@@ -367,7 +371,8 @@ def procedure_words(text: str, vocabulary: Vocabulary | None = None) -> str:
         drop[start:end] = [True] * (end - start)
     for start, end, _ in _spans(folded, _NAMELESS_PHRASES):
         drop[start:end] = [True] * (end - start)
-    drop[: _opening_address(folded)] = [True] * _opening_address(folded)
+    addressing = _opening_address(folded)
+    drop[:addressing] = [True] * addressing
     if _where_heading(folded):
         drop[0] = True
     place_spans = [] if facet_spans else _pattern_spans(folded, _PLACE_PATTERNS)
