@@ -62,20 +62,18 @@ class EventQueue:
         redelivery is answered "duplicate" and not appended again). The check, the append and the
         mark are one script call with the other accepts of the same shard and loop turn, in one
         pipeline with the other shards' (`bot.intake.batch`)."""
-        shard = self.keys.shard_of(user)
         event_json = event if isinstance(event, str) else json.dumps(event, ensure_ascii=False, separators=(",", ":"))
-        first = await self.batcher.run(
-            shard, [self.keys.seen(shard, dedupe_id)], [user.oa_id, user.user_id, dedupe_id, event_json]
-        )
-        return bool(first)
+        return bool(await self.batcher.run(*self._part(user, dedupe_id, event_json)))
 
     def submit(self, user: UserKey, dedupe_id: str, event_json: str, done: Done) -> None:
         """`accept` for a caller that does not await: `done(1 or 0, None)` (1: not seen before) or
         `done(None, exc)` is called from the batch's task once the event is stored or is not."""
+        self.batcher.submit(*self._part(user, dedupe_id, event_json), done)
+
+    def _part(self, user: UserKey, dedupe_id: str, event_json: str) -> tuple[int, list[str], list[str]]:
+        """The event's shard, and its keys and arguments in that shard's ACCEPT call."""
         shard = self.keys.shard_of(user)
-        self.batcher.submit(
-            shard, [self.keys.seen(shard, dedupe_id)], [user.oa_id, user.user_id, dedupe_id, event_json], done
-        )
+        return shard, [self.keys.seen(shard, dedupe_id)], [user.oa_id, user.user_id, dedupe_id, event_json]
 
     async def depth(self) -> tuple[int, int]:
         """(events waiting or in progress, events delivered to a worker and not yet acknowledged)."""
