@@ -116,6 +116,10 @@ async def test_two_workers_share_the_shards_and_keep_each_citizens_order(backend
     # what is tested). The takeover below waits for the dead worker's leases to expire: 2 s of 20.
     workers = [Worker(redis_client, keys, handler(n), queue=queue, lease_ms=2000, block_ms=100) for n in "ab"]
     async with running(*workers) as tasks:
+        # Shares settle over a few ticks (the first worker up takes every shard, then gives half
+        # back once it sees the second): wait for that, or the 180 events may all be handled before
+        # the hand-over (a tick is a third of a lease) and only a is seen.
+        await _until(lambda: sorted(len(w.readers) for w in workers) == [4, 4], 20)
         users = [f"c{i}" for i in range(12)]
         for n in range(15):
             for u in users:
