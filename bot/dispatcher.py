@@ -144,6 +144,11 @@ class Router:
         return register
 
 
+class SkipHandler(Exception):  # aiogram's name for the same thing
+    """Raised by a handler that looked at the message and leaves it to the next matching one (after
+    perhaps changing the state: "thôi, cho hỏi làm sổ đỏ bao lâu" ends the payment, then is asked)."""
+
+
 class Dispatcher:
     def __init__(self, routers: list[Router]) -> None:
         self.routers = routers
@@ -157,7 +162,10 @@ class Dispatcher:
             for filters, handler in router.handlers:
                 if all(f(ctx) for f in filters):
                     ctx.handler = f"{router.name}.{handler.__name__}"
-                    replies = await handler(ctx)
+                    try:
+                        replies = await handler(ctx)
+                    except SkipHandler:
+                        continue
                     _record(ctx)
                     _remember_buttons(ctx, replies)
                     return replies

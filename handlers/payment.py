@@ -8,7 +8,13 @@ stateDiagram-v2
     awaiting_security --> [*]: right security code / fee lines + pay button
     awaiting_security --> awaiting_security: wrong code (counts towards the locks)
     awaiting_security --> [*]: locked / whom to call
+    awaiting_security --> [*]: "thôi, không thanh toán nữa" (then the rest of the message is answered)
 ```
+
+Only what looks like a security code answers the prompt, and only for SECURITY_PROMPT_SECONDS:
+any other message ("làm sổ đỏ bao lâu") goes to the flow that answers it, which ends the payment
+as any other flow's answer ends a prompt, and a code sent after the prompt went stale is asked for
+again from the start instead of being checked.
 
 The security code is asked for every time (it proves the citizen holds the receipt), never echoed
 back, and masked in the transcript. Wrong codes count twice: towards the dossier's own lock (5 in
@@ -17,21 +23,31 @@ confirmation reaches the citizen as a notice (see `bot.notify`)."""
 
 from __future__ import annotations
 
-from bot.dispatcher import Context, Router, command_is, is_free_text, state_is
+import re
+from datetime import datetime
+
+from bot.dispatcher import Context, Router, SkipHandler, command_is, is_free_text, state_is
 from bot.replies import Button, Reply, Text
 from handlers.content import MENU_BUTTON
 from handlers.lookup_code import CODE_ANSWERS, MISS_LIMIT, MISS_WINDOW_SECONDS, format_help
+from handlers.start import stopped_reply
 from lookup.codes import find_codes
 from lookup.dossier import Dossier, PaymentState
 from lookup.dossier_store import DossierNotFound
-from lookup.dossiers import SecurityCodeLocked, SecurityCodeRejected
+from lookup.dossiers import SECURITY_CODE_LENGTH, SecurityCodeLocked, SecurityCodeRejected
 from lookup.payments import AlreadyPaid, NoFeesDue
-from lookup.text import format_vnd
+from lookup.text import fold, format_vnd
 from understanding import intents as I
 
 router = Router("payment")
 AWAITING_CODE = "payment:awaiting_code"
 AWAITING_SECURITY = "payment:awaiting_security"
+# Long enough to find the receipt in a drawer; a code sent later is asked for again from the start.
+SECURITY_PROMPT_SECONDS = 10 * 60
+# Ways of saying "not now" to a payment under way (folded, as whole words at the message's start).
+_STOP_PAYING = ("thoi", "khong thanh toan", "chua thanh toan", "de sau", "huy thanh toan", "khong tra",
+                "khong muon thanh toan", "dung thanh toan", "khoi thanh toan")  # fmt: skip
+_STOP_ONLY_WORDS = 6  # "thôi không thanh toán nữa ạ": a stop and nothing else
 
 
 @router.on(command_is("#thanhtoan"))
@@ -82,7 +98,7 @@ def ask_security_code(ctx: Context, dossier: Dossier) -> list[Reply]:
     if blocked := _nothing_to_pay(dossier):
         ctx.set_state(None)
         return [blocked]
-    ctx.set_state(AWAITING_SECURITY, code=dossier.code)
+    ctx.set_state(AWAITING_SECURITY, code=dossier.code, asked_at=ctx.now.timestamp())
     return [Text(
         f"Hồ sơ {dossier.code}: phí, lệ phí {format_vnd(dossier.total_fee_vnd)}.\n"
         "Để thanh toán, vui lòng gửi mã bảo mật (8 ký tự) in trên Phiếu tiếp nhận và hẹn trả kết quả. "
@@ -106,7 +122,60 @@ def _nothing_to_pay(dossier: Dossier) -> Text | None:
     return None
 
 
-@router.on(state_is(AWAITING_SECURITY), is_free_text)
+def security_code_typed(text: str) -> str | None:
+    """The security code in a message, or what looks like a try at one ("ab3k 7qmn", "mã: AB3K7QMN",
+    "WRONG001"): one run of 6 to 10 letters and digits once a leading "mã (bảo mật) (là)" is taken
+    off and the two halves of a code typed with a space are joined. Words are not tries: a run
+    holds a digit, or the message is that one run of exactly the code's length."""
+    folded = fold(text).strip(" .,:;!?")
+    folded = re.sub(r"^(?:ma(?: bao mat)?(?: cua (?:em|toi|minh))?(?: la)?\s*[:=]?\s*)", "", folded)
+    folded = re.sub(r"(?:\s+(?:a|nhe|nha|ha|day|roi|ban))+$", "", folded)  # "… ạ", "… nhé"
+    joined = folded.replace(" ", "")
+    if re.fullmatch(r"[a-z0-9]{6,10}", joined) and len(folded.split()) <= 2:
+        return joined.upper() if re.search(r"\d", joined) or len(joined) == SECURITY_CODE_LENGTH else None
+    runs = [w for w in re.findall(r"\b[a-z0-9]{6,10}\b", folded) if re.search(r"\d", w) and re.search(r"[a-z]", w)]
+    return runs[0].upper() if len(runs) == 1 else None
+
+
+def _prompt_fresh(ctx: Context, now: datetime) -> bool:
+    return now.timestamp() - float(ctx.data.get("asked_at") or 0) <= SECURITY_PROMPT_SECONDS
+
+
+def _stops_paying(ctx: Context) -> bool:
+    folded = fold(ctx.text)
+    return is_free_text(ctx) and any(re.match(rf"(?:da |vay |thoi )?{p}\b", folded) for p in _STOP_PAYING)
+
+
+@router.on(state_is(AWAITING_CODE, AWAITING_SECURITY), _stops_paying)
+async def stop_paying(ctx: Context) -> list[Reply]:
+    """ "Thôi, không thanh toán nữa": the payment ends; a question after it is answered as usual."""
+    if len(ctx.text.split()) <= _STOP_ONLY_WORDS:
+        ctx.meta["flow"] = "payment"
+        return [stopped_reply(ctx)]
+    ctx.set_state(None)
+    raise SkipHandler
+
+
+def _answers_prompt(ctx: Context) -> bool:
+    return is_free_text(ctx) and security_code_typed(ctx.text) is not None
+
+
+@router.on(state_is(AWAITING_SECURITY), _answers_prompt, lambda ctx: not _prompt_fresh(ctx, ctx.now))
+async def stale_security_code(ctx: Context) -> list[Reply]:
+    """A code sent long after it was asked for is not checked (nor shown again): the payment starts
+    over, so a code typed for another reason, much later, never pays or counts as a wrong guess."""
+    ctx.meta.update(flow="payment", secret=True, outcome="stale_prompt")
+    code = ctx.data.get("code", "")
+    ctx.set_state(None)
+    minutes = SECURITY_PROMPT_SECONDS // 60
+    return [Text(
+        f"Yêu cầu thanh toán hồ sơ {code} đã quá {minutes} phút nên mình chưa kiểm tra mã vừa gửi. "
+        "Bấm \"Thanh toán\" để bắt đầu lại.",
+        (Button("Thanh toán", f"#thanhtoan {code}"), MENU_BUTTON),
+    )]  # fmt: skip
+
+
+@router.on(state_is(AWAITING_SECURITY), _answers_prompt)
 async def security_code(ctx: Context) -> list[Reply]:
     ctx.meta["flow"] = "payment"
     ctx.meta["secret"] = True  # the transcript keeps this message masked, never the code
@@ -118,7 +187,7 @@ async def security_code(ctx: Context) -> list[Reply]:
         return [_locked_reply(ctx, minutes=1)]
     try:
         dossier = await ctx.deps.dossiers.get(code)
-        await ctx.deps.dossiers.check_security_code(dossier, ctx.text)
+        await ctx.deps.dossiers.check_security_code(dossier, security_code_typed(ctx.text) or "")
     except DossierNotFound:
         ctx.set_state(None)
         return [format_help(ctx)]

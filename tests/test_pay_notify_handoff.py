@@ -108,6 +108,48 @@ async def test_too_many_wrong_security_codes_lock_the_payment_and_say_whom_to_ca
     assert "tạm khóa" in replies[3] and "0260.3797799" in replies[3]
 
 
+async def test_a_question_asked_while_the_security_code_is_awaited_is_answered(live, demo):
+    """A citizen asked for the security code who asks something else instead gets an answer, not
+    "Mã bảo mật chưa đúng" (every message used to be checked as the code); a mistyped code is still
+    a wrong code, and the right one then pays."""
+    user = "payer-asks"
+    await live.say(user, f"#thanhtoan {FEES_DUE}")
+    texts = " ".join(m["text"] for m in await live.say(user, "đăng ký khai sinh cần giấy tờ gì"))
+    assert "chưa đúng" not in texts and "khai sinh" in texts.lower()
+    await live.say(user, f"#thanhtoan {FEES_DUE}")
+    (wrong,) = await live.say(user, "mã bảo mật là ab3k 7qm")
+    assert "chưa đúng" in wrong["text"]
+    offer = (await live.say(user, f"ma bao mat: {demo[FEES_DUE].security_code.lower()}"))[0]
+    assert "Tổng cộng: 200.000 đồng" in offer["text"]
+
+
+async def test_saying_no_to_the_payment_ends_it_and_a_question_after_is_answered(live, demo):
+    await live.say("payer-stops", f"#thanhtoan {FEES_DUE}")
+    (stopped,) = await live.say("payer-stops", "thôi không thanh toán nữa")
+    assert stopped["text"].startswith("Đã hủy thanh toán")
+    user = "payer-stops2"
+    await live.say(user, f"#thanhtoan {FEES_DUE}")
+    texts = " ".join(
+        m["text"] for m in await live.say(user, "thoi khong thanh toan nua, cho hoi khai sinh can giay gi")
+    )
+    assert "chưa đúng" not in texts and "khai sinh" in texts.lower()
+    # The payment is over: the right code now is not taken as an answer to a prompt.
+    after = " ".join(m["text"] for m in await live.say(user, demo[FEES_DUE].security_code))
+    assert "Tổng cộng" not in after
+
+
+async def test_a_security_code_sent_long_after_the_prompt_is_not_checked(live, demo, clock):
+    from datetime import timedelta
+
+    user = "payer-late"
+    await live.say(user, f"#thanhtoan {FEES_DUE}")
+    clock.now += timedelta(minutes=11)
+    (late,) = await live.say(user, demo[FEES_DUE].security_code)
+    assert "đã quá 10 phút" in late["text"] and "Tổng cộng" not in late["text"]
+    assert ("Thanh toán", f"#thanhtoan {FEES_DUE}") in buttons(late)
+    assert demo[FEES_DUE].security_code not in late["text"]
+
+
 async def test_a_transition_notifies_every_follower_once_with_where_to_collect(live, api_transition, demo):
     code = "000.25.23.H34-261102-0001"
     for user in ("f1", "f2"):
@@ -292,3 +334,16 @@ async def test_a_change_a_dead_process_left_unannounced_is_announced_once_by_the
     await live.app[REDIS].zadd(notifier.pending_key, {code: 1.0})
     assert await notifier.sweep(live.app[DOSSIERS]) == 1
     assert len(await live.settle("swept", before + 2, limit=1)) == before + 1
+
+
+@pytest.mark.parametrize(
+    ("typed", "code"),
+    [("KTDEMA23", "KTDEMA23"), ("ktde ma23", "KTDEMA23"), ("Mã bảo mật: ktdema23", "KTDEMA23"),
+     ("mã của em là KTDEMA23 ạ", "KTDEMA23"), ("ABCDEFGH", "ABCDEFGH"), ("WRONG001", "WRONG001"),
+     ("thanhtoan", None), ("cảm ơn", None), ("ok", None), ("làm sổ đỏ bao lâu thì có", None),
+     ("hồ sơ 000.25.23.H34-261102-0001", None), ("chuyển khoản được không", None)],
+)  # fmt: skip
+def test_what_counts_as_a_try_at_the_security_code(typed, code):
+    from handlers.payment import security_code_typed
+
+    assert security_code_typed(typed) == code
