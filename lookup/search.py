@@ -401,17 +401,52 @@ class _Logistic:
 
 
 @dataclass(frozen=True)
+class _Trees:
+    """Gradient-boosted regression trees (bench/search_fit.py, scikit-learn's
+    GradientBoostingClassifier), each stored complete to `depth` so that all trees step down
+    together: node k's children are 2k+1 (feature <= threshold) and 2k+2; a leaf above the last
+    level was padded with an always-left split. The probability is the logistic of `base` plus the
+    leaves reached (learning rate already applied)."""
+
+    feature: np.ndarray  # (trees, 2**depth - 1) feature index of each split
+    threshold: np.ndarray  # (trees, 2**depth - 1)
+    leaf: np.ndarray  # (trees, 2**depth) value of each leaf
+    base: float
+    depth: int
+
+    @classmethod
+    def from_json(cls, raw: dict) -> _Trees:
+        return cls(np.array(raw["feature"], dtype=np.intp), np.array(raw["threshold"]), np.array(raw["leaf"]),
+                   float(raw["base"]), int(raw["depth"]))  # fmt: skip
+
+    def probability(self, z: np.ndarray) -> float:
+        rows = np.arange(self.feature.shape[0])
+        node = np.zeros(rows.size, dtype=np.intp)
+        for _ in range(self.depth):
+            node = 2 * node + 1 + (z[self.feature[rows, node]] > self.threshold[rows, node])
+        margin = self.base + float(self.leaf[rows, node - (2**self.depth - 1)].sum())
+        return 1 / (1 + math.exp(-margin))
+
+
+def _model(raw: dict) -> _Logistic | _Trees:
+    if "trees" in raw:
+        return _Trees.from_json(raw["trees"])
+    return _Logistic(np.array(raw["coef"]), float(raw["intercept"]))
+
+
+@dataclass(frozen=True)
 class _Refusal:
-    """Two logistic models over the same standardised evidence: `answer`, the probability that a
-    right procedure is among the first five (below `threshold` the answer is "nothing credible"),
-    and `best`, the probability that the first one is right (Hit.confidence: a caller asks "which
-    one?" when it is low although the list is credible)."""
+    """Two models over the same standardised evidence: `answer`, the probability that a right
+    procedure is among the first five (below `threshold` the answer is "nothing credible"; boosted
+    trees, or a logistic model), and `best`, the probability that the first one is right
+    (Hit.confidence, logistic: a caller asks "which one?" when it is low although the list is
+    credible)."""
 
     features: tuple[str, ...]
     mean: np.ndarray
     scale: np.ndarray
-    answer: _Logistic
-    best: _Logistic
+    answer: _Logistic | _Trees
+    best: _Logistic | _Trees
     threshold: float
 
     @classmethod
@@ -421,9 +456,8 @@ class _Refusal:
         raw = json.loads(path.read_text(encoding="utf-8"))
         if tuple(raw["features"]) != FEATURES or not {"answer", "best"} <= raw.keys():
             return None  # fitted for another feature set or format: refit with bench/search_fit.py
-        models = {k: _Logistic(np.array(raw[k]["coef"]), float(raw[k]["intercept"])) for k in ("answer", "best")}
-        return cls(tuple(raw["features"]), np.array(raw["mean"]), np.array(raw["scale"]), models["answer"],
-                   models["best"], float(raw["threshold"]))  # fmt: skip
+        return cls(tuple(raw["features"]), np.array(raw["mean"]), np.array(raw["scale"]), _model(raw["answer"]),
+                   _model(raw["best"]), float(raw["threshold"]))  # fmt: skip
 
     def probabilities(self, x: np.ndarray) -> tuple[float, float]:
         """(a right answer in the first five, the first one right)."""
