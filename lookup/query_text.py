@@ -455,6 +455,9 @@ class QueryParser:
         self.marked_vocabulary = marked_vocabulary | {
             w for form in self.lexicon.marked_keys.values() for key in form for w in key
         }
+        # Context words as the lexicon writes them with their marks ("má", "đầu"): a marked word
+        # neither these nor the catalog write is a slipped mark ("đàu"), not another word.
+        self._context_marked_words = frozenset(w for phrase in self.lexicon.context_marked for w in phrase.split())
         # Fuzzy correction compares against words of 3+ letters: shorter ones are too ambiguous.
         self._fuzzy_pool = sorted(w for w in self.vocabulary if len(w) >= 3 and w.isalpha())
 
@@ -493,11 +496,19 @@ class QueryParser:
         return meaningful
 
     def _is_context(self, concept: Concept) -> bool:
-        """Typed with marks, compared with marks ("má" is context, "mã" is not); typed without,
-        compared folded, also after a Telex repair ("bes" is "bé")."""
-        if fold(concept.marked) != concept.marked:
+        """Typed with marks, compared with marks ("má" is context, "mã" is not); typed without or
+        with a slipped mark ("lần đàu"), compared folded, also after a Telex repair ("bes" is "bé")."""
+        if fold(concept.marked) != concept.marked and not self._slipped_marks(concept.marked):
             return concept.marked in self.lexicon.context_marked
         return bool({tuple(concept.typed.split()), concept.alternatives[0].tokens} & self.lexicon.context)
+
+    def _slipped_marks(self, marked: str) -> bool:
+        """Some word typed with marks that neither the catalog nor the lexicon writes so ("đàu",
+        "cuốc"): its marks say nothing about which word was meant."""
+        known = self.marked_vocabulary
+        return bool(known) and any(
+            fold(w) != w and w not in known and w not in self._context_marked_words for w in marked.split()
+        )
 
     def _is_noise(self, concept: Concept) -> bool:
         first = concept.alternatives[0]

@@ -409,6 +409,14 @@ def test_the_paper_s_state_is_context(index):
     assert [c.context for c in parser.parse("cà vẹt bị rách") if c.typed == "bi rach"] == [True]
 
 
+def test_a_context_word_typed_with_a_slipped_mark_is_still_context(index):
+    # "đàu" is written nowhere: "lần đàu" is "lần đầu", a context word, and the card is asked for,
+    # not every procedure whose name says "lần đầu".
+    parser: QueryParser = index._built.parser
+    assert [c.context for c in parser.parse("làm căn cuốc công dân lần đàu") if c.typed == "lan dau"] == [True]
+    assert index.search("làm căn cuốc công dân lần đàu", 1) == ["1.014061"]
+
+
 def test_the_re_ranking_on_disk_matches_the_features_the_index_computes():
     from lookup.search import CANDIDATE_FEATURES, _Reranker
 
