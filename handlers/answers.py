@@ -23,7 +23,7 @@ from bot.replies import Button, Reply, Text
 from handlers.content import MENU_BUTTON
 from lookup.catalog import Procedure
 from lookup.facts import FACETS, NO_UNIT, Facet, ProcedureFacts, facts_of, is_conditional, where_lines
-from lookup.province import Province
+from lookup.province import Hotline, Province
 from lookup.text import short_name, shorten
 
 router = Router("answers")
@@ -39,14 +39,29 @@ BUTTON_FACETS: tuple[Facet, ...] = ("documents", "fee", "time", "where", "online
 _ICONS: dict[Facet, str] = {"documents": "📄", "fee": "💰", "time": "⏱", "where": "📍", "online": "💻",
                             "form": "📝", "result": "✅"}  # fmt: skip
 _MISSING: dict[Facet, str] = {
-    "documents": "Nguồn dữ liệu chưa ghi thành phần hồ sơ của thủ tục này.",
-    "fee": "Nguồn dữ liệu chưa ghi phí, lệ phí của thủ tục này.",
-    "time": "Nguồn dữ liệu chưa ghi thời hạn giải quyết của thủ tục này.",
-    "where": "Nguồn dữ liệu chưa ghi cơ quan giải quyết của thủ tục này.",
-    "online": "Nguồn dữ liệu chưa ghi thủ tục này có nộp trực tuyến được không.",
-    "form": "Nguồn dữ liệu không có mẫu đơn, tờ khai riêng cho thủ tục này.",
-    "result": "Nguồn dữ liệu chưa ghi kết quả của thủ tục này.",
+    "documents": "Mình chưa có thông tin về thành phần hồ sơ của thủ tục này.",
+    "fee": "Mình chưa có thông tin về phí, lệ phí của thủ tục này.",
+    "time": "Mình chưa có thông tin về thời hạn giải quyết của thủ tục này.",
+    "where": "Mình chưa có thông tin về cơ quan giải quyết thủ tục này.",
+    "online": "Mình chưa có thông tin thủ tục này có nộp trực tuyến được không.",
+    "form": "Thủ tục này không có mẫu đơn, tờ khai riêng trên Cổng Dịch vụ công.",
+    "result": "Mình chưa có thông tin về kết quả của thủ tục này.",
 }  # fmt: skip
+
+
+def procedure_hotline(province: Province | None) -> Hotline | None:
+    """The province's line for questions about procedures (configuration), else its first."""
+    if province is None or not province.hotlines:
+        return None
+    return next((h for h in province.hotlines if h.topic == "procedure"), province.hotlines[0])
+
+
+def ask_line(province: Province | None) -> str:
+    """Whom to ask about a fact the record lacks: the agency, or the province's procedure line."""
+    hotline = procedure_hotline(province)
+    if hotline is None:
+        return "Bạn hỏi cơ quan giải quyết trước khi nộp."
+    return f"Bạn hỏi cơ quan giải quyết hoặc gọi {hotline.label}: {hotline.phone}."
 
 
 def detail_url(base_url: str, code: str) -> str:
@@ -69,17 +84,23 @@ def facet_answer(procedure: Procedure, facet: str, base_url: str, variants: Sequ
     head = f"{_ICONS[facet]} {FACET_TITLES[facet]} – {short_name(facts.name.rstrip(' .'), 150)} (mã {facts.code}):"
     body = _body(facts, facet, province, room=ANSWER_LIMIT - len(head) - 45)
     text = _fit([head, *body], ANSWER_LIMIT)
-    return [Text(text, _answer_buttons(facts, facet, base_url, variants))]
+    return [Text(text, _answer_buttons(facts, facet, base_url, variants, province))]
 
 
 def _body(facts: ProcedureFacts, facet: Facet, province: Province | None, room: int = 420) -> list[str]:
     if facet in facts.missing:
-        return [_MISSING[facet] + _portal_note(facts)]
+        return [_MISSING[facet], ask_line(province) if facet != "form" else _portal_note(facts).strip()]
     match facet:
         case "time":
+            if facts.time_source == "description":  # the portal's own words, not a figure per channel
+                return [f"Theo mô tả trên Cổng Dịch vụ công: {facts.time_summary}."]
+            if NO_UNIT in (facts.time_summary or "") and len({t.text for t in facts.times}) == 1:
+                number = facts.times[0].text.split(" (")[0]
+                return [f"Cổng Dịch vụ công ghi thời hạn “{number}” nhưng không ghi là ngày hay giờ.",
+                        ask_line(province)]  # fmt: skip
             lines = _channel_lines(facts.times, facts.time_summary)
             if NO_UNIT in (facts.time_summary or ""):
-                lines.append("Cổng Dịch vụ công chỉ ghi con số, không ghi là ngày hay giờ." + _portal_note(facts))
+                lines.append(ask_line(province))
             return lines
         case "fee":
             # The source's fee cell says free while its description names amounts, or its note cites the
@@ -203,14 +224,25 @@ def variant_label(name: str, other: str, limit: int = 40) -> str:
     return label[:1].upper() + label[1:]
 
 
-def _answer_buttons(facts: ProcedureFacts, facet: Facet, base_url: str,
-                    variants: Sequence[Procedure]) -> tuple[Button, ...]:  # fmt: skip
+def fact_unknown(facts: ProcedureFacts, facet: Facet) -> bool:
+    """Whether the answer to `facet` leaves the citizen to ask: the record lacks it, or has it
+    without what makes it usable (a time without its unit)."""
+    if facet in facts.missing:
+        return True
+    return facet == "time" and NO_UNIT in (facts.time_summary or "")
+
+
+def _answer_buttons(facts: ProcedureFacts, facet: Facet, base_url: str, variants: Sequence[Procedure],
+                    province: Province | None = None) -> tuple[Button, ...]:  # fmt: skip
     codes = [facts.code, *[v.code for v in variants]]
     buttons: list[Button] = []
     for variant in list(variants)[:2]:
         others = " ".join(c for c in codes if c != variant.code)
         label = variant_label(facts.name, variant.name)
         buttons.append(Button(label, f"#hoi {facet} {variant.code} {others}".strip()))
+    hotline = procedure_hotline(province)
+    if fact_unknown(facts, facet) and hotline is not None and facet != "form":
+        buttons.append(Button(f"Gọi {hotline.phone}", hotline.phone, "phone"))
     if facet in facts.missing and facts.national_url:
         buttons.append(Button("Xem trên Cổng DVC", facts.national_url, "url"))
     buttons.append(Button("Xem chi tiết", detail_url(base_url, facts.code), "url"))
@@ -230,14 +262,14 @@ def procedure_card(procedure: Procedure, base_url: str) -> Text:
     lines = [f"📋 {short_name(facts.name, 150)}", f"Mã thủ tục: {facts.code}"]
     if facts.agency:
         lines.append(f"Cơ quan giải quyết: {shorten(facts.agency, 120)}")
-    lines.append(f"Thời gian: {shorten(facts.time_summary, 140) if facts.time_summary else 'nguồn chưa ghi'}")
+    lines.append(f"Thời gian: {shorten(facts.time_summary, 140) if facts.time_summary else 'chưa có thông tin'}")
     if facts.fee_warning or facts.fee_note:  # "free" in the fee cell, a fee described: not said as a fact
         described = "mô tả nhắc mức khác" if facts.fee_warning else "ghi chú dẫn quy định thu phí"
         lines.append(f"Lệ phí: ⚠️ chưa rõ (Cổng DVC ghi “{facts.fee_summary}”, {described}; hỏi lại cơ quan giải quyết)")
     else:
-        lines.append(f"Lệ phí: {shorten(facts.fee_summary, 140) if facts.fee_summary else 'nguồn chưa ghi'}")
+        lines.append(f"Lệ phí: {shorten(facts.fee_summary, 140) if facts.fee_summary else 'chưa có thông tin'}")
     online = {"toàn trình": "có, toàn trình", "một phần": "có, một phần", "có": "có", "không": "không"}
-    lines.append(f"Nộp trực tuyến: {online.get(facts.online or '', 'nguồn chưa ghi')}")
+    lines.append(f"Nộp trực tuyến: {online.get(facts.online or '', 'chưa có thông tin')}")
     total = len(_unique_shorts(facts))
     if facts.key_documents:
         lines.append("Giấy tờ chính:")
@@ -251,7 +283,7 @@ def procedure_card(procedure: Procedure, base_url: str) -> Text:
         if total > shown:
             lines.append(f"và {total - shown} giấy tờ khác")
     else:
-        lines.append("Thành phần hồ sơ: nguồn chưa ghi")
+        lines.append("Thành phần hồ sơ: chưa có thông tin")
     buttons = [Button("Xem chi tiết", detail_url(base_url, facts.code), "url"),
                Button("Giấy tờ cần nộp", f"#hoi documents {facts.code}"),
                Button("Nộp ở đâu", f"#hoi where {facts.code}")]  # fmt: skip

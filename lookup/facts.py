@@ -13,7 +13,7 @@ and the national portal link. Everything comes from the record; what the record 
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from pydantic import BaseModel
 
@@ -38,7 +38,7 @@ _CONDITIONAL = re.compile(
     re.I,
 )
 _HEAD_BREAK = re.compile(r"; |, trường hợp | \(| – |\. ")
-NO_UNIT = "nguồn không ghi đơn vị"
+NO_UNIT = "Cổng DVC không ghi đơn vị"
 # Since the 2025 reform a commune-level procedure is received by the commune's one-stop desk.
 COMMUNE_OFFICE = "bộ phận một cửa của Ủy ban nhân dân xã, phường"
 
@@ -72,6 +72,8 @@ class ProcedureFacts(BaseModel):
     channels: list[str] = []  # how a dossier may be sent, in the channels' order
     times: list[ChannelFact] = []
     time_summary: str | None = None
+    # "description": the time is the portal's description in its words (no number per channel)
+    time_source: Literal["description"] | None = None
     time_note: str | None = None
     fee_note: str | None = None  # the record's note citing what fixes the fee, where its cell says free
     fees: list[ChannelFact] = []
@@ -106,7 +108,7 @@ def facts_of(procedure: Procedure) -> ProcedureFacts:
 
 
 def build_facts(p: Procedure) -> ProcedureFacts:
-    times, time_summary = _times(p)
+    times, time_summary, time_source = _times(p)
     fees, fee_summary = _fees(p)
     documents = _documents(p)
     online, online_text = _online(p)
@@ -115,7 +117,8 @@ def build_facts(p: Procedure) -> ProcedureFacts:
         level_keys=p.level_keys,
         agency=" ".join(p.agency.split()) if p.agency else None, competent_agency=p.competent_agency,
         subjects=p.subjects, channels=_channels(p),
-        times=times, time_summary=time_summary, time_note=_time_note(p), fees=fees, fee_summary=fee_summary,
+        times=times, time_summary=time_summary, time_source=time_source, time_note=_time_note(p), fees=fees,
+        fee_summary=fee_summary,
         fee_warning=_fee_warning(p), fee_note=_fee_note(p, fee_summary), online=online, online_text=online_text,
         documents=documents,
         key_documents=_key_documents(documents), forms=[d for d in _unique(documents) if d.form],
@@ -140,31 +143,98 @@ def _channel(name: str) -> str:
     return _CHANNELS.get(name.strip().lower(), name.strip().capitalize())
 
 
-def _times(p: Procedure) -> tuple[list[ChannelFact], str | None]:
+def _times(p: Procedure) -> tuple[list[ChannelFact], str | None, str | None]:
     """Per channel, from the structured methods where they carry a unit, else from the source's
-    time text ("Trực tiếp: 3 Ngày làm việc"), which also holds what the methods could not."""
+    time text ("Trực tiếp: 3 Ngày làm việc"), which also holds what the methods could not. A number
+    the source gives without its unit gets the unit the record's own text says that number with
+    ("Trong thời hạn 06 ngày làm việc" in its steps); failing that, the portal's own description of
+    the time (kept with its fee note) is said instead of a bare number. Returns the facts, their
+    summary and, when the time is the description's words, "description"; else None."""
     known: dict[str | None, list[str]] = {}
-    unitless: dict[str | None, list[str]] = {}
+    unitless: dict[str | None, list[float]] = {}
     for m in p.methods:
         if m.time_value is None:
             continue
-        phrase = _time_phrase(m.time_value, m.time_unit)
-        (known if m.time_unit else unitless).setdefault(_channel(m.method), []).append(phrase)
+        if m.time_unit:
+            known.setdefault(_channel(m.method), []).append(_time_phrase(m.time_value, m.time_unit))
+        else:
+            unitless.setdefault(_channel(m.method), []).append(m.time_value)
     for segment in (p.processing_time_text or "").split(";"):
-        for channel, phrase, has_unit in _parse_time_segment(segment):
-            (known if has_unit else unitless).setdefault(channel, []).append(phrase)
+        for channel, phrase, value in _parse_time_segment(segment):
+            if value is None:
+                known.setdefault(channel, []).append(phrase)
+            else:
+                unitless.setdefault(channel, []).append(value)
+    described = _described_time(p)
+    texts = _time_texts(p)
+    for channel, values in list(unitless.items()):
+        if channel in known:
+            continue
+        units = [_unit_stated(v, texts) for v in values]
+        if all(units) and not any(v == 0 for v in values):
+            known[channel] = [_time_phrase(v, u) for v, u in zip(values, units, strict=True)]
+            del unitless[channel]
+    source = None
+    if unitless and described and not known:
+        known, unitless, source = {None: [described]}, {}, "description"
+    elif not known and not unitless and described:
+        known, source = {None: [described]}, "description"
     channels = list(dict.fromkeys([*known, *unitless]))
     facts = []
     for channel in sorted(channels, key=_channel_order):
-        phrases = list(dict.fromkeys(known.get(channel) or unitless.get(channel) or []))
+        phrases = known.get(channel) or [_time_phrase(v, None) for v in unitless.get(channel, [])]
+        phrases = list(dict.fromkeys(phrases))
         joiner = "; " if channel is None else " hoặc "
         facts.append(ChannelFact(channel=channel, text=joiner.join(_merge_units(phrases))))
     if not facts:
-        return [], None
-    texts = {f.text for f in facts}
-    if len(texts) == 1:
-        return facts, facts[0].text
-    return facts, "; ".join(f"{f.channel}: {f.text}" if f.channel else f.text for f in facts)
+        return [], None, None
+    texts_said = {f.text for f in facts}
+    if len(texts_said) == 1:
+        return facts, facts[0].text, source
+    return facts, "; ".join(f"{f.channel}: {f.text}" if f.channel else f.text for f in facts), source
+
+
+_UNIT_WORDS = r"(?P<unit>ngày làm việc|giờ làm việc|ngày|giờ|tháng)"
+# "06 ngày làm việc", "03 (ba) ngày làm việc", "không quá 10 ngày": not a legal number's "01/2020
+# … ngày", nor a date ("ngày 25/6", "ngày 01 tháng 8"), nor "số 5 ngày".
+_TIME_PHRASE = re.compile(r"(?<![\d/.,])(?<!số )(?<!ngày )0*(?P<n>\d{1,3})\s*(?:\([^()\d]{1,25}\)\s*)?" + _UNIT_WORDS
+                          + r"(?![\w])(?!\s*\d{1,2}[/.]\d)", re.IGNORECASE)  # fmt: skip
+_STATED_TIME = re.compile(r"^(?:[-+•*]\s*)?(?:(?:thời gian|thời hạn)(?: giải quyết)?(?: là)?\s*:?\s*)?", re.I)
+
+
+def _time_texts(p: Procedure) -> list[str]:
+    """The record's texts that state times of the procedure: its steps, conditions and the portal's
+    description cells (documents are left out: their durations are of the papers, "trong 06 tháng")."""
+    return [piece.rest for piece in note_pieces(p.processing_note)] + list(p.steps) + [p.conditions or ""]
+
+
+def _unit_stated(value: float, texts: list[str]) -> str | None:
+    """The unit the record's text writes `value` with, when it writes it with one unit only."""
+    if value != int(value):
+        return None
+    units = {m["unit"].lower() for t in texts for m in _TIME_PHRASE.finditer(t) if int(m["n"]) == int(value)}
+    return units.pop() if len(units) == 1 else None
+
+
+def _described_time(p: Procedure) -> str | None:
+    """The portal's description of the time, where its cell kept one ("28 ngày làm việc (đối với
+    trường hợp cấp mới), 02 ngày làm việc (đối với trường hợp cấp lại) kể từ ngày nhận được hồ sơ
+    đầy đủ"): its first line, when a time stands at its start, in the source's words."""
+    said: list[str] = []
+    for piece in note_pieces(p.processing_note):
+        line = piece.rest.strip(" -+•*:;\n").split("\n")[0].strip()
+        line = _STATED_TIME.sub("", line, count=1).strip()
+        first = _TIME_PHRASE.search(line)
+        if first is None or first.start() > 60 or len(line) < 6:
+            continue
+        cut = line.endswith(("…", "..."))
+        line = re.split(r"\.\s", line, maxsplit=1)[0]  # its first sentence
+        line = re.sub(r",?\s*trong đó\s*:?$", "", line.rstrip(" .;…")).strip()
+        line = shorten(line, 170) + ("…" if cut and len(line) <= 170 and not line.endswith("…") else "")
+        line = re.sub(r"≤\s*", "không quá ", line)
+        if line not in said:
+            said.append(line)
+    return "; ".join(said[:2]) if said else None
 
 
 def _merge_units(phrases: list[str]) -> list[str]:
@@ -188,7 +258,9 @@ def _time_phrase(value: float, unit: str | None) -> str:
     return f"{_number(value)} {words}" if words else f"{_number(value)} ({NO_UNIT})"
 
 
-def _parse_time_segment(segment: str) -> list[tuple[str | None, str, bool]]:
+def _parse_time_segment(segment: str) -> list[tuple[str | None, str, float | None]]:
+    """(channel, the time in words, None) per channel of one "Trực tiếp: 3 Ngày làm việc" segment;
+    a number without its unit comes as (channel, "", the number)."""
     segment = segment.strip()
     if not segment:
         return []
@@ -207,14 +279,16 @@ def _parse_time_segment(segment: str) -> list[tuple[str | None, str, bool]]:
         value = float(timed["value"].replace(",", "."))
         unit = timed["unit"].strip().lower()
         if unit and unit not in _UNITS:
-            return [(c, _readable(rest), True) for c in channels]
-        phrase = _time_phrase(value, unit or None)
-        if timed["le"] and unit:
+            return [(c, _readable(rest), None) for c in channels]
+        if not unit:
+            return [(c, "", value) for c in channels]
+        phrase = _time_phrase(value, unit)
+        if timed["le"]:
             phrase = f"không quá {phrase}"
-        if timed["tail"] and unit:
+        if timed["tail"]:
             phrase += " " + _readable(timed["tail"])
-        return [(c, phrase, bool(unit)) for c in channels]
-    return [(c, _readable(rest), True) for c in channels]
+        return [(c, phrase, None) for c in channels]
+    return [(c, _readable(rest), None) for c in channels]
 
 
 def _readable(text: str) -> str:
@@ -235,6 +309,55 @@ def _time_note(p: Procedure) -> str | None:
     if not note or not re.search(r"\b(ngày|giờ|tháng)\b|thời hạn", note, re.I):
         return None
     return note
+
+
+# -- the portal's description cells ---------------------------------------------------------------
+
+_NOTE_CELL = re.compile(
+    r"^\s*(?:(?P<amount>\d[\d.,]*)\s*(?P<currency>Việt Nam Đồng|VNĐ|Đồng|USD)"
+    r"|(?P<free>Miễn phí)|(?P<unknown>Không có thông tin)|VNĐ(?=\())",
+    re.IGNORECASE,
+)
+
+
+class NotePiece(NamedTuple):
+    """One channel's cells as the crawl glued them into `processing_note`: the fee cell ("150,000
+    Việt Nam Đồng", "Miễn phí"), the fee's description in brackets, then the time's description."""
+
+    amount: int | None  # in the currency's units
+    currency: str | None  # "VNĐ" or "USD"
+    free: bool
+    fee_detail: str | None
+    rest: str
+
+
+def note_pieces(note: str | None) -> list[NotePiece]:
+    pieces = []
+    for piece in (note or "").split(" | "):
+        cell = _NOTE_CELL.match(piece)
+        rest = piece[cell.end() :] if cell else piece
+        amount = currency = None
+        if cell and cell["amount"]:
+            digits = re.sub(r"[.,]", "", cell["amount"])
+            amount = int(digits) if digits.isdigit() else None
+            currency = "USD" if cell["currency"].upper() == "USD" else "VNĐ"
+        detail = None
+        stripped = rest.lstrip()
+        if stripped.startswith("("):
+            detail, end = _bracket_span(stripped)
+            rest = stripped[end:]
+        pieces.append(NotePiece(amount, currency, bool(cell and cell["free"]), detail or None, rest))
+    return pieces
+
+
+def _bracket_span(text: str) -> tuple[str, int]:
+    """What the bracket opening `text` holds (to its matching close, or the end), and where it ends."""
+    depth = 0
+    for i, ch in enumerate(text):
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if depth == 0:
+            return text[1:i].strip(), i + 1
+    return text[1:].strip(), len(text)
 
 
 # -- fee ----------------------------------------------------------------------------------------

@@ -34,9 +34,12 @@ async def test_a_close_variant_is_offered_and_its_answer_offers_the_first_back(l
     assert "mã 1.014062" in other["text"] and any(p == "#hoi time 1.014061 1.014062" for _, p in _buttons(other))
 
 
-async def test_a_fact_the_record_lacks_is_said_to_be_missing_and_the_source_linked(catalog):
-    (reply,) = facet_answer(catalog.get("1.014061"), "fee", BASE)  # the record gives no fee
-    assert "chưa ghi phí, lệ phí" in reply.text
+async def test_a_fact_the_record_lacks_is_said_to_be_missing_and_the_source_linked(catalog, province):
+    (reply,) = facet_answer(catalog.get("1.014061"), "fee", BASE, province=province)  # the record gives no fee
+    # One short line and whom to ask (the province's procedure line, a call button), not a lecture
+    assert "chưa có thông tin về phí, lệ phí" in reply.text and "0260.3797799" in reply.text
+    assert len(reply.text.splitlines()) == 3 and "Nguồn dữ liệu" not in reply.text
+    assert any(b.kind == "phone" and b.payload == "0260.3797799" for b in reply.buttons)
     assert any(b.kind == "url" and b.payload.startswith("https://dichvucong.gov.vn/") for b in reply.buttons)
 
 

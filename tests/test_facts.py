@@ -277,3 +277,40 @@ def test_a_body_with_its_own_desk_is_where_its_dossiers_go(catalog):
     assert not any("Ủy ban nhân dân" in line or "một cửa" in line for line in lines)
     commune = where_lines(facts_of(catalog.get("1.001193")), load_province("kontum"))  # khai sinh: the commune's
     assert any("bộ phận một cửa" in line for line in commune)
+
+
+def test_a_time_without_its_unit_gets_the_unit_the_records_own_text_gives_that_number():
+    methods = [{"method": "Trực tiếp", "time_value": 6}, {"method": "Trực tuyến", "time_value": 6}]
+    steps = ["Bước 2: Trong thời hạn 06 ngày làm việc kể từ ngày nhận đủ hồ sơ, cơ quan cấp giấy chứng nhận."]
+    p = Procedure(code="9.000011", name="Thử", methods=methods, steps=steps)
+    assert build_facts(p).time_summary == "6 ngày làm việc"
+    # A date is not a duration: "ngày 01 tháng 8" gives "1" no unit; nor does another number's unit.
+    dated = ["Tiếp nhận từ ngày 01 tháng 8 năm 2026.", "Trong thời hạn 03 ngày làm việc, thẩm định."]
+    p = Procedure(code="9.000012", name="Thử", methods=[{"method": "Trực tiếp", "time_value": 1}], steps=dated)
+    assert build_facts(p).time_summary == f"1 ({NO_UNIT})"
+    # The same number said with two units is not a unit.
+    both = ["Trong 02 ngày làm việc kiểm tra hồ sơ.", "Niêm yết trong 02 ngày."]
+    p = Procedure(code="9.000013", name="Thử", methods=[{"method": "Trực tiếp", "time_value": 2}], steps=both)
+    assert build_facts(p).time_summary == f"2 ({NO_UNIT})"
+
+
+def test_a_time_missing_from_the_cells_is_the_portals_own_description_where_the_record_kept_one():
+    note = ("Miễn phí28 ngày làm việc (đối với trường hợp cấp mới), 02 ngày làm việc (đối với trường hợp cấp lại) "
+            "kể từ ngày nhận được hồ sơ đầy đủ, hợp lệ theo quy định")  # fmt: skip
+    p = Procedure(code="9.000014", name="Thử", processing_note=note,
+                  processing_time_text="Trực tiếp: ? (đơn vị không rõ)", methods=[{"method": "Trực tiếp"}])  # fmt: skip
+    facts = build_facts(p)
+    assert facts.time_summary.startswith("28 ngày làm việc (đối với trường hợp cấp mới), 02 ngày làm việc")
+    assert facts.time_source == "description" and "time" not in facts.missing
+    (reply,) = facet_answer(p, "time", BASE)
+    assert "Theo mô tả trên Cổng Dịch vụ công: 28 ngày làm việc" in reply.text
+
+
+def test_a_time_the_record_truly_lacks_is_one_honest_line_and_whom_to_call(catalog, province):
+    (reply,) = facet_answer(catalog.get("1.000656"), "time", BASE, province=province)  # khai tử: "1", no unit
+    lines = reply.text.splitlines()
+    assert lines[1] == "Cổng Dịch vụ công ghi thời hạn “1” nhưng không ghi là ngày hay giờ."
+    assert "0260.3797799" in lines[2] and len(lines) == 3
+    assert any(b.kind == "phone" for b in reply.buttons)
+    card = procedure_card(catalog.get("1.000656"), BASE)
+    assert "Thời gian: 1 (Cổng DVC không ghi đơn vị)" in card.text
