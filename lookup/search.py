@@ -584,8 +584,9 @@ class _Built:
         self.has_alias = np.array([bool(p.aliases) for p in procedures])
         bigrams = {key: n for key in pair_ids if (n := self.pairs.doc_count(key)) >= 2}
         self.parser = QueryParser(
-            set(word_ids), compounds=self._compounds(), abbreviations=_abbreviations(phrase_docs, set(word_ids)),
-            bigrams=bigrams, marked_vocabulary=frozenset(marked),
+            set(word_ids), compounds=self._compounds(),
+            abbreviations=_abbreviations(phrase_docs, set(word_ids), lexicon), bigrams=bigrams,
+            marked_vocabulary=frozenset(marked),
         )  # fmt: skip
         self.refusal = _Refusal.load()
         self.reranker = _Reranker.load() if os.environ.get("TRACUU_SEARCH_RERANK", "1") != "0" else None
@@ -1107,23 +1108,40 @@ def _count_phrases(seq: list[str], counts: Counter[tuple[str, ...]]) -> None:
     counts.update({tuple(words[i : i + n]) for n in range(2, 7) for i in range(len(words) - n + 1)})
 
 
+def _lexicon_mentions(lexicon: Lexicon) -> Counter[tuple[str, ...]]:
+    """How many lexicon entries (an everyday phrase with what it spells out) hold each run of 2-6
+    words: how much citizens talk about it. "khai sinh" is in dozens, "khoáng sản" in a few."""
+    mentions: Counter[tuple[str, ...]] = Counter()
+    for key, expansions in lexicon.synonyms.items():
+        mentions.update(
+            {ph[i : i + n] for ph in (key, *expansions) for n in range(2, 7) for i in range(len(ph) - n + 1)}
+        )
+    return mentions
+
+
 def _abbreviations(
-    phrase_docs: Counter[tuple[str, ...]], vocabulary: set[str]
+    phrase_docs: Counter[tuple[str, ...]], vocabulary: set[str], lexicon: Lexicon | None = None
 ) -> dict[str, tuple[tuple[str, ...], ...]]:
-    """Initials of the catalog's frequent phrases -> those phrases, most frequent first (three at
-    most): "gcn" -> giấy chứng nhận, "qsdd" -> quyền sử dụng đất, "tncn" -> thu nhập cá nhân, "htx"
-    -> hợp tác xã. Only phrases that name several procedures, and that do not merely contain a more
-    frequent phrase with the same initials."""
-    by_initials: dict[str, list[tuple[int, tuple[str, ...]]]] = {}
-    for phrase, docs in phrase_docs.items():
-        if docs >= ABBREVIATION_MIN_DOCS:
-            by_initials.setdefault("".join(w[0] for w in phrase), []).append((docs, phrase))
+    """Initials of the catalog's frequent phrases and of the lexicon's phrases -> those phrases,
+    three at most: "gcn" -> giấy chứng nhận, "qsdd" -> quyền sử dụng đất, "tncn" -> thu nhập cá
+    nhân, "htx" -> hợp tác xã. Catalog phrases only when they name several procedures. The phrases
+    citizens talk about most (in the most lexicon entries) come first, then the catalog's most
+    frequent: "ks" is khai sinh before khoáng sản, "kd" kinh doanh before kiểm dịch."""
+    mentions = _lexicon_mentions(lexicon) if lexicon is not None else Counter()
+    candidates = {phrase: docs for phrase, docs in phrase_docs.items() if docs >= ABBREVIATION_MIN_DOCS}
+    for key, expansions in lexicon.synonyms.items() if lexicon is not None else ():
+        for phrase in (key, *expansions):
+            if 2 <= len(phrase) <= 6 and all(w.isalpha() and w in vocabulary for w in phrase):
+                candidates.setdefault(phrase, phrase_docs.get(phrase, 0))
+    by_initials: dict[str, list[tuple[int, int, tuple[str, ...]]]] = {}
+    for phrase, docs in candidates.items():
+        by_initials.setdefault("".join(w[0] for w in phrase), []).append((mentions[phrase], docs, phrase))
     out = {}
     for initials, found in by_initials.items():
         if initials in vocabulary and _VOWELS & set(initials):
             continue  # a real syllable ("an", "the"), never read as initials
-        found.sort(key=lambda f: (-f[0], f[1]))
-        out[initials] = tuple(phrase for _, phrase in found[:3])
+        found.sort(key=lambda f: (-f[0], -f[1], f[2]))
+        out[initials] = tuple(phrase for _, _, phrase in found[:3])
     return out
 
 

@@ -199,6 +199,15 @@ def test_abbreviations_are_read_as_initials_of_the_catalogs_own_phrases(index):
     assert index.search("dang ky nvqs lan dau", 1) == ["1.013133"]
 
 
+def test_initials_are_first_read_as_the_phrases_citizens_talk_about_most(index):
+    parser: QueryParser = index._built.parser
+    # The catalog names more procedures with "khoáng sản" than "khai sinh", and none with "trợ cấp
+    # xã hội" three times; the lexicon's entries say what citizens mean.
+    for typed, meant in [("ks", "khai sinh"), ("kd", "kinh doanh"), ("tcxh", "tro cap xa hoi")]:
+        assert " ".join(parser.abbreviations[typed][0]) == meant, typed
+    assert index.search("hưởng tcxh hàng tháng", 1) == ["1.001776"]
+
+
 def test_the_lexicon_is_organised_by_life_concept_with_hundreds_of_entries():
     from lookup.query_text import CONCEPTS_PATH
 
