@@ -16,15 +16,28 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from datetime import date, datetime
 from urllib.parse import quote
 
 from bot.dispatcher import Context, Router, command_is
 from bot.replies import Button, Reply, Text
 from handlers.content import MENU_BUTTON
+from lookup.calendar import VN_TZ
 from lookup.catalog import Procedure
-from lookup.facts import FACETS, NO_UNIT, Facet, ProcedureFacts, facts_of, is_conditional, where_lines
+from lookup.facts import (
+    FACETS,
+    NO_UNIT,
+    ChannelFact,
+    Facet,
+    ProcedureFacts,
+    current_fee,
+    facts_of,
+    fee_expired,
+    is_conditional,
+    where_lines,
+)  # fmt: skip
 from lookup.province import Hotline, Province
-from lookup.text import short_name, shorten
+from lookup.text import format_vnd, short_name, shorten
 
 router = Router("answers")
 ANSWER_LIMIT = 600
@@ -73,21 +86,22 @@ def _portal_note(facts: ProcedureFacts) -> str:
 
 
 def facet_answer(procedure: Procedure, facet: str, base_url: str, variants: Sequence[Procedure] = (), *,
-                 province: Province | None = None) -> list[Reply]:  # fmt: skip
+                 province: Province | None = None, today: date | None = None) -> list[Reply]:  # fmt: skip
     """One fact of `procedure` in one message of at most 600 characters, naming it and its code,
     with buttons to the other facts, to close `variants` (asked about the same way) and to the
     detail page. `facet`: documents, fee, time, where, online, form or result (anything else gets
     the card). `province` names the bodies that receive the dossier (the "where" answer)."""
     if facet not in FACETS:
-        return [procedure_card(procedure, base_url)]
+        return [procedure_card(procedure, base_url, today)]
     facts = facts_of(procedure)
     head = f"{_ICONS[facet]} {FACET_TITLES[facet]} – {short_name(facts.name.rstrip(' .'), 150)} (mã {facts.code}):"
-    body = _body(facts, facet, province, room=ANSWER_LIMIT - len(head) - 45)
+    body = _body(facts, facet, province, room=ANSWER_LIMIT - len(head) - 45, today=today)
     text = _fit([head, *body], ANSWER_LIMIT)
     return [Text(text, _answer_buttons(facts, facet, base_url, variants, province))]
 
 
-def _body(facts: ProcedureFacts, facet: Facet, province: Province | None, room: int = 420) -> list[str]:
+def _body(facts: ProcedureFacts, facet: Facet, province: Province | None, room: int = 420,
+          today: date | None = None) -> list[str]:  # fmt: skip
     if facet in facts.missing:
         return [_MISSING[facet], ask_line(province) if facet != "form" else _portal_note(facts).strip()]
     match facet:
@@ -103,20 +117,7 @@ def _body(facts: ProcedureFacts, facet: Facet, province: Province | None, room: 
                 lines.append(ask_line(province))
             return lines
         case "fee":
-            # The source's fee cell says free while its description names amounts, or its note cites the
-            # rule that fixes a fee (a placeholder more often than not): "Miễn phí." said first would be
-            # taken as the answer.
-            caveat = facts.fee_warning or (facts.fee_note and (
-                f"ghi chú của thủ tục dẫn quy định về mức thu: “{shorten(facts.fee_note, 220)}”. "
-                "Vui lòng hỏi lại cơ quan giải quyết."))  # fmt: skip
-            if caveat:
-                lines = [f"⚠️ Cổng Dịch vụ công ghi “{facts.fee_summary}”, nhưng {caveat}"]
-            else:
-                lines = _channel_lines(facts.fees, facts.fee_summary)
-            detail = next((f.detail for f in facts.fees if f.detail), None)
-            if detail:
-                lines.append("Ghi chú: " + shorten(detail, 200))
-            return lines
+            return _fee_lines(facts, province, today or _today())
         case "documents":
             shown = _documents_to_list(facts, room)
             # What one case needs ("Trường hợp trẻ em bị bỏ rơi …", "Văn bản ủy quyền … trong trường hợp
@@ -151,6 +152,68 @@ def _channel_lines(items: list, summary: str | None) -> list[str]:
     if len({i.text for i in items}) <= 1:
         return [f"{summary}."] if summary else []
     return [f"• {i.channel}: {i.text}" if i.channel else f"• {i.text}" for i in items]
+
+
+def _today() -> date:
+    return datetime.now(VN_TZ).date()
+
+
+def _day(iso: str) -> str:
+    return date.fromisoformat(iso).strftime("%d/%m/%Y")
+
+
+def fees_today(facts: ProcedureFacts, today: date, short: bool = False) -> list[ChannelFact]:
+    """The fee per channel as it stands `today`: a fee whose own clause says it applied until a past
+    date is said as such ("mức 160.000 đồng chỉ áp dụng đến hết ngày 31/12/2023"), never as current."""
+    out = []
+    for f in facts.fees:
+        if fee_expired(f.until, today):
+            text = "chưa có mức hiện nay" if short else f"mức {f.text} chỉ áp dụng đến hết ngày {_day(f.until or '')}"
+            f = f.model_copy(update={"text": text})
+        out.append(f)
+    return out
+
+
+def fee_summary_today(facts: ProcedureFacts, today: date) -> str | None:
+    """The fee in one line, for a card: the figure in force, or that the record has none."""
+    now = current_fee(facts, today)
+    if now is not None:
+        return f"{format_vnd(now.amount)} (theo ghi chú của thủ tục)"
+    if facts.fee_warning or facts.fee_note:  # "free" in the cell, a fee described: not said as a fact
+        return "chưa ghi mức cụ thể, hỏi cơ quan giải quyết"
+    fees = fees_today(facts, today, short=True)
+    if not fees:
+        return None
+    if len({f.text for f in fees}) == 1:
+        return fees[0].text
+    return "; ".join(f"{f.channel}: {f.text}" if f.channel else f.text for f in fees)
+
+
+def _fee_lines(facts: ProcedureFacts, province: Province | None, today: date) -> list[str]:
+    now = current_fee(facts, today)
+    if now is not None:  # the cell says free, the description states the one fee in force
+        return [f"{format_vnd(now.amount)}.", f"Theo ghi chú của thủ tục: “{shorten(now.clause, 200)}”."]
+    if facts.fee_warning or facts.fee_note:
+        # The cell says free while the description names amounts, or cites the rule that fixes the
+        # fee ("Theo quy định của Hội đồng nhân dân cấp tỉnh"): no figure to give, and not "Miễn phí".
+        current = sorted({a.amount for a in facts.fee_amounts if not fee_expired(a.until, today)})
+        if current:
+            said = f"ghi chú của thủ tục nhắc các mức {', '.join(format_vnd(a) for a in current)}."
+        else:
+            said = f"ghi chú của thủ tục: “{shorten(facts.fee_note or '', 200)}”."
+        return [f"Cổng Dịch vụ công không ghi mức lệ phí cụ thể; {said}", ask_line(province)]
+    fees = fees_today(facts, today)
+    lines = _channel_lines(fees, fees[0].text if fees and len({f.text for f in fees}) == 1 else None)
+    expired = [f for f in facts.fees if fee_expired(f.until, today)]
+    if expired:
+        how = ", ".join((f.channel or "").lower() for f in expired if f.channel)
+        how = f" khi nộp {how}" if how and len(expired) < len(facts.fees) else ""
+        lines.append(f"Mức hiện nay{how} mình chưa có thông tin. " + ask_line(province))
+    detail = next((f.detail for f in facts.fees if f.detail and not fee_expired(f.until, today)), None)
+    detail = detail or (None if expired else facts.fee_description)
+    if detail:
+        lines.append("Ghi chú: " + shorten(detail.lstrip("-+ "), 200))
+    return lines
 
 
 def _unique_shorts(facts: ProcedureFacts) -> list:
@@ -255,7 +318,7 @@ def _answer_buttons(facts: ProcedureFacts, facet: Facet, base_url: str, variants
     return tuple(buttons[:MAX_BUTTONS])
 
 
-def procedure_card(procedure: Procedure, base_url: str) -> Text:
+def procedure_card(procedure: Procedure, base_url: str, today: date | None = None) -> Text:
     """The procedure in one message of at most 800 characters: name, code, agency, time, fee,
     online, its 3 key documents and how many more, with buttons to the facts and the whole record."""
     facts = facts_of(procedure)
@@ -263,11 +326,8 @@ def procedure_card(procedure: Procedure, base_url: str) -> Text:
     if facts.agency:
         lines.append(f"Cơ quan giải quyết: {shorten(facts.agency, 120)}")
     lines.append(f"Thời gian: {shorten(facts.time_summary, 140) if facts.time_summary else 'chưa có thông tin'}")
-    if facts.fee_warning or facts.fee_note:  # "free" in the fee cell, a fee described: not said as a fact
-        described = "mô tả nhắc mức khác" if facts.fee_warning else "ghi chú dẫn quy định thu phí"
-        lines.append(f"Lệ phí: ⚠️ chưa rõ (Cổng DVC ghi “{facts.fee_summary}”, {described}; hỏi lại cơ quan giải quyết)")
-    else:
-        lines.append(f"Lệ phí: {shorten(facts.fee_summary, 140) if facts.fee_summary else 'chưa có thông tin'}")
+    fee = fee_summary_today(facts, today or _today())
+    lines.append(f"Lệ phí: {shorten(fee, 140) if fee else 'chưa có thông tin'}")
     online = {"toàn trình": "có, toàn trình", "một phần": "có, một phần", "có": "có", "không": "không"}
     lines.append(f"Nộp trực tuyến: {online.get(facts.online or '', 'chưa có thông tin')}")
     total = len(_unique_shorts(facts))
@@ -306,4 +366,5 @@ async def answer(ctx: Context) -> list[Reply]:
     variants = [v for c in codes[1:4] if (v := ctx.deps.catalog.get(c)) and v.code != procedure.code]
     ctx.meta["procedure_code"] = procedure.code
     ctx.meta["facet"] = facet.lower()
-    return facet_answer(procedure, facet.lower(), ctx.deps.base_url, variants, province=ctx.deps.province)
+    return facet_answer(procedure, facet.lower(), ctx.deps.base_url, variants, province=ctx.deps.province,
+                        today=ctx.now.date())  # fmt: skip

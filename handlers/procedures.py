@@ -175,7 +175,7 @@ async def card(ctx: Context) -> list[Reply]:
     if procedure is None:
         return [Text("Không tìm thấy thủ tục này.", (Button("Tìm thủ tục khác", "#tracuuthutuc"), MENU_BUTTON))]
     ctx.meta["procedure_code"] = procedure.code
-    return [procedure_card(procedure, ctx.deps.base_url)]
+    return [procedure_card(procedure, ctx.deps.base_url, ctx.now.date())]
 
 
 @router.on(lambda ctx: is_text(ctx) and bool(_NATIONAL_CODE.match(ctx.text)))
@@ -217,7 +217,7 @@ def results(ctx: Context, query: str, page: int) -> list[Reply]:
         )]  # fmt: skip
     if page == 1 and len(codes) == 1 and (only := ctx.deps.catalog.get(codes[0])) is not None:
         ctx.meta["procedure_code"] = only.code  # a list of one is that procedure: its card, not a list
-        return [procedure_card(only, ctx.deps.base_url)]
+        return [procedure_card(only, ctx.deps.base_url, ctx.now.date())]
     shown = codes[:ITEMS_PER_PAGE]
     ctx.meta["search_results"] = shown
     ctx.meta["search_page"] = page

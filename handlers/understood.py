@@ -500,8 +500,10 @@ def _answer(ctx: Context, code: str, facet: str | None, variants: list[str]) -> 
     ctx.meta["facet"] = facet
     others = [p for c in variants if (p := ctx.deps.catalog.get(c)) is not None]
     if facet is None:
-        return [answers.procedure_card(procedure, ctx.deps.base_url)]
-    return answers.facet_answer(procedure, facet, ctx.deps.base_url, others, province=ctx.deps.province)
+        return [answers.procedure_card(procedure, ctx.deps.base_url, ctx.now.date())]
+    return answers.facet_answer(
+        procedure, facet, ctx.deps.base_url, others, province=ctx.deps.province, today=ctx.now.date()
+    )
 
 
 @router.on(intent_is(I.SELECT))

@@ -13,6 +13,7 @@ and the national portal link. Everything comes from the record; what the record 
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Literal, NamedTuple
 
 from pydantic import BaseModel
@@ -49,6 +50,15 @@ class ChannelFact(BaseModel):
     channel: str | None  # "Trực tuyến", "Trực tiếp", "Qua bưu chính"; None: all channels
     text: str
     detail: str | None = None  # the source's explanation ("áp dụng mức phí … đến hết ngày 31/12/2026")
+    until: str | None = None  # ISO date: a fee whose own clause says it applied until then
+
+
+class FeeAmount(BaseModel):
+    """An amount the fee's description states, with the date its own clause says it applies until."""
+
+    amount: int
+    until: str | None = None  # ISO date
+    clause: str
 
 
 class DocumentFact(BaseModel):
@@ -79,6 +89,8 @@ class ProcedureFacts(BaseModel):
     fees: list[ChannelFact] = []
     fee_summary: str | None = None
     fee_warning: str | None = None
+    fee_description: str | None = None  # the note's description of the fee, where the cells have none
+    fee_amounts: list[FeeAmount] = []  # the amounts the descriptions state, with their end dates
     online: Literal["toàn trình", "một phần", "có", "không"] | None = None
     online_text: str | None = None
     documents: list[DocumentFact] = []  # every document, grouped by case, none twice in a case
@@ -119,7 +131,8 @@ def build_facts(p: Procedure) -> ProcedureFacts:
         subjects=p.subjects, channels=_channels(p),
         times=times, time_summary=time_summary, time_source=time_source, time_note=_time_note(p), fees=fees,
         fee_summary=fee_summary,
-        fee_warning=_fee_warning(p), fee_note=_fee_note(p, fee_summary), online=online, online_text=online_text,
+        fee_warning=_fee_warning(p), fee_note=_fee_note(p, fee_summary), fee_description=_fee_description(p, fees),
+        fee_amounts=_fee_described(p, fees), online=online, online_text=online_text,
         documents=documents,
         key_documents=_key_documents(documents), forms=[d for d in _unique(documents) if d.form],
         results=list(dict.fromkeys(r.name for r in p.results if r.name)), steps=p.steps, conditions=p.conditions,
@@ -362,14 +375,55 @@ def _bracket_span(text: str) -> tuple[str, int]:
 
 # -- fee ----------------------------------------------------------------------------------------
 
-_CITES_A_FEE = re.compile(r"mức thu|thu phí|thu lệ phí|\bphí\b.{0,80}thông tư", re.IGNORECASE)
+_CITES_A_FEE = re.compile(
+    r"mức thu|thu phí|thu lệ phí|\bphí\b.{0,80}thông tư|hội đồng nhân dân|\bhđnd\b|luật phí", re.IGNORECASE
+)
 _SAYS_FREE = re.compile(r"miễn (?:lệ )?phí|không thu", re.IGNORECASE)
+# "(áp dụng đến hết ngày 31/12/2023 …)", "Kể từ ngày 01/12/2023 đến hết ngày 31/12/2025, …"
+_UNTIL = re.compile(r"(?:đến hết ngày|đến ngày|hết ngày)\s*(\d{1,2})/(\d{1,2})/(\d{4})|đến hết năm (\d{4})", re.I)
+_CLAUSE = re.compile(r";\s+|\.\s+-\s*|\s+-\s+|\n|(?:^|\s)\+\s|\.\s+(?=[A-ZĐÀ-Ỹ])")
+_AMOUNT = re.compile(r"(?<![\d.,/])(\d{1,3}(?:[.,]\d{3})+|\d{4,})\s*(?:đ\b|đồng|Đồng|VNĐ|vnđ)")
+
+
+def fee_expired(until: str | None, today: date) -> bool:
+    return until is not None and date.fromisoformat(until) < today
+
+
+def _until(clause: str) -> str | None:
+    match = _UNTIL.search(clause)
+    if match is None:
+        return None
+    if match[4]:
+        return f"{match[4]}-12-31"
+    day, month, year = int(match[1]), int(match[2]), int(match[3])
+    try:
+        return date(year, month, day).isoformat()
+    except ValueError:
+        return None
+
+
+def _clauses(text: str) -> list[str]:
+    return [c.strip(" -+.;()") for c in _CLAUSE.split(text) if c and c.strip(" -+.;()")]
+
+
+def described_amounts(text: str | None) -> list[FeeAmount]:
+    """The amounts a fee description states ("Lệ phí cấp giấy phép lái xe: 135.000 đồng/lần"), each
+    with the end date its own clause gives ("Kể từ ngày 01/12/2023 đến hết ngày 31/12/2025, áp dụng
+    mức thu lệ phí là 115.000 đồng")."""
+    out = []
+    for clause in _clauses(text or ""):
+        until = _until(clause)
+        for match in _AMOUNT.finditer(clause):
+            digits = re.sub(r"[.,]", "", match[1])
+            out.append(FeeAmount(amount=int(digits), until=until, clause=clause))
+    return out
 
 
 def _fee_note(p: Procedure, fee_summary: str | None) -> str | None:
     """The record's note where the fee cell says free but the note cites the rule that fixes a fee
     ("Thực hiện theo Thông tư số 244/2016/TT-BTC … quy định mức thu … phí cung cấp thông tin lý lịch
-    tư pháp": the criminal record certificate is not free); not where the note says free itself."""
+    tư pháp": the criminal record certificate is not free; "Theo quy định của Hội đồng nhân dân cấp
+    tỉnh": a building permit is not free either); not where the note says free itself."""
     note = p.processing_note or ""
     if fee_summary != "Miễn phí" or not _CITES_A_FEE.search(note) or _SAYS_FREE.search(note):
         return None
@@ -377,56 +431,127 @@ def _fee_note(p: Procedure, fee_summary: str | None) -> str | None:
     return next((part for part in parts if _CITES_A_FEE.search(part)), parts[0])  # the part that cites it
 
 
-def _fee_words(amount: int | None, text: str | None) -> tuple[str | None, str | None]:
-    """("Miễn phí" / "50.000 đồng", the source's explanation) for one channel's fee cell."""
+def _scaled(amount: int, detail: str | None) -> tuple[int, str | None]:
+    """The crawl read some cells in thousands ("135 VNĐ(Lệ phí cấp giấy phép lái xe: 135.000
+    đồng/lần.)", "40 Việt Nam Đồng(40.000đ/giấy thông hành …)"): no fee is under 1.000 đồng, and
+    where the cell's own description states the amount whole, that is the amount; "145 VNĐ(… 145
+    USD/thẻ)" is in dollars. Returns (amount, currency: None for đồng)."""
+    if amount >= 1000 or not detail:
+        return amount, None
+    if re.search(rf"(?<![\d.,]){amount}\s*USD", detail):
+        return amount, "USD"
+    for match in _AMOUNT.finditer(detail):
+        whole = int(re.sub(r"[.,]", "", match[1]))
+        if re.fullmatch(rf"{amount}(?:000)+", str(whole)):
+            return whole, None
+    return amount, None
+
+
+def _fee_words(amount: int | None, text: str | None) -> tuple[str | None, str | None, str | None]:
+    """("Miễn phí" / "50.000 đồng", the source's explanation, the date the fee's own clause says it
+    applies until) for one channel's fee cell."""
     text = (text or "").strip()
     detail = None
     if "(" in text:
         detail = _bracketed(text[text.index("(") :]).lstrip("-+ ").strip() or None
     elif amount and text and not re.match(r"^[\d.,\s]+(Việt Nam Đồng|VNĐ|đồng|Đồng)$", text, re.I):
         detail = re.sub(r"^[\d.,\s]+(Việt Nam Đồng|VNĐ|đồng|Đồng)", "", text, flags=re.I).strip() or None
+    per = ""
+    if detail and detail.startswith("/") and len(detail) <= 20:  # "10 USD(/bản)": what the amount is for
+        per, detail = detail, None
     if amount == 0:
-        return "Miễn phí", detail
+        return "Miễn phí", detail, None
     if amount:
-        return format_vnd(amount), detail
+        amount, currency = _scaled(amount, detail)
+        words = (f"{amount} USD" if currency else format_vnd(amount)) + per
+        return words, detail, _amount_until(amount, detail)
     if text and re.match(r"^(phí|lệ phí)\s*:\s*(0|không)\s*đồng", text, re.I):
-        return "Miễn phí", None
-    if text and text.lower() != "vnđ":
-        return _readable(text), None
-    return None, None
+        return "Miễn phí", None, None
+    dollars = re.match(r"^(\d[\d.,]*)\s*USD\b", text)
+    if dollars:  # "145 USD(Thẻ tạm trú có thời hạn không quá 02 năm: 145 USD/thẻ.)"
+        detail = _bracketed(text[text.index("(") :]).strip() or None if "(" in text else None
+        return f"{dollars[1]} USD", detail, None
+    if text and text.lower() != "vnđ" and not text.lower().startswith("vnđ("):
+        return _readable(text), None, None
+    return None, None, None
+
+
+def _amount_until(amount: int, detail: str | None) -> str | None:
+    """The end date of the clause of `detail` that states `amount` ("160.000/hộ chiếu … (áp dụng đến
+    hết ngày 31/12/2023 …)"), where that clause gives one; a clause about another amount (a
+    reduction that ended) is not this fee's."""
+    if not detail:
+        return None
+    written = {f"{amount:,}".replace(",", "."), f"{amount:,}"}
+    for clause in _clauses(detail):
+        numbers = {m.group(0) for m in re.finditer(r"\d{1,3}(?:[.,]\d{3})+", clause)}
+        if numbers & written:
+            return _until(clause)
+    return None
 
 
 def _bracketed(text: str) -> str:
     """What the first bracket of `text` holds (to its matching close, or the end)."""
-    depth = 0
-    for i, ch in enumerate(text):
-        depth += {"(": 1, ")": -1}.get(ch, 0)
-        if depth == 0:
-            return text[1:i].strip()
-    return text[1:].strip()
+    return _bracket_span(text)[0]
 
 
 def _fees(p: Procedure) -> tuple[list[ChannelFact], str | None]:
     by_channel: dict[str | None, ChannelFact] = {}
     for m in p.methods:
-        words, detail = _fee_words(m.fee_vnd, m.fee_text)
+        words, detail, until = _fee_words(m.fee_vnd, m.fee_text)
         if words is None:
             continue
         channel = _channel(m.method)
         current = by_channel.get(channel)
         if current is None:
-            by_channel[channel] = ChannelFact(channel=channel, text=words, detail=detail)
+            by_channel[channel] = ChannelFact(channel=channel, text=words, detail=detail, until=until)
         elif words not in current.text.split(" hoặc "):
             current.text += f" hoặc {words}"
+            current.until = max(current.until, until) if current.until and until else None
     if not by_channel:
-        words, detail = _fee_words(p.fee_vnd, p.fee_text)
-        if words is None:
-            return [], None
-        by_channel[None] = ChannelFact(channel=None, text=words, detail=detail)
+        words, detail, until = _fee_words(p.fee_vnd, p.fee_text)
+        if words is not None:
+            by_channel[None] = ChannelFact(channel=None, text=words, detail=detail, until=until)
+    if not by_channel:
+        # The cells are empty, but the crawl kept the portal's fee cells in the note ("150,000 Việt
+        # Nam Đồng(…) | 50,000 VNĐ(…)"), without saying which channel each is.
+        cells = [c for c in note_pieces(p.processing_note) if c.amount is not None or c.free]
+        if cells:
+            said: list[str] = []
+            until: list[str | None] = []
+            for cell in cells:
+                if cell.free:
+                    words = "Miễn phí"
+                    end = None
+                elif cell.currency == "USD":
+                    per = cell.fee_detail if (cell.fee_detail or "").startswith("/") else ""
+                    words, end = f"{cell.amount} USD{per}", None
+                else:
+                    amount, currency = _scaled(cell.amount or 0, cell.fee_detail)
+                    words = f"{amount} USD" if currency else format_vnd(amount)
+                    end = _amount_until(amount, cell.fee_detail)
+                if words not in said:
+                    said.append(words)
+                    until.append(end)
+            detail = next((c.fee_detail for c in cells if c.fee_detail and not c.fee_detail.startswith("/")), None)
+            ends = [u for u in until if u]
+            by_channel[None] = ChannelFact(channel=None, text=" hoặc ".join(said), detail=detail,
+                                           until=max(ends) if len(ends) == len(until) else None)  # fmt: skip
+    if not by_channel:
+        return [], None
     facts = sorted(by_channel.values(), key=lambda f: _channel_order(f.channel))
     if len({f.text for f in facts}) == 1:
         return facts, facts[0].text
     return facts, "; ".join(f"{f.channel}: {f.text}" if f.channel else f.text for f in facts)
+
+
+def _fee_description(p: Procedure, fees: list[ChannelFact]) -> str | None:
+    """The fee's description where the cells carry none: the note's bracket ("(Mức lệ phí cụ thể do
+    Hội đồng nhân dân tỉnh … quyết định. Miễn lệ phí đối với trường hợp đăng ký khai tử đúng hạn …)")."""
+    if any(f.detail for f in fees):
+        return None
+    return next((c.fee_detail for c in note_pieces(p.processing_note) if c.fee_detail
+                 and not c.fee_detail.startswith("/")), None)  # fmt: skip
 
 
 def _fee_warning(p: Procedure) -> str | None:
@@ -434,6 +559,29 @@ def _fee_warning(p: Procedure) -> str | None:
         return None
     amounts = ", ".join(format_vnd(a) for a in p.fee_amounts_mentioned_vnd)
     return f"mô tả của thủ tục có nhắc các mức {amounts}: vui lòng hỏi lại cơ quan giải quyết trước khi nộp."
+
+
+def _fee_described(p: Procedure, fees: list[ChannelFact]) -> list[FeeAmount]:
+    """The amounts the fee's descriptions state (the cells' and the note's, each text once), every
+    time they state one, for a cell that says free while its description names a fee."""
+    texts = [f.detail for f in fees if f.detail] + [c.fee_detail for c in note_pieces(p.processing_note)
+                                                   if c.fee_detail]  # fmt: skip
+    return [amount for text in dict.fromkeys(texts) for amount in described_amounts(text)]
+
+
+def current_fee(facts: ProcedureFacts, today: date) -> FeeAmount | None:
+    """The one fee the descriptions state as in force today, where the cell says free but a fee is
+    described ("Lệ phí cấp giấy phép lái xe: 135.000 đồng/lần", its online reduction "đến hết ngày
+    31/12/2025" over): None when they state none or several."""
+    if not (facts.fee_warning or facts.fee_note) or facts.fee_summary != "Miễn phí":
+        return None
+    current = [a for a in facts.fee_amounts if not fee_expired(a.until, today)]
+    # A text cut short may have listed more, unless the clause it was cut in had ended already.
+    cut = any(t.endswith(("…", "...")) and not fee_expired(_until(_clauses(t)[-1]) if _clauses(t) else None, today)
+              for t in [facts.fee_description or "", *(f.detail or "" for f in facts.fees)])  # fmt: skip
+    # One amount said once, in a whole text: "Sát hạch lý thuyết: 60.000 đồng/lần, Sát hạch thực hành:
+    # 60.000 đồng/lần; + … ô tô …" (cut) lists sub-fees, not the fee.
+    return current[0] if len(current) == 1 and not cut else None
 
 
 # -- documents ----------------------------------------------------------------------------------

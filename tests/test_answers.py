@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import date
 
 from handlers.answers import facet_answer, procedure_card
 
@@ -56,10 +57,18 @@ def test_papers_only_some_cases_need_are_listed_apart_from_what_everyone_brings(
 
 
 async def test_a_fee_the_source_says_is_free_but_describes_amounts_is_not_said_free(catalog):
-    (reply,) = facet_answer(catalog.get("3.000347"), "fee", BASE)  # đổi giấy phép lái xe
+    today = date(2026, 12, 2)
+    (reply,) = facet_answer(catalog.get("3.000347"), "fee", BASE, today=today)  # đổi giấy phép lái xe
+    # The cell says free; the note: "Lệ phí cấp giấy phép lái xe: 135.000 đồng/lần", and an online
+    # rate of 115.000 đồng "đến hết ngày 31/12/2025", over: one figure, the one in force.
     first = reply.text.split("\n")[1]
-    assert not first.startswith("Miễn phí") and "Miễn phí" in first and "135.000 đồng" in first
-    assert "chưa rõ" in procedure_card(catalog.get("3.000347"), BASE).text
+    assert first == "135.000 đồng." and "Miễn phí" not in reply.text and "115.000" not in reply.text
+    card = procedure_card(catalog.get("3.000347"), BASE, today)
+    assert "Lệ phí: 135.000 đồng (theo ghi chú của thủ tục)" in card.text
+    # A building permit: the cell says free, the note "Theo quy định của Hội đồng nhân dân cấp tỉnh".
+    (permit,) = facet_answer(catalog.get("1.013225"), "fee", BASE, today=today)
+    assert "Miễn phí" not in permit.text and "không ghi mức lệ phí cụ thể" in permit.text
+    assert "Lệ phí: chưa ghi mức cụ thể" in procedure_card(catalog.get("1.013225"), BASE, today).text
 
 
 def test_the_card_fits_a_phone_screen(catalog):

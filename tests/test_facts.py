@@ -8,6 +8,7 @@ import json
 import re
 import unicodedata
 from collections import Counter
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -314,3 +315,48 @@ def test_a_time_the_record_truly_lacks_is_one_honest_line_and_whom_to_call(catal
     assert any(b.kind == "phone" for b in reply.buttons)
     card = procedure_card(catalog.get("1.000656"), BASE)
     assert "Thời gian: 1 (Cổng DVC không ghi đơn vị)" in card.text
+
+
+def test_a_fee_whose_own_note_says_it_applied_until_a_past_date_is_not_shown_as_current():
+    online = ("160,000 Việt Nam Đồng(+ 160.000/hộ chiếu, trường hợp cấp lại do bị hư hỏng hoặc bị mất: "
+              "320.000đ/hộ chiếu (áp dụng đến hết ngày 31/12/2023 theo Thông tư số 44/2023/TT-BTC))")  # fmt: skip
+    counter = "200,000 Việt Nam Đồng(200.000đ/hộ chiếu.)"
+    p = Procedure(code="9.000021", name="Cấp hộ chiếu", methods=[
+        {"method": "Trực tuyến", "fee_vnd": 160000, "fee_text": online},
+        {"method": "Trực tiếp", "fee_vnd": 200000, "fee_text": counter}])  # fmt: skip
+    (reply,) = facet_answer(p, "fee", BASE, today=date(2026, 12, 2))
+    assert "• Trực tuyến: mức 160.000 đồng chỉ áp dụng đến hết ngày 31/12/2023" in reply.text
+    assert "• Trực tiếp: 200.000 đồng" in reply.text and "Mức hiện nay khi nộp trực tuyến" in reply.text
+    assert "Lệ phí: Trực tuyến: chưa có mức hiện nay; Trực tiếp: 200.000 đồng" in procedure_card(
+        p, BASE, date(2026, 12, 2)).text  # fmt: skip
+    # Before that date the same rate was the current one.
+    (then,) = facet_answer(p, "fee", BASE, today=date(2023, 6, 1))
+    assert "• Trực tuyến: 160.000 đồng" in then.text
+    # A reduction that ended is not the fee's own clause: "50.000 đồng/thẻ; Kể từ … đến hết ngày
+    # 31/12/2025, mức thu … trực tuyến bằng 50%" keeps 50.000 đồng current.
+    card = ("50,000 Việt Nam Đồng(Cấp đổi thẻ căn cước: 50.000 đồng/thẻ căn cước. Kể từ ngày 01/01/2025 đến hết "
+            "ngày 31/12/2025, mức thu lệ phí khi nộp trực tuyến bằng 50% mức thu lệ phí quy định.)")  # fmt: skip
+    p = Procedure(
+        code="9.000022", name="Cấp đổi", methods=[{"method": "Trực tiếp", "fee_vnd": 50000, "fee_text": card}]
+    )
+    assert procedure_card(p, BASE, date(2026, 12, 2)).text.count("Lệ phí: 50.000 đồng") == 1
+
+
+def test_miễn_phí_is_not_said_where_the_fee_cell_is_empty_and_the_amounts_the_crawl_misread_are_whole():
+    assert "fee" in build_facts(Procedure(code="9.000023", name="Thử", methods=[{"method": "Trực tiếp"}])).missing
+    # The crawl kept the portal's fee cells in the note: "150,000 Việt Nam Đồng(…) | 50,000 VNĐ(…)".
+    note = "150,000 Việt Nam Đồng(- Mức lệ phí cụ thể do Hội đồng nhân dân tỉnh quyết định) | 50,000 VNĐ(- Mức lệ phí)"
+    p = Procedure(code="9.000024", name="Thử", processing_note=note, methods=[{"method": "Trực tiếp"}])
+    assert build_facts(p).fee_summary == "150.000 đồng hoặc 50.000 đồng"
+    # "135 VNĐ(Lệ phí cấp giấy phép lái xe: 135.000 đồng/lần.)" is 135.000 đồng, "145 VNĐ(… 145 USD/thẻ.)" dollars.
+    licence = [
+        {"method": "Trực tiếp", "fee_vnd": 135, "fee_text": "135 VNĐ(Lệ phí cấp giấy phép lái xe: 135.000 đồng/lần.)"}
+    ]
+    assert build_facts(Procedure(code="9.000025", name="Thử", methods=licence)).fee_summary == "135.000 đồng"
+    card = [{"method": "Trực tiếp", "fee_vnd": 145, "fee_text": "145 VNĐ(Thẻ tạm trú không quá 02 năm: 145 USD/thẻ.)"}]
+    assert build_facts(Procedure(code="9.000026", name="Thử", methods=card)).fee_summary == "145 USD"
+    # The cell says free, the note names the rule that fixes the fee: not "Miễn phí".
+    free = [{"method": "Trực tiếp", "fee_vnd": 0, "fee_text": "Miễn phí"}]
+    p = Procedure(code="9.000027", name="Thử", methods=free, processing_note="(Theo quy định của Luật phí và lệ phí)")
+    (reply,) = facet_answer(p, "fee", BASE)
+    assert "Miễn phí" not in reply.text and "không ghi mức lệ phí cụ thể" in reply.text
