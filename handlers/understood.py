@@ -315,6 +315,13 @@ def decide(interpretation: Interpretation, text: str, search: Callable[[str, int
         # "lệ phí bao nhiêu" about the one just shown; not "xin giấy chứng sinh ở đâu", which names
         # something else (that the catalog does not know is no reason to answer the last one's fact).
         return ProcedureReply("answer", last, facet, query=query)
+    # A fact asked with circumstances around it ("người yêu em ở tỉnh khác thì nộp ở đâu" after the
+    # marriage card, "bao lâu thì nhận được lương" after the pension's): no procedure named credibly
+    # and no paper or act to name one, so it is asked of what is on screen (the search's guess for
+    # "người yêu ở tỉnh khác" was a signature's certification).
+    circumstances = facet and not codes and not _names_a_paper_or_act(named_words)
+    if circumstances and (kept := _about_what_is_shown(catalog, memory, facet, query, words_fit=False)):
+        return kept
     if facet and not codes and suggest:
         # Named, but not credibly: ask which one rather than say "nothing found" (an officer would).
         named = entities.procedure_queries(query, default_model().vocabulary)
@@ -367,12 +374,27 @@ def _names_another(topic: OutsideTopic, query: str, search: Callable[[str, int, 
     )
 
 
-def _about_what_is_shown(catalog: Catalog, memory: dict[str, Any], facet: str, query: str) -> ProcedureReply | None:
+# Words that name a paper or an act: a follow-up holding one names a procedure of its own ("xin
+# giấy phép karaoke ở đâu" after the birth card is not asked of the birth), folded.
+_PAPER_OR_ACT = frozenset({
+    "giay", "phep", "chung", "the", "so", "bang", "ho chieu", "dang ky", "dang ki", "dk", "cap", "xin", "lam",
+    "thu tuc", "ho so", "chung nhan", "chung chi", "xac nhan", "cccd", "gplx", "lltp", "khai", "to khai",
+})  # fmt: skip
+
+
+def _names_a_paper_or_act(words: list[str]) -> bool:
+    folded = f" {' '.join(fold(w) for w in words)} "
+    return any(f" {w} " in folded for w in _PAPER_OR_ACT)
+
+
+def _about_what_is_shown(catalog: Catalog, memory: dict[str, Any], facet: str, query: str,
+                         words_fit: bool = True) -> ProcedureReply | None:  # fmt: skip
     """A follow-up that names nothing new ("lệ phí bao nhiêu", "phí cấp lại bao nhiêu") asks about
     what is on screen: the procedure shown if its name holds the words typed, or among the list just
     shown those whose names do (one: its answer; several, or no words: which one?). None when the
-    words name something else, which is then searched for."""
-    words = [fold(w) for w in followups.named_words(query)]
+    words name something else, which is then searched for. `words_fit=False`: the words name
+    nothing (circumstances), so what is shown is asked of whatever they are."""
+    words = [fold(w) for w in followups.named_words(query)] if words_fit else []
     if len(words) > followups.FOLLOW_UP_WORDS:
         return None
 

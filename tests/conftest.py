@@ -291,8 +291,14 @@ class Live:
             assert r.status == 200, await r.text()
             return (await r.json())["replies"]
 
-    async def say(self, user: str, text: str, **query: str) -> list[dict]:
-        return await self.act(user, "text", text, **query)
+    async def say(self, user: str, text: str, expect: int | None = None, **query: str) -> list[dict]:
+        """The OA's replies to `text`. `expect`: how many the reply has (a heading and a list): they
+        are waited for, as a loaded machine may part them by more than the emulator's quiet gap."""
+        if expect is None:
+            return await self.act(user, "text", text, **query)
+        before = len(await self.oa_messages(user))
+        await self.act(user, "text", text, **query)
+        return (await self.settle(user, before + expect))[before:]
 
     async def control(self, **body: Any) -> dict:
         async with self.http.post(f"{self.base}/emulator/control", json=body) as r:

@@ -101,7 +101,7 @@ async def test_procedure_branch_browses_life_events_and_shows_a_card(live):
     sub_groups = (await live.say("c5", "#nhom co-con-nho 1"))[0]
     assert "lĩnh vực" in sub_groups["text"]
     assert ("Hộ tịch (13)", "#nhomcon co-con-nho 0") in buttons(sub_groups)  # everyday fields first
-    listing = await live.say("c5", "#nhomcon co-con-nho 0")
+    listing = await live.say("c5", "#nhomcon co-con-nho 0", expect=2)
     assert "Có con nhỏ › Hộ tịch: 13 thủ tục (trang 1/3)" in listing[0]["text"]
     elements = listing[1]["attachment"]["payload"]["elements"]
     assert len(elements) == 5 and elements[0]["default_action"]["payload"].startswith("#thutuc ")
@@ -115,7 +115,7 @@ async def test_procedure_branch_browses_life_events_and_shows_a_card(live):
     typed = (await live.say("c5", "1.004194"))[0]["text"]
     assert "Đăng ký tạm trú" in typed
     await live.say("c5", "#tracuuthutuc")
-    found = await live.say("c5", "dang ky tam tru")
+    found = await live.say("c5", "dang ky tam tru", expect=2)
     assert any("Đăng ký tạm trú" in e["title"] for e in found[1]["attachment"]["payload"]["elements"])
     await live.say("c5", "#tracuuthutuc")
     none = (await live.say("c5", "giá vàng hôm nay"))[0]["text"]
