@@ -97,7 +97,9 @@ def _time_left(dossier: Dossier, ctx: Context) -> str:
 def format_help(ctx: Context, typed: str | None = None) -> Text:
     problem = code_problem(typed) if typed else None
     if problem:  # "số thứ tự “001” có 3 chữ số, cần 4": what to fix, not only the shape
-        prefix = f'Mã "{typed[:60]}" chưa đúng: {problem}. '
+        # The code as typed, not the words around it ("mã hồ sơ H34-…" read back as 'Mã "mã hồ sơ …"').
+        code_typed = " ".join(w for w in typed.split() if any(c.isdigit() for c in w)) or typed
+        prefix = f'Mã "{code_typed[:60]}" chưa đúng: {problem}. '
     else:
         prefix = f'Mình chưa thấy mã hồ sơ trong "{typed[:60]}". ' if typed else ""
     return Text(

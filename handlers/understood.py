@@ -109,7 +109,9 @@ async def ask_which(ctx: Context) -> list[Reply]:
         button = _choice(ctx, intent)
         if button and button.payload not in {b.payload for b in buttons}:
             buttons.append(button)
-    buttons = [*buttons[:3], OFFER]
+    buttons = buttons[:3]
+    if OFFER.payload not in {b.payload for b in buttons}:  # a candidate may be the person already
+        buttons.append(OFFER)
     return [Text("Mình chưa chắc đã hiểu đúng. Bạn muốn:", tuple(buttons))]
 
 

@@ -562,3 +562,14 @@ async def test_a_departments_hotline_is_given_when_its_field_is_asked_and_no_one
 async def test_a_town_or_a_head_is_not_the_education_departments_field(live):
     (town,) = await live.say("u-hot3", "số điện thoại ubnd thị trấn")
     assert "Sở Giáo dục" not in town["text"]
+
+
+async def test_a_mistyped_code_is_read_back_alone_and_no_menu_offers_a_button_twice(live):
+    (reply,) = await live.say("u-echo", "ma ho so H34-261119-0003")
+    assert 'Mã "H34-261119-0003" chưa đúng' in reply["text"]
+    # "cán bộ" inside "có cần bố mẹ đi cùng không" may be heard as asking for a person: the menu that
+    # asks which offers "Gặp cán bộ" once.
+    for text in ("co can bo me di cung khong", "can bo o dau"):
+        for message in await live.say("u-echo", text):
+            payloads = [json.dumps(b, sort_keys=True) for _, b in buttons(message)]
+            assert len(payloads) == len(set(payloads)), payloads
