@@ -159,7 +159,7 @@ _AGE = re.compile(r"\b(\d{1,3}) (?:tuoi|t)\b")
 _AGE_BANDS = (("duoi 06 tuoi", 6), ("duoi 6 tuoi", 6), ("duoi 14 tuoi", 14))
 VARIANT_MATCH, VARIANT_MISMATCH, RESTRICTED_UNASKED, RESTRICTED_ASKED = 0.08, 0.08, 0.09, 0.12
 LIFE_BONUS = 0.06
-VARIANT_SIGNALS = ("action", "restriction", "asked_missing", "first_issue", "life", "subject")
+VARIANT_SIGNALS = ("action", "restriction", "asked_missing", "first_issue", "life", "subject", "organisation")
 # Whom a name says the procedure is for, when near-twins differ by it: a household business, an
 # enterprise, a cooperative (folded phrases of the name). The query asks for one by its words or
 # by what its lexicon phrases spell out ("mở quán" -> hộ kinh doanh, "cty" -> công ty).
@@ -169,6 +169,14 @@ _SUBJECTS: dict[str, tuple[str, ...]] = {
     "cooperative": ("hop tac xa", "to hop tac"),
 }
 SUBJECT_MATCH, SUBJECT_MISMATCH = 0.04, 0.06
+# Who may file, from the record's subjects ("Công dân Việt Nam", "Doanh nghiệp", "Tổ chức ..."): a
+# procedure no person may file (only organisations, enterprises, cooperatives) comes after the
+# others unless the query names an organisation. Near-twins differ so: "yêu cầu trợ giúp pháp lý"
+# (a citizen's) and "đăng ký tham gia trợ giúp pháp lý" (a legal-aid organisation's).
+_PERSONS = ("cong dan", "nguoi", "can bo", "cong chuc", "vien chuc", "dang vien", "hoc sinh")
+_ORGANISATIONS = ("to chuc", "co quan", "don vi", "doanh nghiep", "cong ty", "hop tac xa", "to hop tac",
+                  "chi nhanh", "nha dau tu", "ngan hang", "benh vien", "nha truong")  # fmt: skip
+ORGANISATIONS_ONLY = 0.05
 RERANK_TOP = 20  # the learned re-ranking reorders this many of the hand ranking's first
 RERANK_PATH = FIXTURES_DIR / "search_rerank.json"
 ASKED_MISSING, FIRST_ISSUE = 0.05, 0.03
@@ -178,6 +186,12 @@ PHRASE_PAIR_BONUS = 0.04
 # (to this power: a pair is still better evidence than its two words apart).
 PAIR_SPAN = 0.5
 PROSE_FACTOR = 0.5  # a word weighs at most this times its idf over the catalog's prose
+
+
+def _for_organisations(subjects: str | None) -> bool:
+    """The record names who may file it and no person is among them."""
+    parts = [" ".join(tokens(part)) for part in (subjects or "").split(",") if part.strip()]
+    return bool(parts) and not any(part.startswith(_PERSONS) for part in parts)
 
 
 def _doc_action(folded_name: str) -> str:
@@ -526,9 +540,10 @@ class _Built:
         self.actions: list[str] = []
         self.restrictions: list[tuple[str, ...]] = []
         phrase_docs: Counter[tuple[str, ...]] = Counter()
-        seen_names: dict[str, tuple[frozenset[str], str, tuple[str, ...], bool, frozenset[str]]] = {}
+        seen_names: dict[str, tuple[frozenset[str], str, tuple[str, ...], bool, frozenset[str], bool]] = {}
         self.first_issue: list[bool] = []
         self.subjects: list[frozenset[str]] = []
+        for_organisations: list[bool] = []
         for doc, p in enumerate(procedures):
             documents = (" ".join(d.name.split()[:DOCUMENT_WORDS]) for d in p.documents[:DOCUMENTS])
             fields = [(NAME, p.name), *((ALIAS, a) for a in p.aliases), *((RESULT, r.name) for r in p.results[:3]),
@@ -562,6 +577,7 @@ class _Built:
                     _restrictions(folded, plain),
                     _contains(folded, "lan dau"),
                     frozenset(k for k, phrases in _SUBJECTS.items() if any(_contains(folded, w) for w in phrases)),
+                    _for_organisations(p.subjects),
                 )
                 _count_phrases(seq, phrase_docs)
             self.name_words.append(known[0])
@@ -569,7 +585,9 @@ class _Built:
             self.restrictions.append(known[2])
             self.first_issue.append(known[3])
             self.subjects.append(known[4])
+            for_organisations.append(known[5])
         self.prose_idf = self._prose_idf(procedures)
+        self.for_organisations = np.array(for_organisations, dtype=bool)
         self.words = _Postings(word_ids, w_runs, w_d, w_w)
         self.pairs = _Postings(pair_ids, p_runs, p_d, p_w)
         # idf from how many procedures name the word anywhere: "dang", "ky", "cap" weigh little.
@@ -756,6 +774,7 @@ class _Built:
         out = np.zeros((candidates.size, len(VARIANT_SIGNALS)), dtype=np.float32)
         said = f"{folded} ~ {spelled}"
         subjects = {k for k, phrases in _SUBJECTS.items() if any(_contains(said, w) for w in phrases)}
+        organisation_asked = any(_contains(said, w) for w in _ORGANISATIONS)
         wanted = query_action(folded, marked)
         ages = [int(a) for a in _AGE.findall(folded)]
         # Variants asked for by words (an age alone says no more than which age band fits).
@@ -791,6 +810,8 @@ class _Built:
                     out[i, 5] += SUBJECT_MATCH
                 else:
                     out[i, 5] -= SUBJECT_MISMATCH if subjects else SUBJECT_MISMATCH / 3
+            if self.for_organisations[doc] and not organisation_asked:
+                out[i, 6] -= ORGANISATIONS_ONLY
         return out
 
     def hits(self, query: str, limit: int, offset: int = 0, credible_only: bool = True) -> list[Hit]:
