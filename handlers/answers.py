@@ -28,12 +28,15 @@ from lookup.facts import (
     FACETS,
     NO_UNIT,
     ChannelFact,
+    DocumentFact,
     Facet,
     ProcedureFacts,
     current_fee,
     facts_of,
     fee_expired,
+    is_case,
     is_conditional,
+    unique_documents,
     where_lines,
 )  # fmt: skip
 from lookup.province import Hotline, Province
@@ -77,6 +80,29 @@ def ask_line(province: Province | None) -> str:
     return f"Bạn hỏi cơ quan giải quyết hoặc gọi {hotline.label}: {hotline.phone}."
 
 
+HEADER_NAME = 100  # a procedure's name in a header: the official one runs to 220 characters
+_QUALIFIER = re.compile(r" (?:đối với|cho|của) ")
+
+
+def header_name(name: str, limit: int = HEADER_NAME) -> str:
+    """A procedure's name short enough for a reply's header (its code is said beside it) and still
+    telling it from its siblings: long asides elided, and where it is still long, its opening clause
+    with what it is for ("Đăng ký đất đai, tài sản gắn liền với đất… lần đầu đối với hộ gia đình, cá
+    nhân…" is not the one "đối với tổ chức"), else cut at a word."""
+    name = " ".join(name.split()).rstrip(" .")
+    short = short_name(name, limit)
+    if not short.endswith("…"):
+        return short
+    qualifiers = [m.start() for m in _QUALIFIER.finditer(name) if m.start() > 40]
+    comma = name.find(", ", 20)
+    if not qualifiers or comma < 0 or comma > 60 or comma >= qualifiers[-1]:
+        return short
+    words = name[: qualifiers[-1]].split()
+    tail = " ".join(words[-2:]) + name[qualifiers[-1] :]  # with the two words before it ("lần đầu")
+    opening = name[:comma]
+    return f"{opening}… {shorten(tail, limit - len(opening) - 2)}"
+
+
 def detail_url(base_url: str, code: str) -> str:
     return f"{base_url.rstrip('/')}/thu-tuc/{quote(code, safe='.-')}"
 
@@ -94,7 +120,7 @@ def facet_answer(procedure: Procedure, facet: str, base_url: str, variants: Sequ
     if facet not in FACETS:
         return [procedure_card(procedure, base_url, today)]
     facts = facts_of(procedure)
-    head = f"{_ICONS[facet]} {FACET_TITLES[facet]} – {short_name(facts.name.rstrip(' .'), 150)} (mã {facts.code}):"
+    head = f"{_ICONS[facet]} {FACET_TITLES[facet]} – {header_name(facts.name)} (mã {facts.code}):"
     body = _body(facts, facet, province, room=ANSWER_LIMIT - len(head) - 45, today=today)
     text = _fit([head, *body], ANSWER_LIMIT)
     return [Text(text, _answer_buttons(facts, facet, base_url, variants, province))]
@@ -119,18 +145,7 @@ def _body(facts: ProcedureFacts, facet: Facet, province: Province | None, room: 
         case "fee":
             return _fee_lines(facts, province, today or _today())
         case "documents":
-            shown = _documents_to_list(facts, room)
-            # What one case needs ("Trường hợp trẻ em bị bỏ rơi …", "Văn bản ủy quyền … trong trường hợp
-            # ủy quyền") under its own heading: listed like the rest, it read as asked of everyone.
-            cases = [d for d in shown if is_conditional(d.name)]
-            lines = [f"• {d.short}" + (f" ({d.counts})" if d.counts else "") for d in shown if d not in cases]
-            if cases:  # every paper of some records is for one case or another: no "thêm" then
-                heading = "Tùy trường hợp, thêm:" if lines else "Tùy trường hợp:"
-                lines += [heading, *(f"• {shorten(d.short, 110)}" for d in cases)]
-            left = len(_unique_shorts(facts)) - len(shown)
-            if left > 0:
-                lines.append(f"và {left} giấy tờ khác (bấm Xem chi tiết).")
-            return lines
+            return _document_lines(facts, room)
         case "where":
             return where_lines(facts, province)
         case "online":
@@ -216,11 +231,52 @@ def _fee_lines(facts: ProcedureFacts, province: Province | None, today: date) ->
     return lines
 
 
+def _case_of(facts: ProcedureFacts, document: DocumentFact) -> str | None:
+    """The case the record lists `document` under, where it lists it under cases only."""
+    key = document.short.lower().rstrip(" .;…")
+    groups = [d.group for d in facts.documents if d.short.lower().rstrip(" .;…") == key]
+    return groups[0] if groups and all(is_case(g) for g in groups) else None
+
+
+def _case_heading(group: str) -> str:
+    heading = re.sub(r",?\s*hồ sơ(?: gồm)?\s*$", "", group.rstrip(" :…").strip(), flags=re.IGNORECASE)
+    return shorten(heading, 100).rstrip("…").rstrip(" ,") + ":"
+
+
+def _document_lines(facts: ProcedureFacts, room: int) -> list[str]:
+    """What everyone brings, then each case the record names with its own papers under its heading
+    ("Trường hợp … đã ly hôn …:"), then the papers whose own wording makes them one case's ("Trường
+    hợp trẻ em bị bỏ rơi …", "… (nếu có)") under "Tùy trường hợp"; listed like the rest, they read
+    as asked of everyone. Whole lines only, within `room`."""
+    shown = _documents_to_list(facts, room)
+    common, worded, by_case = [], [], {}
+    for d in shown:
+        case = _case_of(facts, d)
+        if case is not None:
+            by_case.setdefault(case, []).append(d)
+        elif is_conditional(d.name):
+            worded.append(d)
+        else:
+            common.append(d)
+    blocks: list[list[str]] = [[f"• {d.short}" + (f" ({d.counts})" if d.counts else "") for d in common]]
+    for case, docs in by_case.items():
+        blocks.append([_case_heading(case), *(f"• {shorten(d.short, 110)}" for d in docs)])
+    if worded:  # every paper of some records is for one case or another: no "thêm" then
+        heading = "Tùy trường hợp, thêm:" if common or by_case else "Tùy trường hợp:"
+        blocks.append([heading, *(f"• {shorten(d.short, 110)}" for d in worded)])
+    lines = [line for block in blocks for line in block]
+    while len("\n".join(lines)) > room + 40 and sum(line.startswith("•") for line in lines) > 1:
+        lines.pop()  # the last paper, then a heading left with none under it
+        while lines and not lines[-1].startswith("•"):
+            lines.pop()
+    left = len(_unique_shorts(facts)) - sum(line.startswith("•") for line in lines)
+    if left > 0:
+        lines.append(f"và {left} giấy tờ khác (bấm Xem chi tiết).")
+    return lines
+
+
 def _unique_shorts(facts: ProcedureFacts) -> list:
-    seen: dict[str, object] = {}
-    for d in facts.documents:
-        seen.setdefault(d.short.lower().rstrip(" .;…"), d)
-    return list(seen.values())
+    return unique_documents(facts.documents)
 
 
 def _documents_to_list(facts: ProcedureFacts, budget: int = 420) -> list:
@@ -322,7 +378,7 @@ def procedure_card(procedure: Procedure, base_url: str, today: date | None = Non
     """The procedure in one message of at most 800 characters: name, code, agency, time, fee,
     online, its 3 key documents and how many more, with buttons to the facts and the whole record."""
     facts = facts_of(procedure)
-    lines = [f"📋 {short_name(facts.name, 150)}", f"Mã thủ tục: {facts.code}"]
+    lines = [f"📋 {header_name(facts.name)}", f"Mã thủ tục: {facts.code}"]
     if facts.agency:
         lines.append(f"Cơ quan giải quyết: {shorten(facts.agency, 120)}")
     lines.append(f"Thời gian: {shorten(facts.time_summary, 140) if facts.time_summary else 'chưa có thông tin'}")
@@ -335,7 +391,8 @@ def procedure_card(procedure: Procedure, base_url: str, today: date | None = Non
         lines.append("Giấy tờ chính:")
         shown = 0
         for d in facts.key_documents:
-            line = f"• {shorten(d.short, 90)}"
+            one_case = is_conditional(d.name) or _case_of(facts, d) is not None
+            line = f"• {'Tùy trường hợp: ' if one_case else ''}{shorten(d.short, 90)}"
             if len("\n".join([*lines, line])) + 30 > CARD_LIMIT:
                 break
             lines.append(line)

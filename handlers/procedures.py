@@ -35,10 +35,49 @@ ITEMS_PER_PAGE = 5
 _NATIONAL_CODE = re.compile(r"^\s*(\d\.\d{6})\s*$")
 
 
-def procedure_list(procedures: list[Procedure], more: str | None) -> ListReply:
-    titles = [short_name(p.name, 100) for p in procedures]
+# What a phone shows of a list item's title before it cuts it: items alike that far read as one.
+SEEN_OF_A_TITLE = 60
+
+
+def distinct_titles(names: list[str], limit: int = 100, seen: int = SEEN_OF_A_TITLE) -> list[str]:
+    """Titles for a list: each name shortened (long asides elided), and where two read alike as far
+    as a phone shows ("Thủ tục thay đổi, cải chính, bổ sung thông tin hộ tịch, xác định lại d…" twice),
+    the words they share cut to their opening and the words that tell them apart kept: "Thủ tục thay
+    đổi, cải chính… xác định lại dân tộc" beside "Thủ tục thay đổi, cải chính… dân tộc có yếu tố
+    nước ngoài"."""
+    titles = [short_name(n, limit) for n in names]
     # Where eliding an aside made two items read alike, the aside was what told them apart: cut plainly.
-    titles = [shorten(p.name, 100) if titles.count(t) > 1 else t for p, t in zip(procedures, titles, strict=True)]
+    titles = [shorten(n, limit) if titles.count(t) > 1 else t for n, t in zip(names, titles, strict=True)]
+    out = []
+    for i, (name, title) in enumerate(zip(names, titles, strict=True)):
+        alike = [names[j] for j, t in enumerate(titles) if j != i and t[:seen].lower() == title[:seen].lower()]
+        if not alike:
+            out.append(title)
+            continue
+        words = name.split()
+        shared = max(_shared_words(words, other.split()) for other in alike)
+        start = max(shared - 2, 0) if shared < len(words) else max(len(words) - 5, 0)  # a name the other runs on
+        while start > 0 and " ".join(words[start:]).count(")") > " ".join(words[start:]).count("("):
+            start -= 1  # "(thực hiện tại cấp tỉnh)" whole, not "tại cấp tỉnh)"
+        opening = " ".join(words[:start])
+        if len(opening) > 32:  # its opening words, to a comma where there is one
+            cut = opening[:32]
+            opening = cut[: cut.rfind(",")] if cut.rfind(",") >= 12 else shorten(opening, 32).rstrip("…")
+        opening = opening.rstrip(" ,;")
+        tail = " ".join(words[start:])
+        out.append(shorten(f"{opening}… {tail}" if opening else tail, limit))
+    return out
+
+
+def _shared_words(a: list[str], b: list[str]) -> int:
+    n = 0
+    while n < min(len(a), len(b)) and a[n].lower() == b[n].lower():
+        n += 1
+    return n
+
+
+def procedure_list(procedures: list[Procedure], more: str | None) -> ListReply:
+    titles = distinct_titles([p.name for p in procedures])
     items = tuple(
         ListItem(title, f"{p.code} · {p.level or ''}", action=Button(shorten(p.name, 40), f"#thutuc {p.code}"))
         for p, title in zip(procedures, titles, strict=True)

@@ -596,7 +596,7 @@ def head_clause(name: str, limit: int = 110) -> str:
     """The part of a document's wording a chat line needs: up to its first "; " or " (", or the
     whole, shortened at a word."""
     match = _HEAD_BREAK.search(name)
-    head = name[: match.start()].rstrip(" ,.;:/-") if match and match.start() >= 12 else name
+    head = name[: match.start()].rstrip(" ,.;:/-") if match and match.start() >= 12 else name.rstrip(" ,;")
     return shorten(head, limit)
 
 
@@ -609,9 +609,24 @@ def _documents(p: Procedure) -> list[DocumentFact]:
         if not name or key in seen:
             continue
         seen.add(key)
-        out.append(DocumentFact(name=name, short=head_clause(name), counts=counts_in_words(d.originals, d.copies),
+        out.append(DocumentFact(name=name, short=head_clause(name), counts=_counts(name, d.originals, d.copies),
                                 group=d.case, form=d.form))  # fmt: skip
     return _in_enumerated_order(out)
+
+
+_SAYS_COPY = re.compile(r"^(?:\(?[a-zđ\d]{1,2}[).]\s*)?(?:01\s+|một\s+)?(bản sao|bản chụp|bản chính)\b", re.IGNORECASE)
+
+
+def _counts(name: str, originals: int, copies: int) -> str | None:
+    """The counts in words, by the document's own wording where the crawl's columns contradict it:
+    "Bản sao Thẻ Căn cước …" counted as 1 original is 1 copy (its text may add "xuất trình bản chính
+    để đối chiếu"), "Bản chính …" counted as copies is that many originals."""
+    says = _SAYS_COPY.match(name)
+    if says and says[1].lower() in ("bản sao", "bản chụp") and originals and not copies:
+        originals, copies = 0, originals
+    elif says and says[1].lower() == "bản chính" and copies and not originals:
+        originals, copies = copies, 0
+    return counts_in_words(originals, copies)
 
 
 _LETTERS = "abcdđefghijklmnopqrstuvwxyz"
@@ -649,14 +664,18 @@ def _in_enumerated_order(documents: list[DocumentFact]) -> list[DocumentFact]:
 
 def _unique(documents: list[DocumentFact]) -> list[DocumentFact]:
     """One of each document across cases (a form listed under three cases is one paper to bring)."""
-    seen: set[str] = set()
-    out = []
+    kept: dict[str, DocumentFact] = {}
     for d in documents:
         key = d.short.lower().rstrip(" .;…")
-        if key not in seen:
-            seen.add(key)
-            out.append(d)
-    return out
+        first = kept.get(key)
+        # Of two papers alike, the one every applicant brings: "Tờ khai … (Dùng cho cá nhân có yêu
+        # cầu …)" rather than "Tờ khai … (Dùng cho cá nhân trong trường hợp ủy quyền …)", in its place.
+        if first is None or (is_conditional(first.name) and not is_conditional(d.name)):
+            kept[key] = d
+    return list(kept.values())
+
+
+unique_documents = _unique
 
 
 def document_names(procedure: Procedure) -> list[str]:
@@ -667,6 +686,15 @@ def document_names(procedure: Procedure) -> list[str]:
 def is_conditional(name: str) -> bool:
     """A paper only some citizens bring: "Trường hợp …", "Đối với …", "(nếu có)", "(ii) …"."""
     return bool(_CONDITIONAL.search(name))
+
+
+_CASE_HEADING = re.compile(r"^(?:[-+*•]\s*)?(?:\(?[a-zđ\d]{1,2}[).]\s*)?(?:trường hợp|đối với|nếu)\b", re.IGNORECASE)
+
+
+def is_case(group: str | None) -> bool:
+    """A group of documents the record heads as one case ("Trường hợp thành viên hộ gia đình đăng ký
+    tách hộ là vợ, chồng đã ly hôn …"), not what every applicant brings ("Giấy tờ phải nộp")."""
+    return bool(group and _CASE_HEADING.match(group))
 
 
 def _key_documents(documents: list[DocumentFact], limit: int = 3) -> list[DocumentFact]:
@@ -680,7 +708,10 @@ def _key_documents(documents: list[DocumentFact], limit: int = 3) -> list[Docume
 
     def rank(i: int) -> tuple[bool, int, int]:
         d = unique[i]
-        return bool(_CONDITIONAL.search(d.name)), -len(cases.get(d.short.lower().rstrip(" .;…"), ())), i
+        groups = cases.get(d.short.lower().rstrip(" .;…"), set())
+        # A paper of one case only, by its wording or by the case the record lists it under
+        conditional = bool(_CONDITIONAL.search(d.name)) or (bool(groups) and all(is_case(g) for g in groups))
+        return conditional, -len(groups), i
 
     ranked = sorted(range(len(unique)), key=rank)
     return [unique[i] for i in sorted(ranked[:limit], key=rank)]

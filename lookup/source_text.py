@@ -23,6 +23,7 @@ _LEGAL_BEFORE = re.compile(r"(nghị định|thông tư(?: liên tịch)?|quyế
                            re.IGNORECASE)  # fmt: skip
 _LEGAL_PARTIAL = re.compile(r"^\d+(?:/\d{0,4}(?:/[A-ZĐa-zđ\-]*)?)?$")
 _GLUED_LABEL = re.compile(r"[^\s(](?:M[ẫa]u|MẪU|Mus|PL|Ph[ụu] ?l[ụu]c)")
+_FILE_NAME = re.compile(r"\.(?:docx?|pdf|xlsx?|rar|zip|png|jpe?g)\s*$", re.IGNORECASE)
 _FILE_START = re.compile(r"^(m[ẫa]u|mus|pl\b|ph[ụu] ?l[ụu]c|tk\b|bm\b|\d)", re.IGNORECASE)
 
 
@@ -141,7 +142,13 @@ def rejoin_form(name: str, form: str | None) -> tuple[str, str | None]:
     if form is not None:
         form = form.strip()
         if ";" in form:
-            form = form.rsplit(";", 1)[1].strip() or form
+            # "Đơn xin nhận con" + "nuôi;1.nxinnhnconnui.doc": the words before the ";" are the end of
+            # the name (cut at its last space, as "bảo hiểm y" + "tế;Mau01-DS(BHYT).doc"), not a file.
+            head, tail = form.split(";", 1)
+            form = tail.rsplit(";", 1)[-1].strip() or form
+            words = head.strip()
+            if words and not _FILE_NAME.search(words) and len(words) <= 40 and not name.rstrip().endswith(ELLIPSIS):
+                return name.rstrip() + ("" if name.endswith("/") else " ") + words, form
     if name.rstrip().endswith(ELLIPSIS):
         return name, form
     if form is None and not _GLUED_LABEL.search(name):

@@ -360,3 +360,51 @@ def test_miễn_phí_is_not_said_where_the_fee_cell_is_empty_and_the_amounts_the
     p = Procedure(code="9.000027", name="Thử", methods=free, processing_note="(Theo quy định của Luật phí và lệ phí)")
     (reply,) = facet_answer(p, "fee", BASE)
     assert "Miễn phí" not in reply.text and "không ghi mức lệ phí cụ thể" in reply.text
+
+
+def test_a_documents_wording_is_whole_and_its_counts_agree_with_it(catalog):
+    # The crawl split "Đơn xin nhận con nuôi" at its last space into the form's cell ("nuôi;1.nxin….doc"):
+    # the card said "Đơn xin nhận con 1.".
+    assert rejoin_form("Đơn xin nhận con", "nuôi;1.nxinnhnconnui.doc") == (
+        "Đơn xin nhận con nuôi",
+        "1.nxinnhnconnui.doc",
+    )
+    shorts = [d.short for d in facts_of(catalog.get("2.001263")).documents]
+    assert "Đơn xin nhận con nuôi" in shorts and not any(s.endswith(" 1.") for s in shorts)
+    # "Bản sao Thẻ Căn cước …" counted in the originals' column is one copy, as its wording says.
+    p = Procedure(code="9.000031", name="Thử", documents=[
+        {"name": "Bản sao Thẻ Căn cước hoặc Hộ chiếu (Xuất trình bản chính để đối chiếu)", "originals": 1},
+        {"name": "Tờ khai yêu cầu", "originals": 1}])  # fmt: skip
+    assert [d.counts for d in build_facts(p).documents] == ["1 bản sao", "1 bản chính"]
+    (reply,) = facet_answer(catalog.get("3.000333"), "documents", BASE)  # lý lịch tư pháp
+    assert "Bản sao Thẻ Căn cước" in reply.text and "(1 bản chính)" not in reply.text.split("Bản sao Thẻ")[1][:130]
+
+
+def test_papers_the_record_lists_under_one_case_are_under_that_case_not_among_the_main_ones(catalog):
+    (reply,) = facet_answer(catalog.get("1.010038"), "documents", BASE)  # tách hộ
+    common, _, case = reply.text.partition("Trường hợp thành viên hộ gia đình đăng ký tách hộ là vợ, chồng đã ly hôn")
+    assert "Tờ khai thay đổi thông tin cư trú" in common and "ly hôn" not in common.split("\n", 1)[1]
+    assert "chứng minh việc ly hôn" in case
+    card = procedure_card(catalog.get("1.010038"), BASE).text
+    assert "• Tùy trường hợp: Giấy tờ, tài liệu chứng minh việc ly hôn" in card
+    (absent,) = facet_answer(catalog.get("1.003677"), "documents", BASE)  # tạm vắng: two cases, both named
+    assert absent.text.count("Trường hợp") == 2 and "Văn bản đồng ý" in absent.text.split("Trường hợp")[1]
+
+
+def test_list_titles_alike_as_far_as_a_phone_shows_keep_what_tells_them_apart(catalog):
+    from handlers.procedures import distinct_titles
+
+    names = [catalog.get(c).name for c in ("1.004859", "2.000748")]  # xác định lại dân tộc (có yếu tố nước ngoài)
+    first, second = distinct_titles(names)
+    assert first[:40] != second[:40] and first.endswith("xác định lại dân tộc")
+    assert second.endswith("có yếu tố nước ngoài") and len(first) <= 100 and len(second) <= 100
+
+
+def test_a_long_official_name_in_a_header_is_short_and_still_tells_the_procedure_apart(catalog):
+    households, organisations = catalog.get("1.013978"), catalog.get("1.012753")  # sổ đỏ lần đầu: 215, 160 chars
+    (a,) = facet_answer(households, "time", BASE)
+    (b,) = facet_answer(organisations, "time", BASE)
+    head_a, head_b = a.text.splitlines()[0], b.text.splitlines()[0]
+    assert len(head_a) < 130 and "(mã 1.013978)" in head_a and "hộ gia đình" in head_a
+    assert "(mã 1.012753)" in head_b and "tổ chức" in head_b
+    assert procedure_card(households, BASE).text.splitlines()[0].startswith("📋 Đăng ký đất đai")
