@@ -39,7 +39,9 @@ def write_bodies(path: Path, tag: str, count: int, sign: Sign) -> None:
             out.write(headers["X-ZEvent-Signature"].removeprefix("mac=") + "\t" + raw.decode() + "\n")
 
 
-def wrk_blast(urls: list[str], senders: int, seconds: float, tag: str, sign: Sign) -> dict[str, float]:
+def wrk_blast(urls: list[str], senders: int, seconds: float, tag: str, sign: Sign,
+              started: Callable[[], None] | None = None) -> dict[str, float]:  # fmt: skip
+    """`started()` is called once every wrk is running (the bodies are signed first: seconds)."""
     folder = Path(tempfile.mkdtemp(prefix="tracuu-wrk-"))
     try:
         procs = []
@@ -51,6 +53,8 @@ def wrk_blast(urls: list[str], senders: int, seconds: float, tag: str, sign: Sig
                     f"-d{max(1, round(seconds))}s", "--timeout", "5s", "-s", str(LUA), base,
                     "--", str(bodies), "1"]  # fmt: skip
             procs.append(subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+        if started is not None:
+            started()
         results = []
         for proc in procs:
             out, err = proc.communicate(timeout=seconds + 60)
@@ -211,9 +215,12 @@ def cli(argv: list[str] | None = None) -> dict[str, Any]:
                           if k in report}), flush=True)  # fmt: skip
         if args.py_spy:
             pid = cluster.procs["web0"].pid
-            spy = _py_spy(pid, args.profile_seconds, args.py_spy)
-            wrk_blast(sides["ours"][0], args.senders, args.profile_seconds + 1, "spied", signed_event)
-            spy.wait(timeout=60)
+            spies: list[subprocess.Popen] = []
+            # Sampling starts once wrk runs: signing the blast's bodies first takes seconds, and a
+            # py-spy started before it sampled an idle process (1 sample in session 11's first try).
+            wrk_blast(sides["ours"][0], args.senders, args.profile_seconds + 1, "spied", signed_event,
+                      started=lambda: spies.append(_py_spy(pid, args.profile_seconds, args.py_spy)))  # fmt: skip
+            spies[0].wait(timeout=60)
             report["py_spy"] = summarize_samples(args.py_spy, args.top)
             print(json.dumps({"py_spy": report["py_spy"]}, indent=1), flush=True)
         if args.profile:
