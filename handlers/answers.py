@@ -27,13 +27,13 @@ from lookup.catalog import Procedure
 from lookup.facts import (
     FACETS,
     NO_UNIT,
-    ChannelFact,
     DocumentFact,
     Facet,
     ProcedureFacts,
     current_fee,
     facts_of,
     fee_expired,
+    fees_today,
     is_case,
     is_conditional,
     unique_documents,
@@ -171,22 +171,6 @@ def _channel_lines(items: list, summary: str | None) -> list[str]:
 
 def _today() -> date:
     return datetime.now(VN_TZ).date()
-
-
-def _day(iso: str) -> str:
-    return date.fromisoformat(iso).strftime("%d/%m/%Y")
-
-
-def fees_today(facts: ProcedureFacts, today: date, short: bool = False) -> list[ChannelFact]:
-    """The fee per channel as it stands `today`: a fee whose own clause says it applied until a past
-    date is said as such ("mức 160.000 đồng chỉ áp dụng đến hết ngày 31/12/2023"), never as current."""
-    out = []
-    for f in facts.fees:
-        if fee_expired(f.until, today):
-            text = "chưa có mức hiện nay" if short else f"mức {f.text} chỉ áp dụng đến hết ngày {_day(f.until or '')}"
-            f = f.model_copy(update={"text": text})
-        out.append(f)
-    return out
 
 
 def fee_summary_today(facts: ProcedureFacts, today: date) -> str | None:

@@ -569,6 +569,22 @@ def _fee_described(p: Procedure, fees: list[ChannelFact]) -> list[FeeAmount]:
     return [amount for text in dict.fromkeys(texts) for amount in described_amounts(text)]
 
 
+def _day(iso: str) -> str:
+    return date.fromisoformat(iso).strftime("%d/%m/%Y")
+
+
+def fees_today(facts: ProcedureFacts, today: date, short: bool = False) -> list[ChannelFact]:
+    """The fee per channel as it stands `today`: a fee whose own clause says it applied until a past
+    date is said as such ("mức 160.000 đồng chỉ áp dụng đến hết ngày 31/12/2023"), never as current."""
+    out = []
+    for f in facts.fees:
+        if fee_expired(f.until, today):
+            text = "chưa có mức hiện nay" if short else f"mức {f.text} chỉ áp dụng đến hết ngày {_day(f.until or '')}"
+            f = f.model_copy(update={"text": text})
+        out.append(f)
+    return out
+
+
 def current_fee(facts: ProcedureFacts, today: date) -> FeeAmount | None:
     """The one fee the descriptions state as in force today, where the cell says free but a fee is
     described ("Lệ phí cấp giấy phép lái xe: 135.000 đồng/lần", its online reduction "đến hết ngày

@@ -408,3 +408,10 @@ def test_a_long_official_name_in_a_header_is_short_and_still_tells_the_procedure
     assert len(head_a) < 130 and "(mã 1.013978)" in head_a and "hộ gia đình" in head_a
     assert "(mã 1.012753)" in head_b and "tổ chức" in head_b
     assert procedure_card(households, BASE).text.splitlines()[0].startswith("📋 Đăng ký đất đai")
+
+
+def test_the_detail_page_does_not_show_an_ended_fee_as_current(catalog):
+    from bot.web.procedure_page import render_procedure
+
+    page = render_procedure(facts_of(catalog.get("1.001456")), [], "https://dichvucong.gov.vn", date(2026, 12, 2))
+    assert "mức 160.000 đồng chỉ áp dụng đến hết ngày 31/12/2023" in page and "200.000 đồng" in page

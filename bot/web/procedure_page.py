@@ -5,11 +5,12 @@ chat's "Xem chi tiết" buttons: readable on a 360 px phone, every fact from the
 from __future__ import annotations
 
 import html
+from datetime import date
 
 from aiohttp import web
 
-from bot.appkeys import CATALOG, PROVINCE
-from lookup.facts import ChannelFact, ProcedureFacts, facts_of, where_lines
+from bot.appkeys import CATALOG, CLOCK, PROVINCE
+from lookup.facts import ChannelFact, ProcedureFacts, facts_of, fees_today, where_lines
 
 routes = web.RouteTableDef()
 
@@ -82,8 +83,11 @@ def _documents(facts: ProcedureFacts) -> str:
     return "".join(out)
 
 
-def render_procedure(facts: ProcedureFacts, province_lines: list[str], portal: str) -> str:
-    """The page's body for one procedure."""
+def render_procedure(facts: ProcedureFacts, province_lines: list[str], portal: str, today: date | None = None) -> str:
+    """The page's body for one procedure; a fee whose own note says it applied until before `today`
+    is said as such, not as current."""
+    fees = fees_today(facts, today) if today else facts.fees
+    fee_summary = fees[0].text if fees and len({f.text for f in fees}) == 1 else facts.fee_summary
     tags = "".join(f"<span class='tag'>{_e(t)}</span>" for t in (facts.field, facts.level) if t)
     link = facts.national_url or portal
     parts = [
@@ -93,8 +97,14 @@ def render_procedure(facts: ProcedureFacts, province_lines: list[str], portal: s
         f"<dt>Cơ quan giải quyết</dt><dd>{_e(facts.agency) or _missing('cơ quan giải quyết')}</dd>",
         f"<dt>Nộp ở đâu</dt><dd>{'<br>'.join(_e(line) for line in province_lines) or _missing('nơi nộp')}</dd>",
         f"<dt>Thời hạn giải quyết</dt><dd>{_channels(facts.times, facts.time_summary, 'thời hạn giải quyết')}</dd>",
-        f"<dt>Phí, lệ phí</dt><dd>{_channels(facts.fees, facts.fee_summary, 'phí, lệ phí')}"
+        f"<dt>Phí, lệ phí</dt><dd>{_channels(fees, fee_summary, 'phí, lệ phí')}"
         + (f"<div class='warn'>Tuy vậy, {_e(facts.fee_warning)}</div>" if facts.fee_warning else "")
+        + (
+            f"<div class='warn'>Tuy vậy, ghi chú của thủ tục: {_e(facts.fee_note)}</div>"
+            if facts.fee_note and not facts.fee_warning
+            else ""
+        )
+        + (f"<div class='meta'>{_e(facts.fee_description)}</div>" if facts.fee_description else "")
         + "</dd>",
         f"<dt>Nộp trực tuyến</dt><dd>{_e(facts.online_text) or _missing('cách nộp trực tuyến')}</dd>",
     ]
@@ -135,4 +145,6 @@ async def procedure_page(request: web.Request) -> web.Response:
         return _page("Không tìm thấy thủ tục", body, 404)
     facts = facts_of(procedure)
     where = [line for line in where_lines(facts, province) if not line.startswith("Cơ quan giải quyết:")]
-    return _page(f"{facts.name} ({facts.code})", render_procedure(facts, where, province.national_portal_url))
+    today = request.app[CLOCK]().date() if CLOCK in request.app else None
+    body = render_procedure(facts, where, province.national_portal_url, today)
+    return _page(f"{facts.name} ({facts.code})", body)
