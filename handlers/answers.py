@@ -358,9 +358,12 @@ def _answer_buttons(facts: ProcedureFacts, facet: Facet, base_url: str, variants
     return tuple(buttons[:MAX_BUTTONS])
 
 
-def procedure_card(procedure: Procedure, base_url: str, today: date | None = None) -> Text:
+def procedure_card(procedure: Procedure, base_url: str, today: date | None = None,
+                   others: Sequence[Procedure] = (), searched: str = "") -> Text:  # fmt: skip
     """The procedure in one message of at most 800 characters: name, code, agency, time, fee,
-    online, its 3 key documents and how many more, with buttons to the facts and the whole record."""
+    online, its 3 key documents and how many more, with buttons to the facts and the whole record.
+    `searched`: the card answers a search sure of its first hit, so its nearest variant (`others`)
+    and the search's whole list take the last buttons."""
     facts = facts_of(procedure)
     lines = [f"📋 {header_name(facts.name)}", f"Mã thủ tục: {facts.code}"]
     if facts.agency:
@@ -391,6 +394,9 @@ def procedure_card(procedure: Procedure, base_url: str, today: date | None = Non
     if facts.national_url:
         buttons.append(Button("Nộp trên Cổng DVC", facts.national_url, "url"))
     buttons.append(Button("Hướng dẫn nộp trực tuyến", "#hd nophoso 1") if facts.online != "không" else MENU_BUTTON)
+    if searched:
+        variants = [Button(shorten(name_for_button(p.name), 40), f"#thutuc {p.code}") for p in others[:1]]
+        buttons = [*buttons[:3], *variants, Button("Các thủ tục khác", f"#timthem 1 {searched[:80]}")]
     return Text(_fit(lines, CARD_LIMIT), tuple(buttons[:MAX_BUTTONS]))
 
 

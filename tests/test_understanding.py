@@ -180,7 +180,10 @@ async def test_a_follow_up_with_circumstances_around_its_fact_keeps_the_procedur
 
 
 async def test_a_list_then_a_pick_by_position_then_a_correction(live):
-    listed = await live.say("u3", "thủ tục khai sinh", expect=2)
+    (card,) = await live.say("u3", "thủ tục khai sinh")  # sure of the plain birth registration: its card
+    assert "Mã thủ tục: 1.001193" in card["text"]
+    (more,) = [p for t, p in buttons(card) if t == "Các thủ tục khác"]
+    listed = await live.say("u3", more, expect=2)
     elements = listed[-1]["attachment"]["payload"]["elements"]
     second = elements[1]["default_action"]["payload"].split()[-1]
     picked = await live.say("u3", "cái thứ 2")
@@ -573,3 +576,17 @@ async def test_a_mistyped_code_is_read_back_alone_and_no_menu_offers_a_button_tw
         for message in await live.say("u-echo", text):
             payloads = [json.dumps(b, sort_keys=True) for _, b in buttons(message)]
             assert len(payloads) == len(set(payloads)), payloads
+
+
+async def test_a_plainly_typed_name_gets_its_card_with_the_list_a_tap_away(live):
+    """ "dang ki ket hon" got a list of five (the plain marriage, mobile, abroad, border, again): the
+    search is sure of the first, so its card comes first, with the list a tap away; a name the
+    search is not sure of ("thủ tục hộ kinh doanh": found, changed, stopped…) still lists."""
+    (card,) = await live.say("u-card", "dang ki ket hon")
+    assert "Mã thủ tục: 1.000894" in card["text"]
+    titles = [t for t, _ in buttons(card)]
+    assert titles[:3] == ["Xem chi tiết", "Giấy tờ cần nộp", "Nộp ở đâu"] and titles[-1] == "Các thủ tục khác"
+    (fee,) = await live.say("u-card", "le phi bao nhieu")  # a follow-up asks of the card shown
+    assert "(mã 1.000894)" in fee["text"]
+    listed = await live.say("u-card2", "thủ tục hộ kinh doanh", expect=2)
+    assert listed[-1]["attachment"]["payload"]["template_type"] == "list"
