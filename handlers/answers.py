@@ -126,6 +126,34 @@ def facet_answer(procedure: Procedure, facet: str, base_url: str, variants: Sequ
     return [Text(text, _answer_buttons(facts, facet, base_url, variants, province))]
 
 
+def facets_answer(procedure: Procedure, facets: Sequence[str], base_url: str, variants: Sequence[Procedure] = (),
+                  *, province: Province | None = None, today: date | None = None) -> list[Reply]:  # fmt: skip
+    """Several facts asked in one message ("xác nhận cư trú làm ở đâu, lấy trong bao lâu"): the first
+    as `facet_answer` gives it, each next under its own heading while the message stays within
+    ANSWER_LIMIT (a fact left out is one of the answer's buttons); the documents last."""
+    asked = [f for f in dict.fromkeys(facets) if f in FACETS]
+    # The documents' list fills a message by itself: asked with others, it comes last, in the room left.
+    asked.sort(key=lambda f: f == "documents")
+    if not asked:
+        return [procedure_card(procedure, base_url, today)]
+    replies = facet_answer(procedure, asked[0], base_url, variants, province=province, today=today)
+    first = replies[0]
+    if len(asked) == 1 or not isinstance(first, Text):
+        return replies
+    facts = facts_of(procedure)
+    text = first.text
+    for facet in asked[1:]:
+        heading = f"{_ICONS[facet]} {FACET_TITLES[facet]}:"
+        room = ANSWER_LIMIT - len(text) - len(heading) - 2
+        if room < 80:
+            break
+        section = _fit([heading, *_body(facts, facet, province, room=room, today=today)], room + len(heading) + 1)
+        if len(text) + 1 + len(section) > ANSWER_LIMIT or section == heading:
+            break
+        text = f"{text}\n{section}"
+    return [Text(text, first.buttons), *replies[1:]]
+
+
 def _body(facts: ProcedureFacts, facet: Facet, province: Province | None, room: int = 420,
           today: date | None = None) -> list[str]:  # fmt: skip
     if facet in facts.missing:

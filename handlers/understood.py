@@ -536,8 +536,11 @@ def _answer(ctx: Context, code: str, facet: str | None, variants: list[str], que
     others = [p for c in variants if (p := ctx.deps.catalog.get(c)) is not None]
     if facet is None:
         return [answers.procedure_card(procedure, ctx.deps.base_url, ctx.now.date(), others, query)]
-    return answers.facet_answer(
-        procedure, facet, ctx.deps.base_url, others, province=ctx.deps.province, today=ctx.now.date()
+    # "… ở đâu, mất bao lâu": each fact asked, in one message (the second one used to be dropped).
+    asked = [] if ctx.text.startswith("#") else entities.facets_asked(ctx.text, default_model().vocabulary)
+    facets = asked if facet in asked else [facet, *asked]
+    return answers.facets_answer(
+        procedure, facets, ctx.deps.base_url, others, province=ctx.deps.province, today=ctx.now.date()
     )
 
 

@@ -590,3 +590,16 @@ async def test_a_plainly_typed_name_gets_its_card_with_the_list_a_tap_away(live)
     assert "(mã 1.000894)" in fee["text"]
     listed = await live.say("u-card2", "thủ tục hộ kinh doanh", expect=2)
     assert listed[-1]["attachment"]["payload"]["template_type"] == "list"
+
+
+@pytest.mark.parametrize(
+    ("text", "titles"),
+    [("cho hoi xac nhan cu tru lam o dau, lay trong bao lau", ("Nộp ở đâu", "Thời gian")),
+     ("đăng ký kết hôn cần giấy tờ gì và lệ phí bao nhiêu", ("Lệ phí", "Giấy tờ cần nộp"))],  # papers last: long
+)  # fmt: skip
+async def test_two_facts_asked_in_one_message_are_both_answered(live, text, titles):
+    """Tryout-11 #14: "xác nhận cư trú làm ở đâu, lấy trong bao lâu" got the time only."""
+    (answer,) = await live.say("u-two", text)
+    at = [answer["text"].find(t) for t in titles]
+    assert all(i >= 0 for i in at) and at == sorted(at), answer["text"]
+    assert len(answer["text"]) <= 600

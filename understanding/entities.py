@@ -9,7 +9,7 @@ from collections.abc import Iterable
 
 from lookup.text import fold
 from understanding.compounds import name_compounds
-from understanding.normalize import ABBREVIATIONS, Vocabulary, clean
+from understanding.normalize import ABBREVIATIONS, Vocabulary, clean, normalize
 
 _PROCEDURE_FACETS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("form", ("mau don", "to khai", "bieu mau", "mau to khai", "file mau", "mau so", "don mau", "mau giay")),
@@ -199,6 +199,27 @@ _ACTS_ON_A_FACT = frozenset({"mien", "nop", "khai", "hoan", "tra", "dong", "giam
 def asked_facet(normalized: str) -> str | None:
     """The procedure fact the message surely asks for (`procedure_facet` where `asks_a_fact`)."""
     return procedure_facet(normalized) if asks_a_fact(normalized) else None
+
+
+# Where a second question starts: "…làm ở đâu, lấy trong bao lâu", "…ở đâu và mất bao nhiêu tiền"
+# (in the text as typed: normalising drops the commas).
+_ASKED_TOO = re.compile(r"[,;?\n]|\b(?:và|va|với lại|voi lai|còn|con|rồi|roi)\b", re.IGNORECASE)
+
+
+def facets_asked(text: str, vocabulary: Vocabulary | None = None) -> list[str]:
+    """Every procedure fact the message asks, in the order asked: the one `asked_facet` reads, and
+    others asked in clauses of their own after a comma or "và" ("chứng thực bản sao cccd ở đâu, mất
+    bao nhiêu": where, then the fee). One fact asked gives a list of one; none, an empty list."""
+    first = asked_facet(normalize(text, vocabulary or ()))
+    if first is None:
+        return []
+    found: list[str] = []
+    for clause in _ASKED_TOO.split(text):
+        normalized = normalize(clause, vocabulary or ()) if clause.strip() else ""
+        hit = _last(normalized, _PROCEDURE_FACETS) if normalized else None
+        if hit is not None and asks_a_fact(normalized) and hit[0] not in found:
+            found.append(hit[0])
+    return found if first in found else [first]
 
 
 # Facet phrases that are also words of procedures' names ("Thủ tục ... lệ phí trước bạ", "cấp bản sao").
