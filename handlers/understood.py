@@ -107,15 +107,42 @@ async def ask_which(ctx: Context) -> list[Reply]:
     ctx.meta["asked_which"] = True
     interpretation = ctx.interpretation
     candidates = [i for i, _ in interpretation.ranked[:2]]
-    buttons: list[Button] = []
+    # One reading a procedure question and the catalog somewhat sure of one ("ông nội em mất rồi, gia
+    # đình được nhận tiền mai táng không ạ": the funeral allowances at 0.41): those procedures are the
+    # choices, not "Tìm thủ tục «…»", which only searched the same words again.
+    guesses = _guesses(ctx) if any(i in (I.PROCEDURE_SEARCH, I.PROCEDURE_QUESTION) for i in candidates) else []
+    buttons: list[Button] = list(guesses)
     for intent in [*candidates, I.LOOKUP_DOSSIER, I.PROCEDURE_SEARCH]:
+        if guesses and intent in (I.PROCEDURE_SEARCH, I.PROCEDURE_QUESTION):
+            continue
         button = _choice(ctx, intent)
         if button and button.payload not in {b.payload for b in buttons}:
             buttons.append(button)
     buttons = buttons[:3]
     if OFFER.payload not in {b.payload for b in buttons}:  # a candidate may be the person already
         buttons.append(OFFER)
-    return [Text("Mình chưa chắc đã hiểu đúng. Bạn muốn:", tuple(buttons))]
+    question = "Có phải bạn hỏi về một trong các thủ tục này không?" if guesses else "Bạn muốn:"
+    return [Text(f"Mình chưa chắc đã hiểu đúng. {question}", tuple(buttons))]
+
+
+ASK_WHICH_GUESS = 0.3  # how likely a procedure must be to be offered when the reading is in doubt
+ASK_WHICH_GUESSES = 2
+
+
+def _guesses(ctx: Context) -> list[Button]:
+    """The procedures the words most likely name, as buttons to their card (or to the fact asked)."""
+    suggest = getattr(ctx.deps, "suggest", None)
+    named = entities.procedure_queries(ctx.text, default_model().vocabulary)
+    if suggest is None or not named:
+        return []
+    hits = [h for h in suggest(named[0], ASK_WHICH_GUESSES) if h.confidence >= ASK_WHICH_GUESS]
+    facet = entities.asked_facet(normalize(ctx.text, default_model().vocabulary))
+    out = []
+    for hit in hits:
+        if (procedure := ctx.deps.catalog.get(hit.code)) is not None:
+            payload = f"#hoi {facet} {procedure.code}" if facet else f"#thutuc {procedure.code}"
+            out.append(Button(shorten(answers.name_for_button(procedure.name), 40), payload))
+    return out
 
 
 def _as_command(ctx: Context, command: str) -> None:

@@ -603,3 +603,12 @@ async def test_two_facts_asked_in_one_message_are_both_answered(live, text, titl
     at = [answer["text"].find(t) for t in titles]
     assert all(i >= 0 for i in at) and at == sorted(at), answer["text"]
     assert len(answer["text"]) <= 600
+
+
+async def test_a_question_read_in_doubt_offers_the_procedures_it_likely_names(live):
+    """Heard half as a procedure question, half as out of scope, "ông nội em mất rồi, gia đình được
+    nhận tiền mai táng không ạ" offered the VNeID guide, the dossier lookup and "Tìm thủ tục «…»"
+    (the same words searched again): the funeral allowance the catalog has is now one tap away."""
+    replies = await live.say("u-doubt", "ong noi em mat roi, gia dinh duoc nhan tien mai tang khong a")
+    shown = json.dumps(replies, ensure_ascii=False).lower()
+    assert "mai táng" in shown and "tìm thủ tục “" not in shown
