@@ -178,6 +178,8 @@ def _body(facts: ProcedureFacts, facet: Facet, province: Province | None, room: 
             return where_lines(facts, province)
         case "online":
             lines = [facts.online_text or ""]
+            if facts.vneid:  # "làm trên VNeID được không": the app most citizens have on their phone
+                lines.append("Nộp được cả trên ứng dụng VNeID (tài khoản định danh mức 2).")
             if facts.channels:
                 lines.append("Cách nộp: " + ", ".join(c.lower() for c in facts.channels) + ".")
             return lines

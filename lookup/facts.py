@@ -20,7 +20,7 @@ from pydantic import BaseModel
 
 from lookup.catalog import Procedure
 from lookup.province import Province
-from lookup.text import format_vnd, shorten
+from lookup.text import fold, format_vnd, shorten
 
 Facet = Literal["documents", "fee", "time", "where", "online", "form", "result"]
 FACETS: tuple[Facet, ...] = ("documents", "fee", "time", "where", "online", "form", "result")
@@ -93,6 +93,7 @@ class ProcedureFacts(BaseModel):
     fee_amounts: list[FeeAmount] = []  # the amounts the descriptions state, with their end dates
     online: Literal["toàn trình", "một phần", "có", "không"] | None = None
     online_text: str | None = None
+    vneid: bool = False  # the record says a dossier may be sent through the VNeID app
     documents: list[DocumentFact] = []  # every document, grouped by case, none twice in a case
     key_documents: list[DocumentFact] = []  # up to 3 for a card: unconditional ones first, none twice
     forms: list[DocumentFact] = []
@@ -132,7 +133,7 @@ def build_facts(p: Procedure) -> ProcedureFacts:
         times=times, time_summary=time_summary, time_source=time_source, time_note=_time_note(p), fees=fees,
         fee_summary=fee_summary,
         fee_warning=_fee_warning(p), fee_note=_fee_note(p, fee_summary), fee_description=_fee_description(p, fees),
-        fee_amounts=_fee_described(p, fees), online=online, online_text=online_text,
+        fee_amounts=_fee_described(p, fees), online=online, online_text=online_text, vneid=_sent_by_vneid(p),
         documents=documents,
         key_documents=_key_documents(documents), forms=[d for d in _unique(documents) if d.form],
         results=list(dict.fromkeys(r.name for r in p.results if r.name)), steps=p.steps, conditions=p.conditions,
@@ -750,6 +751,21 @@ def _online(p: Procedure) -> tuple[str | None, str | None]:
     if p.online_submission is False:
         return "không", "Chưa nộp trực tuyến được."
     return None, None
+
+
+# How a record says a dossier goes through the VNeID app ("… Cổng dịch vụ công Bộ Công an, ứng dụng
+# VNeID hoặc …", "Ứng dụng định danh quốc gia (VNeID)", "nộp trên Cổng DVCQG hoặc VNeID"), folded; not
+# a result told there ("Thông báo kết quả qua ứng dụng VNeID") nor an account to log in with.
+_BY_VNEID = re.compile(
+    r"(?:ung dung(?: dinh danh (?:quoc gia|dien tu))?\s*\(?|dvcqg\s*(?:/|hoac)\s*|qua |tren )vneid\b"
+)
+_NOT_SENDING = re.compile(r"(?:ket qua|thong bao|hien thi|ban dien tu|tai khoan dinh danh)[^.;]{0,40}vneid")
+
+
+def _sent_by_vneid(p: Procedure) -> bool:
+    by_channel = (f"{m.method or ''} {m.fee_text or ''}" for m in p.methods)
+    texts = [*by_channel, p.fee_text or "", p.processing_note or "", *p.steps]
+    return any(_BY_VNEID.search(t) and not _NOT_SENDING.search(t) for t in map(fold, texts))
 
 
 def _channels(p: Procedure) -> list[str]:

@@ -415,3 +415,15 @@ def test_the_detail_page_does_not_show_an_ended_fee_as_current(catalog):
 
     page = render_procedure(facts_of(catalog.get("1.001456")), [], "https://dichvucong.gov.vn", date(2026, 12, 2))
     assert "mức 160.000 đồng chỉ áp dụng đến hết ngày 31/12/2023" in page and "200.000 đồng" in page
+
+
+def test_the_online_answer_says_so_where_the_record_names_the_vneid_app(catalog):
+    """ "Làm trên VNeID được không": where the record says a dossier goes through the VNeID app
+    (temporary residence: "… ứng dụng VNeID hoặc …"), the answer says it; a result announced there
+    (a health-insurance card's e-copy) or an account to log in with is not a way to send one."""
+    from handlers.answers import facet_answer
+
+    (temporary,) = facet_answer(catalog.get("1.004194"), "online", "http://x")
+    assert "VNeID" in temporary.text
+    assert not facts_of(catalog.get("1.014137")).vneid  # "bản điện tử qua VssID/email/VNeID"
+    assert sum(facts_of(p).vneid for p in catalog.procedures.values()) >= 15
