@@ -839,7 +839,9 @@ def where_lines(facts: ProcedureFacts, province: Province | None) -> list[str]:
         levels = [w for k, w in (("tinh", "cấp tỉnh"), ("xa", "cấp xã")) if k in keys]
         lines.append("Thực hiện ở " + " và ".join(levels) + ".")
     if "bo" in keys and not keys & {"xa", "tinh"}:
-        lines.append("Thủ tục do cơ quan trung ương giải quyết, không nộp tại tỉnh.")
+        # The portal's level, said as its own: "không nộp tại tỉnh" was told of a new driving licence,
+        # which the province's police issue since 2025 though its record still reads "Cấp bộ".
+        lines.append("Cổng Dịch vụ công ghi thủ tục này ở cấp bộ (cơ quan trung ương giải quyết).")
     if facts.online in ("toàn trình", "một phần", "có"):
         lines.append("Hoặc nộp trực tuyến trên Cổng Dịch vụ công quốc gia.")
     return lines

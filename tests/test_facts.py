@@ -427,3 +427,14 @@ def test_the_online_answer_says_so_where_the_record_names_the_vneid_app(catalog)
     assert "VNeID" in temporary.text
     assert not facts_of(catalog.get("1.014137")).vneid  # "bản điện tử qua VssID/email/VNeID"
     assert sum(facts_of(p).vneid for p in catalog.procedures.values()) >= 15
+
+
+def test_a_central_procedures_where_answer_says_the_portals_level_without_ruling_out_the_province(catalog):
+    """A new driving licence's record reads "Cấp bộ", Cục CSGT: the answer said "không nộp tại
+    tỉnh", wrong for a citizen since the province's police issue it; now it says what the portal
+    records, and how to send it online."""
+    from handlers.answers import facet_answer
+    from lookup.province import load_province
+
+    (where,) = facet_answer(catalog.get("3.000346"), "where", "http://x", province=load_province("kontum"))
+    assert "không nộp tại tỉnh" not in where.text and "cấp bộ" in where.text
