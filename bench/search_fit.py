@@ -10,17 +10,20 @@ alike. Its top-1 is cross-validated with folds by intent (a procedure's phrasing
 and printed beside the hand ranking's; it is kept only while the cross-validated top-1 is higher.
 
 Fitted on the sets we tune on (bench/search_queries.py, bench/search_dev.py, bench/search_dev2.jsonl,
-and bench/search_dev3.jsonl since its first figures were taken),
+and bench/search_dev3.jsonl, search_dev4.jsonl, search_dev5.jsonl since their first figures were taken),
 on their answerable queries with one phone-keyboard slip, and on queries made from the catalog's own names (the formal
 wording officials and some citizens type: a name cut to its first words, with one typo, without
 accents; right = a procedure whose name starts the same way); never on the held-out or the blind
 set, whose calibration bench/search.py reports; and on the catalog's big fields and life-event
 groups typed bare ("Thuế", "Đất đai"), which name no one procedure and count as nothing to list
 (they do not place the threshold). For each query the index's evidence for its best
-hit (lookup.search.FEATURES) is the input; two logistic regressions on standardised features give
-the probability that a right procedure is among the first five ("answer") and that the first one
-is right ("best", Hit.confidence). The threshold on "answer" is the lowest that rejects at least
-TARGET_NONE of the "none" fit queries. Refit whenever the ranking, the parser or the lexicon
+hit (lookup.search.FEATURES) is the input; on standardised features, gradient-boosted trees
+(REFUSAL_MODEL "boosted"; "logistic" also possible) give the probability that a right procedure is
+among the first five ("answer"), a logistic regression that the first one is right ("best",
+Hit.confidence). The threshold on "answer" is the lowest that rejects at least TARGET_NONE of the
+"none" fit queries, placed on out-of-fold probabilities for the trees (folds by intent).
+`--leave-one-set-out` refits the refusal without each development set in turn and measures it on
+that set, for the logistic and the boosted model. Refit whenever the ranking, the parser or the lexicon
 changes: the features move with them. Needs the optional "bench" extra (scikit-learn); the
 service reads only the JSON.
 """

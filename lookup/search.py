@@ -17,9 +17,10 @@ apart, the prior, the share of the query matched in the name or aliases, results
 fitted pairwise on the development sets by bench/search_fit.py (fixtures/search_rerank.json) and
 kept only while its top-1, cross-validated by intent, beats the hand ranking's.
 
-"Nothing credible" is decided from evidence, not from a coverage threshold: small logistic models
-(coefficients in fixtures/search_refusal.json, fitted by bench/search_fit.py on the development
-sets) turn what the query and the best match show (coverage, the share of the query's words the
+"Nothing credible" is decided from evidence, not from a coverage threshold: two small models
+(fixtures/search_refusal.json, fitted by bench/search_fit.py on the development sets: boosted trees
+for "a right procedure is listed", logistic for "the first is right") turn what the query and the
+best match show (coverage, the share of the query's words the
 catalog knows, phrase and pair evidence, the margin over the runner-up, typo guesses, whether the
 best is a variant nobody asked for, the learned re-ranking's score of the best and its lead, the
 off-topic phrases of the lexicon that the best name does not hold: prices, opinions, shops...) into
