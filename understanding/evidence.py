@@ -34,10 +34,12 @@ LIFE_EVENT_SURE = 0.9
 # names: a scam ad or a bank's service ("vay tiền nhanh không cần thế chấp" finds a ship mortgage
 # at 0.78, "đổi ngoại tệ ở Kon Tum chỗ nào" a currency agent's licence at 0.86) and the account
 # guides ("đăng ký tài khoản ở đâu" finds the agencies' e-account procedure at 0.79; the citizen's
-# VNeID level 2 account is a procedure too, 3.000228, named surely when asked of).
+# VNeID level 2 account is a procedure too, 3.000228, named surely when asked of), and complaints
+# (a bare "khiếu nại" names the complaint-handling procedures at 0.71: a citizen complaining wants
+# where complaints go, which the complaint reading answers).
 NAMED_SURELY = 0.9
 NAMED_WITH_A_FACT = 0.7
-_NAMED_SURELY_ONLY = frozenset({I.OUT_OF_SCOPE, I.GUIDE_REGISTER, I.GUIDE_LOGIN})
+_NAMED_SURELY_ONLY = frozenset({I.OUT_OF_SCOPE, I.GUIDE_REGISTER, I.GUIDE_LOGIN, I.COMPLAINT})
 _PROCEDURE_INTENTS = frozenset({I.PROCEDURE_SEARCH, I.PROCEDURE_QUESTION})
 # "Lệ phí thành lập cty cổ phần" asks a fee, heard as paying one; "thanh toán lệ phí …" pays.
 # Folded, as `normalize` writes the text.
