@@ -68,19 +68,20 @@ class Replicated:
             raise result
         return result
 
-    async def by_node(self, first_keys: Sequence[str]) -> list[list[int]]:
-        """The calls (named by their first keys) grouped by the primary that holds them, in order:
-        one group on one Redis, or when the slot map cannot tell (`run_many` then meets the error)."""
-        if not self.cluster or len(first_keys) < 2:
-            return [list(range(len(first_keys)))]
+    async def by_node(self, first_keys: Sequence[str]) -> list[tuple[str, list[int]]]:
+        """The calls (named by their first keys) grouped by the primary that holds them, in order,
+        with its name: one group named "" on one Redis, or "?" when the slot map cannot tell (mid-
+        failover: `run_many` then meets the error)."""
+        if not self.cluster:
+            return [("", list(range(len(first_keys))))]
         await self.redis.initialize()
         groups: dict[str, list[int]] = {}
         try:
             for i, key in enumerate(first_keys):
                 groups.setdefault(self.redis.get_node_from_key(key).name, []).append(i)
         except Exception:  # a slot no node serves now (mid-failover)
-            return [list(range(len(first_keys)))]
-        return list(groups.values())
+            return [("?", list(range(len(first_keys))))]
+        return list(groups.items())
 
     async def run_many(self, script: Lua, calls: Sequence[tuple[Sequence[str], Sequence[Any]]]) -> list[Any]:
         """Several independent runs of one script in one pipeline (one round trip per node, each run

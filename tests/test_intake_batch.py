@@ -53,7 +53,8 @@ async def test_on_a_cluster_each_primarys_calls_are_answered_without_waiting_for
         cluster = True
 
         async def by_node(self, first_keys):
-            return [[i for i, k in enumerate(first_keys) if int(k[-1]) % 2 == parity] for parity in (0, 1)]
+            return [(f"node{parity}", [i for i, k in enumerate(first_keys) if int(k[-1]) % 2 == parity])
+                    for parity in (0, 1)]  # fmt: skip
 
         async def run_many(self, script, calls):
             if int(calls[0][0][0][-1]) % 2 == 0:
@@ -71,3 +72,48 @@ async def test_on_a_cluster_each_primarys_calls_are_answered_without_waiting_for
     for _ in range(5):
         await asyncio.sleep(0)
     assert sorted(answered) == [(0, 1), (1, 1), (2, 1), (3, 1)]
+
+
+async def test_on_a_cluster_what_arrives_while_a_primarys_call_is_out_goes_in_its_next_one():
+    """One call per primary in flight: the events for it that arrive meanwhile wait for its answer and
+    then go together (one round trip, one WAIT), each shard's in order of arrival."""
+    from bot.intake.batch import ShardBatcher
+
+    release = asyncio.Event()
+    sent: list[list[list[str]]] = []  # each round trip's calls, as their keys
+
+    class OneNode:
+        cluster = True
+
+        async def by_node(self, first_keys):
+            return [("node0", list(range(len(first_keys))))]
+
+        async def run_many(self, script, calls):
+            sent.append([keys for keys, _ in calls])
+            if len(sent) == 1:
+                await release.wait()
+            return [[1] * (len(keys) - 1) for keys, _ in calls]
+
+    batcher = ShardBatcher(OneNode(), None, lambda shard: ([f"stream-{shard}"], []))
+    answered: list[str] = []
+
+    def submit(shard: int, event: str) -> None:
+        batcher.submit(shard, [event], [], lambda answer, exc: answered.append(event))
+
+    submit(0, "a")
+    for _ in range(3):
+        await asyncio.sleep(0)
+    assert sent == [[["stream-0", "a"]]]
+    submit(0, "b")
+    for _ in range(3):
+        await asyncio.sleep(0)
+    submit(1, "c")
+    submit(0, "d")
+    for _ in range(3):
+        await asyncio.sleep(0)
+    assert len(sent) == 1, "nothing more goes to the primary while its call is out"
+    release.set()
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert sent[1] == [["stream-0", "b", "d"], ["stream-1", "c"]]
+    assert answered == ["a", "b", "d", "c"]
