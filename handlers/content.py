@@ -83,6 +83,9 @@ class Content:
 
 
 MENU_BUTTON = Button("Về menu chính", "#menu")
+# The conversation data's key (the bot's own: flows' states leave it) of a security code asked for
+# and not yet given, read by the payment flow and cleared by the ways back to the menu.
+PAYMENT_PROMPT = "_payment_prompt"
 
 
 MENU_INTRO = "Bạn cần hỗ trợ gì? Chọn một mục dưới đây:"

@@ -12,9 +12,9 @@ stateDiagram-v2
 ```
 
 Only what looks like a security code answers the prompt, and only for SECURITY_PROMPT_SECONDS:
-any other message ("làm sổ đỏ bao lâu") goes to the flow that answers it, which ends the payment
-as any other flow's answer ends a prompt, and a code sent after the prompt went stale is asked for
-again from the start instead of being checked.
+any other message ("mã bảo mật ở đâu", "làm sổ đỏ bao lâu") goes to the flow that answers it and the
+prompt stays open (kept in the bot's own data, `PAYMENT_PROMPT`), so the code sent next still pays;
+a code sent after the prompt went stale is asked for again from the start instead of being checked.
 
 The security code is asked for every time (it proves the citizen holds the receipt), never echoed
 back, and masked in the transcript. Wrong codes count twice: towards the dossier's own lock (5 in
@@ -28,7 +28,7 @@ from datetime import datetime
 
 from bot.dispatcher import Context, Router, SkipHandler, command_is, is_free_text, state_is
 from bot.replies import Button, Reply, Text
-from handlers.content import MENU_BUTTON
+from handlers.content import MENU_BUTTON, PAYMENT_PROMPT
 from handlers.lookup_code import CODE_ANSWERS, MISS_LIMIT, MISS_WINDOW_SECONDS, format_help
 from handlers.start import stopped_reply
 from lookup.codes import find_codes
@@ -98,7 +98,10 @@ def ask_security_code(ctx: Context, dossier: Dossier) -> list[Reply]:
     if blocked := _nothing_to_pay(dossier):
         ctx.set_state(None)
         return [blocked]
-    ctx.set_state(AWAITING_SECURITY, code=dossier.code, asked_at=ctx.now.timestamp())
+    ctx.set_state(AWAITING_SECURITY)
+    # Kept with the bot's own data, which other flows' answers leave alone: "mã bảo mật ở đâu", then
+    # the code, still pays (the prompt ended with the first answer of another flow).
+    ctx.data[PAYMENT_PROMPT] = {"code": dossier.code, "asked_at": ctx.now.timestamp()}
     return [Text(
         f"Hồ sơ {dossier.code}: phí, lệ phí {format_vnd(dossier.total_fee_vnd)}.\n"
         "Để thanh toán, vui lòng gửi mã bảo mật (8 ký tự) in trên Phiếu tiếp nhận và hẹn trả kết quả. "
@@ -125,48 +128,60 @@ def _nothing_to_pay(dossier: Dossier) -> Text | None:
 def security_code_typed(text: str) -> str | None:
     """The security code in a message, or what looks like a try at one ("ab3k 7qmn", "mã: AB3K7QMN",
     "WRONG001"): one run of 6 to 10 letters and digits once a leading "mã (bảo mật) (là)" is taken
-    off and the two halves of a code typed with a space are joined. Words are not tries: a run
-    holds a digit, or the message is that one run of exactly the code's length."""
+    off and the two halves of a code typed with a space are joined. Words and numbers are not
+    tries: a run holds a letter and a digit, or is the whole message, holds a letter and has
+    exactly the code's length (a phone number typed meanwhile is not a wrong code)."""
     folded = fold(text).strip(" .,:;!?")
     folded = re.sub(r"^(?:ma(?: bao mat)?(?: cua (?:em|toi|minh))?(?: la)?\s*[:=]?\s*)", "", folded)
     folded = re.sub(r"(?:\s+(?:a|nhe|nha|ha|day|roi|ban))+$", "", folded)  # "… ạ", "… nhé"
     joined = folded.replace(" ", "")
-    if re.fullmatch(r"[a-z0-9]{6,10}", joined) and len(folded.split()) <= 2:
+    if re.fullmatch(r"[a-z0-9]{6,10}", joined) and re.search(r"[a-z]", joined) and len(folded.split()) <= 2:
         return joined.upper() if re.search(r"\d", joined) or len(joined) == SECURITY_CODE_LENGTH else None
     runs = [w for w in re.findall(r"\b[a-z0-9]{6,10}\b", folded) if re.search(r"\d", w) and re.search(r"[a-z]", w)]
     return runs[0].upper() if len(runs) == 1 else None
 
 
+def _prompt(ctx: Context) -> dict:
+    """The security code asked for and not yet given: {"code": the dossier's, "asked_at": seconds}."""
+    return ctx.data.get(PAYMENT_PROMPT) or {}
+
+
+def _end_payment(ctx: Context) -> None:
+    ctx.set_state(None)
+    ctx.data.pop(PAYMENT_PROMPT, None)
+
+
 def _prompt_fresh(ctx: Context, now: datetime) -> bool:
-    return now.timestamp() - float(ctx.data.get("asked_at") or 0) <= SECURITY_PROMPT_SECONDS
+    return now.timestamp() - float(_prompt(ctx).get("asked_at") or 0) <= SECURITY_PROMPT_SECONDS
 
 
 def _stops_paying(ctx: Context) -> bool:
     folded = fold(ctx.text)
-    return is_free_text(ctx) and any(re.match(rf"(?:da |vay |thoi )?{p}\b", folded) for p in _STOP_PAYING)
+    under_way = ctx.state == AWAITING_CODE or bool(_prompt(ctx))
+    return under_way and is_free_text(ctx) and any(re.match(rf"(?:da |vay |thoi )?{p}\b", folded) for p in _STOP_PAYING)
 
 
-@router.on(state_is(AWAITING_CODE, AWAITING_SECURITY), _stops_paying)
+@router.on(_stops_paying)
 async def stop_paying(ctx: Context) -> list[Reply]:
     """ "Thôi, không thanh toán nữa": the payment ends; a question after it is answered as usual."""
     if len(ctx.text.split()) <= _STOP_ONLY_WORDS:
         ctx.meta["flow"] = "payment"
         return [stopped_reply(ctx)]
-    ctx.set_state(None)
+    _end_payment(ctx)
     raise SkipHandler
 
 
 def _answers_prompt(ctx: Context) -> bool:
-    return is_free_text(ctx) and security_code_typed(ctx.text) is not None
+    return bool(_prompt(ctx)) and is_free_text(ctx) and security_code_typed(ctx.text) is not None
 
 
-@router.on(state_is(AWAITING_SECURITY), _answers_prompt, lambda ctx: not _prompt_fresh(ctx, ctx.now))
+@router.on(_answers_prompt, lambda ctx: not _prompt_fresh(ctx, ctx.now))
 async def stale_security_code(ctx: Context) -> list[Reply]:
     """A code sent long after it was asked for is not checked (nor shown again): the payment starts
     over, so a code typed for another reason, much later, never pays or counts as a wrong guess."""
     ctx.meta.update(flow="payment", secret=True, outcome="stale_prompt")
-    code = ctx.data.get("code", "")
-    ctx.set_state(None)
+    code = _prompt(ctx).get("code", "")
+    _end_payment(ctx)
     minutes = SECURITY_PROMPT_SECONDS // 60
     return [Text(
         f"Yêu cầu thanh toán hồ sơ {code} đã quá {minutes} phút nên mình chưa kiểm tra mã vừa gửi. "
@@ -175,24 +190,24 @@ async def stale_security_code(ctx: Context) -> list[Reply]:
     )]  # fmt: skip
 
 
-@router.on(state_is(AWAITING_SECURITY), _answers_prompt)
+@router.on(_answers_prompt)
 async def security_code(ctx: Context) -> list[Reply]:
     ctx.meta["flow"] = "payment"
     ctx.meta["secret"] = True  # the transcript keeps this message masked, never the code
-    code = ctx.data.get("code", "")
+    code = _prompt(ctx).get("code", "")
     ctx.meta["dossier_code"] = code
     if await ctx.deps.throttle.count(ctx.user, "code-miss", MISS_WINDOW_SECONDS) >= MISS_LIMIT:
-        ctx.set_state(None)
+        _end_payment(ctx)
         ctx.meta["outcome"] = "throttled"
         return [_locked_reply(ctx, minutes=1)]
     try:
         dossier = await ctx.deps.dossiers.get(code)
         await ctx.deps.dossiers.check_security_code(dossier, security_code_typed(ctx.text) or "")
     except DossierNotFound:
-        ctx.set_state(None)
+        _end_payment(ctx)
         return [format_help(ctx)]
     except SecurityCodeLocked as exc:
-        ctx.set_state(None)
+        _end_payment(ctx)
         ctx.meta["outcome"] = "throttled"
         return [_locked_reply(ctx, minutes=max(1, exc.retry_after // 60))]
     except SecurityCodeRejected:
@@ -203,7 +218,7 @@ async def security_code(ctx: Context) -> list[Reply]:
             "chữ hoa, chữ thường) và gửi lại.",
             (Button("Hủy", "#menu"), Button("Hỗ trợ", "#hotro")),
         )]  # fmt: skip
-    ctx.set_state(None)
+    _end_payment(ctx)
     try:
         dossier, payment = await ctx.deps.payments.request_payment(dossier)
     except (AlreadyPaid, NoFeesDue):

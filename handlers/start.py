@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.dispatcher import Context, Router, command_is, event_is, text_folded_in
 from bot.replies import Reply, Text
-from handlers.content import MENU_INTRO, menu_reply
+from handlers.content import MENU_INTRO, PAYMENT_PROMPT, menu_reply
 
 router = Router("start")
 
@@ -39,7 +39,8 @@ _STOPPED = {"payment": "Đã hủy thanh toán, chưa có khoản nào bị tr�
 
 def stopped_reply(ctx: Context) -> Text:
     """The menu, after saying what was under way and is now stopped (a payment, a lookup)."""
-    stopped = _STOPPED.get((ctx.state or "").partition(":")[0])
+    flow = "payment" if ctx.data.pop(PAYMENT_PROMPT, None) else (ctx.state or "").partition(":")[0]
+    stopped = _STOPPED.get(flow)
     ctx.set_state(None)
     if stopped is None:
         return menu_reply(ctx.deps.content)

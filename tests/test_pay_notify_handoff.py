@@ -110,14 +110,15 @@ async def test_too_many_wrong_security_codes_lock_the_payment_and_say_whom_to_ca
 
 async def test_a_question_asked_while_the_security_code_is_awaited_is_answered(live, demo):
     """A citizen asked for the security code who asks something else instead gets an answer, not
-    "Mã bảo mật chưa đúng" (every message used to be checked as the code); a mistyped code is still
-    a wrong code, and the right one then pays."""
+    "Mã bảo mật chưa đúng" (every message used to be checked as the code), and the prompt stays:
+    a mistyped code is still a wrong code, and the right one then pays."""
     user = "payer-asks"
     await live.say(user, f"#thanhtoan {FEES_DUE}")
     texts = " ".join(m["text"] for m in await live.say(user, "đăng ký khai sinh cần giấy tờ gì"))
     assert "chưa đúng" not in texts and "khai sinh" in texts.lower()
-    await live.say(user, f"#thanhtoan {FEES_DUE}")
-    (wrong,) = await live.say(user, "mã bảo mật là ab3k 7qm")
+    where = " ".join(m["text"] for m in await live.say(user, "mã bảo mật ở đâu vậy, em không thấy"))
+    assert "chưa đúng" not in where
+    (wrong,) = await live.say(user, "mã bảo mật là ab3k 7qm")  # the prompt is still open
     assert "chưa đúng" in wrong["text"]
     offer = (await live.say(user, f"ma bao mat: {demo[FEES_DUE].security_code.lower()}"))[0]
     assert "Tổng cộng: 200.000 đồng" in offer["text"]
@@ -341,7 +342,7 @@ async def test_a_change_a_dead_process_left_unannounced_is_announced_once_by_the
     [("KTDEMA23", "KTDEMA23"), ("ktde ma23", "KTDEMA23"), ("Mã bảo mật: ktdema23", "KTDEMA23"),
      ("mã của em là KTDEMA23 ạ", "KTDEMA23"), ("ABCDEFGH", "ABCDEFGH"), ("WRONG001", "WRONG001"),
      ("thanhtoan", None), ("cảm ơn", None), ("ok", None), ("làm sổ đỏ bao lâu thì có", None),
-     ("hồ sơ 000.25.23.H34-261102-0001", None), ("chuyển khoản được không", None)],
+     ("hồ sơ 000.25.23.H34-261102-0001", None), ("chuyển khoản được không", None), ("0905123456", None)],
 )  # fmt: skip
 def test_what_counts_as_a_try_at_the_security_code(typed, code):
     from handlers.payment import security_code_typed
