@@ -78,7 +78,7 @@ def _cause(reading: Interpretation, reply: ProcedureReply | None, q: Question) -
     frozen set can say where its misses come from without being read)."""
     if reply is None:
         return "ambiguous reading" if reading.ambiguous else f"read as {reading.intent}"
-    if reply.kind == "answer":
+    if reply.kind in ("answer", "needs"):
         if reply.code not in q.codes:
             return "answered another procedure"
         return "answered another fact"
@@ -100,7 +100,10 @@ def run(name: str, questions: list[Question], catalog: Catalog, index: Procedure
         suggest = suggest_from(index)
         if reading.intent in (I.PROCEDURE_SEARCH, I.PROCEDURE_QUESTION) and not reading.ambiguous:
             reply = decide(reading, q.text, index.search, catalog, {}, suggest, content.outside_topic)
-        if reply and reply.kind == "answer" and reply.code in q.codes and reply.facet == q.facet:
+        # "needs": whether one paper is in the dossier ("có cần mang giấy khai sinh không"), a documents
+        # answer of that procedure, as the chat gives it (answers.paper_answer).
+        answered = reply is not None and reply.kind in ("answer", "needs")
+        if reply and answered and reply.code in q.codes and reply.facet == q.facet:
             result = "first reply"
             procedure = catalog.get(reply.code)
             if procedure is not None:

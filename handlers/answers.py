@@ -40,7 +40,7 @@ from lookup.facts import (
     where_lines,
 )  # fmt: skip
 from lookup.province import Hotline, Province
-from lookup.text import format_vnd, short_name, shorten
+from lookup.text import fold, format_vnd, short_name, shorten
 
 router = Router("answers")
 ANSWER_LIMIT = 600
@@ -152,6 +152,34 @@ def facets_answer(procedure: Procedure, facets: Sequence[str], base_url: str, va
             break
         text = f"{text}\n{section}"
     return [Text(text, first.buttons), *replies[1:]]
+
+
+# Words of a paper's name that do not tell papers apart ("giấy", "bản sao"): a paper asked of is
+# found by its other words ("giấy khai sinh" in "Bản sao Giấy khai sinh của trẻ").
+_PAPER_WORDS = frozenset({"giay", "ban", "sao", "chinh", "to", "cua", "con", "em", "toi", "minh"})
+
+
+def paper_answer(procedure: Procedure, paper: str, base_url: str, *, province: Province | None = None) -> list[Reply]:
+    """Whether `procedure`'s dossier holds one paper ("có cần mang giấy khai sinh không"): "Có"
+    with the record's line for it, or that its documents do not name it, then what they are."""
+    facts = facts_of(procedure)
+    head = f"📄 {header_name(facts.name)} (mã {facts.code}):"
+    key = [w for w in fold(paper).split() if w not in _PAPER_WORDS] or fold(paper).split()
+    found = [d for d in facts.documents if all(f" {w} " in f" {' '.join(fold(d.name).split())} " for w in key)]
+    if found:
+        lines = ["Có. Thành phần hồ sơ ghi:"]
+        lines += [f"• {d.short}" + (f" ({d.counts})" if d.counts else "")
+                  + (f" – {shorten(d.group, 80)}" if is_case(d.group) else "") for d in found[:3]]  # fmt: skip
+    elif facts.documents:
+        lines = [f"Thành phần hồ sơ của thủ tục này không ghi “{paper}”. Hồ sơ gồm:"]
+        lines += [f"• {d.short}" for d in facts.key_documents]
+        if facts.other_documents > 0:
+            lines.append(f"và {facts.other_documents} giấy tờ khác (bấm Giấy tờ cần nộp).")
+    else:
+        lines = [_MISSING["documents"], ask_line(province)]
+    text = _fit([head, *lines], ANSWER_LIMIT)
+    papers = Button(FACET_TITLES["documents"], f"#hoi documents {facts.code}")
+    return [Text(text, (papers, *_answer_buttons(facts, "documents", base_url, (), province))[:MAX_BUTTONS])]
 
 
 def _body(facts: ProcedureFacts, facet: Facet, province: Province | None, room: int = 420,

@@ -300,7 +300,7 @@ class ProcedureReply:
     """What to answer a procedure search or question with (decided apart from sending it, so the
     answers benchmark measures exactly what the chat does)."""
 
-    kind: Literal["ask_query", "answer", "card", "list", "confirm", "outside"]
+    kind: Literal["ask_query", "answer", "card", "list", "confirm", "outside", "needs"]
     code: str | None = None
     facet: str | None = None
     variants: tuple[str, ...] = ()
@@ -324,6 +324,8 @@ def decide(interpretation: Interpretation, text: str, search: Callable[[str, int
         return ProcedureReply(kind, interpretation.procedure_code, interpretation.facet, query=query)
     if not set(normalize(query).split()) - _GENERIC_SEARCH_WORDS:
         return ProcedureReply("ask_query", query=query)  # "tra cứu thủ tục": which one?
+    if (needs := _paper_needed(query, search, memory)) is not None:
+        return needs
     facet = interpretation.facet
     if interpretation.intent == I.CORRECTION and (corrected := _corrected(query, search, catalog, memory)):
         kind = "answer" if facet else "card"
@@ -375,6 +377,35 @@ def decide(interpretation: Interpretation, text: str, search: Callable[[str, int
         # the source, its variants a tap away (another case's fee is not this one's).
         return ProcedureReply("answer", codes[0], facet, tuple(close_variants(catalog, codes, query)), query)
     return ProcedureReply("list", query=query)
+
+
+def _paper_needed(query: str, search: Callable[[str, int, int], list[str]],
+                  memory: dict[str, Any]) -> ProcedureReply | None:  # fmt: skip
+    """ "Có cần mang giấy khai sinh không" asks whether one paper is in a procedure's dossier: the one
+    the rest of the words name ("làm cccd có cần …"), else the one on screen; not the procedure
+    the paper's own name finds (the birth registration, for "giấy khai sinh" after the ID card)."""
+    vocabulary = default_model().vocabulary
+    paper = entities.paper_asked(normalize(query, vocabulary))
+    if paper is None:
+        return None
+    rest = f" {normalize(query, vocabulary)} ".replace(f" {paper} ", " ")
+    named = followups.named_words(rest)
+    codes = search(" ".join(named), 1, 0) if named else []
+    code = codes[0] if codes else memory.get("procedure") if memory.get("shown") == "procedure" else None
+    if code is None:
+        return None
+    return ProcedureReply("needs", code, "documents", query=_as_typed(query, paper))
+
+
+def _as_typed(text: str, folded: str) -> str:
+    """The words of `text` that fold to `folded`, as typed (with their marks), else `folded`."""
+    words = text.split()
+    size = len(folded.split())
+    for at in range(len(words) - size + 1):
+        span = " ".join(words[at : at + size])
+        if " ".join(fold(span).split()) == folded:
+            return span.strip(" ,.?!")
+    return folded
 
 
 def _corrected(words: str, search: Callable[[str, int, int], list[str]], catalog: Catalog,
@@ -528,6 +559,10 @@ async def procedure(ctx: Context) -> list[Reply]:
         return _confirm(ctx, reply)
     if reply.kind == "list" or reply.code is None:
         return procedures.results(ctx, reply.query, 1)
+    if reply.kind == "needs" and (needing := ctx.deps.catalog.get(reply.code)) is not None:
+        ctx.set_state(None)
+        ctx.meta.update(flow="search", procedure_code=needing.code, facet="documents")
+        return answers.paper_answer(needing, reply.query, ctx.deps.base_url, province=ctx.deps.province)
     return _answer(ctx, reply.code, reply.facet, list(reply.variants), reply.query if reply.kind == "card" else "")
 
 

@@ -612,3 +612,15 @@ async def test_a_question_read_in_doubt_offers_the_procedures_it_likely_names(li
     replies = await live.say("u-doubt", "ong noi em mat roi, gia dinh duoc nhan tien mai tang khong a")
     shown = json.dumps(replies, ensure_ascii=False).lower()
     assert "mai táng" in shown and "tìm thủ tục “" not in shown
+
+
+async def test_whether_one_paper_is_needed_is_answered_from_the_procedure_on_screen(live):
+    """Tryout-12 #9: "có cần mang giấy khai sinh không" after the ID card's card got the birth
+    registration's documents (the paper's own name searched). It asks whether the ID card's dossier
+    holds that paper: it does not; the birth registration's holds the birth certificate."""
+    await live.say("u-paper", "làm căn cước cho người từ 14 tuổi")
+    (no,) = await live.say("u-paper", "co can mang giay khai sinh ko a")
+    assert "(mã 1.014061)" in no["text"] and "không ghi “giay khai sinh”" in no["text"]
+    await live.say("u-paper2", "đăng ký khai sinh")
+    (yes,) = await live.say("u-paper2", "có cần giấy chứng sinh không")
+    assert "(mã 1.001193)" in yes["text"] and "Có." in yes["text"] and "Giấy chứng sinh" in yes["text"]

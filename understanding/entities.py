@@ -222,6 +222,22 @@ def facets_asked(text: str, vocabulary: Vocabulary | None = None) -> list[str]:
     return found if first in found else [first]
 
 
+# "Có cần mang giấy khai sinh không", "có phải nộp ảnh thẻ không": whether one paper is needed, in
+# the normalised text (folded); the paper is what stands between the verb and the question.
+_PAPER_NEEDED = re.compile(
+    r"\b(?:co )?(?:can|phai|bat buoc)(?: phai)?(?: (?:mang|nop|co|dem|chuan bi|photo|xuat trinh|kem|lam))?"
+    r"(?: theo| them| ca)? (?P<paper>(?:giay|ban sao|ban chinh|so|the|anh|hinh|phieu|to khai|don|chung minh"
+    r"|cccd|can cuoc|ho chieu|bang|hop dong|van ban|bien ban|trich luc|xac nhan)(?: \w+){0,5}?)"
+    r" (?:khong|hay khong|ko|k)\b"
+)
+
+
+def paper_asked(normalized: str) -> str | None:
+    """The paper a yes/no question asks whether one must bring ("giấy khai sinh"), or None."""
+    match = _PAPER_NEEDED.search(normalized)
+    return match.group("paper") if match else None
+
+
 # Facet phrases that are also words of procedures' names ("Thủ tục ... lệ phí trước bạ", "cấp bản sao").
 _NAME_LIKE = frozenset({
     "le phi", "phi", "chi phi", "mien phi", "tien le", "nop tien", "tra tien", "thanh phan", "chuan bi", "online",
