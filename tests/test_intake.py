@@ -353,9 +353,10 @@ async def test_log_lines_are_json_with_the_event_id_and_never_the_citizens_numbe
 
 async def test_an_interrupted_last_reply_is_sent_even_when_it_looks_like_the_one_before(live):
     """Search results end with a list message without text. When that send is cut, the retry must
-    not take the previous search's list (sent a moment earlier, also textless) for it."""
-    await live.say("ref-search", "cap lai cccd")
-    reference = await live.say("ref-search", "gplx")
+    not take the previous search's list (sent a moment earlier, also textless) for it. (Two searches
+    whose results are lists: a name the search is sure of, e.g. 'gplx', now gets its card, with text.)"""
+    await live.say("ref-search", "chung thuc")
+    reference = await live.say("ref-search", "giay phep xay dung")
     assert not reference[-1].get("text")
     conversation = live.app[CONVERSATION]
     original = conversation.oa.send
@@ -367,10 +368,10 @@ async def test_an_interrupted_last_reply_is_sent_even_when_it_looks_like_the_one
             raise aiohttp.ClientConnectionError("connection reset")
         return await original(user_id, message)
 
-    first = await live.say("cut-search", "cap lai cccd")
+    first = await live.say("cut-search", "chung thuc")
     conversation.oa.send = last_send_cut
     try:
-        await live.say("cut-search", "gplx", wait="0")
+        await live.say("cut-search", "giay phep xay dung", wait="0")
         messages = (await live.settle("cut-search", len(first) + len(reference)))[len(first) :]
     finally:
         conversation.oa.send = original
