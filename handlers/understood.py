@@ -29,7 +29,7 @@ from bot.replies import Button, Reply, Text
 from handlers import answers, follow, guidance, handoff, lookup_code, payment, procedures, start
 from handlers.content import MENU_BUTTON, OutsideTopic, menu_reply, when
 from handlers.handoff import OFFER
-from lookup.catalog import Catalog
+from lookup.catalog import Catalog, Procedure
 from lookup.dossier import NO_FEES, Dossier
 from lookup.dossier_store import DossierNotFound
 from lookup.search import Hit, ProcedureIndex
@@ -326,6 +326,8 @@ def decide(interpretation: Interpretation, text: str, search: Callable[[str, int
         return ProcedureReply("ask_query", query=query)  # "tra cứu thủ tục": which one?
     if (needs := _paper_needed(query, search, memory)) is not None:
         return needs
+    if (other_case := _other_case(query, search, catalog, memory, facet=interpretation.facet)) is not None:
+        return other_case
     facet = interpretation.facet
     if interpretation.intent == I.CORRECTION and (corrected := _corrected(query, search, catalog, memory)):
         kind = "answer" if facet else "card"
@@ -395,6 +397,32 @@ def _paper_needed(query: str, search: Callable[[str, int, int], list[str]],
     if code is None:
         return None
     return ProcedureReply("needs", code, "documents", query=_as_typed(query, paper))
+
+
+def _other_case(query: str, search: Callable[[str, int, int], list[str]], catalog: Catalog, memory: dict[str, Any],
+                facet: str | None) -> ProcedureReply | None:  # fmt: skip
+    """ "Nếu vợ em ở tỉnh khác thì sao" after a procedure's card: the same procedure for that case. A
+    variant of it the case names ("còn người nước ngoài thì sao" after the marriage: with a foreign
+    element) is answered; else the case is of the one shown (where to file, for a place)."""
+    shown = catalog.get(memory.get("procedure") or "") if memory.get("shown") == "procedure" else None
+    case = entities.what_if(normalize(query, default_model().vocabulary)) if shown is not None else None
+    if shown is None or case is None or entities.procedure_facet(case) is not None:
+        return None  # "còn lệ phí thì sao": the fee of the one shown, asked as any fact is
+    # The shown procedure's family (names alike), and the member whose name says what the case says
+    # and the shown one's does not ("dưới 14 tuổi", "nước ngoài").
+    family = [p for c in search(shown.name, procedures.ITEMS_PER_PAGE * 2, 0)
+              if c != shown.code and (p := catalog.get(c)) is not None
+              and fuzz.token_set_ratio(shown.name, p.name) >= VARIANT_SIMILARITY]  # fmt: skip
+    said = set(fold(case).split())
+    shown_words = set(fold(shown.name).split())
+
+    def says_the_case(p: Procedure) -> int:
+        return len(said & (set(fold(p.name).split()) - shown_words))
+
+    best = max(family, key=says_the_case, default=None)
+    if best is not None and says_the_case(best) > 0:
+        return ProcedureReply("answer" if facet else "card", best.code, facet, (shown.code,), query)
+    return ProcedureReply("answer" if facet else "card", shown.code, facet, (), query)
 
 
 def _as_typed(text: str, folded: str) -> str:

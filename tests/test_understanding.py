@@ -624,3 +624,17 @@ async def test_whether_one_paper_is_needed_is_answered_from_the_procedure_on_scr
     await live.say("u-paper2", "đăng ký khai sinh")
     (yes,) = await live.say("u-paper2", "có cần giấy chứng sinh không")
     assert "(mã 1.001193)" in yes["text"] and "Có." in yes["text"] and "Giấy chứng sinh" in yes["text"]
+
+
+async def test_another_case_of_the_procedure_shown_is_that_procedure_for_the_case(live):
+    """Tryout-12 #1: "nếu vợ em ở tỉnh khác thì sao" after the marriage card got "chưa hiểu": it is
+    where to file the marriage; "còn người nước ngoài thì sao" is the marriage with a foreign element;
+    "trường hợp con dưới 14 tuổi thì sao" after the adult ID card is the child's card."""
+    await live.say("u-case", "đăng ký kết hôn cần giấy tờ gì")
+    (where,) = await live.say("u-case", "neu vo em o tinh khac thi sao")
+    assert where["text"].startswith("📍 Nộp ở đâu") and "(mã 1.000894)" in where["text"]
+    (foreign,) = await live.say("u-case", "con nguoi nuoc ngoai thi sao")
+    assert "Mã thủ tục: 2.000806" in foreign["text"]
+    await live.say("u-case2", "làm căn cước cho người từ 14 tuổi")
+    (child,) = await live.say("u-case2", "trường hợp con dưới 14 tuổi thì sao")
+    assert "Mã thủ tục: 1.014062" in child["text"]

@@ -238,6 +238,25 @@ def paper_asked(normalized: str) -> str | None:
     return match.group("paper") if match else None
 
 
+# "Nếu vợ em ở tỉnh khác thì sao", "trường hợp con đã 15 tuổi thì sao", "còn người nước ngoài thì
+# sao": another case of what is on screen (normalised text); the case is what stands in between.
+_WHAT_IF = re.compile(
+    r"^(?:vay |the )?(?:neu|con|truong hop|lo|nhung neu) (?P<case>.{3,80}?) thi (?:sao|the nao|lam sao|duoc khong)\b"
+)
+# A case about where the citizen is: asked of where to file.
+_A_PLACE = re.compile(r"\b(?:tinh khac|xa khac|phuong khac|huyen khac|noi khac|o xa|ngoai tinh|tinh ngoai|khac tinh)\b")
+
+
+def what_if(normalized: str) -> str | None:
+    """The other case a follow-up asks about ("vợ em ở tỉnh khác"), or None."""
+    match = _WHAT_IF.match(normalized)
+    return match.group("case") if match else None
+
+
+def is_a_place(case: str) -> bool:
+    return bool(_A_PLACE.search(case))
+
+
 # Facet phrases that are also words of procedures' names ("Thủ tục ... lệ phí trước bạ", "cấp bản sao").
 _NAME_LIKE = frozenset({
     "le phi", "phi", "chi phi", "mien phi", "tien le", "nop tien", "tra tien", "thanh phan", "chuan bi", "online",

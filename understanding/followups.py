@@ -44,6 +44,13 @@ def with_screen(reading: Interpretation, text: str, context: DialogueContext) ->
     if reading.intent == I.PROCEDURE_QUESTION and not reading.ambiguous and reading.facet:
         return reading  # already read as asked; the dialogue resolves what it is about
     normalized = normalize(text, default_model().vocabulary)  # "có mất tine không": typos mended
+    case = entities.what_if(normalized) if context.shown == "procedure" else None
+    if case is not None and entities.procedure_facet(case) is None:  # "còn lệ phí thì sao" asks the fee
+        # "Nếu vợ em ở tỉnh khác thì sao" after the marriage card: that procedure in another case,
+        # which the dialogue resolves (a variant for it, else where to file when it is a place).
+        facet = "where" if entities.is_a_place(case) else None
+        return replace(reading, intent=I.PROCEDURE_QUESTION, source="context", facet=facet, query=text,
+                       runner_up=(reading.intent, reading.confidence))  # fmt: skip
     named = named_words(text)
     # Nothing but the fact's words ("lệ phí", "thời gian") asks it, though as words they may also be
     # part of a name: here there is no name.
