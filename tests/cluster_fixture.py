@@ -26,11 +26,10 @@ class ClusterBackend(Backend):
         return connect(self.redis_url)
 
 
-@pytest.fixture(scope="session")
-def redis_cluster() -> Iterator[LocalRedisCluster]:
+def started_cluster() -> Iterator[LocalRedisCluster]:
+    """A fresh local 3 + 3 cluster, stopped however the test or session ends; skipped without
+    `redis-server`. For a fixture to yield from."""
     if not available():
-        warnings.warn("redis-server / redis-cli not installed: Redis Cluster tests SKIPPED", pytest.PytestWarning,
-                      stacklevel=1)  # fmt: skip
         pytest.skip("REDIS CLUSTER TESTS SKIPPED: Debian's redis-server is not installed")
     cluster = LocalRedisCluster()
     cluster.start()
@@ -38,6 +37,14 @@ def redis_cluster() -> Iterator[LocalRedisCluster]:
         yield cluster
     finally:
         cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_cluster() -> Iterator[LocalRedisCluster]:
+    if not available():
+        warnings.warn("redis-server / redis-cli not installed: Redis Cluster tests SKIPPED", pytest.PytestWarning,
+                      stacklevel=1)  # fmt: skip
+    yield from started_cluster()
 
 
 def sync_client(url: str) -> redis.RedisCluster:

@@ -16,22 +16,15 @@ from collections.abc import Iterator
 
 import pytest
 
-from bench.redis_cluster import LocalRedisCluster, available
+from bench.redis_cluster import LocalRedisCluster
 from bot.redis_conn import STORE_ERRORS, StoreCluster, connect
-from tests.cluster_fixture import redis_cluster  # noqa: F401 - the session's cluster
+from tests.cluster_fixture import redis_cluster, started_cluster  # noqa: F401 - the session's cluster
 
 
 @pytest.fixture
 def own_cluster() -> Iterator[LocalRedisCluster]:
     """A cluster of its own: the test kills one of its primaries (the session's stays whole)."""
-    if not available():
-        pytest.skip("REDIS CLUSTER TESTS SKIPPED: Debian's redis-server is not installed")
-    cluster = LocalRedisCluster()
-    cluster.start()
-    try:
-        yield cluster
-    finally:
-        cluster.stop()
+    yield from started_cluster()
 
 
 async def _transaction(client, key: str, value: int) -> None:
