@@ -157,6 +157,13 @@ def _channel(name: str) -> str:
     return _CHANNELS.get(name.strip().lower(), name.strip().capitalize())
 
 
+# Fields whose law counts every time limit in one unit: a bare number of theirs is in that unit. The
+# civil-status law (Luật Hộ tịch 2014 and Nghị định 123/2015/NĐ-CP) gives its limits in working days
+# ("ngay sau khi nhận đủ giấy tờ", "03 ngày làm việc", "không quá 05 ngày làm việc"); the portal
+# writes the number alone for 29 of its records (khai sinh, kết hôn, khai tử "1").
+_FIELD_UNITS = {"ho tich": "ngày làm việc"}
+
+
 def _times(p: Procedure) -> tuple[list[ChannelFact], str | None, str | None]:
     """Per channel, from the structured methods where they carry a unit, else from the source's
     time text ("Trực tiếp: 3 Ngày làm việc"), which also holds what the methods could not. A number
@@ -181,10 +188,11 @@ def _times(p: Procedure) -> tuple[list[ChannelFact], str | None, str | None]:
                 unitless.setdefault(channel, []).append(value)
     described = _described_time(p)
     texts = _time_texts(p)
+    by_law = _FIELD_UNITS.get(" ".join(fold(p.field or "").split()))
     for channel, values in list(unitless.items()):
         if channel in known:
             continue
-        units = [_unit_stated(v, texts) for v in values]
+        units = [_unit_stated(v, texts) or by_law for v in values]
         if all(units) and not any(v == 0 for v in values):
             known[channel] = [_time_phrase(v, u) for v, u in zip(values, units, strict=True)]
             del unitless[channel]

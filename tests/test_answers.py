@@ -45,8 +45,18 @@ async def test_a_fact_the_record_lacks_is_said_to_be_missing_and_the_source_link
 
 
 async def test_the_time_without_a_unit_in_the_source_says_so_instead_of_guessing(catalog):
-    (reply,) = facet_answer(catalog.get("1.000894"), "time", BASE)  # kết hôn: "1", no unit in the source
+    (reply,) = facet_answer(catalog.get("1.003563"), "time", BASE)  # a fishing boat's safety: "1", no unit
     assert "không ghi là ngày hay giờ" in reply.text and "không rõ" not in reply.text
+
+
+def test_a_civil_status_time_without_a_unit_is_in_working_days_as_its_law_counts(catalog):
+    """The portal writes khai sinh, kết hôn, khai tử as "1" with no unit (every birth, marriage and
+    death met "1 (Cổng DVC không ghi đơn vị)" and "ask the office"): the civil-status law counts its
+    limits in working days."""
+    for code in ("1.001193", "1.000894", "1.000656"):
+        (reply,) = facet_answer(catalog.get(code), "time", BASE)
+        assert "1 ngày làm việc" in reply.text and "không ghi" not in reply.text
+    assert "Thời gian: 3 ngày làm việc" in procedure_card(catalog.get("1.001022"), BASE).text  # nhận cha, mẹ, con
 
 
 def test_papers_only_some_cases_need_are_listed_apart_from_what_everyone_brings(catalog):

@@ -308,12 +308,12 @@ def test_a_time_missing_from_the_cells_is_the_portals_own_description_where_the_
 
 
 def test_a_time_the_record_truly_lacks_is_one_honest_line_and_whom_to_call(catalog, province):
-    (reply,) = facet_answer(catalog.get("1.000656"), "time", BASE, province=province)  # khai tử: "1", no unit
+    (reply,) = facet_answer(catalog.get("1.003563"), "time", BASE, province=province)  # a boat's: "1", no unit
     lines = reply.text.splitlines()
     assert lines[1] == "Cổng Dịch vụ công ghi thời hạn “1” nhưng không ghi là ngày hay giờ."
     assert "0260.3797799" in lines[2] and len(lines) == 3
     assert any(b.kind == "phone" for b in reply.buttons)
-    card = procedure_card(catalog.get("1.000656"), BASE)
+    card = procedure_card(catalog.get("1.003563"), BASE)
     assert "Thời gian: 1 (Cổng DVC không ghi đơn vị)" in card.text
 
 
