@@ -386,12 +386,16 @@ def _background_end(words: list[tuple[str, str]]) -> int:
 _PURPOSE = frozenset({"để"})
 _PURPOSE_FOLDED = "de"
 _NOT_PURPOSE_AFTER = frozenset({"nghi", "an", "xuat", "cuong", "tai", "thi"})
+# "để lại" (left behind: "bố mất để lại mảnh đất"), "để dành" (saved) are verbs, marked or not.
+_NOT_PURPOSE_VERB = frozenset({"lai", "danh"})
 
 
 def _purpose_start(words: list[tuple[str, str]]) -> int | None:
     """Where the last purpose clause starts (the position after its "để"), or None."""
     for i in range(len(words) - 2, -1, -1):
         _, marked = words[i]
+        if words[i + 1][0] in _NOT_PURPOSE_VERB:
+            continue
         if marked in _PURPOSE or (
             marked == _PURPOSE_FOLDED and fold(words[i + 1][1]) == words[i + 1][1] and
             words[i + 1][0] not in _NOT_PURPOSE_AFTER

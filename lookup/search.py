@@ -152,10 +152,21 @@ _RESTRICTIONS: dict[str, tuple[str, ...]] = {
     "quan khu": ("quan khu", "quan doi", "bo doi", "quan nhan"),
     "tau bien": ("tau bien", "tau", "tau thuyen", "hang hai"),
     "tau bay": ("tau bay", "may bay", "hang khong"),
+    # Vocational and university schools: a pupil's fee waiver or transfer comes before a student's
+    # unless the query names that kind of school or its learners.
+    "giao duc nghe nghiep": ("giao duc nghe nghiep", "truong nghe", "cao dang", "trung cap", "dai hoc", "sinh vien"),
+    "giao duc dai hoc": ("giao duc dai hoc", "dai hoc", "cao dang", "sinh vien", "hoc vien"),
 }
 # A name that also names Vietnamese citizens is not restricted to foreigners ("cho công dân Việt
 # Nam, người nước ngoài đang cư trú tại Việt Nam").
-_INCLUSIVE = {"nguoi nuoc ngoai": "cong dan viet nam"}
+_INCLUSIVE = {
+    "nguoi nuoc ngoai": "cong dan viet nam",
+    "giao duc nghe nghiep": "pho thong",
+    "giao duc dai hoc": "pho thong",
+}
+# Restrictions that only set an unasked variant back: naming them ("bằng đại học") does not set back
+# the procedures without them.
+_DEMOTE_ONLY = frozenset({"giao duc nghe nghiep", "giao duc dai hoc"})
 _AGE = re.compile(r"\b(\d{1,3}) (?:tuoi|t)\b")
 _AGE_BANDS = (("duoi 06 tuoi", 6), ("duoi 6 tuoi", 6), ("duoi 14 tuoi", 14))
 VARIANT_MATCH, VARIANT_MISMATCH, RESTRICTED_UNASKED, RESTRICTED_ASKED = 0.08, 0.08, 0.09, 0.12
@@ -780,7 +791,7 @@ class _Built:
         ages = [int(a) for a in _AGE.findall(folded)]
         # Variants asked for by words (an age alone says no more than which age band fits).
         wanted_restrictions = {r for r, words in _RESTRICTIONS.items() if any(_contains(folded, w) for w in words)}
-        wanted_restrictions -= {"duoi 06 tuoi", "duoi 6 tuoi", "duoi 14 tuoi"}
+        wanted_restrictions -= {"duoi 06 tuoi", "duoi 6 tuoi", "duoi 14 tuoi", *_DEMOTE_ONLY}
         in_life = np.zeros(self.size, dtype=bool)
         for name in life:
             if name in self.life_docs:
