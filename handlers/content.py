@@ -86,6 +86,7 @@ MENU_BUTTON = Button("Về menu chính", "#menu")
 # The conversation data's key (the bot's own: flows' states leave it) of a security code asked for
 # and not yet given, read by the payment flow and cleared by the ways back to the menu.
 PAYMENT_PROMPT = "_payment_prompt"
+PAYMENT_ENDED = "_payment_ended"  # when the last payment ended: its code may still be typed a while
 
 
 MENU_INTRO = "Bạn cần hỗ trợ gì? Chọn một mục dưới đây:"

@@ -28,13 +28,13 @@ from datetime import datetime
 
 from bot.dispatcher import Context, Router, SkipHandler, command_is, is_free_text, state_is
 from bot.replies import Button, Reply, Text
-from handlers.content import MENU_BUTTON, PAYMENT_PROMPT
+from handlers.content import MENU_BUTTON, PAYMENT_ENDED, PAYMENT_PROMPT
 from handlers.lookup_code import CODE_ANSWERS, MISS_LIMIT, MISS_WINDOW_SECONDS, format_help
 from handlers.start import stopped_reply
 from lookup.codes import find_codes
 from lookup.dossier import Dossier, PaymentState
 from lookup.dossier_store import DossierNotFound
-from lookup.dossiers import SECURITY_CODE_LENGTH, SecurityCodeLocked, SecurityCodeRejected
+from lookup.dossiers import SECURITY_ALPHABET, SECURITY_CODE_LENGTH, SecurityCodeLocked, SecurityCodeRejected
 from lookup.payments import AlreadyPaid, NoFeesDue
 from lookup.text import fold, format_vnd
 from understanding import intents as I
@@ -125,49 +125,83 @@ def _nothing_to_pay(dossier: Dossier) -> Text | None:
     return None
 
 
+_SEPARATORS = re.compile(r"(?<=[a-z0-9])[-._](?=[a-z0-9])")  # "KTDE-MA23", "ktde.ma23"
+
+
+def _in_alphabet(run: str) -> bool:
+    return all(c in SECURITY_ALPHABET for c in run.upper())
+
+
 def security_code_typed(text: str) -> str | None:
     """The security code in a message, or what looks like a try at one ("ab3k 7qmn", "mã: AB3K7QMN",
-    "WRONG001"): one run of 6 to 10 letters and digits once a leading "mã (bảo mật) (là)" is taken
-    off and the two halves of a code typed with a space are joined. Words and numbers are not
-    tries: a run holds a letter and a digit, or is the whole message, holds a letter and has
-    exactly the code's length (a phone number typed meanwhile is not a wrong code)."""
-    folded = fold(text).strip(" .,:;!?")
-    folded = re.sub(r"^(?:ma(?: bao mat)?(?: cua (?:em|toi|minh))?(?: la)?\s*[:=]?\s*)", "", folded)
+    "KTDE-MA23", "WRONG001"): a run of 6 to 10 letters and digits once a leading "mã (bảo mật) (là)"
+    is taken off, separators dropped and the two halves of a code typed with a space joined. Words
+    and numbers are not tries: a run holds a letter and a digit, or is one word of exactly the
+    code's length in the code's alphabet ("ABCDEFGH"; not "password", "khaisinh", "bao nhiêu", whose
+    letters the alphabet lacks or which are two words; not a phone number)."""
+    folded = _SEPARATORS.sub("", fold(text).strip(" .,:;!?"))
+    folded = re.sub(r"^ma\b(?: bao mat\b)?(?: cua (?:em|toi|minh)\b)?(?: la\b)?(?:\s*[:=]\s*|\s+)", "", folded)
     folded = re.sub(r"(?:\s+(?:a|nhe|nha|ha|day|roi|ban))+$", "", folded)  # "… ạ", "… nhé"
     joined = folded.replace(" ", "")
-    if re.fullmatch(r"[a-z0-9]{6,10}", joined) and re.search(r"[a-z]", joined) and len(folded.split()) <= 2:
-        return joined.upper() if re.search(r"\d", joined) or len(joined) == SECURITY_CODE_LENGTH else None
+    mixed = bool(re.search(r"\d", joined) and re.search(r"[a-z]", joined))
+    if re.fullmatch(r"[a-z0-9]{6,10}", joined) and len(folded.split()) <= 2:
+        lettered = len(folded.split()) == 1 and len(joined) == SECURITY_CODE_LENGTH and _in_alphabet(joined)
+        return joined.upper() if mixed or lettered else None
     runs = [w for w in re.findall(r"\b[a-z0-9]{6,10}\b", folded) if re.search(r"\d", w) and re.search(r"[a-z]", w)]
-    return runs[0].upper() if len(runs) == 1 else None
+    runs += [w for w in re.findall(r"\b[a-z]{8}\b", folded) if _in_alphabet(w)]
+    return runs[0].upper() if len(set(runs)) == 1 else None
+
+
+def may_hold_a_code(text: str) -> bool:
+    """Whether a message could hold a security code, however typed: any run of 6 to 10 letters and
+    digits with both, or of 8 of the code's letters, separators dropped. While a payment is under
+    way (or just ended) such a message is masked in the transcript whichever flow answers it."""
+    folded = _SEPARATORS.sub("", fold(text))
+    return any((re.search(r"\d", w) and re.search(r"[a-z]", w)) or (len(w) == SECURITY_CODE_LENGTH and _in_alphabet(w))
+               for w in re.findall(r"[a-z0-9]{6,10}", folded))  # fmt: skip
+
+
+# A prompt older than this is forgotten (a code sent until then is told the payment must restart).
+PROMPT_FORGOTTEN_SECONDS = 60 * 60
 
 
 def _prompt(ctx: Context) -> dict:
-    """The security code asked for and not yet given: {"code": the dossier's, "asked_at": seconds}."""
-    return ctx.data.get(PAYMENT_PROMPT) or {}
+    """The security code asked for and not yet given: {"code": the dossier's, "asked_at": seconds};
+    {} when there is none, it is forgotten, or the citizen has since opened another dossier's card
+    (their next code is that dossier's, not this one's)."""
+    prompt = ctx.data.get(PAYMENT_PROMPT) or {}
+    memory = ctx.memory
+    other_dossier = memory.get("shown") == "dossier" and memory.get("dossier") not in (None, prompt.get("code"))
+    forgotten = ctx.now.timestamp() - float(prompt.get("asked_at") or 0) > PROMPT_FORGOTTEN_SECONDS
+    if prompt and (forgotten or other_dossier):
+        _end_payment(ctx)
+        return {}
+    return prompt
 
 
 def _end_payment(ctx: Context) -> None:
-    ctx.set_state(None)
-    ctx.data.pop(PAYMENT_PROMPT, None)
+    if ctx.data.pop(PAYMENT_PROMPT, None) is not None or ctx.state in (AWAITING_CODE, AWAITING_SECURITY):
+        ctx.data[PAYMENT_ENDED] = ctx.now.timestamp()
+    if ctx.state in (AWAITING_CODE, AWAITING_SECURITY):
+        ctx.set_state(None)
 
 
 def _prompt_fresh(ctx: Context, now: datetime) -> bool:
     return now.timestamp() - float(_prompt(ctx).get("asked_at") or 0) <= SECURITY_PROMPT_SECONDS
 
 
-def _stops_paying(ctx: Context) -> bool:
-    folded = fold(ctx.text)
-    under_way = ctx.state == AWAITING_CODE or bool(_prompt(ctx))
-    return under_way and is_free_text(ctx) and any(re.match(rf"(?:da |vay |thoi )?{p}\b", folded) for p in _STOP_PAYING)
+def _codes_masked(ctx: Context) -> bool:
+    """A payment under way, or ended less than SECURITY_PROMPT_SECONDS ago, and a message that could
+    hold a code: masked in the transcript, then answered by whichever flow takes it."""
+    if not is_free_text(ctx) or not may_hold_a_code(ctx.text):
+        return False
+    ended = float(ctx.data.get(PAYMENT_ENDED) or 0)
+    return bool(_prompt(ctx)) or ctx.state == AWAITING_CODE or ctx.now.timestamp() - ended <= SECURITY_PROMPT_SECONDS
 
 
-@router.on(_stops_paying)
-async def stop_paying(ctx: Context) -> list[Reply]:
-    """ "Thôi, không thanh toán nữa": the payment ends; a question after it is answered as usual."""
-    if len(ctx.text.split()) <= _STOP_ONLY_WORDS:
-        ctx.meta["flow"] = "payment"
-        return [stopped_reply(ctx)]
-    _end_payment(ctx)
+@router.on(_codes_masked)
+async def mask_codes(ctx: Context) -> list[Reply]:
+    ctx.meta["secret"] = True  # "KTDE-MA23" or "thôi được, mã là KTDEMA23": never kept in clear
     raise SkipHandler
 
 
@@ -214,8 +248,8 @@ async def security_code(ctx: Context) -> list[Reply]:
         await ctx.deps.throttle.hit(ctx.user, "code-miss", MISS_WINDOW_SECONDS)
         ctx.meta["outcome"] = "wrong_security_code"
         return [Text(
-            "Mã bảo mật chưa đúng. Vui lòng kiểm tra lại mã in trên Phiếu tiếp nhận (8 ký tự, không phân biệt "
-            "chữ hoa, chữ thường) và gửi lại.",
+            f"Mã bảo mật của hồ sơ {code} chưa đúng. Vui lòng kiểm tra lại mã in trên Phiếu tiếp nhận (8 ký tự, "
+            "không phân biệt chữ hoa, chữ thường) và gửi lại.",
             (Button("Hủy", "#menu"), Button("Hỗ trợ", "#hotro")),
         )]  # fmt: skip
     _end_payment(ctx)
@@ -231,6 +265,23 @@ async def security_code(ctx: Context) -> list[Reply]:
                  "nhắn cho bạn mã giao dịch và biên lai điện tử.")  # fmt: skip
     pay_url = f"{ctx.deps.base_url}/pay/{payment.id}"
     return [Text("\n".join(lines), (Button("Thanh toán", pay_url, "url"), MENU_BUTTON))]
+
+
+def _stops_paying(ctx: Context) -> bool:
+    folded = fold(ctx.text)
+    under_way = ctx.state == AWAITING_CODE or (bool(_prompt(ctx)) and _prompt_fresh(ctx, ctx.now))
+    return under_way and is_free_text(ctx) and any(re.match(rf"(?:da |vay |thoi )?{p}\b", folded) for p in _STOP_PAYING)
+
+
+# After the code's routes: "thôi được, mã là KTDEMA23" is a try at the code, not a stop.
+@router.on(_stops_paying)
+async def stop_paying(ctx: Context) -> list[Reply]:
+    """ "Thôi, không thanh toán nữa": the payment ends; a question after it is answered as usual."""
+    if len(ctx.text.split()) <= _STOP_ONLY_WORDS:
+        ctx.meta["flow"] = "payment"
+        return [stopped_reply(ctx)]
+    _end_payment(ctx)
+    raise SkipHandler
 
 
 def _locked_reply(ctx: Context, minutes: int) -> Text:

@@ -342,9 +342,41 @@ async def test_a_change_a_dead_process_left_unannounced_is_announced_once_by_the
     [("KTDEMA23", "KTDEMA23"), ("ktde ma23", "KTDEMA23"), ("Mã bảo mật: ktdema23", "KTDEMA23"),
      ("mã của em là KTDEMA23 ạ", "KTDEMA23"), ("ABCDEFGH", "ABCDEFGH"), ("WRONG001", "WRONG001"),
      ("thanhtoan", None), ("cảm ơn", None), ("ok", None), ("làm sổ đỏ bao lâu thì có", None),
-     ("hồ sơ 000.25.23.H34-261102-0001", None), ("chuyển khoản được không", None), ("0905123456", None)],
+     ("hồ sơ 000.25.23.H34-261102-0001", None), ("chuyển khoản được không", None), ("0905123456", None),
+     ("MA3K7QMN", "MA3K7QMN"), ("KTDE-MA23", "KTDEMA23"), ("mã em là ABCDEFGH", "ABCDEFGH"),
+     ("bao nhiêu", None), ("ngân hàng", None), ("không nhớ", None), ("hướng dẫn", None), ("password", None),
+     ("khai sinh", None), ("mất phiếu", None)],
 )  # fmt: skip
 def test_what_counts_as_a_try_at_the_security_code(typed, code):
     from handlers.payment import security_code_typed
 
     assert security_code_typed(typed) == code
+
+
+async def test_a_code_typed_after_the_payment_ended_or_with_separators_is_never_kept_in_clear(live, demo):
+    code = demo[FEES_DUE].security_code
+    user = "payer-mask"
+    await live.say(user, f"#thanhtoan {FEES_DUE}")
+    offer = (await live.say(user, f"thôi được, mã là {code[:4]}-{code[4:]}"))[0]  # a try, not a stop
+    assert "Tổng cộng" in offer["text"]
+    await live.say(user, f"#thanhtoan {FEES_DUE}")
+    await live.say(user, "hủy")
+    await live.say(user, f"{code[:4]}.{code[4:]}")  # after the payment ended: not checked, still masked
+    entries = await live.app[TRANSCRIPT].entries(UserKey(OA, user))
+    assert not any(code.lower() in str(e).lower().replace("-", "").replace(".", "") for e in entries)
+
+
+async def test_a_prompt_is_forgotten_after_an_hour_and_ends_when_another_dossier_is_opened(live, demo, clock):
+    from datetime import timedelta
+
+    user = "payer-forget"
+    await live.say(user, f"#thanhtoan {FEES_DUE}")
+    clock.now += timedelta(days=3)
+    (later,) = await live.say(user, "thôi cảm ơn")
+    assert "Đã hủy thanh toán" not in later["text"]
+    other = next(c for c in demo if c != FEES_DUE)
+    user = "payer-other"
+    await live.say(user, f"#thanhtoan {FEES_DUE}")
+    await live.say(user, other, expect=1)  # another dossier's card: the next code is that one's
+    replies = await live.say(user, demo[other].security_code)
+    assert not any("chưa đúng" in m.get("text", "") for m in replies)
