@@ -159,13 +159,26 @@ def facets_answer(procedure: Procedure, facets: Sequence[str], base_url: str, va
 _PAPER_WORDS = frozenset({"giay", "ban", "sao", "chinh", "to", "cua", "con", "em", "toi", "minh"})
 
 
+def _names_the_paper(name: str, key: list[str]) -> bool:
+    """The document is that paper: its name opens with the paper's words, give or take a "Bản sao" or
+    a "Giấy" and a word or two ("Bản sao Giấy khai sinh của trẻ"), not a form that mentions it
+    ("Phiếu đề nghị giải quyết thủ tục về căn cước" is not the ID card)."""
+    words = re.findall(r"\w+", fold(name))  # "Giấy chứng sinh; trường hợp …": words, not their commas
+    head = " ".join(words[: len(key) + 3])
+    return f" {' '.join(key)} " in f" {head} "
+
+
 def paper_answer(procedure: Procedure, paper: str, base_url: str, *, province: Province | None = None) -> list[Reply]:
     """Whether `procedure`'s dossier holds one paper ("có cần mang giấy khai sinh không"): "Có"
     with the record's line for it, or that its documents do not name it, then what they are."""
     facts = facts_of(procedure)
     head = f"📄 {header_name(facts.name)} (mã {facts.code}):"
-    key = [w for w in fold(paper).split() if w not in _PAPER_WORDS] or fold(paper).split()
-    found = [d for d in facts.documents if all(f" {w} " in f" {' '.join(fold(d.name).split())} " for w in key)]
+    words = fold(paper).split()
+    # "cccd can cuoc": the text spelled the abbreviation out beside it; the words are what is written.
+    abbreviated = any(not re.search(r"[aeiouy]", w) for w in words)
+    spelled = [w for w in words if re.search(r"[aeiouy]", w)] if abbreviated else words
+    key = [w for w in spelled if w not in _PAPER_WORDS] or spelled or words
+    found = [d for d in facts.documents if _names_the_paper(d.name, key)]
     if found:
         lines = ["Có. Thành phần hồ sơ ghi:"]
         lines += [f"• {d.short}" + (f" ({d.counts})" if d.counts else "")

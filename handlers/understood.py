@@ -306,6 +306,7 @@ class ProcedureReply:
     variants: tuple[str, ...] = ()
     query: str = ""
     topic: OutsideTopic | None = None  # "outside": what is asked is done elsewhere than the catalog says
+    more: bool = False  # "card": the search was sure of it and found others, a button away
 
 
 def decide(interpretation: Interpretation, text: str, search: Callable[[str, int, int], list[str]],
@@ -373,7 +374,8 @@ def decide(interpretation: Interpretation, text: str, search: Callable[[str, int
         # there cost each citizen a tap for the first item (tryout-11: 13 of 50 citizens).
         best = suggest(query, 1)
         if best and best[0].code == codes[0] and best[0].confidence >= CARD_SURELY:
-            return ProcedureReply("card", codes[0], None, tuple(close_variants(catalog, codes, query, 1)), query)
+            variants = tuple(close_variants(catalog, codes, query, 1))
+            return ProcedureReply("card", codes[0], None, variants, query, more=len(codes) > 1)
     if facet and codes:
         # The procedure asked about, even when its record lacks the fact: the answer says so and links
         # the source, its variants a tap away (another case's fee is not this one's).
@@ -399,6 +401,14 @@ def _paper_needed(query: str, search: Callable[[str, int, int], list[str]],
     return ProcedureReply("needs", code, "documents", query=_as_typed(query, paper))
 
 
+# Words of a case that say nothing of which variant it is ("nếu em không có căn cước": "có" is
+# not the marriage "có yếu tố nước ngoài"), folded.
+_CASE_FILLERS = frozenset({
+    "co", "khong", "chua", "da", "duoc", "bi", "la", "o", "cho", "cua", "va", "voi", "thi", "neu", "con", "em",
+    "anh", "chi", "toi", "minh", "vo", "chong", "ba", "me", "bo", "giay", "to", "nguoi", "mot", "nay", "do",
+})  # fmt: skip
+
+
 def _other_case(query: str, search: Callable[[str, int, int], list[str]], catalog: Catalog, memory: dict[str, Any],
                 facet: str | None) -> ProcedureReply | None:  # fmt: skip
     """ "Nếu vợ em ở tỉnh khác thì sao" after a procedure's card: the same procedure for that case. A
@@ -413,7 +423,7 @@ def _other_case(query: str, search: Callable[[str, int, int], list[str]], catalo
     family = [p for c in search(shown.name, procedures.ITEMS_PER_PAGE * 2, 0)
               if c != shown.code and (p := catalog.get(c)) is not None
               and fuzz.token_set_ratio(shown.name, p.name) >= VARIANT_SIMILARITY]  # fmt: skip
-    said = set(fold(case).split())
+    said = set(fold(case).split()) - _CASE_FILLERS
     shown_words = set(fold(shown.name).split())
 
     def says_the_case(p: Procedure) -> int:
@@ -591,7 +601,7 @@ async def procedure(ctx: Context) -> list[Reply]:
         ctx.set_state(None)
         ctx.meta.update(flow="search", procedure_code=needing.code, facet="documents")
         return answers.paper_answer(needing, reply.query, ctx.deps.base_url, province=ctx.deps.province)
-    return _answer(ctx, reply.code, reply.facet, list(reply.variants), reply.query if reply.kind == "card" else "")
+    return _answer(ctx, reply.code, reply.facet, list(reply.variants), reply.query if reply.more else "")
 
 
 def _outside(ctx: Context, topic: OutsideTopic) -> list[Reply]:

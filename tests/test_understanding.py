@@ -638,3 +638,14 @@ async def test_another_case_of_the_procedure_shown_is_that_procedure_for_the_cas
     await live.say("u-case2", "làm căn cước cho người từ 14 tuổi")
     (child,) = await live.say("u-case2", "trường hợp con dưới 14 tuổi thì sao")
     assert "Mã thủ tục: 1.014062" in child["text"]
+
+
+@pytest.mark.parametrize(
+    ("shown", "asked", "said"),
+    [("làm căn cước cho người từ 14 tuổi", "có cần cccd không", "không ghi"),  # a form naming it is not it
+     ("đăng ký khai sinh", "có cần giấy chứng sinh không", "Có.")],
+)  # fmt: skip
+async def test_a_paper_is_found_by_its_own_name_not_a_form_that_mentions_it(live, shown, asked, said):
+    await live.say(f"u-p-{said}", shown)
+    (reply,) = await live.say(f"u-p-{said}", asked)
+    assert said in reply["text"]

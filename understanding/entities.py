@@ -203,7 +203,7 @@ def asked_facet(normalized: str) -> str | None:
 
 # Where a second question starts: "…làm ở đâu, lấy trong bao lâu", "…ở đâu và mất bao nhiêu tiền"
 # (in the text as typed: normalising drops the commas).
-_ASKED_TOO = re.compile(r"[,;?\n]|\b(?:và|va|với lại|voi lai|còn|con|rồi|roi)\b", re.IGNORECASE)
+_ASKED_TOO = re.compile(r"[,;?\n]|\b(?:và|va|với lại|voi lai|rồi|roi)\b", re.IGNORECASE)  # not "con": a child
 
 
 def facets_asked(text: str, vocabulary: Vocabulary | None = None) -> list[str]:
@@ -227,7 +227,8 @@ def facets_asked(text: str, vocabulary: Vocabulary | None = None) -> list[str]:
 _PAPER_NEEDED = re.compile(
     r"\b(?:co )?(?:can|phai|bat buoc)(?: phai)?(?: (?:mang|nop|co|dem|chuan bi|photo|xuat trinh|kem|lam))?"
     r"(?: theo| them| ca)? (?P<paper>(?:giay|ban sao|ban chinh|so|the|anh|hinh|phieu|to khai|don|chung minh"
-    r"|cccd|can cuoc|ho chieu|bang|hop dong|van ban|bien ban|trich luc|xac nhan)(?: \w+){0,5}?)"
+    r"|cccd|cmnd|chung minh nhan dan|can cuoc|ho chieu|bang|hop dong|van ban|bien ban|trich luc|xac nhan)"
+    r"(?: \w+){0,8}?)"
     r" (?:khong|hay khong|ko|k)\b"
 )
 
