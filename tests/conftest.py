@@ -298,7 +298,10 @@ class Live:
             return await self.act(user, "text", text, **query)
         before = len(await self.oa_messages(user))
         await self.act(user, "text", text, **query)
-        return (await self.settle(user, before + expect))[before:]
+        async with self.http.get(f"{self.base}/emulator/users/{user}/replies",
+                                 params={"count": str(before + expect), "timeout": "10"}):  # fmt: skip
+            pass  # no settling pause: the count is what the test expects, not a check for extra ones
+        return (await self.oa_messages(user))[before:]
 
     async def control(self, **body: Any) -> dict:
         async with self.http.post(f"{self.base}/emulator/control", json=body) as r:
