@@ -49,6 +49,9 @@ def _info_fields(text: str) -> dict[str, str]:
     return dict(line.split(":", 1) for line in text.replace("\r", "").splitlines() if ":" in line)
 
 
+JOIN_NODE_TIMEOUT_MS = 5000  # while the cluster forms; node_timeout_ms once it has
+
+
 @dataclass
 class LocalRedisCluster:
     primaries: int = 3
@@ -66,7 +69,21 @@ class LocalRedisCluster:
         """The setting that names this cluster: every node is a startup node."""
         return "redis+cluster://" + ",".join(f"127.0.0.1:{p}" for p in self.ports)
 
-    def start(self, timeout: float = 30.0) -> None:
+    def start(self, timeout: float = 30.0, attempts: int = 2) -> None:
+        """Start the nodes and create the cluster. A creation that does not finish (redis-cli's "Waiting
+        for the cluster to join" went on past 30 s once, on a machine running the whole suite on both
+        cores) is given up and tried again on fresh ports and a fresh folder, once."""
+        for attempt in range(1, attempts + 1):
+            try:
+                self._start_once(timeout)
+                return
+            except (subprocess.TimeoutExpired, RuntimeError):
+                self.stop()
+                if attempt == attempts:
+                    raise
+                self.folder = Path(tempfile.mkdtemp(prefix="tracuu-rcluster-"))
+
+    def _start_once(self, timeout: float) -> None:
         count = self.primaries * (1 + self.replicas_per_primary)
         used: set[int] = set()
         while len(used) < 2 * count:
@@ -85,16 +102,20 @@ class LocalRedisCluster:
                 check=True, capture_output=True, timeout=timeout,
             )  # fmt: skip
             self.wait_healthy(timeout)
+            # Joined with a patient node timeout (nodes that miss a few heartbeats on a loaded machine
+            # are not marked failing while the cluster forms), then the short one that failovers use.
+            for port in self.ports:
+                _command(port, "CONFIG", "SET", "cluster-node-timeout", str(self.node_timeout_ms))
         except BaseException:
             self.stop()
             raise
 
-    def _spawn(self, port: int) -> None:
+    def _spawn(self, port: int, node_timeout_ms: int = JOIN_NODE_TIMEOUT_MS) -> None:
         node_dir = self.folder / str(port)
         node_dir.mkdir(parents=True, exist_ok=True)
         argv = [REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(node_dir),
                 "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
-                "--cluster-port", str(self.bus_ports[port]), "--cluster-node-timeout", str(self.node_timeout_ms),
+                "--cluster-port", str(self.bus_ports[port]), "--cluster-node-timeout", str(node_timeout_ms),
                 # A replica is promoted however long ago it last heard from its primary (the default
                 # refuses one that lost touch for 10 node timeouts), and syncs at once on joining.
                 "--cluster-replica-validity-factor", "0", "--repl-diskless-sync-delay", "0",
@@ -175,7 +196,7 @@ class LocalRedisCluster:
 
     def restart(self, port: int) -> None:
         """Start a killed node again from its folder: it rejoins (a former primary as a replica)."""
-        self._spawn(port)
+        self._spawn(port, self.node_timeout_ms)
         self._wait_ping(port)
 
     def stop(self) -> None:
