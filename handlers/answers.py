@@ -41,6 +41,7 @@ from lookup.facts import (
 )  # fmt: skip
 from lookup.province import Hotline, Province
 from lookup.text import fold, format_vnd, short_name, shorten
+from lookup.text import words as folded_words
 
 router = Router("answers")
 ANSWER_LIMIT = 600
@@ -163,8 +164,7 @@ def _names_the_paper(name: str, key: list[str]) -> bool:
     """The document is that paper: its name opens with the paper's words, give or take a "Bản sao" or
     a "Giấy" and a word or two ("Bản sao Giấy khai sinh của trẻ"), not a form that mentions it
     ("Phiếu đề nghị giải quyết thủ tục về căn cước" is not the ID card)."""
-    words = re.findall(r"\w+", fold(name))  # "Giấy chứng sinh; trường hợp …": words, not their commas
-    head = " ".join(words[: len(key) + 3])
+    head = " ".join(folded_words(name)[: len(key) + 3])  # "Giấy chứng sinh; trường hợp …": words, not commas
     return f" {' '.join(key)} " in f" {head} "
 
 

@@ -298,9 +298,7 @@ class Live:
             return await self.act(user, "text", text, **query)
         before = len(await self.oa_messages(user))
         await self.act(user, "text", text, **query)
-        async with self.http.get(f"{self.base}/emulator/users/{user}/replies",
-                                 params={"count": str(before + expect), "timeout": "10"}):  # fmt: skip
-            pass  # no settling pause: the count is what the test expects, not a check for extra ones
+        await self._until_count(user, before + expect, 10.0)  # no settling pause: not a check for extra ones
         return (await self.oa_messages(user))[before:]
 
     async def control(self, **body: Any) -> dict:
@@ -315,11 +313,15 @@ class Live:
     async def settle(self, user: str, count: int, limit: float = 10.0) -> list[dict]:
         """The OA's messages to `user` once there are `count` (or `limit` s passed), after a pause
         in which a doubled or unexpected message would show."""
+        await self._until_count(user, count, limit)
+        await asyncio.sleep(0.4)
+        return await self.oa_messages(user)
+
+    async def _until_count(self, user: str, count: int, limit: float) -> None:
+        """Until the OA has sent `user` `count` messages in all, or `limit` s passed."""
         async with self.http.get(f"{self.base}/emulator/users/{user}/replies",
                                  params={"count": str(count), "timeout": str(limit)}):  # fmt: skip
             pass
-        await asyncio.sleep(0.4)
-        return await self.oa_messages(user)
 
     async def emulator_state(self) -> dict:
         async with self.http.get(f"{self.base}/emulator/state") as r:
